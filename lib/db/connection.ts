@@ -1,0 +1,70 @@
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import pg from "pg";
+
+/** One connection's worth of raw SQL: what the migration runner and health checks need. */
+export interface SqlSession {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements (simple query protocol, no parameters). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Database {
+  kind: "postgres" | "pglite";
+  /** Where the data lives, without credentials: for logs and health. */
+  label: string;
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs fn on one dedicated connection (advisory locks and transactions need that). */
+  session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  adapter(): PrismaPg | PrismaPGlite;
+  close(): Promise<void>;
+}
+
+export function postgresDatabase(url: string, poolSize = 10): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+  const u = new URL(url);
+  return {
+    kind: "postgres",
+    label: `postgres://${u.hostname}:${u.port || 5432}${u.pathname}`,
+    async query(text, params) {
+      return (await pool.query(text, params as unknown[])).rows;
+    },
+    async session(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+          exec: async (script) => {
+            await client.query(script);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    adapter: () => new PrismaPg(pool),
+    close: () => pool.end(),
+  };
+}
+
+/** Embedded Postgres (PGlite): `dataDir` on disk, or in memory when undefined. */
+export function pgliteDatabase(dataDir?: string): Database {
+  const db = dataDir ? new PGlite(dataDir) : new PGlite();
+  const s: SqlSession = {
+    query: async (text, params) => (await db.query(text, params as unknown[])).rows as never,
+    exec: async (script) => {
+      await db.exec(script);
+    },
+  };
+  return {
+    kind: "pglite",
+    label: dataDir ? `pglite:${dataDir}` : "pglite:memory",
+    query: s.query,
+    session: (fn) => fn(s),
+    adapter: () => new PrismaPGlite(db),
+    close: () => db.close(),
+  };
+}

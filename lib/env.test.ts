@@ -1,0 +1,56 @@
+import { describe, expect, test } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+function problems(source: Record<string, string>): string[] {
+  try {
+    parseEnv(source);
+    return [];
+  } catch (e) {
+    if (e instanceof EnvError) return e.problems;
+    throw e;
+  }
+}
+
+describe("parseEnv", () => {
+  test("defaults with nothing set: embedded database, in-process redis", () => {
+    const env = parseEnv({});
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(env.CANOPY_DATA_DIR).toBe(".data");
+    expect(env.APPROVAL_SYNC_WAIT_MS).toBe(0);
+    expect(env.POLICY_REQUIRE_SIGNATURE).toBe(false);
+  });
+
+  test("empty strings count as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", REDIS_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+
+  test.each([
+    ["DATABASE_URL", "mysql://x", /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL \(got "mysql:\/\/x"\)/],
+    ["REDIS_URL", "localhost:6379", /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/],
+    ["APPROVAL_SYNC_WAIT_MS", "soon", /APPROVAL_SYNC_WAIT_MS/],
+    ["APPROVAL_SYNC_WAIT_MS", "-1", /APPROVAL_SYNC_WAIT_MS/],
+    ["POLICY_REQUIRE_SIGNATURE", "maybe", /POLICY_REQUIRE_SIGNATURE/],
+    ["CANOPY_DEMO_TENANT", "Demo Tenant", /CANOPY_DEMO_TENANT: expected a lowercase slug/],
+    ["NEXTAUTH_SECRET", "short", /NEXTAUTH_SECRET: expected at least 32 characters \(got "\*\*\*"\)/],
+  ])("%s=%s is refused with a message naming it", (key, value, pattern) => {
+    const found = problems({ [key]: value });
+    expect(found.join("\n")).toMatch(pattern);
+  });
+
+  test("OIDC settings must come together", () => {
+    const found = problems({ OIDC_ISSUER: "https://id.example.com" });
+    expect(found).toHaveLength(2);
+    expect(found.join("\n")).toMatch(/OIDC_CLIENT_ID/);
+  });
+
+  test("every problem is reported at once", () => {
+    expect(problems({ DATABASE_URL: "x", REDIS_URL: "y" })).toHaveLength(2);
+  });
+
+  test("valid values parse to their types", () => {
+    const env = parseEnv({ APPROVAL_SYNC_WAIT_MS: "20000", POLICY_REQUIRE_SIGNATURE: "true", DATABASE_URL: "postgresql://u@h:5432/d" });
+    expect(env.APPROVAL_SYNC_WAIT_MS).toBe(20000);
+    expect(env.POLICY_REQUIRE_SIGNATURE).toBe(true);
+  });
+});

@@ -1,0 +1,117 @@
+import { z } from "zod";
+
+/**
+ * The one place that reads process.env. Parsed and validated once; a bad value stops start-up
+ * with a message naming the variable, what was given and what is expected.
+ */
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const url = (protocols: string[], hint: string) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected ${hint}`);
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    CANOPY_DATA_DIR: z.string().min(1).default(".data"),
+    DATABASE_URL: url(["postgres:", "postgresql:"], "a postgres:// or postgresql:// URL").optional(),
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    REDIS_URL: url(["redis:", "rediss:"], "a redis:// or rediss:// URL").optional(),
+    REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(1000),
+    NEXTAUTH_URL: url(["http:", "https:"], "the console's public http(s) URL").optional(),
+    NEXTAUTH_SECRET: z.string().min(32, "expected at least 32 characters").optional(),
+    OIDC_ISSUER: url(["http:", "https:"], "the OIDC issuer URL").optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_NAME: z.string().min(1).default("Single sign-on"),
+    CANOPY_JWT_ISSUER: z.string().min(1).default("canopyiq"),
+    CANOPY_JWT_AUDIENCE: z.string().min(1).default("canopyiq-api"),
+    CANOPY_JWT_PRIVATE_KEY: z.string().min(1).optional(),
+    CANOPY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+    CANOPY_ADMIN_EMAIL: z.email("expected an email address").default("admin@canopyiq.local"),
+    CANOPY_ADMIN_PASSWORD: z.string().min(8, "expected at least 8 characters").optional(),
+    CANOPY_DEMO_TENANT: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a lowercase slug such as demo-tenant")
+      .default("demo-tenant"),
+    CANOPY_DEV_LOGIN: bool.default(true),
+    POLICY_PATH: z.string().min(1).default("policies/samples.yaml"),
+    POLICY_REQUIRE_SIGNATURE: bool.default(false),
+    POLICY_PUBLIC_KEY_B64: z.string().min(1).optional(),
+    POLICY_SIG_PATH: z.string().min(1).optional(),
+    APPROVAL_SYNC_WAIT_MS: int(0, 600_000).default(0),
+    HMAC_SECRET: z.string().min(16, "expected at least 16 characters").optional(),
+    SLACK_WEBHOOK_URL: url(["https:", "http:"], "a Slack incoming-webhook URL").optional(),
+    SLACK_BOT_TOKEN: z.string().min(1).optional(),
+    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+    SLACK_API_BASE_URL: url(["https:", "http:"], "the Slack Web API base URL").default("https://slack.com/api"),
+  })
+  .superRefine((v, ctx) => {
+    const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      for (const key of ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const) {
+        if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "OIDC needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
+      }
+    }
+    if (Boolean(v.CANOPY_JWT_PRIVATE_KEY) !== Boolean(v.CANOPY_JWT_PUBLIC_KEY)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [v.CANOPY_JWT_PRIVATE_KEY ? "CANOPY_JWT_PUBLIC_KEY" : "CANOPY_JWT_PRIVATE_KEY"],
+        message: "set CANOPY_JWT_PRIVATE_KEY and CANOPY_JWT_PUBLIC_KEY together",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Validates a set of variables (empty strings count as unset). Throws EnvError listing every problem. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== "") cleaned[key] = value;
+  }
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new EnvError(
+    result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? "environment");
+      const given = cleaned[key];
+      const shown = given === undefined ? "" : ` (got ${JSON.stringify(secretish(key) ? "***" : given)})`;
+      return `${key}: ${issue.message}${shown}`;
+    }),
+  );
+}
+
+function secretish(key: string) {
+  return /SECRET|PASSWORD|TOKEN|PRIVATE/.test(key);
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Test hook: forget the cached parse so a test can change process.env. */
+export function resetEnvForTests() {
+  cached = undefined;
+}

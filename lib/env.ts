@@ -23,6 +23,7 @@ const schema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    PORT: int(1, 65535).default(3000),
     CANOPY_DATA_DIR: z.string().min(1).default(".data"),
     DATABASE_URL: url(["postgres:", "postgresql:"], "a postgres:// or postgresql:// URL").optional(),
     DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -38,6 +39,8 @@ const schema = z
     CANOPY_JWT_AUDIENCE: z.string().min(1).default("canopyiq-api"),
     CANOPY_JWT_PRIVATE_KEY: z.string().min(1).optional(),
     CANOPY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+    CANOPY_AUDIT_PRIVATE_KEY: z.string().min(1).optional(),
+    CANOPY_AUDIT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_ADMIN_EMAIL: z.email("expected an email address").default("admin@canopyiq.local"),
     CANOPY_ADMIN_PASSWORD: z.string().min(8, "expected at least 8 characters").optional(),
     CANOPY_DEMO_TENANT: z
@@ -63,12 +66,13 @@ const schema = z
         if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "OIDC needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
       }
     }
-    if (Boolean(v.CANOPY_JWT_PRIVATE_KEY) !== Boolean(v.CANOPY_JWT_PUBLIC_KEY)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [v.CANOPY_JWT_PRIVATE_KEY ? "CANOPY_JWT_PUBLIC_KEY" : "CANOPY_JWT_PRIVATE_KEY"],
-        message: "set CANOPY_JWT_PRIVATE_KEY and CANOPY_JWT_PUBLIC_KEY together",
-      });
+    for (const [priv, pub] of [
+      ["CANOPY_JWT_PRIVATE_KEY", "CANOPY_JWT_PUBLIC_KEY"],
+      ["CANOPY_AUDIT_PRIVATE_KEY", "CANOPY_AUDIT_PUBLIC_KEY"],
+    ] as const) {
+      if (Boolean(v[priv]) !== Boolean(v[pub])) {
+        ctx.addIssue({ code: "custom", path: [v[priv] ? pub : priv], message: `set ${priv} and ${pub} together` });
+      }
     }
   });
 
@@ -114,4 +118,10 @@ export function env(): Env {
 /** Test hook: forget the cached parse so a test can change process.env. */
 export function resetEnvForTests() {
   cached = undefined;
+}
+
+/** The console's public base URL, for messages and links. */
+export function publicUrl(): string {
+  const e = env();
+  return (e.NEXTAUTH_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
 }

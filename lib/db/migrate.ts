@@ -20,7 +20,7 @@ export class MigrationError extends Error {
 }
 
 export function defaultMigrationsDir(): string {
-  return path.join(process.cwd(), "prisma", "migrations");
+  return path.join(/* turbopackIgnore: true */ process.cwd(), "prisma", "migrations");
 }
 
 export function readMigrations(dir = defaultMigrationsDir()): Migration[] {

@@ -1,0 +1,48 @@
+import { dbCommand } from "./commands/db";
+import { mintTokenCommand } from "./commands/mint-token";
+
+const USAGE = `Usage: canopy <command> [options]
+
+Commands:
+  mint-token --tenant T --subject S --roles a,b --ttl SECONDS   print an API token (JWT)
+  policy gen-key --out-dir DIR                                  Ed25519 key pair for policy signing
+  policy sign FILE --private-key K                              write FILE.sig
+  policy verify FILE --public-key K --signature SIG             exit 0 when the signature is valid
+  policy validate FILE                                          check a policy; errors with line and column
+  policy migrate FILE                                           AegisMCP v1/v2 or TailOps → canonical YAML
+  policy simulate --policy FILE --call JSON [--tenant T --subject S --roles a,b --target-role R --at ISO]
+  db migrate                                                    apply pending database migrations
+  help                                                          this text
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+async function policy(argv: string[]): Promise<number> {
+  const { policyCommand } = await import("./commands/policy");
+  return policyCommand(argv);
+}
+
+const COMMANDS: Record<string, Command> = {
+  "mint-token": mintTokenCommand,
+  policy,
+  db: dbCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`canopy: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    process.stderr.write(`canopy ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,63 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { signIn } from "next-auth/react";
+import { type FormEvent, useState } from "react";
+
+export function LoginForm({ passwordLogin, oidc }: { passwordLogin: boolean; oidc: { name: string } | null }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    setPending(true);
+    setError(null);
+    const res = await signIn("credentials", {
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+      redirect: false,
+    });
+    setPending(false);
+    if (!res || res.error) {
+      setError("Email or password is not right. Check both and try again.");
+      return;
+    }
+    router.replace("/");
+    router.refresh();
+  }
+
+  return (
+    <div className="space-y-4">
+      {passwordLogin && (
+        <form onSubmit={onSubmit} className="space-y-4" aria-label="Sign in with email and password">
+          <div>
+            <label htmlFor="email" className="block text-sm font-medium text-slate-700">Email</label>
+            <input id="email" name="email" type="text" autoComplete="username" required
+              className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-canopy-600 focus:outline-none focus:ring-2 focus:ring-canopy-600/30" />
+          </div>
+          <div>
+            <label htmlFor="password" className="block text-sm font-medium text-slate-700">Password</label>
+            <input id="password" name="password" type="password" autoComplete="current-password" required
+              className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-canopy-600 focus:outline-none focus:ring-2 focus:ring-canopy-600/30" />
+          </div>
+          {error && <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{error}</p>}
+          <button type="submit" disabled={pending}
+            className="w-full rounded-md bg-canopy-700 px-3 py-2 text-sm font-semibold text-white hover:bg-canopy-900 disabled:opacity-60">
+            {pending ? "Signing in…" : "Sign in"}
+          </button>
+        </form>
+      )}
+      {oidc && (
+        <button type="button" onClick={() => signIn("oidc", { callbackUrl: "/" })}
+          className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-semibold hover:bg-slate-50">
+          Continue with {oidc.name}
+        </button>
+      )}
+      {!passwordLogin && !oidc && (
+        <p role="alert" className="text-sm text-red-700">No sign-in method is configured. Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or CANOPY_DEV_LOGIN=true.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { getDb } from "@/lib/db";
+import { findUserByEmail, findUserByLogin, linkOidcSubject } from "@/lib/db/users";
+import { env } from "@/lib/env";
+import { log } from "@/lib/log";
+import { getSecrets } from "@/lib/secrets";
+import { verifyPassword } from "./passwords";
+
+declare module "next-auth" {
+  interface Session {
+    user: { id: string; email?: string | null; name?: string | null };
+    tenant?: string;
+  }
+}
+
+// Providers are fixed per process; build the options once.
+let cached: NextAuthOptions | undefined;
+
+export function authOptions(): NextAuthOptions {
+  if (cached) return cached;
+  const e = env();
+  const providers: NextAuthOptions["providers"] = [];
+  if (e.CANOPY_DEV_LOGIN) {
+    providers.push(
+      CredentialsProvider({
+        id: "credentials",
+        name: "Email and password",
+        credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+        async authorize(credentials) {
+          if (!credentials?.email || !credentials.password) return null;
+          const { prisma } = await getDb();
+          const user = await findUserByLogin(prisma, credentials.email);
+          const ok = await verifyPassword(credentials.password, user?.passwordHash);
+          if (!user || !ok || user.disabled) {
+            log().info({ login: credentials.email }, "console login refused");
+            return null;
+          }
+          return { id: user.id, email: user.email, name: user.name };
+        },
+      }),
+    );
+  }
+  if (e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET) {
+    providers.push({
+      id: "oidc",
+      name: e.OIDC_NAME,
+      type: "oauth",
+      wellKnown: `${e.OIDC_ISSUER.replace(/\/$/, "")}/.well-known/openid-configuration`,
+      clientId: e.OIDC_CLIENT_ID,
+      clientSecret: e.OIDC_CLIENT_SECRET,
+      authorization: { params: { scope: "openid email profile" } },
+      idToken: true,
+      checks: ["pkce", "state"],
+      profile(p: { sub: string; email?: string; name?: string }) {
+        return { id: p.sub, email: p.email, name: p.name };
+      },
+    });
+  }
+  cached = {
+    secret: getSecrets().nextauthSecret,
+    session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+    pages: { signIn: "/login" },
+    providers,
+    callbacks: {
+      // SSO users must already exist (matched by verified email): no self-registration.
+      async signIn({ user, account, profile }) {
+        if (account?.provider !== "oidc") return true;
+        const email = (profile as { email?: string; email_verified?: boolean } | undefined)?.email;
+        const verified = (profile as { email_verified?: boolean } | undefined)?.email_verified !== false;
+        if (!email || !verified) return false;
+        const { prisma } = await getDb();
+        const existing = await findUserByEmail(prisma, email);
+        if (!existing || existing.disabled) return false;
+        if (existing.oidcSubject !== user.id) await linkOidcSubject(prisma, existing.id, user.id);
+        user.id = existing.id;
+        return true;
+      },
+      async jwt({ token, user }) {
+        if (user) token.uid = user.id;
+        return token;
+      },
+      async session({ session, token }) {
+        session.user = { ...session.user, id: String(token.uid ?? token.sub ?? "") };
+        return session;
+      },
+    },
+  };
+  return cached;
+}

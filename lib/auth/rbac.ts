@@ -1,0 +1,54 @@
+/** Role-based access control: a typed table of permissions per role. Roles are per tenant. */
+export const PERMISSIONS = [
+  "tenants.read",
+  "tenants.manage",
+  "rbac.read",
+  "rbac.manage",
+  "tokens.manage",
+  "quotas.read",
+  "quotas.manage",
+  "upstreams.manage",
+  "policies.read",
+  "policies.simulate",
+  "policies.write",
+  "policies.apply",
+  "approvals.read",
+  "approvals.request",
+  "approvals.decide",
+  "audit.read",
+  "audit.export",
+  "audit.write",
+  "mcp.call",
+  "guard.check",
+  "guard.enforce",
+  "metrics.read",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLES = ["admin", "policy_author", "approver", "viewer", "agent"] as const;
+export type Role = (typeof ROLES)[number];
+
+const READ: Permission[] = ["tenants.read", "rbac.read", "quotas.read", "policies.read", "approvals.read", "audit.read", "metrics.read"];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  policy_author: [...READ, "policies.simulate", "policies.write", "policies.apply"],
+  approver: [...READ, "approvals.decide", "policies.simulate"],
+  viewer: READ,
+  agent: ["mcp.call", "guard.check", "guard.enforce", "approvals.request", "audit.write", "policies.read", "policies.simulate"],
+};
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** Unknown role names grant nothing (fail closed). */
+export function permissionsOf(roles: readonly string[]): Set<Permission> {
+  const out = new Set<Permission>();
+  for (const role of roles) if (isRole(role)) for (const p of ROLE_PERMISSIONS[role]) out.add(p);
+  return out;
+}
+
+export function can(roles: readonly string[], permission: Permission): boolean {
+  return roles.some((role) => isRole(role) && ROLE_PERMISSIONS[role].includes(permission));
+}

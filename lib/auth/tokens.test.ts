@@ -1,0 +1,101 @@
+import { generateKeyPairSync } from "node:crypto";
+import { SignJWT, UnsecuredJWT } from "jose";
+import { describe, expect, test } from "vitest";
+import { AppError } from "@/lib/errors";
+import { mintToken, verifyToken } from "./tokens";
+
+function keys() {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  return {
+    privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+    publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
+    issuer: "canopyiq",
+    audience: "canopyiq-api",
+    privateKey,
+  };
+}
+const k = keys();
+const NOW = 1_800_000_000;
+const base = { tenant: "demo-tenant", subject: "alice", roles: ["admin", "approver"], ttlSeconds: 7200, now: NOW };
+
+async function refusal(token: string, verifyWith = k, now = NOW + 10): Promise<string> {
+  try {
+    await verifyToken(token, verifyWith, now);
+    return "accepted";
+  } catch (e) {
+    expect(e).toBeInstanceOf(AppError);
+    expect((e as AppError).status).toBe(401);
+    return (e as AppError).message;
+  }
+}
+
+describe("API tokens", () => {
+  test("a minted token verifies to its tenant, subject and roles", async () => {
+    const { token, expiresAt } = await mintToken(base, k);
+    const p = await verifyToken(token, k, NOW + 10);
+    expect(p).toMatchObject({ kind: "token", tenant: "demo-tenant", subject: "alice", roles: ["admin", "approver"] });
+    expect(expiresAt.getTime()).toBe((NOW + 7200) * 1000);
+  });
+
+  test("expired → refused", async () => {
+    const { token } = await mintToken(base, k);
+    expect(await refusal(token, k, NOW + 7201)).toMatch(/expired/);
+  });
+
+  test("alg none → refused", async () => {
+    const token = new UnsecuredJWT({ tenant: "demo-tenant", roles: ["admin"] })
+      .setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("mallory").setJti("x").setExpirationTime(NOW + 100).encode();
+    expect(await refusal(token)).toMatch(/invalid bearer token/);
+  });
+
+  test("another algorithm (HS256 with the public key as secret) → refused", async () => {
+    const token = await new SignJWT({ tenant: "demo-tenant", roles: ["admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("mallory").setJti("x").setExpirationTime(NOW + 100)
+      .sign(new TextEncoder().encode(k.publicKeyPem));
+    expect(await refusal(token)).toMatch(/algorithm not allowed/);
+  });
+
+  test("signed by another key → refused", async () => {
+    const other = keys();
+    const { token } = await mintToken(base, other);
+    expect(await refusal(token)).toMatch(/signature does not verify/);
+  });
+
+  test.each([
+    ["audience", { audience: "someone-else" }, /claim aud/],
+    ["issuer", { issuer: "evil" }, /claim iss/],
+  ])("wrong %s → refused", async (_label, override, pattern) => {
+    const { token } = await mintToken(base, { ...k, ...override });
+    expect(await refusal(token)).toMatch(pattern);
+  });
+
+  test("missing tenant claim → refused", async () => {
+    const token = await new SignJWT({ roles: ["admin"] })
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("a").setJti("x").setExpirationTime(NOW + 100)
+      .sign(k.privateKey);
+    expect(await refusal(token)).toMatch(/missing tenant or roles/);
+  });
+
+  test.each(["", "abc", "a.b.c", "eyJhbGciOiJFZERTQSJ9.e30."])("garbage %j → refused", async (garbage) => {
+    expect(await refusal(garbage)).toMatch(/invalid bearer token/);
+  });
+
+  test("a tampered payload (tenant switched) → refused", async () => {
+    const { token } = await mintToken(base, k);
+    const [h, p, s] = token.split(".");
+    const claims = JSON.parse(Buffer.from(p, "base64url").toString());
+    claims.tenant = "other-tenant";
+    const forged = [h, Buffer.from(JSON.stringify(claims)).toString("base64url"), s].join(".");
+    expect(await refusal(forged)).toMatch(/signature/);
+  });
+
+  test.each([
+    [{ tenant: "Bad Tenant" }, /tenant must be a lowercase slug/],
+    [{ roles: [] }, /at least one role/],
+    [{ ttlSeconds: 0 }, /ttlSeconds|too small|>=1/i],
+  ])("mint refuses bad input %j", async (override, pattern) => {
+    await expect(mintToken({ ...base, ...override }, k)).rejects.toThrow(pattern);
+  });
+});

@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import { NextResponse } from "next/server";
+import type { Logger } from "pino";
+import { forbidden, toErrorEnvelope } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { authenticate } from "./authenticate";
+import type { Principal } from "./principal";
+import { can, type Permission } from "./rbac";
+
+export interface HandlerContext<P> {
+  req: Request;
+  params: P;
+  principal: Principal;
+  requestId: string;
+  log: Logger;
+}
+
+export interface PublicContext<P> {
+  req: Request;
+  params: P;
+  requestId: string;
+  log: Logger;
+}
+
+type RouteContext<P> = { params: Promise<P> };
+
+/** Fails with 403 unless the principal acts in `tenant` (a token for A never acts on B). */
+export function requireTenant(principal: Principal, tenant: string | undefined | null) {
+  if (tenant && tenant !== principal.tenant) {
+    throw forbidden(`this credential acts for tenant ${principal.tenant}, not ${tenant}`);
+  }
+}
+
+function respond(result: unknown, requestId: string): Response {
+  const res = result instanceof Response ? result : NextResponse.json(result ?? { ok: true });
+  res.headers.set("x-request-id", requestId);
+  return res;
+}
+
+function fail(err: unknown, requestId: string, logger: Logger): Response {
+  const { status, body } = toErrorEnvelope(err);
+  if (status >= 500) logger.error({ err }, "request failed");
+  else logger.info({ status, code: body.error.code }, "request refused");
+  return NextResponse.json(body, { status, headers: { "x-request-id": requestId } });
+}
+
+function requestIdOf(req: Request) {
+  const given = req.headers.get("x-request-id");
+  return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+/**
+ * The one wrapper of every authenticated route: authentication (bearer token or console session),
+ * tenant scoping (a `tenant` route parameter must be the principal's), the RBAC check, and error
+ * mapping to the one envelope.
+ */
+export function withAuth<P extends Record<string, string | string[]> = Record<string, never>>(
+  handler: (ctx: HandlerContext<P>) => Promise<unknown>,
+  opts: { permission: Permission },
+) {
+  return async (req: Request, route: RouteContext<P>): Promise<Response> => {
+    const requestId = requestIdOf(req);
+    const logger = log().child({ requestId, method: req.method, path: new URL(req.url).pathname });
+    try {
+      const principal = await authenticate(req);
+      const params = ((await route?.params) ?? {}) as P;
+      requireTenant(principal, typeof params.tenant === "string" ? params.tenant : undefined);
+      if (!can(principal.roles, opts.permission)) {
+        throw forbidden(`permission ${opts.permission} is required; your roles in ${principal.tenant} are: ${principal.roles.join(", ") || "none"}`, {
+          permission: opts.permission,
+          roles: principal.roles,
+        });
+      }
+      return respond(await handler({ req, params, principal, requestId, log: logger.child({ tenant: principal.tenant, subject: principal.subject }) }), requestId);
+    } catch (err) {
+      return fail(err, requestId, logger);
+    }
+  };
+}
+
+/** For the few unauthenticated endpoints (health, Slack's signed callback): error mapping only. */
+export function withErrors<P extends Record<string, string | string[]> = Record<string, never>>(
+  handler: (ctx: PublicContext<P>) => Promise<unknown>,
+) {
+  return async (req: Request, route: RouteContext<P>): Promise<Response> => {
+    const requestId = requestIdOf(req);
+    const logger = log().child({ requestId, method: req.method, path: new URL(req.url).pathname });
+    try {
+      const params = ((await route?.params) ?? {}) as P;
+      return respond(await handler({ req, params, requestId, log: logger }), requestId);
+    } catch (err) {
+      return fail(err, requestId, logger);
+    }
+  };
+}
+
+/** Parses a JSON body with a zod schema; bad JSON and bad shapes map to 400 with the field named. */
+export async function jsonBody<T>(req: Request, schema: { parse(v: unknown): T }): Promise<T> {
+  const text = await req.text();
+  return schema.parse(text.trim() === "" ? {} : JSON.parse(text));
+}

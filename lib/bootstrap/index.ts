@@ -1,0 +1,105 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { hashPassword } from "@/lib/auth/passwords";
+import { sha256Hex } from "@/lib/canonical";
+import { getDb } from "@/lib/db";
+import { countPolicyVersions, createVersionRolledOutToAll } from "@/lib/db/policy-versions";
+import { upsertTenant } from "@/lib/db/tenants";
+import { ensureMembership, ensureUser } from "@/lib/db/users";
+import { env, publicUrl } from "@/lib/env";
+import { getKv } from "@/lib/redis";
+import { getSecrets, secretsFile } from "@/lib/secrets";
+import { loadStartupPolicy } from "./startup-policy";
+
+export interface BootstrapReport {
+  url: string;
+  database: string;
+  redis: string;
+  tenant: string;
+  adminEmail: string;
+  /** Only when generated at this start (printed once). */
+  generatedPassword?: string;
+  passwordFile?: string;
+  policyVersion?: number;
+  secretsFile: string;
+}
+
+export const ADMIN_USER_ID = "admin";
+
+/**
+ * Start-up, idempotent: secrets, migrations, demo tenant, admin user, default policy. Several
+ * processes may run it at once (migrations are locked; seeding uses upserts).
+ */
+export async function bootstrap(): Promise<BootstrapReport> {
+  const e = env();
+  getSecrets();
+  const { prisma, sql } = await getDb();
+  const policy = loadStartupPolicy();
+
+  await upsertTenant(prisma, e.CANOPY_DEMO_TENANT, "Demo tenant");
+  let generatedPassword: string | undefined;
+  const password = e.CANOPY_ADMIN_PASSWORD ?? randomBytes(12).toString("base64url");
+  const { created } = await ensureUser(prisma, {
+    id: ADMIN_USER_ID,
+    email: e.CANOPY_ADMIN_EMAIL,
+    name: "Administrator",
+    passwordHash: await hashPassword(password),
+  });
+  let passwordFile: string | undefined;
+  if (created && !e.CANOPY_ADMIN_PASSWORD) {
+    generatedPassword = password;
+    passwordFile = path.resolve(e.CANOPY_DATA_DIR, "initial-admin-password");
+    mkdirSync(path.dirname(passwordFile), { recursive: true });
+    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+    chmodSync(passwordFile, 0o600);
+  }
+  await ensureMembership(prisma, e.CANOPY_DEMO_TENANT, ADMIN_USER_ID, ["admin", "policy_author", "approver"], ["secops"]);
+
+  let policyVersion: number | undefined;
+  if ((await countPolicyVersions(prisma)) === 0) {
+    const v = await createVersionRolledOutToAll(prisma, {
+      yaml: policy.yaml,
+      hash: sha256Hex(policy.yaml),
+      signature: policy.signature,
+      verified: policy.verified,
+      author: "system",
+      message: `initial policy from ${policy.path}`,
+    });
+    policyVersion = v.id;
+  }
+
+  return {
+    url: publicUrl(),
+    database: sql.kind === "pglite" ? `${sql.label} (embedded)` : sql.label,
+    redis: getKv().kind === "redis" ? "redis" : "in-process (single process only)",
+    tenant: e.CANOPY_DEMO_TENANT,
+    adminEmail: e.CANOPY_ADMIN_EMAIL,
+    generatedPassword,
+    passwordFile: passwordFile ?? (existsSync(path.resolve(e.CANOPY_DATA_DIR, "initial-admin-password")) ? path.resolve(e.CANOPY_DATA_DIR, "initial-admin-password") : undefined),
+    policyVersion,
+    secretsFile: secretsFile(),
+  };
+}
+
+export function formatReport(r: BootstrapReport): string {
+  const lines = [
+    "",
+    `  CanopyIQ is ready: ${r.url}`,
+    `  database  ${r.database}`,
+    `  redis     ${r.redis}`,
+    `  tenant    ${r.tenant}`,
+  ];
+  if (r.generatedPassword) {
+    lines.push(`  sign in   ${r.adminEmail} / ${r.generatedPassword}   (generated now, shown once; also in ${r.passwordFile})`);
+  } else if (r.passwordFile) {
+    lines.push(`  sign in   ${r.adminEmail} with the password in ${r.passwordFile}`);
+  } else {
+    lines.push(`  sign in   ${r.adminEmail} with CANOPY_ADMIN_PASSWORD`);
+  }
+  lines.push(`  API token npx canopy mint-token --tenant ${r.tenant} --subject alice --roles admin,approver --ttl 7200`);
+  if (r.policyVersion) lines.push(`  policy    version ${r.policyVersion} loaded and rolled out to all tenants`);
+  lines.push("");
+  return lines.join("\n");
+}
+

@@ -1,0 +1,37 @@
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { getServerSession } from "next-auth";
+import { TENANT_COOKIE } from "@/lib/auth/authenticate";
+import { authOptions } from "@/lib/auth/next-auth";
+import { permissionsOf, type Permission } from "@/lib/auth/rbac";
+import { getDb } from "@/lib/db";
+import { listMembershipsOfUser } from "@/lib/db/users";
+
+export interface ConsoleUser {
+  id: string;
+  name: string;
+  email?: string | null;
+  tenant: string | null;
+  roles: string[];
+  tenants: string[];
+  permissions: Permission[];
+}
+
+/** The signed-in console user and their current tenant; redirects to /login when signed out. */
+export async function requireConsoleUser(): Promise<ConsoleUser> {
+  const session = await getServerSession(authOptions());
+  if (!session?.user?.id) redirect("/login");
+  const { prisma } = await getDb();
+  const memberships = await listMembershipsOfUser(prisma, session.user.id);
+  const chosen = (await cookies()).get(TENANT_COOKIE)?.value;
+  const current = memberships.find((m) => m.tenantId === chosen) ?? memberships[0];
+  return {
+    id: session.user.id,
+    name: session.user.name ?? session.user.id,
+    email: session.user.email,
+    tenant: current?.tenantId ?? null,
+    roles: current?.roles ?? [],
+    tenants: memberships.map((m) => m.tenantId),
+    permissions: [...permissionsOf(current?.roles ?? [])],
+  };
+}

@@ -1,0 +1,89 @@
+import { Redis } from "ioredis";
+import type { KvStore } from "./types";
+
+const INCR_WITH_TTL = `
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if v == tonumber(ARGV[1]) and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return v`;
+
+/**
+ * KvStore on Redis. No offline queue and a command timeout: when Redis is away, callers get an
+ * error within the timeout instead of hanging, and decide (fail closed) themselves.
+ */
+export function redisKv(url: string, commandTimeoutMs: number): KvStore {
+  const options = {
+    enableOfflineQueue: false,
+    commandTimeout: commandTimeoutMs,
+    maxRetriesPerRequest: 1,
+    connectTimeout: Math.max(commandTimeoutMs, 2_000),
+    lazyConnect: true,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2_000),
+  };
+  const client = new Redis(url, options);
+  client.on("error", () => {}); // reported through failing commands and health, not as crashes
+  let subscriber: Redis | undefined;
+  const handlers = new Map<string, Set<(m: string) => void>>();
+  let connecting: Promise<void> | undefined;
+
+  const ready = () => {
+    if (client.status === "ready") return Promise.resolve();
+    if (client.status === "wait") connecting ??= client.connect().finally(() => (connecting = undefined));
+    return connecting ?? Promise.resolve();
+  };
+  const run = async <T>(fn: () => Promise<T>) => {
+    await ready();
+    return fn();
+  };
+
+  const sub = async () => {
+    if (!subscriber) {
+      subscriber = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
+      subscriber.on("error", () => {});
+      subscriber.on("message", (channel: string, message: string) => {
+        for (const h of handlers.get(channel) ?? []) h(message);
+      });
+      await subscriber.connect();
+    }
+    return subscriber;
+  };
+
+  return {
+    kind: "redis",
+    ping: () => run(async () => void (await client.ping())),
+    get: (key) => run(() => client.get(key)),
+    set: (key, value, opts = {}) =>
+      run(async () => {
+        const args: (string | number)[] = [];
+        if (opts.ttlMs) args.push("PX", opts.ttlMs);
+        if (opts.nx) args.push("NX");
+        const r = await (client.set as (...a: unknown[]) => Promise<string | null>)(key, value, ...args);
+        return r === "OK";
+      }),
+    del: (key) => run(() => client.del(key)),
+    incrBy: (key, by, ttlMs) => run(async () => Number(await client.eval(INCR_WITH_TTL, 1, key, by, ttlMs ?? 0))),
+    pttl: (key) => run(() => client.pttl(key)),
+    publish: (channel, message) => run(async () => void (await client.publish(channel, message))),
+    async subscribe(channel, handler) {
+      const s = await sub();
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        await s.subscribe(channel);
+      }
+      set.add(handler);
+      return async () => {
+        const current = handlers.get(channel);
+        current?.delete(handler);
+        if (current && current.size === 0) {
+          handlers.delete(channel);
+          await s.unsubscribe(channel).catch(() => {});
+        }
+      };
+    },
+    async close() {
+      client.disconnect();
+      subscriber?.disconnect();
+    },
+  };
+}

@@ -31,7 +31,7 @@ export function LoginForm({ passwordLogin, oidc }: { passwordLogin: boolean; oid
   return (
     <div className="space-y-4">
       {passwordLogin && (
-        <form onSubmit={onSubmit} className="space-y-4" aria-label="Sign in with email and password">
+        <form onSubmit={onSubmit} className="space-y-4" aria-label="Password sign-in">
           <div>
             <label htmlFor="email" className="block text-sm font-medium text-slate-700">Email</label>
             <input id="email" name="email" type="text" autoComplete="username" required

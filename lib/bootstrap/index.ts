@@ -6,7 +6,7 @@ import { sha256Hex } from "@/lib/canonical";
 import { getDb } from "@/lib/db";
 import { countPolicyVersions, createVersionRolledOutToAll } from "@/lib/db/policy-versions";
 import { upsertTenant } from "@/lib/db/tenants";
-import { ensureMembership, ensureUser } from "@/lib/db/users";
+import { ensureMembership, ensureUser, setPasswordHash } from "@/lib/db/users";
 import { env, publicUrl } from "@/lib/env";
 import { getKv } from "@/lib/redis";
 import { getSecrets, secretsFile } from "@/lib/secrets";
@@ -46,6 +46,10 @@ export async function bootstrap(): Promise<BootstrapReport> {
     name: "Administrator",
     passwordHash: await hashPassword(password),
   });
+  if (!created && e.CANOPY_ADMIN_PASSWORD) {
+    // An explicitly configured password is the source of truth at every start.
+    await setPasswordHash(prisma, ADMIN_USER_ID, await hashPassword(e.CANOPY_ADMIN_PASSWORD));
+  }
   let passwordFile: string | undefined;
   if (created && !e.CANOPY_ADMIN_PASSWORD) {
     generatedPassword = password;

@@ -46,3 +46,7 @@ export async function ensureMembership(prisma: PrismaClient, tenantId: string, u
     update: {},
   });
 }
+
+export async function setPasswordHash(prisma: PrismaClient, userId: string, passwordHash: string) {
+  return prisma.user.update({ where: { id: userId }, data: { passwordHash } });
+}

@@ -1,0 +1,47 @@
+import { existsSync } from "node:fs";
+import { defineConfig, devices } from "@playwright/test";
+import { E2E_ADMIN_PASSWORD, E2E_PORT } from "./e2e/constants";
+
+// Never download a browser: CHROMIUM_PATH, then Debian's chromium, then Playwright's own if present.
+const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
+
+const baseURL = `http://127.0.0.1:${E2E_PORT}`;
+
+export default defineConfig({
+  testDir: "e2e",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  projects: [
+    { name: "laptop", use: { ...devices["Desktop Chrome"], viewport: { width: 1366, height: 800 } } },
+    { name: "phone", use: { ...devices["Pixel 7"] }, testMatch: /shell\.spec\.ts/ },
+  ],
+  webServer: {
+    // A production build against a fresh embedded database (or DATABASE_URL when set).
+    command: `rm -rf .data/e2e && npx next build && npx next start -p ${E2E_PORT} -H 127.0.0.1`,
+    url: `${baseURL}/api/health`,
+    timeout: 600_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      CANOPY_DATA_DIR: ".data/e2e",
+      CANOPY_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
+      NEXTAUTH_URL: baseURL,
+      PORT: String(E2E_PORT),
+      LOG_LEVEL: "warn",
+    },
+  },
+});

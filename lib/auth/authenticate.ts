@@ -72,8 +72,11 @@ export async function authenticate(req: Request): Promise<Principal> {
     if (!m) throw unauthorized("Authorization header must be `Bearer <token>`");
     return principalFromBearer(m[1]);
   }
-  const cookie = req.headers.get("cookie")?.match(new RegExp(`(?:^|;\\s*)${TENANT_COOKIE}=([^;]+)`))?.[1];
-  const p = await principalFromSession(cookie ? decodeURIComponent(cookie) : undefined);
+  const cookies = req.headers.get("cookie") ?? "";
+  // Only a request carrying next-auth's session cookie can be a console session.
+  if (!/(?:^|;\s*)(?:__Secure-)?next-auth\.session-token(?:\.\d+)?=/.test(cookies)) throw unauthorized();
+  const tenant = cookies.match(new RegExp(`(?:^|;\\s*)${TENANT_COOKIE}=([^;]+)`))?.[1];
+  const p = await principalFromSession(tenant ? decodeURIComponent(tenant) : undefined);
   if (!p) throw unauthorized();
   return p;
 }

@@ -1,4 +1,7 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
+import { env } from "@/lib/env";
 import { openDb } from "./client";
 import { type Migration, MigrationError, migrate, migrationStatus, readMigrations } from "./migrate";
 import { createTestDb, type TestDb } from "./testing";
@@ -71,4 +74,19 @@ describe("migration runner", () => {
     await expect(db.sql.query(`DELETE FROM audit_records`)).rejects.toThrow(/append-only/);
     expect(await db.sql.query(`SELECT kind FROM audit_records`)).toEqual([{ kind: "login" }]);
   });
+});
+
+describe("migration runner across processes", () => {
+  // Embedded PGlite belongs to one process by design; two processes need a server.
+  test.skipIf(!env().DATABASE_URL)("two `canopy db migrate` processes at once apply each migration exactly once", async () => {
+    const db = await fresh();
+    const run = () =>
+      promisify(execFile)(process.execPath, ["cli/canopy.mjs", "db", "migrate"], { env: { ...process.env, DATABASE_URL: db.url } });
+    const [a, b] = await Promise.all([run(), run()]);
+    expect(a.stdout).toMatch(/migration\(s\) applied, 0 pending/);
+    expect(b.stdout).toMatch(/migration\(s\) applied, 0 pending/);
+    const ledger = await db.sql.query<{ name: string; n: string }>(`SELECT name, count(*)::text AS n FROM "_canopy_migrations" GROUP BY name`);
+    expect(ledger.map((r) => r.name).sort()).toEqual(real.map((m) => m.name).sort());
+    expect(ledger.every((r) => r.n === "1")).toBe(true);
+  }, 60_000);
 });

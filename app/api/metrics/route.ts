@@ -1,0 +1,9 @@
+import { withAuth } from "@/lib/auth";
+import { metrics } from "@/lib/metrics";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withAuth(async () => {
+  const { registry } = metrics();
+  return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
+}, { permission: "metrics.read" });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { E2E_ADMIN_PASSWORD, E2E_PORT } from "./e2e/constants";
+import { E2E_ADMIN_PASSWORD, E2E_DATA_DIR, E2E_PORT } from "./e2e/constants";
 
 // Never download a browser: CHROMIUM_PATH, then Debian's chromium, then Playwright's own if present.
 const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
@@ -30,14 +30,14 @@ export default defineConfig({
   ],
   webServer: {
     // A production build against a fresh embedded database (or DATABASE_URL when set).
-    command: `rm -rf .data/e2e && npx next build && npx next start -p ${E2E_PORT} -H 127.0.0.1`,
+    command: `rm -rf ${E2E_DATA_DIR} && npx next build && npx next start -p ${E2E_PORT} -H 127.0.0.1`,
     url: `${baseURL}/api/health`,
     timeout: 600_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
     env: {
-      CANOPY_DATA_DIR: ".data/e2e",
+      CANOPY_DATA_DIR: E2E_DATA_DIR,
       CANOPY_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
       NEXTAUTH_URL: baseURL,
       PORT: String(E2E_PORT),

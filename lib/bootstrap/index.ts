@@ -4,13 +4,13 @@ import path from "node:path";
 import { hashPassword } from "@/lib/auth/passwords";
 import { sha256Hex } from "@/lib/canonical";
 import { getDb } from "@/lib/db";
-import { countPolicyVersions, createVersionRolledOutToAll } from "@/lib/db/policy-versions";
+import { createVersionRolledOutToAll, latestFileVersion } from "@/lib/db/policy-versions";
 import { upsertTenant } from "@/lib/db/tenants";
 import { ensureMembership, ensureUser, setPasswordHash } from "@/lib/db/users";
 import { env, publicUrl } from "@/lib/env";
 import { getKv } from "@/lib/redis";
 import { getSecrets, secretsFile } from "@/lib/secrets";
-import { loadStartupPolicy } from "./startup-policy";
+import { loadStartupPolicy } from "@/lib/policies/startup";
 
 export interface BootstrapReport {
   url: string;
@@ -22,6 +22,8 @@ export interface BootstrapReport {
   generatedPassword?: string;
   passwordFile?: string;
   policyVersion?: number;
+  policyFile: string;
+  policyVerified: boolean;
   secretsFile: string;
 }
 
@@ -60,15 +62,19 @@ export async function bootstrap(): Promise<BootstrapReport> {
   }
   await ensureMembership(prisma, e.CANOPY_DEMO_TENANT, ADMIN_USER_ID, ["admin", "policy_author", "approver"], ["secops"]);
 
+  // The policy file is applied at start when it changed since it was last loaded (as the seed's
+  // servers load their file), so editing the file and restarting rolls it out.
   let policyVersion: number | undefined;
-  if ((await countPolicyVersions(prisma)) === 0) {
+  const policyHash = sha256Hex(policy.yaml);
+  const lastLoaded = await latestFileVersion(prisma);
+  if (!lastLoaded || lastLoaded.hash !== policyHash || lastLoaded.signature !== policy.signature) {
     const v = await createVersionRolledOutToAll(prisma, {
       yaml: policy.yaml,
-      hash: sha256Hex(policy.yaml),
+      hash: policyHash,
       signature: policy.signature,
       verified: policy.verified,
       author: "system",
-      message: `initial policy from ${policy.path}`,
+      message: `loaded from ${policy.path} at start`,
     });
     policyVersion = v.id;
   }
@@ -82,6 +88,8 @@ export async function bootstrap(): Promise<BootstrapReport> {
     generatedPassword,
     passwordFile: passwordFile ?? (existsSync(path.resolve(e.CANOPY_DATA_DIR, "initial-admin-password")) ? path.resolve(e.CANOPY_DATA_DIR, "initial-admin-password") : undefined),
     policyVersion,
+    policyFile: policy.path,
+    policyVerified: policy.verified,
     secretsFile: secretsFile(),
   };
 }
@@ -102,7 +110,7 @@ export function formatReport(r: BootstrapReport): string {
     lines.push(`  sign in   ${r.adminEmail} with CANOPY_ADMIN_PASSWORD`);
   }
   lines.push(`  API token npx canopy mint-token --tenant ${r.tenant} --subject alice --roles admin,approver --ttl 7200`);
-  if (r.policyVersion) lines.push(`  policy    version ${r.policyVersion} loaded and rolled out to all tenants`);
+  if (r.policyVersion) lines.push(`  policy    ${r.policyFile} loaded as version ${r.policyVersion}${r.policyVerified ? " (signature verified)" : ""} and rolled out to all tenants`);
   lines.push("");
   return lines.join("\n");
 }

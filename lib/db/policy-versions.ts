@@ -40,3 +40,12 @@ export async function activeVersionFor(prisma: PrismaClient, tenantId: string) {
 export async function latestVersion(prisma: PrismaClient) {
   return prisma.policyVersion.findFirst({ orderBy: { id: "desc" } });
 }
+
+export async function getVersion(prisma: PrismaClient, id: number) {
+  return prisma.policyVersion.findUnique({ where: { id } });
+}
+
+/** The newest version loaded from the policy file at start (author "system"). */
+export async function latestFileVersion(prisma: PrismaClient) {
+  return prisma.policyVersion.findFirst({ where: { author: "system" }, orderBy: { id: "desc" } });
+}

@@ -1,0 +1,51 @@
+import { getDb } from "@/lib/db";
+import { activeVersionFor, getVersion } from "@/lib/db/policy-versions";
+import { type CompiledPolicy, loadPolicy } from "@/lib/policy";
+
+export interface ActivePolicy {
+  compiled: CompiledPolicy;
+  version: number;
+  hash: string;
+  signed: boolean;
+  verified: boolean;
+}
+
+// Compiled once per version; which version a tenant runs is re-read at most every second, so a
+// rollout reaches every replica within a second without a query per call.
+const compiledByVersion = new Map<number, ActivePolicy | Error>();
+const tenantVersion = new Map<string, { version: number | null; until: number }>();
+const TENANT_TTL_MS = 1_000;
+
+/** The tenant's active policy, compiled; null when none is loaded (every call is then denied). */
+export async function getActivePolicy(tenant: string, nowMs: number = Date.now()): Promise<ActivePolicy | null> {
+  const cached = tenantVersion.get(tenant);
+  let versionId = cached && cached.until > nowMs ? cached.version : undefined;
+  let row: Awaited<ReturnType<typeof activeVersionFor>> | undefined;
+  if (versionId === undefined) {
+    const { prisma } = await getDb();
+    row = await activeVersionFor(prisma, tenant);
+    versionId = row?.id ?? null;
+    tenantVersion.set(tenant, { version: versionId, until: nowMs + TENANT_TTL_MS });
+  }
+  if (versionId === null) return null;
+  let entry = compiledByVersion.get(versionId);
+  if (!entry) {
+    if (!row || row.id !== versionId) {
+      const { prisma } = await getDb();
+      row = await getVersion(prisma, versionId);
+    }
+    if (!row) return null;
+    const loaded = loadPolicy(row.yaml, { version: row.id });
+    entry = loaded.ok
+      ? { compiled: loaded.compiled, version: row.id, hash: row.hash, signed: Boolean(row.signature), verified: row.verified }
+      : new Error(`policy version ${row.id} does not compile: ${loaded.errors[0]?.message ?? "unknown error"}`);
+    compiledByVersion.set(versionId, entry);
+  }
+  if (entry instanceof Error) throw entry;
+  return entry;
+}
+
+/** After a rollout: forget which version each tenant runs (compiled versions stay valid). */
+export function forgetTenantVersions() {
+  tenantVersion.clear();
+}

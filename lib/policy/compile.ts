@@ -1,0 +1,145 @@
+/**
+ * Compile once per policy version. Rules with exact tool names are indexed by name; glob rules
+ * are kept in order; the candidates for a tool are the union of both, re-sorted by rule index,
+ * so first-match-wins is exactly the top-down order of the YAML. Candidate lists are memoized
+ * per tool name (bounded, so a flood of made-up names cannot grow memory).
+ */
+import { canonicalJson, sha256Hex } from "@/lib/canonical";
+import { blockTest, compileBlock, type CompiledCondition } from "./conditions";
+import { durationSeconds } from "./duration";
+import { FactResolver, type ResolvedSources } from "./facts";
+import { compileGlob, isGlob, type NameTest } from "./glob";
+import type { FactMap, Policy, Rule } from "./schema";
+import type { Action } from "./types";
+import type { CallFacts } from "./facts";
+
+export interface CompiledRule {
+  index: number;
+  name: string;
+  action: Action;
+  reason: string;
+  patterns: readonly string[];
+  required_approvals: number | null;
+  approver_group: string | null;
+  expires_in_seconds: number | null;
+  conditions: readonly CompiledCondition[];
+  test: (f: CallFacts) => boolean;
+}
+
+export interface Candidate {
+  rule: CompiledRule;
+  /** The pattern that selected this rule for the tool (for the trace). */
+  pattern: string;
+}
+
+export interface CompileOptions {
+  /** Version label reported in decisions (e.g. the stored policy version id); default: hash prefix. */
+  version?: string;
+  /** Fact sources per tool pattern, under the policy's own `facts` (the policy wins). */
+  facts?: Record<string, FactMap>;
+}
+
+export interface CompiledDefault {
+  decision: Action;
+  reason: string;
+  required_approvals: number | null;
+  approver_group: string | null;
+  expires_in_seconds: number | null;
+}
+
+const MAX_CACHED_TOOLS = 10_000;
+
+export class CompiledPolicy {
+  readonly version: string;
+  readonly hash: string;
+  readonly rules: readonly CompiledRule[];
+  readonly defaults: CompiledDefault;
+  private readonly exact = new Map<string, Candidate[]>();
+  private readonly globs: { rule: CompiledRule; pattern: string; test: NameTest }[] = [];
+  private readonly candidateCache = new Map<string, readonly Candidate[]>();
+  private readonly facts: FactResolver;
+
+  constructor(
+    readonly policy: Policy,
+    options: CompileOptions = {},
+  ) {
+    this.hash = sha256Hex(canonicalJson(policy));
+    this.version = options.version ?? `sha256:${this.hash.slice(0, 12)}`;
+    this.facts = new FactResolver(options.facts, policy.facts);
+    const d = policy.defaults ?? { decision: "deny" as const };
+    this.defaults = {
+      decision: d.decision,
+      reason: d.reason ?? `no rule matched; default decision is ${d.decision}`,
+      ...approvalFields(d.decision, d),
+    };
+    const rules: CompiledRule[] = [];
+    policy.rules.forEach((r, index) => {
+      if (r.enabled === false) return;
+      const rule = compileRule(r, index);
+      rules.push(rule);
+      const seen = new Set<string>();
+      for (const p of rule.patterns) {
+        if (isGlob(p)) this.globs.push({ rule, pattern: p, test: compileGlob(p) });
+        else if (!seen.has(p)) {
+          seen.add(p);
+          const list = this.exact.get(p) ?? [];
+          list.push({ rule, pattern: p });
+          this.exact.set(p, list);
+        }
+      }
+    });
+    this.rules = rules;
+  }
+
+  /** Rules that apply to `tool`, in policy order. */
+  candidates(tool: string): readonly Candidate[] {
+    const hit = this.candidateCache.get(tool);
+    if (hit) return hit;
+    const byIndex = new Map<number, Candidate>();
+    for (const c of this.exact.get(tool) ?? []) byIndex.set(c.rule.index, c);
+    for (const g of this.globs) {
+      if (!byIndex.has(g.rule.index) && g.test(tool)) byIndex.set(g.rule.index, { rule: g.rule, pattern: g.pattern });
+    }
+    const list = [...byIndex.values()].sort((a, b) => a.rule.index - b.rule.index);
+    if (this.candidateCache.size < MAX_CACHED_TOOLS) this.candidateCache.set(tool, list);
+    return list;
+  }
+
+  factSources(tool: string): ResolvedSources {
+    return this.facts.forTool(tool);
+  }
+}
+
+function approvalFields(action: Action, r: { required_approvals?: number; approver_group?: string; expires_in?: number | string }) {
+  if (action !== "approval") return { required_approvals: null, approver_group: null, expires_in_seconds: null };
+  return {
+    required_approvals: r.required_approvals ?? 1,
+    approver_group: r.approver_group ?? null,
+    expires_in_seconds: durationSeconds(r.expires_in),
+  };
+}
+
+function compileRule(r: Rule, index: number): CompiledRule {
+  const conditions = compileBlock(r.where);
+  const patterns = typeof r.match === "string" ? [r.match] : r.match;
+  return {
+    index,
+    name: r.name,
+    action: r.action,
+    reason: r.reason ?? defaultReason(r),
+    patterns,
+    ...approvalFields(r.action, r),
+    conditions,
+    test: blockTest(conditions),
+  };
+}
+
+function defaultReason(r: Rule): string {
+  if (r.action === "allow") return `allowed by rule "${r.name}"`;
+  if (r.action === "deny") return `denied by rule "${r.name}"`;
+  return `approval required by rule "${r.name}"`;
+}
+
+export function compilePolicy(policy: Policy, options?: CompileOptions): CompiledPolicy {
+  return new CompiledPolicy(policy, options);
+}

@@ -1,0 +1,127 @@
+/**
+ * Evaluate one call against a compiled policy: top-down, first match wins, no match → the
+ * default. Any error (malformed call, unusable fact, missing clock) → deny, with the error in
+ * the decision and its trace: the gateway fails closed.
+ */
+import { traceBlock } from "./conditions";
+import { CallFacts } from "./facts";
+import type { CompiledPolicy, CompiledRule } from "./compile";
+import type { EvalContext, EvalOptions, PolicyDecision, ToolCall, TraceEntry } from "./types";
+
+export function evaluate(call: unknown, compiled: CompiledPolicy, context: EvalContext, options?: EvalOptions): PolicyDecision {
+  const withTrace = options?.trace !== false;
+  const trace: TraceEntry[] | undefined = withTrace ? [] : undefined;
+  let current: CompiledRule | null = null;
+  const tool = typeof (call as ToolCall | null)?.tool === "string" ? (call as ToolCall).tool : "";
+  try {
+    checkCall(call);
+    const facts = new CallFacts(call, context ?? ({} as EvalContext), compiled.factSources(tool));
+    const candidates = compiled.candidates(tool);
+    if (!trace) {
+      for (let i = 0; i < candidates.length; i++) {
+        current = candidates[i].rule;
+        if (current.test(facts)) return ruleDecision(current, tool, compiled, context, undefined);
+      }
+    } else {
+      for (const c of candidates) {
+        current = c.rule;
+        const entry: TraceEntry = {
+          kind: "rule",
+          index: c.rule.index,
+          name: c.rule.name,
+          action: c.rule.action,
+          pattern: c.pattern,
+          matched: false,
+          conditions: [],
+        };
+        trace.push(entry);
+        if (traceBlock(c.rule.conditions, facts, entry.conditions)) {
+          entry.matched = true;
+          return ruleDecision(c.rule, tool, compiled, context, trace);
+        }
+      }
+    }
+    current = null;
+    const d = compiled.defaults;
+    trace?.push({ kind: "default", decision: d.decision, reason: d.reason });
+    return {
+      decision: d.decision,
+      tool,
+      rule: null,
+      rule_index: null,
+      reason: d.reason,
+      matched_default: true,
+      required_approvals: d.required_approvals,
+      approver_group: d.approver_group,
+      expires_in_seconds: d.expires_in_seconds,
+      expires_at: d.expires_in_seconds === null ? null : expiresAt(context, d.expires_in_seconds),
+      policy_version: compiled.version,
+      policy_hash: compiled.hash,
+      ...(trace ? { trace } : {}),
+    };
+  } catch (e) {
+    const message = errorMessage(e);
+    const where = current ? ` (rule "${current.name}")` : "";
+    trace?.push(current ? { kind: "error", message, rule: current.name, index: current.index } : { kind: "error", message });
+    return {
+      decision: "deny",
+      tool,
+      rule: null,
+      rule_index: null,
+      reason: `policy evaluation failed${where}: ${message}; denied (fail closed)`,
+      matched_default: false,
+      required_approvals: null,
+      approver_group: null,
+      expires_in_seconds: null,
+      expires_at: null,
+      policy_version: compiled?.version ?? "unknown",
+      policy_hash: compiled?.hash ?? "unknown",
+      error: message,
+      ...(trace ? { trace } : {}),
+    };
+  }
+}
+
+function ruleDecision(
+  rule: CompiledRule,
+  tool: string,
+  compiled: CompiledPolicy,
+  context: EvalContext,
+  trace: TraceEntry[] | undefined,
+): PolicyDecision {
+  const d: PolicyDecision = {
+    decision: rule.action,
+    tool,
+    rule: rule.name,
+    rule_index: rule.index,
+    reason: rule.reason,
+    matched_default: false,
+    required_approvals: rule.required_approvals,
+    approver_group: rule.approver_group,
+    expires_in_seconds: rule.expires_in_seconds,
+    expires_at: rule.expires_in_seconds === null ? null : expiresAt(context, rule.expires_in_seconds),
+    policy_version: compiled.version,
+    policy_hash: compiled.hash,
+  };
+  if (trace) d.trace = trace;
+  return d;
+}
+
+function expiresAt(context: EvalContext, seconds: number): string {
+  const now = context?.now;
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new Error("an approval needs a valid `now` in the context to set its expiry");
+  return new Date(now.getTime() + seconds * 1000).toISOString();
+}
+
+function checkCall(call: unknown): asserts call is ToolCall {
+  if (call === null || typeof call !== "object" || Array.isArray(call)) throw new Error("call must be an object {tool, arguments}");
+  const c = call as Record<string, unknown>;
+  if (typeof c.tool !== "string" || c.tool === "") throw new Error("call.tool must be a non-empty string");
+  const a = c.arguments;
+  if (a !== undefined && (a === null || typeof a !== "object" || Array.isArray(a))) throw new Error("call.arguments must be an object");
+}
+
+function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

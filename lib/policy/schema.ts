@@ -1,0 +1,232 @@
+/**
+ * The canonical policy language (seed 001, extended) as a zod 4 schema. Every object is strict:
+ * an unknown key is an error, because a misspelt condition silently ignored would widen access.
+ * The schema has no transforms, so the same object is both the parsed policy and what
+ * `z.toJSONSchema` describes for the editor.
+ */
+import { z } from "zod";
+import { isDuration } from "./duration";
+import { HHMM_RE, dayNumber, isValidTimeZone } from "./time-window";
+import { parseArgPath } from "./json-path";
+
+export const ACTIONS = ["allow", "deny", "approval"] as const;
+export const PARAM_TYPES = ["string", "int", "integer", "float", "number", "bool", "boolean", "list", "array", "dict", "object"] as const;
+export const FACT_NAMES = ["host", "method", "path", "body", "amount", "op", "cost"] as const;
+
+export function isValidRegex(src: string): boolean {
+  try {
+    new RegExp(src, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const NonEmpty = z.string().min(1, { error: "must not be empty" });
+const oneOrMany = <T extends z.ZodType>(item: T, what: string) =>
+  z.union([item, z.array(item).min(1, { error: `must list at least one ${what}` })], {
+    error: `must be a ${what} or a list of them`,
+  });
+const listOf = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item, { error: `must be a list of ${what}` }).min(1, { error: `must list at least one ${what}` });
+
+const ToolPattern = z
+  .string({ error: "must be a tool name or glob" })
+  .regex(/^[A-Za-z0-9_.:/*?-]+$/, { error: "tool patterns use letters, digits, `_ . : / -` and the wildcards `*` `?`" });
+const AbsPath = z
+  .string({ error: "must be an absolute path" })
+  .refine((p) => p.startsWith("/") && !p.includes("\0"), { error: "must be an absolute path starting with `/`" });
+const HostPattern = z
+  .string({ error: "must be a host name" })
+  .regex(/^(?:\*|(?:\*\.)?[A-Za-z0-9_[\]:-]+(?:\.[A-Za-z0-9_-]+)*\.?)$/, {
+    error: "must be a host (`api.example.com`), a suffix pattern (`*.example.com`) or `*`",
+  });
+const Regex = z.string().refine(isValidRegex, { error: "is not a valid regular expression" });
+const DURATION_MSG = "must be a number of seconds or a duration like `90s`, `30m`, `1h`, `1h30m`, `2d`";
+const Duration = z.union(
+  [z.number({ error: DURATION_MSG }).int({ error: DURATION_MSG }).positive({ error: DURATION_MSG }), z.string({ error: DURATION_MSG }).refine(isDuration, { error: DURATION_MSG })],
+  { error: DURATION_MSG },
+);
+const Money = z.number({ error: "must be a number" }).nonnegative({ error: "must not be negative" });
+const HHMM = z.string().regex(HHMM_RE, { error: "must be a time of day `HH:MM` (00:00–24:00)" });
+const Day = z.union([z.number(), z.string()]).refine((d) => dayNumber(d) !== null, {
+  error: "days are 1–7 (Monday = 1, Sunday = 7 or 0) or names such as `mon`, `friday`",
+});
+const TimeZone = z.string().refine(isValidTimeZone, { error: "is not an IANA time zone (e.g. `UTC`, `Europe/Paris`)" });
+const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const ArgPath = z.string().refine((p) => parseArgPath(p) !== null, {
+  error: "is not an argument path (e.g. `path`, `options.force`, `$.items[0].id`)",
+});
+
+export const TimeWindowSchema = z.strictObject({
+  days: listOf(Day, "day").optional(),
+  start: HHMM.optional(),
+  end: HHMM.optional(),
+  timezone: TimeZone.optional(),
+});
+
+export const ParamConstraintSchema = z
+  .strictObject({
+    type: z.enum(PARAM_TYPES).optional(),
+    required: z.boolean().optional(),
+    max_length: z.number().int().nonnegative().optional(),
+    pattern: Regex.optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    allowlist: listOf(Scalar, "value").optional(),
+  });
+
+export const ArgTestSchema = z
+  .strictObject({
+    equals: z.unknown().optional(),
+    in: z.array(z.unknown()).optional(),
+    regex: Regex.optional(),
+    lt: z.number().optional(),
+    gt: z.number().optional(),
+    exists: z.boolean().optional(),
+  })
+  .refine((t) => Object.keys(t).length > 0, { error: "needs at least one of equals, in, regex, lt, gt, exists" });
+
+export interface Conditions {
+  method?: string | string[];
+  host_in?: string | string[];
+  host_not_in?: string | string[];
+  body_bytes_over?: number;
+  path_under?: string | string[];
+  path_not_under?: string | string[];
+  estimated_cost_usd_over?: number;
+  cap_cents?: number;
+  amount_cents_over?: number;
+  ops?: string | string[];
+  params?: Record<string, z.infer<typeof ParamConstraintSchema>>;
+  target_roles?: string | string[];
+  time_window?: z.infer<typeof TimeWindowSchema> | z.infer<typeof TimeWindowSchema>[];
+  tenant_in?: string | string[];
+  subject_in?: string | string[];
+  roles_any?: string | string[];
+  args?: Record<string, z.infer<typeof ArgTestSchema>>;
+  not?: Conditions;
+  any?: Conditions[];
+}
+
+export const ConditionsSchema: z.ZodType<Conditions> = z.lazy(() =>
+  z.strictObject({
+    method: oneOrMany(NonEmpty, "HTTP method").optional(),
+    host_in: oneOrMany(HostPattern, "host").optional(),
+    host_not_in: oneOrMany(HostPattern, "host").optional(),
+    body_bytes_over: z.number().int().nonnegative().optional(),
+    path_under: oneOrMany(AbsPath, "path").optional(),
+    path_not_under: oneOrMany(AbsPath, "path").optional(),
+    estimated_cost_usd_over: Money.optional(),
+    cap_cents: Money.optional(),
+    amount_cents_over: Money.optional(),
+    ops: oneOrMany(NonEmpty, "op").optional(),
+    params: z.record(z.string(), ParamConstraintSchema).optional(),
+    target_roles: oneOrMany(NonEmpty, "role").optional(),
+    time_window: z
+      .union([TimeWindowSchema, listOf(TimeWindowSchema, "window")], {
+        error: "must be a window {days, start, end, timezone} or a list of them",
+      })
+      .optional(),
+    tenant_in: oneOrMany(NonEmpty, "tenant").optional(),
+    subject_in: oneOrMany(NonEmpty, "subject").optional(),
+    roles_any: oneOrMany(NonEmpty, "role").optional(),
+    args: z.record(ArgPath, ArgTestSchema).optional(),
+    not: ConditionsSchema.optional(),
+    any: listOf(ConditionsSchema, "condition block").optional(),
+  }),
+);
+
+const approvalFields = {
+  required_approvals: z.number().int().min(1).max(100).optional(),
+  approver_group: NonEmpty.optional(),
+  expires_in: Duration.optional(),
+};
+
+export const RuleSchema = z
+  .strictObject({
+    name: NonEmpty,
+    description: z.string().optional(),
+    enabled: z.boolean().optional(),
+    match: oneOrMany(ToolPattern, "tool pattern"),
+    where: ConditionsSchema.optional(),
+    action: z.enum(ACTIONS),
+    reason: z.string().optional(),
+    ...approvalFields,
+  })
+  .superRefine((r, ctx) => {
+    if (r.action === "approval") return;
+    for (const k of ["required_approvals", "approver_group", "expires_in"] as const) {
+      if (r[k] !== undefined)
+        ctx.addIssue({ code: "custom", path: [k], message: `\`${k}\` only applies to \`action: approval\`` });
+    }
+  });
+
+export const DefaultsSchema = z.strictObject({
+  decision: z.enum(ACTIONS),
+  reason: z.string().optional(),
+  ...approvalFields,
+});
+
+export const FactMapSchema = z.strictObject(
+  Object.fromEntries(FACT_NAMES.map((f) => [f, oneOrMany(ArgPath, "argument path").optional()])) as Record<
+    (typeof FACT_NAMES)[number],
+    z.ZodOptional<z.ZodUnion<[typeof ArgPath, z.ZodArray<typeof ArgPath>]>>
+  >,
+);
+
+export const PolicySchema = z
+  .strictObject({
+    version: z.literal(1),
+    name: z.string().optional(),
+    description: z.string().optional(),
+    defaults: DefaultsSchema.optional(),
+    facts: z.record(ToolPattern, FactMapSchema).optional(),
+    rules: z.array(RuleSchema, { error: "must be a list of rules" }),
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Map<string, number>();
+    p.rules.forEach((r, i) => {
+      const prev = seen.get(r.name);
+      if (prev !== undefined)
+        ctx.addIssue({ code: "custom", path: ["rules", i, "name"], message: `duplicate rule name \`${r.name}\` (also rules[${prev}])` });
+      else seen.set(r.name, i);
+    });
+  });
+
+export type Policy = z.infer<typeof PolicySchema>;
+export type Rule = z.infer<typeof RuleSchema>;
+export type Defaults = z.infer<typeof DefaultsSchema>;
+export type FactMap = z.infer<typeof FactMapSchema>;
+export type TimeWindow = z.infer<typeof TimeWindowSchema>;
+export type ParamConstraint = z.infer<typeof ParamConstraintSchema>;
+export type ArgTest = z.infer<typeof ArgTestSchema>;
+
+/** Keys allowed in each kind of object, for "unknown key" messages and suggestions. */
+export const ALLOWED_KEYS = {
+  policy: ["version", "name", "description", "defaults", "facts", "rules"],
+  defaults: ["decision", "reason", "required_approvals", "approver_group", "expires_in"],
+  rule: ["name", "description", "enabled", "match", "where", "action", "reason", "required_approvals", "approver_group", "expires_in"],
+  conditions: [
+    "method", "host_in", "host_not_in", "body_bytes_over", "path_under", "path_not_under",
+    "estimated_cost_usd_over", "cap_cents", "amount_cents_over", "ops", "params", "target_roles",
+    "time_window", "tenant_in", "subject_in", "roles_any", "args", "not", "any",
+  ],
+  param: ["type", "required", "max_length", "pattern", "min", "max", "allowlist"],
+  arg: ["equals", "in", "regex", "lt", "gt", "exists"],
+  time_window: ["days", "start", "end", "timezone"],
+  facts: [...FACT_NAMES],
+} as const;
+
+let jsonSchemaCache: Record<string, unknown> | null = null;
+
+/** JSON Schema (draft 2020-12) of the language, for the policy editor. */
+export function policyJsonSchema(): Record<string, unknown> {
+  if (!jsonSchemaCache) {
+    jsonSchemaCache = {
+      ...(z.toJSONSchema(PolicySchema, { io: "input", unrepresentable: "any", cycles: "ref" }) as Record<string, unknown>),
+      title: "CanopyIQ policy",
+    };
+  }
+  return jsonSchemaCache;
+}

@@ -1,0 +1,91 @@
+/** Shared types of the policy engine: the call, the context, the decision and its trace. */
+
+export type Action = "allow" | "deny" | "approval";
+
+/** One tool call as the gateway sees it. */
+export interface ToolCall {
+  tool: string;
+  arguments?: Record<string, unknown>;
+  /** Set by the pipeline's cost estimator, when it ran before policy. */
+  estimated_cost_usd?: number;
+}
+
+/** Who calls, against what, and when. Time is an argument: the engine never reads a clock. */
+export interface EvalContext {
+  tenant?: string;
+  subject?: string;
+  roles?: readonly string[];
+  targetRole?: string;
+  now: Date;
+  /** Optional cost estimator (USD) for calls whose cost is not in the call itself. */
+  estimateCost?: (call: ToolCall) => number | undefined | null;
+}
+
+export interface EvalOptions {
+  /** Build the trace (default true). `false` returns the same decision without it, for the hot path. */
+  trace?: boolean;
+}
+
+export interface ConditionTrace {
+  condition: string;
+  expected: unknown;
+  actual: unknown;
+  /** null when the condition was not evaluated (an earlier one in the rule already failed). */
+  held: boolean | null;
+  children?: ConditionTrace[];
+}
+
+export type TraceEntry =
+  | {
+      kind: "rule";
+      index: number;
+      name: string;
+      action: Action;
+      /** The pattern of `match` that selected the rule for this tool. */
+      pattern: string;
+      matched: boolean;
+      conditions: ConditionTrace[];
+    }
+  | { kind: "default"; decision: Action; reason: string }
+  | { kind: "error"; message: string; rule?: string; index?: number };
+
+export interface PolicyDecision {
+  decision: Action;
+  tool: string;
+  /** Name of the deciding rule; null when the default decided (or evaluation failed). */
+  rule: string | null;
+  rule_index: number | null;
+  reason: string;
+  matched_default: boolean;
+  required_approvals: number | null;
+  approver_group: string | null;
+  expires_in_seconds: number | null;
+  expires_at: string | null;
+  policy_version: string;
+  policy_hash: string;
+  /** Present when evaluation failed: the call is denied (fail closed). */
+  error?: string;
+  trace?: TraceEntry[];
+}
+
+/** A validation problem located in the YAML source (1-based line and column). */
+export interface ValidationError {
+  line: number;
+  column: number;
+  /** Path in the document, e.g. `rules[2].where.host_in`. */
+  path: string;
+  message: string;
+}
+
+/** Which call argument feeds each fact; each entry lists JSON paths tried in order. */
+export interface FactSources {
+  host: readonly string[];
+  method: readonly string[];
+  path: readonly string[];
+  body: readonly string[];
+  amount: readonly string[];
+  op: readonly string[];
+  cost: readonly string[];
+}
+
+export type FactName = keyof FactSources;

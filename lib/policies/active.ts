@@ -35,7 +35,7 @@ export async function getActivePolicy(tenant: string, nowMs: number = Date.now()
       row = await getVersion(prisma, versionId);
     }
     if (!row) return null;
-    const loaded = loadPolicy(row.yaml, { version: row.id });
+    const loaded = loadPolicy(row.yaml, { version: String(row.id) });
     entry = loaded.ok
       ? { compiled: loaded.compiled, version: row.id, hash: row.hash, signed: Boolean(row.signature), verified: row.verified }
       : new Error(`policy version ${row.id} does not compile: ${loaded.errors[0]?.message ?? "unknown error"}`);

@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/db";
-import { findUserByEmail, findUserByLogin, linkOidcSubject } from "@/lib/db/users";
+import { findUserByEmail, findUserByLogin, linkOidcSubject, listMembershipsOfUser } from "@/lib/db/users";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { getSecrets } from "@/lib/secrets";
@@ -62,6 +62,23 @@ export function authOptions(): NextAuthOptions {
     session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
     pages: { signIn: "/login" },
     providers,
+    events: {
+      // Every console sign-in is audited, in each tenant the user belongs to.
+      async signIn({ user, account }) {
+        try {
+          const { prisma } = await getDb();
+          const tenants = (await listMembershipsOfUser(prisma, user.id)).map((m) => m.tenantId);
+          const { appendAudit } = await import("@/lib/audit");
+          await Promise.all(
+            tenants.map((tenant) =>
+              appendAudit({ tenant, kind: "login", subject: user.id, decision: "allow", reason: `console sign-in with ${account?.provider ?? "unknown"}`, data: { provider: account?.provider ?? null, email: user.email ?? null } }),
+            ),
+          );
+        } catch (err) {
+          log().error({ err, user: user.id }, "could not audit a console sign-in");
+        }
+      },
+    },
     callbacks: {
       // SSO users must already exist (matched by verified email): no self-registration.
       async signIn({ user, account, profile }) {

@@ -1,16 +1,24 @@
 import type { Metadata } from "next";
+import { AuditExplorer } from "@/components/audit-explorer";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
+import { requireConsoleUser } from "@/lib/console/session";
 
 export const metadata: Metadata = { title: "Audit" };
 
-export default function Page() {
+export default async function Page() {
+  const user = await requireConsoleUser();
+  const canRead = user.permissions.includes("audit.read");
   return (
     <>
       <PageHeader title="Audit" description="The tamper-evident record of every decision, searchable and verifiable." />
-      <EmptyState title="No audit records to show yet">
-        <p>Every tool decision, approval, policy change and login will be recorded here in a hash chain you can verify.</p>
-      </EmptyState>
+      {!user.tenant || !canRead ? (
+        <EmptyState title="You cannot read this tenant's audit log">
+          <p>Reading the audit log needs the audit.read permission (roles admin, policy_author, approver or viewer).</p>
+        </EmptyState>
+      ) : (
+        <AuditExplorer tenant={user.tenant} canExport={user.permissions.includes("audit.export")} />
+      )}
     </>
   );
 }

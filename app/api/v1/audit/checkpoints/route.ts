@@ -1,0 +1,11 @@
+import { withAuth } from "@/lib/auth";
+import { listCheckpoints } from "@/lib/audit/http";
+import { checkpointsQuerySchema } from "@/lib/audit/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** The tenant's signed checkpoints (ascending seq, `after` + `limit`) and the key that signs them. */
+export const GET = withAuth(
+  async ({ req, principal }) => listCheckpoints(principal, checkpointsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  { permission: "audit.read" },
+);

@@ -1,0 +1,11 @@
+import { withAuth } from "@/lib/auth";
+import { exportAuditResponse } from "@/lib/audit/http";
+import { auditFilterSchema } from "@/lib/audit/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** Stream the tenant's chain (or a filtered part) as JSONL that verifies offline with the public key. */
+export const GET = withAuth(
+  async ({ req, principal }) => exportAuditResponse(principal, auditFilterSchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  { permission: "audit.export" },
+);

@@ -1,0 +1,11 @@
+import { withAuth } from "@/lib/auth";
+import { verifyAudit } from "@/lib/audit/http";
+import { verifyQuerySchema } from "@/lib/audit/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** Recompute the tenant's whole chain: {ok, count, …} or the first broken seq and what is wrong. */
+export const GET = withAuth(
+  async ({ req, principal }) => verifyAudit(principal, verifyQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).tenant),
+  { permission: "audit.read" },
+);

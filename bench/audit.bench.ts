@@ -1,0 +1,121 @@
+/**
+ * `npm run bench:audit`: the audit log against the configured Postgres (DATABASE_URL; a fresh
+ * database is created next to it and dropped afterwards). Measures durable appends per second
+ * with 1, 16 and 64 concurrent writers (group commit), p50/p99 append latency, and the verify
+ * rate. Prints a table, then ONE JSON line with every figure.
+ */
+import { randomUUID } from "node:crypto";
+import { makeAuditLog, testKeys } from "@/lib/audit/test-kit";
+import { env } from "@/lib/env";
+import { createTestDb } from "@/lib/db/testing";
+
+const WRITERS = [1, 16, 64];
+const SECONDS_PER_RUN = Number(process.argv.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 4);
+const VERIFY_RECORDS = Number(process.argv.find((a) => a.startsWith("--verify-records="))?.slice(17) ?? 200_000);
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+function sampleCall(i: number) {
+  return {
+    kind: "tool_decision",
+    traceId: randomUUID(),
+    subject: `agent-${i % 50}`,
+    tool: i % 3 === 0 ? "fs.write" : "http.fetch",
+    args: { path: `/sandbox/out/file-${i}.txt`, content: "x".repeat(64), api_key: "sk-live-123", options: { overwrite: true, mode: 420 } },
+    decision: i % 10 === 0 ? "deny" : "allow",
+    rule: i % 10 === 0 ? "FS-write outside jail requires dual approval" : "allow sandbox writes",
+    reason: "matched rule",
+    policyVersion: 7,
+    latencyMs: 1.5,
+  };
+}
+
+async function main() {
+  if (!env().DATABASE_URL) {
+    console.error("bench:audit needs DATABASE_URL (a Postgres server); embedded PGlite is single-process and not what production runs.");
+    process.exit(2);
+  }
+  const db = await createTestDb();
+  const keys = testKeys();
+  const log = makeAuditLog(db, keys, { checkpointEvery: 1000, checkpointSeconds: 60 });
+  const runs: { writers: number; appends: number; seconds: number; appends_per_s: number; p50_ms: number; p99_ms: number }[] = [];
+  try {
+    // Warm-up: connections, plans, JIT.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => log.append({ tenant: "warmup", ...sampleCall(i) })));
+
+    for (const writers of WRITERS) {
+      const tenant = `bench-w${writers}`;
+      const latencies: number[] = [];
+      const deadline = performance.now() + SECONDS_PER_RUN * 1000;
+      const started = performance.now();
+      let i = 0;
+      await Promise.all(
+        Array.from({ length: writers }, async () => {
+          while (performance.now() < deadline) {
+            const t0 = performance.now();
+            await log.append({ tenant, ...sampleCall(i++) });
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      latencies.sort((a, b) => a - b);
+      runs.push({
+        writers,
+        appends: latencies.length,
+        seconds: r2(seconds),
+        appends_per_s: Math.round(latencies.length / seconds),
+        p50_ms: r2(pct(latencies, 50)),
+        p99_ms: r2(pct(latencies, 99)),
+      });
+      const v = await log.verify(tenant);
+      if (!v.ok) throw new Error(`chain of ${tenant} does not verify: ${v.message}`);
+      console.log(`${String(writers).padStart(3)} writers: ${runs.at(-1)!.appends_per_s} appends/s, p50 ${runs.at(-1)!.p50_ms} ms, p99 ${runs.at(-1)!.p99_ms} ms (${latencies.length} appends)`);
+    }
+
+    // Verify rate over a chain of VERIFY_RECORDS records.
+    const tenant = "bench-verify";
+    const fillStart = performance.now();
+    let made = 0;
+    await Promise.all(
+      Array.from({ length: 256 }, async () => {
+        while (made < VERIFY_RECORDS) {
+          made++;
+          await log.append({ tenant, ...sampleCall(made) });
+        }
+      }),
+    );
+    const fillSeconds = (performance.now() - fillStart) / 1000;
+    const vStart = performance.now();
+    const v = await log.verify(tenant);
+    const vSeconds = (performance.now() - vStart) / 1000;
+    if (!v.ok) throw new Error(`verify failed: ${v.message}`);
+    const verifyRate = Math.round(v.count / vSeconds);
+    console.log(`verify: ${v.count} records in ${r2(vSeconds)} s = ${verifyRate} records/s (${v.checkpoints_verified} checkpoints; chain built at ${Math.round(made / fillSeconds)} appends/s with 256 writers)`);
+
+    const at64 = runs.find((r) => r.writers === 64)!;
+    console.log(
+      JSON.stringify({
+        bench: "audit",
+        database: db.sql.label,
+        runs,
+        verify: { records: v.count, seconds: r2(vSeconds), records_per_s: verifyRate, checkpoints: v.checkpoints_verified },
+        targets: { appends_per_s_at_64: 10_000, verify_records_per_s: 200_000 },
+        met: { appends: at64.appends_per_s >= 10_000, verify: verifyRate >= 200_000 },
+      }),
+    );
+  } finally {
+    log.close();
+    await db.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

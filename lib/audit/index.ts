@@ -1,0 +1,45 @@
+import { getDb } from "@/lib/db";
+import { env } from "@/lib/env";
+import { log } from "@/lib/log";
+import { getSecrets } from "@/lib/secrets";
+import { AuditLog } from "./log";
+import { parseRedactKeys } from "./redact";
+import type { AuditInput, AuditRecordView } from "./schemas";
+
+export { AuditLog, type AuditLogOptions, auditUnavailable } from "./log";
+export { ChainVerifier, verifyChain, verifyRecords, type VerifyOptions } from "./verify";
+export { verifyExportLines, EXPORT_FORMAT } from "./export-format";
+export { recordHash, hashPayload, keyId, signCheckpoint, checkpointSignatureValid } from "./hash";
+export { redact, parseRedactKeys, isSensitiveKey, tenantRedactionKey } from "./redact";
+export * from "./schemas";
+
+const g = globalThis as { __canopyAudit?: AuditLog };
+
+/** The process's audit log: the app database, the server's audit key, settings from the environment. */
+export function auditLog(): AuditLog {
+  if (!g.__canopyAudit) {
+    const e = env();
+    const s = getSecrets();
+    g.__canopyAudit = new AuditLog({
+      db: getDb,
+      privateKeyPem: s.auditPrivateKeyPem,
+      publicKeyPem: s.auditPublicKeyPem,
+      redactionSecret: s.hmacSecret,
+      redactKeys: parseRedactKeys(e.AUDIT_REDACT_KEYS),
+      checkpointEvery: e.AUDIT_CHECKPOINT_EVERY,
+      checkpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
+      timeoutMs: e.AUDIT_APPEND_TIMEOUT_MS,
+      onBackgroundError: (err, what) => log().error({ err }, `${what} failed`),
+    });
+  }
+  return g.__canopyAudit;
+}
+
+/**
+ * Appends one record to the tenant's chain and resolves once it is durable. Rejects with a 503
+ * `audit_unavailable` AppError when the store fails or does not answer in AUDIT_APPEND_TIMEOUT_MS:
+ * the caller must then refuse the action it was about to take (fail closed).
+ */
+export function appendAudit(input: AuditInput): Promise<AuditRecordView> {
+  return auditLog().append(input);
+}

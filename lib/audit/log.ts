@@ -1,0 +1,396 @@
+import { digest } from "@/lib/canonical";
+import type { Db } from "@/lib/db/client";
+import {
+  type AuditRow,
+  type AuditRowFilter,
+  type AuditRowRead,
+  auditTransaction,
+  getChainHead,
+  getChainState,
+  insertAuditBatch,
+  insertCheckpoint,
+  lastCheckpoint,
+  listCheckpointRows,
+  lockChainHead,
+  searchAuditRows,
+  streamAuditPages,
+} from "@/lib/db/audit-records";
+import { AppError } from "@/lib/errors";
+import { checkpointLine, headerLine, headLine, recordLine } from "./export-format";
+import { keyId, recordHash, signCheckpoint } from "./hash";
+import { redact, tenantRedactionKey } from "./redact";
+import {
+  type AuditFilter,
+  type AuditInput,
+  auditInputSchema,
+  type AuditPage,
+  type AuditRecordView,
+  type AuditSearchQuery,
+  type CheckpointView,
+  GENESIS_HASH,
+  type VerifyResult,
+} from "./schemas";
+import { ChainVerifier } from "./verify";
+
+export interface AuditLogOptions {
+  /** The database (or how to open it: the app's getDb). */
+  db: Db | (() => Promise<Db>);
+  /** Ed25519 PEMs of the server's audit key. */
+  privateKeyPem: string;
+  publicKeyPem: string;
+  /** Older public keys still accepted when verifying (after a key rotation). */
+  extraPublicKeys?: string[];
+  /** Server secret the per-tenant redaction HMAC keys derive from. */
+  redactionSecret: string;
+  /** Normalized key patterns (see parseRedactKeys). */
+  redactKeys: string[];
+  checkpointEvery: number;
+  checkpointSeconds: number;
+  /** An append that is not durable within this long rejects (fail closed). */
+  timeoutMs: number;
+  /** Records per group-commit transaction at most. */
+  maxBatch?: number;
+  now?: () => Date;
+  onBackgroundError?: (err: unknown, what: string) => void;
+}
+
+interface Pending {
+  fields: Omit<AuditRecordView, "tenant" | "seq" | "prev_hash" | "hash">;
+  argsText: string | null;
+  dataText: string | null;
+  resolve: (v: AuditRecordView) => void;
+  reject: (e: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | null;
+  state: "queued" | "taken" | "settled";
+}
+
+interface Chain {
+  queue: Pending[];
+  running: boolean;
+  lastCp: { seq: number; atMs: number } | null;
+  cpTimer: ReturnType<typeof setTimeout> | null;
+}
+
+const NUL = /\u0000/g;
+// A JSON "\u0000" escape that is not itself an escaped backslash followed by "u0000".
+const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+function text(v: string | null | undefined): string | null {
+  return v === undefined || v === null ? null : v.replace(NUL, "\uFFFD");
+}
+
+/** JSON text as stored (jsonb rejects NUL characters, so they become U+FFFD). */
+function jsonText(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  const s = JSON.stringify(v);
+  if (s === undefined) return null;
+  return s.includes("\\u0000") ? s.replace(NUL_ESCAPE, "$1\\ufffd") : s;
+}
+
+export function auditUnavailable(message: string, cause?: unknown): AppError {
+  const err = new AppError(503, "audit_unavailable", message);
+  if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
+  return err;
+}
+
+function rowView(r: AuditRowRead): AuditRecordView {
+  return r;
+}
+
+function cpView(tenant: string, c: { seq: number; hash: string; at: string; key_id: string; signature: string }): CheckpointView {
+  return { tenant, ...c };
+}
+
+function rowFilter(f: AuditFilter): AuditRowFilter {
+  const { tenant: _t, ...rest } = f;
+  return rest;
+}
+
+function hasFilters(f: AuditFilter): boolean {
+  return Object.entries(f).some(([k, v]) => k !== "tenant" && v !== undefined && !(Array.isArray(v) && v.length === 0));
+}
+
+/**
+ * The tamper-evident audit log: one hash chain per tenant, appended with group commit.
+ *
+ * Every append joins the tenant's queue; one transaction at a time per tenant and process takes
+ * the whole queue (up to maxBatch), locks the tenant's chain head row (so writers in other
+ * processes wait their turn), numbers and hashes the records from the head, inserts them with
+ * one statement, moves the head and, when due, stores a signed checkpoint. Each caller's promise
+ * resolves only after that transaction has committed; a failed or timed-out transaction rejects
+ * every caller in it (fail closed).
+ */
+export class AuditLog {
+  private readonly chains = new Map<string, Chain>();
+  private readonly keys = new Map<string, Buffer>();
+  private dbPromise: Promise<Db> | null = null;
+  private closed = false;
+
+  constructor(private readonly o: AuditLogOptions) {}
+
+  private db(): Promise<Db> {
+    if (typeof this.o.db !== "function") return Promise.resolve(this.o.db);
+    this.dbPromise ??= this.o.db().catch((err) => {
+      this.dbPromise = null;
+      throw err;
+    });
+    return this.dbPromise;
+  }
+
+  private now(): Date {
+    return this.o.now ? this.o.now() : new Date();
+  }
+
+  private redactionKey(tenant: string): Buffer {
+    let k = this.keys.get(tenant);
+    if (!k) {
+      k = tenantRedactionKey(this.o.redactionSecret, tenant);
+      if (this.keys.size > 10_000) this.keys.clear();
+      this.keys.set(tenant, k);
+    }
+    return k;
+  }
+
+  private chain(tenant: string): Chain {
+    let c = this.chains.get(tenant);
+    if (!c) {
+      c = { queue: [], running: false, lastCp: null, cpTimer: null };
+      this.chains.set(tenant, c);
+    }
+    return c;
+  }
+
+  /** Appends one record; resolves with it once durable. Rejects (503 audit_unavailable) otherwise. */
+  append(input: AuditInput): Promise<AuditRecordView> {
+    if (this.closed) return Promise.reject(auditUnavailable("the audit log is closed"));
+    return new Promise<AuditRecordView>((resolve, reject) => {
+      const i = auditInputSchema.parse(input);
+      const key = this.redactionKey(i.tenant);
+      const argsText = i.args === undefined ? null : jsonText(redact(i.args, this.o.redactKeys, key));
+      const dataText = i.data === undefined ? null : jsonText(redact(i.data, this.o.redactKeys, key));
+      const pending: Pending = {
+        fields: {
+          kind: i.kind,
+          ts: (i.ts ?? this.now()).toISOString(),
+          trace_id: text(i.traceId),
+          subject: text(i.subject),
+          tool: text(i.tool),
+          args_digest: i.args !== undefined ? digest(i.args) : (i.argsDigest ?? null),
+          args: argsText === null ? null : JSON.parse(argsText),
+          decision: text(i.decision),
+          rule: text(i.rule),
+          reason: text(i.reason),
+          policy_version: i.policyVersion ?? null,
+          approval_id: text(i.approvalId),
+          latency_ms: i.latencyMs ?? null,
+          upstream_outcome: text(i.upstreamOutcome),
+          data: dataText === null ? null : JSON.parse(dataText),
+        },
+        argsText,
+        dataText,
+        resolve,
+        reject,
+        timer: null,
+        state: "queued",
+      };
+      pending.timer = setTimeout(() => {
+        if (pending.state === "settled") return;
+        const wasQueued = pending.state === "queued";
+        pending.state = "settled";
+        reject(
+          auditUnavailable(
+            wasQueued
+              ? `the audit log did not accept the record within ${this.o.timeoutMs} ms (it was not written)`
+              : `the audit log did not confirm the record within ${this.o.timeoutMs} ms`,
+          ),
+        );
+      }, this.o.timeoutMs);
+      const chain = this.chain(i.tenant);
+      chain.queue.push(pending);
+      if (!chain.running) {
+        chain.running = true;
+        // setImmediate: every append issued in this turn of the event loop joins the batch.
+        setImmediate(() => void this.drain(i.tenant, chain));
+      }
+    });
+  }
+
+  private async drain(tenant: string, chain: Chain): Promise<void> {
+    const max = this.o.maxBatch ?? 1000;
+    try {
+      while (chain.queue.length > 0) {
+        const batch: Pending[] = [];
+        while (batch.length < max && chain.queue.length > 0) {
+          const p = chain.queue.shift()!;
+          if (p.state !== "queued") continue; // timed out while waiting: never written
+          p.state = "taken";
+          batch.push(p);
+        }
+        if (batch.length === 0) continue;
+        let views: AuditRecordView[];
+        try {
+          views = await this.flush(tenant, chain, batch);
+        } catch (err) {
+          const e = err instanceof AppError ? err : auditUnavailable(`the audit log could not record this: ${(err as Error).message}`, err);
+          for (const p of batch) this.settle(p, () => p.reject(e));
+          continue;
+        }
+        batch.forEach((p, i) => this.settle(p, () => p.resolve(views[i])));
+      }
+    } finally {
+      chain.running = false;
+      if (chain.queue.length > 0) {
+        chain.running = true;
+        setImmediate(() => void this.drain(tenant, chain));
+      }
+    }
+  }
+
+  private settle(p: Pending, fn: () => void) {
+    if (p.timer) clearTimeout(p.timer);
+    if (p.state === "settled") return;
+    p.state = "settled";
+    fn();
+  }
+
+  private async flush(tenant: string, chain: Chain, batch: Pending[]): Promise<AuditRecordView[]> {
+    const db = await this.db();
+    const now = this.now();
+    const result = await auditTransaction(db, this.o.timeoutMs, async (q) => {
+      const head = await lockChainHead(q, tenant, GENESIS_HASH);
+      if (!chain.lastCp) {
+        const last = await lastCheckpoint(q, tenant);
+        chain.lastCp = last ? { seq: last.seq, atMs: Date.parse(last.at) } : { seq: head.seq, atMs: now.getTime() };
+      }
+      let seq = head.seq;
+      let prev = head.hash;
+      const views: AuditRecordView[] = [];
+      const rows: AuditRow[] = [];
+      for (const p of batch) {
+        seq++;
+        const view = { tenant, seq, prev_hash: prev, hash: "", ...p.fields };
+        view.hash = recordHash(view);
+        prev = view.hash;
+        views.push(view);
+        rows.push({ ...p.fields, seq, prev_hash: view.prev_hash, hash: view.hash, args: p.argsText, data: p.dataText });
+      }
+      const lastCp = chain.lastCp;
+      const due = seq - lastCp.seq >= this.o.checkpointEvery || now.getTime() - lastCp.atMs >= this.o.checkpointSeconds * 1000;
+      const cp = due ? signCheckpoint({ tenant, seq, hash: prev, at: now.toISOString() }, this.o.privateKeyPem) : undefined;
+      await insertAuditBatch(q, tenant, rows, cp && { seq: cp.seq, hash: cp.hash, at: cp.at, key_id: cp.key_id, signature: cp.signature });
+      return { views, cp, seq };
+    });
+    if (result.cp) chain.lastCp = { seq: result.seq, atMs: now.getTime() };
+    this.scheduleCheckpoint(tenant, chain, result.seq);
+    return result.views;
+  }
+
+  /** Records exist past the last checkpoint: sign one when checkpointSeconds have passed. */
+  private scheduleCheckpoint(tenant: string, chain: Chain, headSeq: number) {
+    if (chain.cpTimer || this.closed || !chain.lastCp || headSeq <= chain.lastCp.seq) return;
+    const wait = Math.max(0, chain.lastCp.atMs + this.o.checkpointSeconds * 1000 - this.now().getTime());
+    chain.cpTimer = setTimeout(() => {
+      chain.cpTimer = null;
+      this.checkpointNow(tenant).catch((err) => this.o.onBackgroundError?.(err, "audit checkpoint"));
+    }, wait);
+    chain.cpTimer.unref?.();
+  }
+
+  /** Signs and stores a checkpoint at the tenant's current head, unless one is already there. */
+  async checkpointNow(tenant: string): Promise<CheckpointView | null> {
+    const db = await this.db();
+    const now = this.now();
+    const chain = this.chain(tenant);
+    const cp = await auditTransaction(db, this.o.timeoutMs, async (q) => {
+      const head = await lockChainHead(q, tenant, GENESIS_HASH);
+      const last = await lastCheckpoint(q, tenant);
+      if (head.seq === 0 || (last && last.seq >= head.seq)) return null;
+      const signed = signCheckpoint({ tenant, seq: head.seq, hash: head.hash, at: now.toISOString() }, this.o.privateKeyPem);
+      await insertCheckpoint(q, tenant, signed);
+      return signed;
+    });
+    if (cp) chain.lastCp = { seq: cp.seq, atMs: now.getTime() };
+    return cp;
+  }
+
+  /** Newest first, keyset-paginated. */
+  async search(tenant: string, query: AuditSearchQuery): Promise<AuditPage> {
+    const db = await this.db();
+    const rows = await searchAuditRows(db, tenant, rowFilter(query), {
+      before: query.cursor ? Number(query.cursor) : undefined,
+      limit: query.limit + 1,
+    });
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    return { records: page.map(rowView), next_cursor: more ? String(page[page.length - 1].seq) : null };
+  }
+
+  async checkpoints(tenant: string, opts: { after?: number; limit?: number } = {}): Promise<CheckpointView[]> {
+    const db = await this.db();
+    return (await listCheckpointRows(db, tenant, { after: opts.after, limit: opts.limit ?? 100 })).map((c) => cpView(tenant, c));
+  }
+
+  publicKeys(): string[] {
+    return [this.o.publicKeyPem, ...(this.o.extraPublicKeys ?? [])];
+  }
+
+  /** Recomputes the tenant's whole chain from the database (streamed) against its signed checkpoints. */
+  async verify(tenant: string, opts: { pageSize?: number; publicKeys?: string[] } = {}): Promise<VerifyResult> {
+    const started = performance.now();
+    const db = await this.db();
+    const state = (await getChainState(db, tenant)) ?? { seq: 0, hash: GENESIS_HASH, minSeq: null, maxSeq: null };
+    const head = { seq: state.seq, hash: state.hash };
+    const done = (r: VerifyResult): VerifyResult => ({ ...r, duration_ms: Math.round(performance.now() - started) });
+    if (state.minSeq !== null && state.minSeq < 1) {
+      return done({ ok: false, tenant, count: 0, seq: state.minSeq, problem: "inserted", message: `a record with seq ${state.minSeq} exists: chains start at 1` });
+    }
+    // Rows beyond the head (read in the same snapshot) were added outside the log.
+    const upto = Math.max(head.seq, state.maxSeq ?? 0);
+    const cps = (await listCheckpointRows(db, tenant)).map((c) => cpView(tenant, c));
+    const beyond = cps.some((c) => c.seq > head.seq);
+    const v = new ChainVerifier({
+      publicKeys: opts.publicKeys ?? this.publicKeys(),
+      checkpoints: cps,
+      // A checkpoint beyond the head means the head row itself was moved back: judge by checkpoints.
+      head: beyond ? undefined : head,
+      tenant,
+    });
+    pages: for await (const page of streamAuditPages(db, tenant, { uptoSeq: upto, pageSize: opts.pageSize })) {
+      for (const row of page) {
+        v.push(row);
+        if (v.done) break pages;
+      }
+    }
+    return done(v.finish());
+  }
+
+  /**
+   * The JSONL export (see export-format.ts), produced page by page. With filters, only the
+   * matching records are written and the header says `partial: true`.
+   */
+  async *exportLines(tenant: string, filter: AuditFilter = {}, opts: { pageSize?: number } = {}): AsyncGenerator<string> {
+    const db = await this.db();
+    const head = (await getChainHead(db, tenant)) ?? { seq: 0, hash: GENESIS_HASH };
+    const partial = hasFilters(filter);
+    const now = this.now().toISOString();
+    yield headerLine({
+      tenant,
+      exported_at: now,
+      key_id: keyId(this.o.publicKeyPem),
+      partial,
+      filters: Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
+    });
+    for (const c of await listCheckpointRows(db, tenant, { upto: head.seq })) yield checkpointLine(cpView(tenant, c));
+    for await (const page of streamAuditPages(db, tenant, { uptoSeq: head.seq, filter: rowFilter(filter), pageSize: opts.pageSize ?? 1000 })) {
+      // One chunk per page: a streamed response pulls whole pages, not single lines.
+      yield page.map((r) => recordLine(rowView(r))).join("");
+    }
+    yield headLine(signCheckpoint({ tenant, seq: head.seq, hash: head.hash, at: now }, this.o.privateKeyPem));
+  }
+
+  /** Stops checkpoint timers; pending appends still complete. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.chains.values()) if (c.cpTimer) clearTimeout(c.cpTimer);
+  }
+}

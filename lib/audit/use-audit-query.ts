@@ -1,0 +1,56 @@
+"use client";
+
+import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
+import { type AuditPage, type AuditRecordView, type VerifyResult } from "./schemas";
+
+/** The audit explorer's data, through TanStack Query, from the /api/v1/audit endpoints. */
+
+export interface AuditFilterValues {
+  subject?: string;
+  tool?: string;
+  decision?: string;
+  kind?: string;
+  rule?: string;
+  trace_id?: string;
+  approval_id?: string;
+  q?: string;
+  /** ISO-8601 instants. */
+  from?: string;
+  to?: string;
+}
+
+export function auditQueryString(filters: AuditFilterValues, extra: Record<string, string | undefined> = {}): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...filters, ...extra })) if (v) p.set(k, v);
+  return p.toString();
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { headers: { accept: "application/json" }, credentials: "same-origin" });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(body?.error?.message ?? `request failed with status ${res.status}`);
+  return body as T;
+}
+
+export function useAuditSearch(filters: AuditFilterValues, pageSize = 100) {
+  return useInfiniteQuery({
+    queryKey: ["audit", "search", filters, pageSize],
+    queryFn: ({ pageParam }) => getJson<AuditPage>(`/api/v1/audit?${auditQueryString(filters, { limit: String(pageSize), cursor: pageParam ?? undefined })}`),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+}
+
+/** One record by seq (the drawer's previous / next links). */
+export function useAuditRecord(seq: number | null, initial?: AuditRecordView) {
+  return useQuery({
+    queryKey: ["audit", "record", seq],
+    enabled: seq !== null,
+    initialData: initial && initial.seq === seq ? initial : undefined,
+    queryFn: async () => (await getJson<AuditPage>(`/api/v1/audit?seq=${seq}&limit=1`)).records[0] ?? null,
+  });
+}
+
+export function useAuditVerify() {
+  return useMutation({ mutationFn: () => getJson<VerifyResult>("/api/v1/audit/verify") });
+}

@@ -50,3 +50,49 @@ export async function ensureMembership(prisma: PrismaClient, tenantId: string, u
 export async function setPasswordHash(prisma: PrismaClient, userId: string, passwordHash: string) {
   return prisma.user.update({ where: { id: userId }, data: { passwordHash } });
 }
+
+export async function findUserBySlackId(prisma: PrismaClient, slackUserId: string) {
+  return prisma.user.findUnique({ where: { slackUserId } });
+}
+
+export interface MembershipUpdate {
+  tenantId: string;
+  userId: string;
+  roles: string[];
+  /** Left as they are when undefined (seed 000's body carries only roles). */
+  groups?: string[];
+  slackUserId?: string | null;
+  email?: string | null;
+  name?: string | null;
+}
+
+/** Creates the user (without a password) when absent, then sets their roles and groups in the tenant. */
+export async function upsertUserMembership(prisma: PrismaClient, u: MembershipUpdate) {
+  return prisma.$transaction(async (tx) => {
+    const existing = await tx.user.findUnique({ where: { id: u.userId } });
+    const profile = {
+      ...(u.slackUserId !== undefined ? { slackUserId: u.slackUserId } : {}),
+      ...(u.email !== undefined ? { email: u.email } : {}),
+      ...(u.name !== undefined ? { name: u.name } : {}),
+    };
+    const user = existing
+      ? Object.keys(profile).length > 0
+        ? await tx.user.update({ where: { id: u.userId }, data: profile })
+        : existing
+      : await tx.user.create({ data: { id: u.userId, ...profile } });
+    const before = await tx.membership.findUnique({ where: { tenantId_userId: { tenantId: u.tenantId, userId: u.userId } } });
+    const membership = await tx.membership.upsert({
+      where: { tenantId_userId: { tenantId: u.tenantId, userId: u.userId } },
+      create: { tenantId: u.tenantId, userId: u.userId, roles: u.roles, groups: u.groups ?? [] },
+      update: { roles: u.roles, ...(u.groups !== undefined ? { groups: u.groups } : {}) },
+    });
+    return { user, membership, before, created: !existing };
+  });
+}
+
+export async function getUserWithMembership(prisma: PrismaClient, tenantId: string, userId: string) {
+  const user = await prisma.user.findUnique({ where: { id: userId } });
+  if (!user) return null;
+  const membership = await getMembership(prisma, tenantId, userId);
+  return { user, membership };
+}

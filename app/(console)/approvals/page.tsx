@@ -1,16 +1,16 @@
 import type { Metadata } from "next";
-import { EmptyState } from "@/components/empty-state";
+import { ApprovalInbox } from "@/components/approval-inbox";
 import { PageHeader } from "@/components/page-header";
 
 export const metadata: Metadata = { title: "Approvals" };
 
-export default function Page() {
+/** The approval inbox. The console layout has already required a signed-in user; the API decides who may vote. */
+export default async function Page({ searchParams }: { searchParams: Promise<{ id?: string | string[] }> }) {
+  const { id } = await searchParams;
   return (
     <>
       <PageHeader title="Approvals" description="Calls waiting for a human decision, N-of-M, with deny precedence." />
-      <EmptyState title="No approvals waiting">
-        <p>When a policy rule says <code className="font-mono">action: approval</code>, the call waits here for the approver group to decide.</p>
-      </EmptyState>
+      <ApprovalInbox focusId={typeof id === "string" ? id : undefined} />
     </>
   );
 }

@@ -1,0 +1,16 @@
+import { NextResponse } from "next/server";
+import { jsonBody, withAuth } from "@/lib/auth";
+import { createFromSeed000 } from "@/lib/approvals/http";
+import { createApprovalBodySchema } from "@/lib/approvals/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** Seed 000: POST /approvals/create {pending_id, tenant, subject, tool, required_approvals, args, summary}. */
+export const POST = withAuth(
+  async ({ req, principal }) => {
+    const body = await jsonBody(req, createApprovalBodySchema);
+    const { approval, created } = await createFromSeed000(principal, body);
+    return NextResponse.json(approval, { status: created ? 201 : 200 });
+  },
+  { permission: "approvals.request" },
+);

@@ -1,0 +1,14 @@
+import { jsonBody, withAuth } from "@/lib/auth";
+import { decideAsPrincipal } from "@/lib/approvals/http";
+import { decideBodySchema } from "@/lib/approvals/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** Seed 003: {decision: approved|rejected, approver, comment, signature}; the signature is required for token callers. */
+export const POST = withAuth<{ id: string }>(
+  async ({ req, params, principal }) => {
+    const body = await jsonBody(req, decideBodySchema);
+    return decideAsPrincipal(principal, params.id, body);
+  },
+  { permission: "approvals.decide" },
+);

@@ -1,0 +1,14 @@
+import { jsonBody, withAuth } from "@/lib/auth";
+import { verifyForPrincipal } from "@/lib/approvals/http";
+import { verifyBodySchema } from "@/lib/approvals/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** Seed 003: {signature} → {valid: true, approval: {...}} or {valid: false, error: "Invalid signature"}. */
+export const POST = withAuth<{ id: string }>(
+  async ({ req, params, principal }) => {
+    const body = await jsonBody(req, verifyBodySchema);
+    return verifyForPrincipal(principal, params.id, body);
+  },
+  { permission: "approvals.read" },
+);

@@ -1,0 +1,25 @@
+import { NextResponse } from "next/server";
+import { jsonBody, withAuth } from "@/lib/auth";
+import { listForPrincipal, requestFromSeed003 } from "@/lib/approvals/http";
+import { listQuerySchema, requestApprovalBodySchema } from "@/lib/approvals/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** Seed 003: an agent requests a human decision. */
+export const POST = withAuth(
+  async ({ req, principal }) => {
+    const body = await jsonBody(req, requestApprovalBodySchema);
+    const { approval, created } = await requestFromSeed003(principal, body);
+    return NextResponse.json(approval, { status: created ? 201 : 200 });
+  },
+  { permission: "approvals.request" },
+);
+
+/** GET /api/v1/approvals?status=&tenant=&tool=&subject=&limit=&before= — pending first. */
+export const GET = withAuth(
+  async ({ req, principal }) => {
+    const q = listQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+    return listForPrincipal(principal, q);
+  },
+  { permission: "approvals.read" },
+);

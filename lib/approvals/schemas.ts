@@ -1,0 +1,158 @@
+import { z } from "zod";
+import { ROLES } from "@/lib/auth/rbac";
+import { APPROVAL_STATUSES, VOTE_DECISIONS } from "./state-machine";
+
+/** Request and response shapes of the approvals APIs, shared by the route handlers and the inbox. */
+
+const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a lowercase slug such as demo-tenant");
+const group = z.string().regex(/^[A-Za-z0-9][\w.-]{0,62}$/, "expected a group name such as secops");
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const approvalStatusSchema = z.enum(APPROVAL_STATUSES);
+export const voteDecisionSchema = z.enum(VOTE_DECISIONS);
+
+/** Seed 000 `POST /approvals/create`, as written, plus the rule's optional fields. */
+export const createApprovalBodySchema = z.object({
+  pending_id: z.string().regex(/^[\w.-]{1,100}$/, "pending_id: letters, digits, _ . - (at most 100)").optional(),
+  tenant: slug,
+  subject: z.string().min(1).max(200),
+  tool: z.string().min(1).max(200),
+  required_approvals: z.number().int().min(1).max(20).default(1),
+  args: jsonObject.default({}),
+  summary: z.string().max(2000).optional(),
+  reason: z.string().max(2000).optional(),
+  rule: z.string().max(500).optional(),
+  approver_group: group.nullable().optional(),
+  expires_in_seconds: z.number().int().min(1).max(MAX_EXPIRY_SECONDS).optional(),
+});
+export type CreateApprovalBody = z.infer<typeof createApprovalBodySchema>;
+
+/** Seed 003 `POST /api/v1/approvals`: an agent asks for a human decision on an action. */
+export const requestApprovalBodySchema = z.object({
+  agent: z.string().min(1).max(200),
+  action: z.string().min(1).max(200),
+  context: jsonObject.default({}),
+  reason: z.string().max(2000).optional(),
+  expires_in_seconds: z.number().int().min(1).max(MAX_EXPIRY_SECONDS).optional(),
+  summary: z.string().max(2000).optional(),
+  approver_group: group.nullable().optional(),
+  required_approvals: z.number().int().min(1).max(20).optional(),
+});
+export type RequestApprovalBody = z.infer<typeof requestApprovalBodySchema>;
+
+/**
+ * Seed 003 `POST /api/v1/approvals/{id}/approve`. A token caller must send `approver` (its own
+ * subject) and the HMAC `signature`; a signed-in console user may omit both (the session is the
+ * proof, and the server signs).
+ */
+export const decideBodySchema = z.object({
+  decision: voteDecisionSchema,
+  approver: z.string().min(1).max(200).optional(),
+  comment: z.string().max(2000).optional(),
+  signature: z.string().max(200).optional(),
+});
+export type DecideBody = z.infer<typeof decideBodySchema>;
+
+export const verifyBodySchema = z.object({
+  signature: z.string().max(200),
+  decision: voteDecisionSchema.optional(),
+  approver: z.string().min(1).max(200).optional(),
+});
+
+export const listQuerySchema = z.object({
+  status: z.union([approvalStatusSchema, z.literal("all")]).default("all"),
+  tenant: slug.optional(),
+  tool: z.string().max(200).optional(),
+  subject: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** created_at of the last item of the previous page (ISO), for "older". */
+  before: z.iso.datetime({ offset: true }).optional(),
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+export const voteViewSchema = z.object({
+  approver: z.string(),
+  decision: voteDecisionSchema,
+  comment: z.string().nullable(),
+  via: z.string(),
+  created_at: z.string(),
+});
+
+export const approvalViewSchema = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  subject: z.string(),
+  requested_by: z.string(),
+  tool: z.string(),
+  args: z.unknown(),
+  args_digest: z.string(),
+  summary: z.string().nullable(),
+  reason: z.string().nullable(),
+  rule: z.string().nullable(),
+  approver_group: z.string().nullable(),
+  required_approvals: z.number(),
+  approvals: z.number(),
+  remaining_approvals: z.number(),
+  policy_version: z.number().nullable(),
+  status: approvalStatusSchema,
+  trace_id: z.string().nullable(),
+  context: z.unknown(),
+  created_at: z.string(),
+  requested_at: z.string(),
+  expires_at: z.string(),
+  resolved_at: z.string().nullable(),
+  executed_at: z.string().nullable(),
+  votes: z.array(voteViewSchema),
+  // Seed 003 names for the same things.
+  agent: z.string(),
+  action: z.string(),
+  /** What the caller may do, when the caller is known. */
+  viewer: z
+    .object({ can_decide: z.boolean(), reason: z.string().nullable(), voted: voteDecisionSchema.nullable() })
+    .optional(),
+});
+export type ApprovalView = z.infer<typeof approvalViewSchema>;
+export type VoteView = z.infer<typeof voteViewSchema>;
+
+export const approvalListSchema = z.object({
+  approvals: z.array(approvalViewSchema),
+  next_before: z.string().nullable(),
+});
+export type ApprovalList = z.infer<typeof approvalListSchema>;
+
+export const decisionResultSchema = z.object({
+  id: z.string(),
+  status: approvalStatusSchema,
+  decision: voteDecisionSchema,
+  approver: z.string(),
+  approved_at: z.string(),
+  comment: z.string().nullable(),
+  signature: z.string(),
+  approvals: z.number(),
+  remaining_approvals: z.number(),
+  required_approvals: z.number(),
+});
+export type DecisionResult = z.infer<typeof decisionResultSchema>;
+
+/** `PUT /api/admin/rbac/{tenant}/users/{user}` (seed 000 §6C; only `roles` is required). */
+export const rbacPutBodySchema = z.object({
+  roles: z.array(z.enum(ROLES)).max(ROLES.length),
+  groups: z.array(group).max(50).optional(),
+  slack_user_id: z.string().regex(/^[UW][A-Z0-9]{2,30}$/, "expected a Slack user id such as U024BE7LH").nullable().optional(),
+  email: z.email().nullable().optional(),
+  name: z.string().min(1).max(200).nullable().optional(),
+});
+export type RbacPutBody = z.infer<typeof rbacPutBodySchema>;
+
+export const rbacUserViewSchema = z.object({
+  tenant: z.string(),
+  user: z.string(),
+  roles: z.array(z.string()),
+  groups: z.array(z.string()),
+  slack_user_id: z.string().nullable(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  created: z.boolean().optional(),
+});
+export type RbacUserView = z.infer<typeof rbacUserViewSchema>;

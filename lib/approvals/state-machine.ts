@@ -1,0 +1,173 @@
+/**
+ * The approval state machine. PURE: no I/O, no clock (time is an argument, epoch milliseconds),
+ * so the store, the inbox, Slack and the property test all share one definition of the rules.
+ *
+ *   pending ──N distinct eligible approvals──▶ approved ──consume (exact call, unexpired)──▶ executed
+ *      │ any eligible deny ▶ rejected
+ *      └ now ≥ expires_at  ▶ expired
+ * rejected, expired and executed are final.
+ */
+
+export const APPROVAL_STATUSES = ["pending", "approved", "rejected", "expired", "executed"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+export const FINAL_STATUSES: readonly ApprovalStatus[] = ["rejected", "expired", "executed"];
+
+export const VOTE_DECISIONS = ["approved", "rejected"] as const;
+export type VoteDecision = (typeof VOTE_DECISIONS)[number];
+
+/** The role a member needs to vote at all; the rule's approver group narrows it further. */
+export const APPROVER_ROLE = "approver";
+
+export interface Vote {
+  approver: string;
+  decision: VoteDecision;
+  at: number;
+}
+
+export interface ApprovalState {
+  status: ApprovalStatus;
+  tenant: string;
+  /** The requester: the agent whose call is bound to the approval. */
+  subject: string;
+  tool: string;
+  argsDigest: string;
+  requiredApprovals: number;
+  approverGroup: string | null;
+  expiresAt: number;
+  resolvedAt: number | null;
+  executedAt: number | null;
+  votes: readonly Vote[];
+}
+
+/** A user's membership in the approval's tenant; null when not a member. */
+export interface Membership {
+  roles: readonly string[];
+  groups: readonly string[];
+}
+
+export type RefusalCode =
+  | "final"
+  | "expired"
+  | "self_approval"
+  | "not_eligible"
+  | "already_voted"
+  | "not_approved"
+  | "already_executed"
+  | "binding_mismatch";
+
+export interface Refusal {
+  ok: false;
+  code: RefusalCode;
+  message: string;
+  /** May differ from the input: a vote on an overdue approval still expires it. */
+  state: ApprovalState;
+  details?: Record<string, unknown>;
+}
+
+export interface Accepted {
+  ok: true;
+  state: ApprovalState;
+  /** True when this step moved the approval out of pending (or to executed). */
+  resolved: boolean;
+}
+
+export type Transition = Accepted | Refusal;
+
+export function isFinal(status: ApprovalStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+/** The status as of `now`: a pending approval past its expiry is expired even before the sweeper runs. */
+export function effectiveStatus(state: Pick<ApprovalState, "status" | "expiresAt">, now: number): ApprovalStatus {
+  return state.status === "pending" && now >= state.expiresAt ? "expired" : state.status;
+}
+
+export function approvalsCount(state: Pick<ApprovalState, "votes">): number {
+  return state.votes.filter((v) => v.decision === "approved").length;
+}
+
+export function remainingApprovals(state: Pick<ApprovalState, "votes" | "requiredApprovals">): number {
+  return Math.max(0, state.requiredApprovals - approvalsCount(state));
+}
+
+/** Moves an overdue pending approval to expired; anything else is returned unchanged. */
+export function expire(state: ApprovalState, now: number): Transition {
+  if (effectiveStatus(state, now) === "expired" && state.status === "pending") {
+    return { ok: true, state: { ...state, status: "expired", resolvedAt: now }, resolved: true };
+  }
+  return { ok: true, state, resolved: false };
+}
+
+function refuse(state: ApprovalState, code: RefusalCode, message: string, details?: Record<string, unknown>): Refusal {
+  return { ok: false, code, message, state, details };
+}
+
+/**
+ * Whether `approver` may vote now. Order matters for the message a reviewer sees: a closed
+ * approval says so before anything about the person.
+ */
+export function voteEligibility(state: ApprovalState, approver: string, membership: Membership | null, now: number): { ok: true } | Refusal {
+  const current = expire(state, now).state;
+  if (current.status === "expired") return refuse(current, "expired", `approval expired at ${new Date(current.expiresAt).toISOString()}; nothing more can be decided`);
+  if (isFinal(current.status) || current.status === "approved") {
+    return refuse(current, "final", `approval is already ${current.status}; nothing more can be decided`);
+  }
+  if (approver === current.subject) return refuse(current, "self_approval", "the requester cannot decide its own request");
+  if (!membership) return refuse(current, "not_eligible", `${approver} is not a member of tenant ${current.tenant}`);
+  if (!membership.roles.includes(APPROVER_ROLE)) {
+    return refuse(current, "not_eligible", `${approver} does not have the ${APPROVER_ROLE} role in tenant ${current.tenant}`);
+  }
+  if (current.approverGroup !== null && !membership.groups.includes(current.approverGroup)) {
+    return refuse(current, "not_eligible", `${approver} is not in approver group ${current.approverGroup}`);
+  }
+  const previous = current.votes.find((v) => v.approver === approver);
+  if (previous) return refuse(current, "already_voted", `${approver} already voted (${previous.decision}); each approver counts once`);
+  return { ok: true };
+}
+
+/** One vote. N distinct eligible approvals approve; any eligible deny rejects at once (deny precedence). */
+export function castVote(
+  state: ApprovalState,
+  vote: { approver: string; decision: VoteDecision; membership: Membership | null },
+  now: number,
+): Transition {
+  const eligible = voteEligibility(state, vote.approver, vote.membership, now);
+  if (!eligible.ok) return eligible;
+  const votes = [...state.votes, { approver: vote.approver, decision: vote.decision, at: now }];
+  if (vote.decision === "rejected") {
+    return { ok: true, state: { ...state, votes, status: "rejected", resolvedAt: now }, resolved: true };
+  }
+  const next = { ...state, votes };
+  if (approvalsCount(next) >= state.requiredApprovals) {
+    return { ok: true, state: { ...next, status: "approved", resolvedAt: now }, resolved: true };
+  }
+  return { ok: true, state: next, resolved: false };
+}
+
+/** The exact call an approval authorizes (the tenant is checked by the store: another tenant's id is "not found"). */
+export interface Binding {
+  subject: string;
+  tool: string;
+  argsDigest: string;
+}
+
+/**
+ * Replay protection and context binding: an approval runs the very call it was granted for, once,
+ * before it expires. The store applies the resulting `executed` state with a conditional update.
+ */
+export function execute(state: ApprovalState, binding: Binding, now: number): Transition {
+  const mismatched = (["subject", "tool", "argsDigest"] as const).filter((k) => state[k] !== binding[k]);
+  if (mismatched.length > 0) {
+    return refuse(state, "binding_mismatch", `this approval was granted for a different call (${mismatched.join(", ")} differ)`, { fields: mismatched });
+  }
+  if (state.status === "executed") return refuse(state, "already_executed", "this approval has already been used; request a new one");
+  const current = expire(state, now).state;
+  if (current.status === "expired") return refuse(current, "expired", `approval expired at ${new Date(current.expiresAt).toISOString()}`);
+  if (current.status !== "approved") {
+    return refuse(current, "not_approved", current.status === "pending"
+      ? `approval is still pending (${remainingApprovals(current)} more approval(s) needed)`
+      : `approval was ${current.status}`);
+  }
+  if (now >= current.expiresAt) return refuse(current, "expired", `approval expired at ${new Date(current.expiresAt).toISOString()} before it was used`);
+  return { ok: true, state: { ...current, status: "executed", executedAt: now }, resolved: true };
+}

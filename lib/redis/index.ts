@@ -4,6 +4,7 @@ import { memoryKv } from "./memory";
 import type { KvStore } from "./types";
 
 export type { KvStore };
+export type { MeterOp, MeterResult } from "./meter";
 export { memoryKv, redisKv };
 
 const g = globalThis as { __canopyKv?: KvStore };

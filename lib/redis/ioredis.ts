@@ -1,10 +1,14 @@
 import { Redis } from "ioredis";
+import { METER_LUA, meterArgs, parseMeterReply } from "./meter";
 import type { KvStore } from "./types";
 
 const INCR_WITH_TTL = `
 local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if v == tonumber(ARGV[1]) and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return v`;
+
+// Redis spells infinite score bounds "-inf" / "+inf".
+const bound = (n: number) => (n === Infinity ? "+inf" : n === -Infinity ? "-inf" : String(n));
 
 /**
  * KvStore on Redis. No offline queue and a command timeout: when Redis is away, callers get an
@@ -21,6 +25,9 @@ export function redisKv(url: string, commandTimeoutMs: number): KvStore {
   };
   const client = new Redis(url, options);
   client.on("error", () => {}); // reported through failing commands and health, not as crashes
+  // EVALSHA with a fallback to EVAL: the hot path does not resend the script each call.
+  client.defineCommand("canopyMeter", { lua: METER_LUA });
+  const meter = client as unknown as { canopyMeter(numKeys: number, ...args: string[]): Promise<unknown> };
   let subscriber: Redis | undefined;
   const handlers = new Map<string, Set<(m: string) => void>>();
   let connecting: Promise<void> | undefined;
@@ -62,6 +69,19 @@ export function redisKv(url: string, commandTimeoutMs: number): KvStore {
     del: (key) => run(() => client.del(key)),
     incrBy: (key, by, ttlMs) => run(async () => Number(await client.eval(INCR_WITH_TTL, 1, key, by, ttlMs ?? 0))),
     pttl: (key) => run(() => client.pttl(key)),
+    zadd: (key, score, member) => run(async () => void (await client.zadd(key, score, member))),
+    zrem: (key, member) => run(() => client.zrem(key, member)),
+    zrangeByScore: (key, min, max, limit) =>
+      run(() => {
+        const lo = bound(min);
+        const hi = bound(max);
+        return limit === undefined ? client.zrangebyscore(key, lo, hi) : client.zrangebyscore(key, lo, hi, "LIMIT", 0, limit);
+      }),
+    meter: (ops) =>
+      run(async () => {
+        const { keys, argv } = meterArgs(ops);
+        return parseMeterReply(await meter.canopyMeter(keys.length, ...keys, ...argv));
+      }),
     publish: (channel, message) => run(async () => void (await client.publish(channel, message))),
     async subscribe(channel, handler) {
       const s = await sub();

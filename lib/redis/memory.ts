@@ -1,9 +1,11 @@
 import { EventEmitter } from "node:events";
+import { meterSync } from "./meter";
 import type { KvStore } from "./types";
 
 /** In-process KvStore for a single process without REDIS_URL. `now` is injectable for tests. */
 export function memoryKv(now: () => number = Date.now): KvStore {
   const data = new Map<string, { value: string; expiresAt?: number }>();
+  const zsets = new Map<string, Map<string, number>>();
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
 
@@ -45,6 +47,39 @@ export function memoryKv(now: () => number = Date.now): KvStore {
       if (!entry) return -2;
       return entry.expiresAt === undefined ? -1 : entry.expiresAt - now();
     },
+    async zadd(key, score, member) {
+      let z = zsets.get(key);
+      if (!z) zsets.set(key, (z = new Map()));
+      z.set(member, score);
+    },
+    async zrem(key, member) {
+      const z = zsets.get(key);
+      const existed = z?.delete(member) ?? false;
+      if (z && z.size === 0) zsets.delete(key);
+      return existed ? 1 : 0;
+    },
+    async zrangeByScore(key, min, max, limit) {
+      const z = zsets.get(key);
+      if (!z) return [];
+      // Redis orders equal scores by member, lexicographically.
+      const hits = [...z].filter(([, s]) => s >= min && s <= max).sort(([am, as], [bm, bs]) => as - bs || (am < bm ? -1 : am > bm ? 1 : 0));
+      return hits.slice(0, limit ?? hits.length).map(([m]) => m);
+    },
+    async meter(ops) {
+      return meterSync(ops, {
+        getNumber: (key) => (live(key) ? Number(live(key)!.value) : undefined),
+        setNumber: (key, value, ttlMs) => {
+          const expiresAt = live(key)?.expiresAt ?? now() + ttlMs;
+          data.set(key, { value: String(value), expiresAt });
+        },
+        zset: (key, create) => {
+          let z = zsets.get(key);
+          if (!z && create) zsets.set(key, (z = new Map()));
+          return z;
+        },
+        dropZset: (key) => zsets.delete(key),
+      });
+    },
     async publish(channel, message) {
       // Delivered asynchronously, as Redis does.
       queueMicrotask(() => bus.emit(channel, message));
@@ -58,6 +93,7 @@ export function memoryKv(now: () => number = Date.now): KvStore {
     async close() {
       bus.removeAllListeners();
       data.clear();
+      zsets.clear();
     },
   };
 }

@@ -1,0 +1,17 @@
+import { jsonBody, withAuth } from "@/lib/auth";
+import { getQuotas, QuotaConfigBodySchema } from "@/lib/quota";
+
+export const dynamic = "force-dynamic";
+
+type Params = { tenant: string };
+
+/**
+ * Replaces the tenant's rate limits, concurrency and budgets (absent = no limit) and returns
+ * what was stored. withAuth checks the caller acts in {tenant}.
+ */
+export const PUT = withAuth<Params>(
+  async ({ req, params, principal }) => getQuotas().setConfig(params.tenant, await jsonBody(req, QuotaConfigBodySchema), principal.subject),
+  { permission: "quotas.manage" },
+);
+
+export const GET = withAuth<Params>(async ({ params }) => getQuotas().getConfig(params.tenant), { permission: "quotas.read" });

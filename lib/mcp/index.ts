@@ -1,0 +1,2 @@
+export * from "./upstreams";
+export * from "./builtin";

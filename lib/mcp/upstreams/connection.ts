@@ -1,0 +1,254 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { ServerConfig } from "./config";
+import { UpstreamCallError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
+import { type BuiltTransport, buildTransport, type TransportContext } from "./transport";
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface ConnectionOptions {
+  server: ServerConfig;
+  ctx: TransportContext;
+  connectTimeoutMs: number;
+  backoff: Backoff;
+  now?: () => number;
+  onEvent?: (event: { type: "connected" | "closed" | "connect_failed"; upstream: string; detail?: string }) => void;
+}
+
+export type ConnectionState = "idle" | "connecting" | "ready" | "backoff" | "closed";
+
+export interface UpstreamStatus {
+  name: string;
+  transport: "stdio" | "http";
+  state: ConnectionState;
+  pid: number | null;
+  restarts: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+  retryAt: string | null;
+}
+
+/**
+ * Delay before reconnect attempt n (n consecutive failures): the first retry is immediate, so a
+ * crashed child is respawned by the very next call; repeated failures back off exponentially.
+ */
+export function backoffDelay(failures: number, b: Backoff): number {
+  return failures <= 1 ? 0 : Math.min(b.initialMs * 2 ** (failures - 2), b.maxMs);
+}
+
+const message = (e: unknown) =>
+  e instanceof StreamableHTTPError && e.code ? `${e.message} (HTTP ${e.code})` : e instanceof Error ? e.message : String(e);
+
+/**
+ * One upstream MCP server: one lazily opened SDK Client (requests are multiplexed over it),
+ * replaced after a crash or a dropped connection.
+ */
+export class UpstreamConnection {
+  private client?: Client;
+  private built?: BuiltTransport;
+  private connecting?: Promise<Client>;
+  private tools?: Tool[];
+  private failures = 0;
+  private retryAt = 0;
+  private lastError: string | null = null;
+  private connects = 0;
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get name() {
+    return this.opts.server.name;
+  }
+
+  status(): UpstreamStatus {
+    const state: ConnectionState = this.closed
+      ? "closed"
+      : this.client
+        ? "ready"
+        : this.connecting
+          ? "connecting"
+          : this.now() < this.retryAt
+            ? "backoff"
+            : "idle";
+    return {
+      name: this.name,
+      transport: this.opts.server.transport,
+      state,
+      pid: this.client ? (this.built?.pid() ?? null) : null,
+      restarts: Math.max(0, this.connects - 1),
+      consecutiveFailures: this.failures,
+      lastError: this.lastError,
+      retryAt: this.retryAt > this.now() ? new Date(this.retryAt).toISOString() : null,
+    };
+  }
+
+  /** Lists the upstream's tools (cached per connection, refreshed on list_changed). */
+  async listTools(): Promise<Tool[]> {
+    const client = await this.connect();
+    if (this.tools && this.client === client) return this.tools;
+    try {
+      const tools: Tool[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.opts.connectTimeoutMs });
+        tools.push(...page.tools);
+        cursor = page.nextCursor;
+      } while (cursor);
+      if (this.client === client) this.tools = tools;
+      return tools;
+    } catch (e) {
+      throw this.classify(e, client, "tools/list", this.opts.connectTimeoutMs);
+    }
+  }
+
+  async callTool(tool: string, args: Record<string, unknown> | undefined, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CallToolResult> {
+    opts.signal?.throwIfAborted();
+    const client = await this.connect();
+    try {
+      const result = (await client.callTool({ name: tool, arguments: args ?? {} }, undefined, {
+        timeout: opts.timeoutMs,
+        signal: opts.signal,
+      })) as CallToolResult;
+      this.failures = 0;
+      return result;
+    } catch (e) {
+      // The SDK wraps the abort reason as a timeout error; the caller's own reason is clearer.
+      if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+      throw this.classify(e, client, tool, opts.timeoutMs);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = this.connecting;
+    await pending?.catch(() => {});
+    const client = this.client;
+    const built = this.built;
+    this.client = undefined;
+    this.built = undefined;
+    if (!client) return;
+    if (built?.transport instanceof StreamableHTTPClientTransport) {
+      // Tell the server the session is over; it must not wait for an idle timeout.
+      await Promise.race([built.transport.terminateSession().catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    }
+    await client.close().catch(() => {});
+  }
+
+  private unavailable(detail: string, tool: string | null) {
+    const retryAt = this.retryAt > this.now() ? this.retryAt : null;
+    const wait = retryAt ? `; next reconnect attempt in ${retryAt - this.now()} ms` : "";
+    return new UpstreamUnavailableError(`upstream ${this.name} is unavailable: ${detail}${wait}`, this.name, tool, retryAt);
+  }
+
+  private connect(): Promise<Client> {
+    if (this.closed) return Promise.reject(this.unavailable("the gateway is shutting down", null));
+    if (this.client) return Promise.resolve(this.client);
+    if (this.connecting) return this.connecting;
+    if (this.now() < this.retryAt) return Promise.reject(this.unavailable(this.lastError ?? "reconnecting", null));
+    this.connecting = this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<Client> {
+    let built: BuiltTransport;
+    try {
+      built = buildTransport(this.opts.server, this.opts.ctx);
+    } catch (e) {
+      this.recordFailure(`cannot start: ${message(e)}`, "connect_failed");
+      throw this.unavailable(this.lastError!, null);
+    }
+    const client: Client = new Client(
+      { name: "canopyiq-gateway", version: "0.1.0" },
+      {
+        capabilities: {},
+        listChanged: {
+          tools: {
+            onChanged: (err, tools) => {
+              if (this.client === client) this.tools = err ? undefined : (tools ?? undefined);
+            },
+          },
+        },
+      },
+    );
+    client.onclose = () => this.onClosed(client, built);
+    try {
+      await client.connect(built.transport, { timeout: this.opts.connectTimeoutMs });
+    } catch (e) {
+      client.onclose = undefined;
+      await client.close().catch(() => {});
+      const tail = built.stderrTail();
+      this.recordFailure(`failed to start: ${message(e)}${tail ? `; stderr: ${tail}` : ""}`, "connect_failed");
+      throw this.unavailable(this.lastError!, null);
+    }
+    if (this.closed) {
+      client.onclose = undefined;
+      await client.close().catch(() => {});
+      throw this.unavailable("the gateway is shutting down", null);
+    }
+    this.client = client;
+    this.built = built;
+    built.resetStderr();
+    this.tools = undefined;
+    this.lastError = null;
+    this.connects++;
+    this.opts.onEvent?.({ type: "connected", upstream: this.name });
+    return client;
+  }
+
+  private onClosed(client: Client, built: BuiltTransport) {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.tools = undefined;
+    const exit = built.exitInfo();
+    // A crash explains itself on stderr; a killed process's stderr is only its earlier chatter.
+    const tail = exit?.startsWith("was killed") ? "" : built.stderrTail();
+    const how = this.opts.server.transport === "stdio" ? `the process ${exit ?? "exited"}` : "the connection closed";
+    this.recordFailure(`${how}${tail ? `; stderr: ${tail}` : ""}`, "closed");
+  }
+
+  private recordFailure(detail: string, type: "closed" | "connect_failed") {
+    this.failures++;
+    this.lastError = detail;
+    this.retryAt = this.now() + backoffDelay(this.failures, this.opts.backoff);
+    this.opts.onEvent?.({ type, upstream: this.name, detail });
+  }
+
+  /** Drops a connection that failed under us, so the next call opens a fresh one. */
+  private drop(client: Client, detail: string) {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.tools = undefined;
+    client.onclose = undefined;
+    this.recordFailure(detail, "closed");
+    void client.close().catch(() => {});
+  }
+
+  private classify(e: unknown, client: Client, tool: string, timeoutMs: number): Error {
+    if (e instanceof McpError) {
+      if (e.code === ErrorCode.RequestTimeout) {
+        return new UpstreamTimeoutError(`upstream ${this.name} did not answer ${tool} within ${timeoutMs} ms`, this.name, tool, timeoutMs);
+      }
+      if (e.code === ErrorCode.ConnectionClosed) {
+        return new UpstreamUnavailableError(
+          `upstream ${this.name} failed during ${tool}: ${this.lastError ?? "the connection closed"}; the next call restarts it`,
+          this.name,
+          tool,
+        );
+      }
+      const reason = e.message.replace(/^(MCP error -?\d+: )+/, "");
+      return new UpstreamCallError(`upstream ${this.name} refused ${tool} (JSON-RPC error ${e.code}): ${reason}`, this.name, tool, e.code);
+    }
+    // Anything else is the transport failing (child gone, HTTP refused, session lost).
+    this.drop(client, message(e));
+    return new UpstreamUnavailableError(`upstream ${this.name} failed during ${tool}: ${message(e)}; the next call reconnects`, this.name, tool);
+  }
+}

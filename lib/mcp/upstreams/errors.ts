@@ -1,0 +1,66 @@
+/**
+ * Typed failures of upstream calls. Each message names the upstream and the tool, so the
+ * gateway can hand it to the agent (and the audit log) as is.
+ */
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly upstream: string | null,
+    readonly tool: string | null,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The upstream could not be reached, crashed, or closed the connection (the call may not have run). */
+export class UpstreamUnavailableError extends UpstreamError {
+  constructor(
+    message: string,
+    upstream: string,
+    tool: string | null,
+    /** Earliest time (ms since epoch) a reconnect will be tried; null when the next call tries. */
+    readonly retryAt: number | null = null,
+  ) {
+    super(message, upstream, tool);
+  }
+}
+
+/** No answer within the timeout (the upstream was told to cancel; the call may have run). */
+export class UpstreamTimeoutError extends UpstreamError {
+  constructor(
+    message: string,
+    upstream: string,
+    tool: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message, upstream, tool);
+  }
+}
+
+/** No tool of that exposed name (or not for this tenant). */
+export class UnknownToolError extends UpstreamError {
+  constructor(readonly exposedName: string, detail?: string) {
+    super(`unknown tool \`${exposedName}\`${detail ? `: ${detail}` : ""}`, null, exposedName);
+  }
+}
+
+/** The upstream answered with a JSON-RPC error (e.g. invalid params) instead of a tool result. */
+export class UpstreamCallError extends UpstreamError {
+  constructor(
+    message: string,
+    upstream: string,
+    tool: string,
+    readonly code: number,
+  ) {
+    super(message, upstream, tool);
+  }
+}
+
+/** upstreams.yaml is invalid; `problems` are "file:line:col path: message" lines. */
+export class UpstreamConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid upstreams configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "UpstreamConfigError";
+  }
+}

@@ -1,0 +1,231 @@
+import { mkdtempSync, readFileSync, realpathSync, rmSync, existsSync, unlinkSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parseUpstreamsConfig, type UpstreamsConfig } from "./config";
+import { UnknownToolError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
+import { UpstreamRegistry } from "./registry";
+import { resolvePackageBin } from "./transport";
+
+const FS_BIN = resolvePackageBin("@modelcontextprotocol/server-filesystem", undefined, process.cwd());
+const noSecrets = () => undefined;
+const text = (r: { content: unknown }) => (r.content as { type: string; text: string }[]).map((c) => c.text).join("");
+
+function fsConfig(root: string, extra = ""): UpstreamsConfig {
+  return parseUpstreamsConfig(`
+servers:
+  - name: fs
+    transport: stdio
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(FS_BIN)}, ${JSON.stringify(root)}]
+    tools:
+      write_file: { aliases: [fs.write], facts: { path: path, body: content } }
+      read_text_file: { aliases: [fs.read] }
+      read_file: { hidden: true }
+      list_directory: { timeout_ms: 5000 }
+${extra}`);
+}
+
+describe("filesystem server upstream (stdio)", () => {
+  let root: string;
+  let registry: UpstreamRegistry;
+
+  beforeAll(() => {
+    // realpath: the server compares against resolved paths (macOS /var → /private/var and the like).
+    root = realpathSync(mkdtempSync(path.join(tmpdir(), "canopy-fs-")));
+    registry = new UpstreamRegistry(fsConfig(root, `
+  - name: secret
+    transport: stdio
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(FS_BIN)}, ${JSON.stringify(root)}]
+    tenants: [tenant-b]
+`), { baseDir: root, resolveSecret: noSecrets, backoff: { initialMs: 50, maxMs: 200 } });
+  });
+  afterAll(async () => {
+    await registry.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test("lists tools namespaced, aliased tools only under their aliases, hidden tools not at all", async () => {
+    const { tools, errors } = await registry.listTools({ tenant: "tenant-a" });
+    expect(errors).toEqual([]);
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(["fs.write", "fs.read", "fs.list_directory", "fs.edit_file", "fs.move_file"]));
+    expect(names).not.toContain("fs.write_file");
+    expect(names).not.toContain("fs.read_text_file");
+    expect(names).not.toContain("fs.read_file");
+    expect(names.some((n) => n.startsWith("secret."))).toBe(false);
+    const write = tools.find((t) => t.name === "fs.write")!;
+    expect(write).toMatchObject({ upstream: "fs", upstreamTool: "write_file", facts: { path: "path", body: "content" }, timeoutMs: 30_000 });
+    expect(write.inputSchema.properties).toHaveProperty("content");
+    expect(tools.find((t) => t.name === "fs.list_directory")!.timeoutMs).toBe(5000);
+  });
+
+  test("writes and reads through the aliases", async () => {
+    const file = path.join(root, "hello.txt");
+    const w = await registry.callTool("fs.write", { path: file, content: "hello from canopy" });
+    expect(w.isError).toBeFalsy();
+    expect(readFileSync(file, "utf8")).toBe("hello from canopy");
+    const r = await registry.callTool("fs.read", { path: file });
+    expect(text(r)).toBe("hello from canopy");
+  });
+
+  test("the upstream's own refusal comes back as a tool error result", async () => {
+    const r = await registry.callTool("fs.read", { path: "/etc/hostname" });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/Access denied - path outside allowed directories/);
+  });
+
+  test.each([
+    ["an unknown upstream", "nope.read", undefined, /unknown tool `nope.read`$/],
+    ["an unknown tool", "fs.teleport", undefined, /unknown tool `fs.teleport`: upstream fs has no tool teleport/],
+    ["the original name of an aliased tool", "fs.write_file", undefined, /unknown tool `fs.write_file`: it is exposed as fs.write/],
+    ["a hidden tool", "fs.read_file", undefined, /unknown tool `fs.read_file`$/],
+    ["another tenant's upstream", "secret.list_directory", "tenant-a", /unknown tool `secret.list_directory`$/],
+    ["no namespace", "write_file", undefined, /unknown tool `write_file`$/],
+  ])("refuses %s with UnknownToolError", async (_label, name, tenant, message) => {
+    const err = await registry.callTool(name, {}, { tenant }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownToolError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  test("the allowed tenant reaches its upstream", async () => {
+    const r = await registry.callTool("secret.list_directory", { path: root }, { tenant: "tenant-b" });
+    expect(text(r)).toMatch(/\[FILE\] hello\.txt/);
+  });
+
+  test("a stalled upstream times out with UpstreamTimeoutError and keeps serving afterwards", async () => {
+    await registry.callTool("fs.list_directory", { path: root });
+    const pid = registry.status().find((s) => s.name === "fs")!.pid!;
+    process.kill(pid, "SIGSTOP");
+    try {
+      const started = Date.now();
+      const err = await registry.callTool("fs.list_directory", { path: root }, { timeoutMs: 300 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamTimeoutError);
+      expect((err as Error).message).toBe("upstream fs did not answer list_directory within 300 ms");
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    expect(text(await registry.callTool("fs.list_directory", { path: root }))).toMatch(/hello\.txt/);
+    expect(registry.status().find((s) => s.name === "fs")!.pid).toBe(pid);
+  });
+
+  test("a child crashing mid-call gives a clear error, and the next call respawns it", async () => {
+    await registry.callTool("fs.list_directory", { path: root });
+    const before = registry.status().find((s) => s.name === "fs")!;
+    // Stopped, the child cannot answer: the call is in flight for certain when it is killed.
+    process.kill(before.pid!, "SIGSTOP");
+    const inFlight = registry.callTool("fs.write", { path: path.join(root, "lost.txt"), content: "x" }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    process.kill(before.pid!, "SIGKILL");
+    const err = await inFlight;
+    expect(err).toBeInstanceOf(UpstreamUnavailableError);
+    expect((err as Error).message).toMatch(/^upstream fs failed during write_file: the process was killed by SIGKILL; the next call restarts it$/);
+    expect(existsSync(path.join(root, "lost.txt"))).toBe(false);
+
+    const r = await registry.callTool("fs.read", { path: path.join(root, "hello.txt") });
+    expect(text(r)).toBe("hello from canopy");
+    const after = registry.status().find((s) => s.name === "fs")!;
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.restarts).toBe(before.restarts + 1);
+    expect(after).toMatchObject({ state: "ready", consecutiveFailures: 0 });
+  });
+
+  test("200 concurrent calls share one child", async () => {
+    const pid = (await registry.callTool("fs.list_directory", { path: root }), registry.status().find((s) => s.name === "fs")!.pid);
+    const results = await Promise.all(Array.from({ length: 200 }, () => registry.callTool("fs.read", { path: path.join(root, "hello.txt") })));
+    expect(results.every((r) => text(r) === "hello from canopy")).toBe(true);
+    expect(registry.status().find((s) => s.name === "fs")!.pid).toBe(pid);
+  });
+});
+
+describe("a stdio upstream that crashes on its own", () => {
+  test("reports the exit code and its last stderr lines, then is respawned", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "canopy-crash-"));
+    const sdk = (p: string) => pathToFileURL(path.resolve("node_modules/@modelcontextprotocol/sdk/dist/esm", p)).href;
+    const script = path.join(dir, "crashy.mjs");
+    writeFileSync(
+      script,
+      `import { McpServer } from ${JSON.stringify(sdk("server/mcp.js"))};
+import { StdioServerTransport } from ${JSON.stringify(sdk("server/stdio.js"))};
+const server = new McpServer({ name: "crashy", version: "1" });
+server.registerTool("crash", { description: "dies" }, async () => {
+  process.stderr.write("fatal: out of widgets\\n");
+  process.exit(7);
+});
+server.registerTool("ok", { description: "fine" }, async () => ({ content: [{ type: "text", text: "ok" }] }));
+await server.connect(new StdioServerTransport());
+`,
+    );
+    const registry = new UpstreamRegistry(
+      parseUpstreamsConfig(`servers:\n  - { name: crashy, transport: stdio, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(script)}] }\n`),
+      { baseDir: dir, resolveSecret: noSecrets },
+    );
+    try {
+      const err = await registry.callTool("crashy.crash", {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamUnavailableError);
+      expect((err as Error).message).toBe("upstream crashy failed during crash: the process exited with code 7; stderr: fatal: out of widgets; the next call restarts it");
+      expect(text(await registry.callTool("crashy.ok", {}))).toBe("ok");
+      expect(registry.status()[0]).toMatchObject({ restarts: 1, consecutiveFailures: 0, lastError: null });
+    } finally {
+      await registry.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("an upstream that cannot start", () => {
+  test("fails with UpstreamUnavailableError, then backs off without spawning on every call", async () => {
+    let now = 1_000_000;
+    const registry = new UpstreamRegistry(
+      parseUpstreamsConfig(`servers:\n  - { name: broken, transport: stdio, command: ${JSON.stringify(process.execPath)}, args: ["-e", "process.stderr.write('boom: missing config\\\\n'); process.exit(3)"] }\n`),
+      { baseDir: process.cwd(), resolveSecret: noSecrets, backoff: { initialMs: 1_000, maxMs: 8_000 }, now: () => now, connectTimeoutMs: 5_000 },
+    );
+    try {
+      const first = await registry.callTool("broken.anything", {}).catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(UpstreamUnavailableError);
+      expect((first as Error).message).toMatch(/^upstream broken is unavailable: failed to start: .*stderr: boom: missing config/);
+      // The first retry is immediate; after the second failure the next attempt waits 1 s.
+      const second = await registry.callTool("broken.anything", {}).catch((e: unknown) => e);
+      expect((second as UpstreamUnavailableError).retryAt).toBe(now + 1_000);
+      const third = await registry.callTool("broken.anything", {}).catch((e: unknown) => e);
+      expect((third as Error).message).toMatch(/next reconnect attempt in 1000 ms$/);
+      expect(registry.status()[0]).toMatchObject({ state: "backoff", consecutiveFailures: 2 });
+      now += 1_000;
+      await registry.callTool("broken.anything", {}).catch(() => {});
+      expect(registry.status()[0]).toMatchObject({ consecutiveFailures: 3, retryAt: new Date(now + 2_000).toISOString() });
+    } finally {
+      await registry.close();
+    }
+  });
+
+  test("an unset header secret is reported without connecting", async () => {
+    const registry = new UpstreamRegistry(
+      parseUpstreamsConfig(`servers:\n  - name: api\n    transport: http\n    url: http://127.0.0.1:9/mcp\n    headers: { Authorization: "Bearer \${API_TOKEN}" }\n`),
+      { baseDir: process.cwd(), resolveSecret: noSecrets },
+    );
+    const { tools, errors } = await registry.listTools();
+    expect(tools).toEqual([]);
+    expect(errors).toEqual([{ upstream: "api", message: "upstream api is unavailable: cannot start: upstream api headers.Authorization references ${API_TOKEN}, which is not set" }]);
+    await registry.close();
+  });
+});
+
+describe("the shipped upstreams.yaml", () => {
+  test("starts the installed filesystem server on .data/sandbox and serves fs.write / fs.read", async () => {
+    const registry = UpstreamRegistry.fromFile("upstreams.yaml", { resolveSecret: noSecrets });
+    const sandbox = realpathSync(path.resolve(".data/sandbox"));
+    const file = path.join(sandbox, `canopy-test-${randomUUID()}.txt`);
+    try {
+      expect(registry.factMaps()).toMatchObject({ "fs.write": { path: "path", body: "content" }, "fs.move": { path: ["source", "destination"] } });
+      await registry.callTool("fs.write", { path: file, content: "sandboxed" });
+      expect(text(await registry.callTool("fs.read", { path: file }))).toBe("sandboxed");
+    } finally {
+      await registry.close();
+      if (existsSync(file)) unlinkSync(file);
+    }
+  });
+});

@@ -8,6 +8,12 @@ const aliases = [
   { source: "/v1/:path*", destination: "/api/v1/:path*" },
   { source: "/approvals/:path+", destination: "/api/approvals/:path+" },
   { source: "/admin/:path*", destination: "/api/admin/:path*" },
+  // AegisMCP's (seed 004) paths.
+  { source: "/policy", destination: "/api/v1/policy" },
+  { source: "/policy/:path*", destination: "/api/v1/policy/:path*" },
+  { source: "/guard/:path*", destination: "/api/v1/guard/:path*" },
+  // POST /audit with a JSON body is the API; the console's /audit page is a browser GET.
+  { source: "/audit", has: [{ type: "header" as const, key: "content-type", value: ".*json.*" }], destination: "/api/v1/audit" },
 ];
 
 const nextConfig: NextConfig = {
@@ -15,6 +21,9 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino"],
   poweredByHeader: false,
   typescript: { ignoreBuildErrors: true }, // `npm run typecheck` is the one type gate
+  async redirects() {
+    return [{ source: "/ui/approvals", destination: "/approvals", permanent: false }];
+  },
   async rewrites() {
     return { beforeFiles: aliases, afterFiles: [], fallback: [] };
   },

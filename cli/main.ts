@@ -11,11 +11,20 @@ Commands:
   policy validate FILE                                          check a policy; errors with line and column
   policy migrate FILE                                           AegisMCP v1/v2 or TailOps → canonical YAML
   policy simulate --policy FILE --call JSON [--tenant T --subject S --roles a,b --target-role R --at ISO]
+  audit verify [--tenant T] [--public-key K] [--json]           recompute the tenant's hash chain and checkpoints
+  audit verify --from-export FILE --public-key K                verify an exported JSONL file offline (no database)
+  audit export --tenant T [--out FILE]                          export the chain as JSONL
+  audit checkpoints --tenant T                                  list signed checkpoints
   db migrate                                                    apply pending database migrations
   help                                                          this text
 `;
 
 type Command = (argv: string[]) => Promise<number>;
+
+async function audit(argv: string[]): Promise<number> {
+  const { auditCommand } = await import("./commands/audit");
+  return auditCommand(argv);
+}
 
 async function policy(argv: string[]): Promise<number> {
   const { policyCommand } = await import("./commands/policy");
@@ -25,6 +34,7 @@ async function policy(argv: string[]): Promise<number> {
 const COMMANDS: Record<string, Command> = {
   "mint-token": mintTokenCommand,
   policy,
+  audit,
   db: dbCommand,
 };
 

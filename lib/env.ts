@@ -53,11 +53,25 @@ const schema = z
     POLICY_PUBLIC_KEY_B64: z.string().min(1).optional(),
     POLICY_SIG_PATH: z.string().min(1).optional(),
     APPROVAL_SYNC_WAIT_MS: int(0, 600_000).default(0),
+    AUDIT_CHECKPOINT_EVERY: int(1, 10_000_000).default(1000),
+    AUDIT_CHECKPOINT_SECONDS: int(1, 86_400).default(60),
+    AUDIT_APPEND_TIMEOUT_MS: int(100, 120_000).default(5000),
+    AUDIT_REDACT_KEYS: z.string().min(1).default("password,passwd,token,secret,authorization,api_key,private_key,cookie,credential"),
     HMAC_SECRET: z.string().min(16, "expected at least 16 characters").optional(),
     SLACK_WEBHOOK_URL: url(["https:", "http:"], "a Slack incoming-webhook URL").optional(),
     SLACK_BOT_TOKEN: z.string().min(1).optional(),
     SLACK_SIGNING_SECRET: z.string().min(1).optional(),
     SLACK_API_BASE_URL: url(["https:", "http:"], "the Slack Web API base URL").default("https://slack.com/api"),
+    UPSTREAMS_PATH: z.string().min(1).default("upstreams.yaml"),
+    QUOTA_FLUSH_INTERVAL_MS: int(1_000, 3_600_000).default(15_000),
+    // Where approval messages go with SLACK_BOT_TOKEN: the default channel, and per approver group
+    // ("secops=C0123,finance=#fin-approvals"; a group not listed uses the default).
+    SLACK_APPROVAL_CHANNEL: z.string().min(1).optional(),
+    SLACK_APPROVAL_CHANNELS: z
+      .string()
+      .regex(/^\s*[^=,\s]+\s*=\s*[^=,\s]+\s*(,\s*[^=,\s]+\s*=\s*[^=,\s]+\s*)*$/, "expected group=channel pairs separated by commas")
+      .optional(),
+    APPROVAL_SWEEP_INTERVAL_MS: int(100, 600_000).default(1000),
   })
   .superRefine((v, ctx) => {
     const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];
@@ -118,6 +132,15 @@ export function env(): Env {
 /** Test hook: forget the cached parse so a test can change process.env. */
 export function resetEnvForTests() {
   cached = undefined;
+}
+
+/**
+ * A secret named by configuration (upstreams.yaml `${NAME}` references), so files hold names and
+ * never credentials. Read here because this is the one module that touches process.env.
+ */
+export function envSecret(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
 }
 
 /** The console's public base URL, for messages and links. */

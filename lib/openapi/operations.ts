@@ -1,5 +1,20 @@
 import { z } from "zod";
+import {
+  approvalListSchema,
+  approvalViewSchema,
+  createApprovalBodySchema,
+  decideBodySchema,
+  decisionResultSchema,
+  listQuerySchema,
+  rbacPutBodySchema,
+  rbacUserViewSchema,
+  requestApprovalBodySchema,
+  verifyBodySchema,
+} from "@/lib/approvals/schemas";
+import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
+import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
 import { simulateRequestSchema, simulateResponseSchema, validateResponseSchema } from "@/lib/policies/schemas";
+import { QuotaConfigBodySchema } from "@/lib/quota/limits";
 import type { Operation } from "./registry";
 
 const health = z.object({
@@ -19,5 +34,60 @@ export const operations: Operation[] = [
     method: "post", path: "/api/v1/policy/simulate", summary: "Decide a what-if call with the full trace (inline policy or the tenant's active one)", tag: "policy",
     permission: "policies.simulate", aliases: ["/v1/policy/simulate"], body: simulateRequestSchema, response: simulateResponseSchema,
   },
+  {
+    method: "get", path: "/api/v1/policy/validate", summary: "Validate the tenant's active policy (seed 004)", tag: "policy",
+    permission: "policies.read", aliases: ["/policy/validate"], response: validateResponseSchema,
+  },
+  { method: "get", path: "/api/v1/policy", summary: "The tenant's active policy: version, signature state, YAML", tag: "policy", permission: "policies.read", aliases: ["/policy"] },
+  {
+    method: "post", path: "/api/v1/policy/migrate", summary: "AegisMCP v1/v2 or TailOps policy → canonical YAML", tag: "policy",
+    permission: "policies.read", aliases: ["/policy/migrate"], body: z.string(), bodyContentType: "text/yaml",
+  },
+  {
+    method: "post", path: "/api/mcp", summary: "MCP Streamable HTTP (JSON-RPC 2.0): initialize, ping, tools/list, tools/call — every call enforced", tag: "gateway",
+    permission: "mcp.call", aliases: ["/mcp"], body: z.object({ jsonrpc: z.literal("2.0"), id: z.union([z.string(), z.number()]).optional(), method: z.string(), params: z.record(z.string(), z.unknown()).optional() }),
+  },
+  {
+    method: "post", path: "/api/v1/guard/check", summary: "Decision with trace for a call; nothing recorded or run (seed 004)", tag: "gateway",
+    permission: "guard.check", aliases: ["/guard/check", "/v1/guard/check"], body: guardRequestSchema, response: verdictSchema,
+  },
+  {
+    method: "post", path: "/api/v1/guard/enforce", summary: "Decision, rate limits, audit record and approval hand-off; not forwarded (seed 004)", tag: "gateway",
+    permission: "guard.enforce", aliases: ["/guard/enforce", "/v1/guard/enforce"], body: guardRequestSchema, response: verdictSchema,
+  },
+  {
+    method: "post", path: "/api/approvals/create", summary: "Create an approval for an exact call (seed 000 body)", tag: "approvals",
+    permission: "approvals.request", aliases: ["/approvals/create"], body: createApprovalBodySchema, response: approvalViewSchema,
+  },
+  {
+    method: "post", path: "/api/approvals/slack/callback", summary: "Slack interactivity (authenticated by Slack's request signature, not a token)", tag: "approvals",
+    permission: null, aliases: ["/approvals/slack/callback"], bodyContentType: "application/x-www-form-urlencoded", body: z.object({ payload: z.string() }),
+  },
+  {
+    method: "post", path: "/api/v1/approvals", summary: "Request an approval (seed 003)", tag: "approvals",
+    permission: "approvals.request", aliases: ["/v1/approvals"], body: requestApprovalBodySchema, response: approvalViewSchema,
+  },
+  { method: "get", path: "/api/v1/approvals", summary: "List approvals (?status=&tenant=)", tag: "approvals", permission: "approvals.read", aliases: ["/v1/approvals"], query: listQuerySchema, response: approvalListSchema },
+  { method: "get", path: "/api/v1/approvals/{id}", summary: "One approval with votes, remaining approvals and expiry", tag: "approvals", permission: "approvals.read", response: approvalViewSchema },
+  {
+    method: "post", path: "/api/v1/approvals/{id}/approve", summary: "Approve or reject with an HMAC-signed decision (seed 003)", tag: "approvals",
+    permission: "approvals.decide", body: decideBodySchema, response: decisionResultSchema,
+  },
+  { method: "post", path: "/api/v1/approvals/{id}/verify", summary: "Verify a decision signature (seed 003)", tag: "approvals", permission: "approvals.read", body: verifyBodySchema },
+  {
+    method: "put", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "Set a user's roles, approver groups and Slack identity in a tenant", tag: "admin",
+    permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/users/{user}"], body: rbacPutBodySchema, response: rbacUserViewSchema,
+  },
+  { method: "get", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "A user's roles and groups in a tenant", tag: "admin", permission: "rbac.read", response: rbacUserViewSchema },
+  {
+    method: "put", path: "/api/admin/tenants/{tenant}/quotas", summary: "Rate limits, concurrency, daily and monthly budgets (tenant-wide and per tool)", tag: "admin",
+    permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,
+  },
+  { method: "get", path: "/api/admin/tenants/{tenant}/quotas", summary: "The tenant's quota configuration", tag: "admin", permission: "quotas.read" },
+  { method: "get", path: "/api/v1/audit", summary: "Search the audit log (filters, keyset pagination)", tag: "audit", permission: "audit.read", aliases: ["/v1/audit"], query: auditSearchQuerySchema, response: auditPageSchema },
+  { method: "post", path: "/api/v1/audit", summary: "Append an agent note (AegisMCP audit_write)", tag: "audit", permission: "audit.write", aliases: ["/audit (JSON body)"], body: auditWriteSchema },
+  { method: "get", path: "/api/v1/audit/verify", summary: "Recompute every hash and link and check checkpoints", tag: "audit", permission: "audit.read", query: verifyQuerySchema, response: verifyResultSchema },
+  { method: "get", path: "/api/v1/audit/export", summary: "Stream the log as JSONL (records and signed checkpoints) for offline verification", tag: "audit", permission: "audit.export", query: auditSearchQuerySchema, responseContentType: "application/x-ndjson" },
+  { method: "get", path: "/api/v1/audit/checkpoints", summary: "Signed checkpoints of the tenant's chain", tag: "audit", permission: "audit.read", query: checkpointsQuerySchema },
   { method: "get", path: "/api/openapi.json", summary: "This document", tag: "system", permission: null },
 ];

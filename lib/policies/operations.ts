@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { requireTenant, type Principal } from "@/lib/auth";
 import { unavailable } from "@/lib/errors";
-import { parsePolicy, simulate } from "@/lib/policy";
+import { migratePolicy, parsePolicy, simulate } from "@/lib/policy";
 import { digest } from "@/lib/canonical";
 import { getActivePolicy } from "./active";
 import type { SimulateRequest } from "./schemas";
@@ -40,4 +40,10 @@ export async function simulateCall(principal: Principal, req: SimulateRequest, n
     trace: req.trace,
   });
   return { ...result, trace_id: randomUUID(), policy_source: req.policy ? ("inline" as const) : ("active" as const) };
+}
+
+/** AegisMCP v1/v2 or TailOps → canonical YAML (seed 004's POST /policy/migrate). */
+export function migratePolicyText(text: string) {
+  const r = migratePolicy(text);
+  return { ok: r.ok, format: r.format, yaml: r.yaml, warnings: r.warnings, errors: r.errors };
 }

@@ -32,7 +32,7 @@ describe("policies/samples.yaml", () => {
     ["seed 004: payment link $300", { tool: "payment_links.create", arguments: { amount_cents: 30000, op: "payment_link_create" } }, {}, "approval", "Payment links over $250 need approval"],
     ["seed 004: payment link $200", { tool: "payment_links.create", arguments: { amount_cents: 20000 } }, {}, "allow", "Payment links up to $250"],
     ["seed 004: users.export", { tool: "users.export", arguments: {} }, {}, "deny", "User export forbidden"],
-    ["seed 004: AegisMCP built-in guard_check", { tool: "guard_check", arguments: { tool: "refunds.refund", amount_cents: 12000, op: "refund" } }, {}, "allow", "AegisMCP built-in tools"],
+    ["seed 004: AegisMCP built-in guard_check", { tool: "aegis.guard_check", arguments: { tool: "refunds.refund", amount_cents: 12000, op: "refund" } }, {}, "allow", "AegisMCP built-in tools"],
     ["seed 002: restart nginx on production in hours", { tool: "ops.service_restart", arguments: { service_name: "nginx", timeout: 60 } }, { targetRole: "production" }, "approval", "Production restarts need approval"],
     ["seed 002: restart on production on Saturday", { tool: "ops.service_restart", arguments: { service_name: "nginx" } }, { targetRole: "production", now: new Date("2025-10-18T10:00:00Z") }, "deny", "Production restarts only in business hours"],
     ["seed 002: emergency restart", { tool: "ops.service_restart", arguments: { service_name: "nginx" } }, { targetRole: "production", roles: ["emergency"] }, "allow", "Break-glass operators"],

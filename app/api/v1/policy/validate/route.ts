@@ -1,6 +1,9 @@
 import { withAuth } from "@/lib/auth";
-import { readPolicyText, validatePolicyText } from "@/lib/policies";
+import { describeActivePolicy, readPolicyText, validatePolicyText } from "@/lib/policies";
 
 export const dynamic = "force-dynamic";
 
+/** POST: validate the YAML sent. GET (seed 004): validate the tenant's active policy. */
 export const POST = withAuth(async ({ req }) => validatePolicyText(await readPolicyText(req)), { permission: "policies.read" });
+
+export const GET = withAuth(async ({ principal }) => validatePolicyText((await describeActivePolicy(principal.tenant)).yaml), { permission: "policies.read" });

@@ -1,0 +1,6 @@
+import { jsonBody, withAuth } from "@/lib/auth";
+import { gatewayCheck, guardRequestSchema } from "@/lib/enforce";
+
+export const dynamic = "force-dynamic";
+
+export const POST = withAuth(async ({ req, principal }) => gatewayCheck(principal, await jsonBody(req, guardRequestSchema)), { permission: "guard.check" });

@@ -1,0 +1,81 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { approvals } from "@/lib/approvals";
+import { appendAudit } from "@/lib/audit";
+import { can } from "@/lib/auth/rbac";
+import { estimateCallCost } from "@/lib/cost";
+import { forbidden } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { builtinTools, type BuiltinToolset, type CallerContext } from "@/lib/mcp/builtin";
+import { getUpstreams } from "@/lib/mcp/upstreams";
+import { describeActivePolicy, getActivePolicy } from "@/lib/policies";
+import { getQuotas } from "@/lib/quota";
+import { wireApprovalAudit } from "@/lib/wiring/approval-audit";
+import type { EnforceDeps } from "./deps";
+import { checkCall, enforceCall } from "./pipeline";
+import type { Principal } from "./types";
+
+const principalOf = (ctx: CallerContext): Principal => ({ kind: "token", tenant: ctx.tenant, subject: ctx.subject, roles: [...ctx.roles] });
+
+const g = globalThis as { __canopyGatewayDeps?: EnforceDeps; __canopyBuiltins?: BuiltinToolset };
+
+/** The built-in tools (cloud.estimate and AegisMCP's five), wired to this gateway. */
+export function builtins(): BuiltinToolset {
+  g.__canopyBuiltins ??= builtinTools({
+    aegis: {
+      getPolicy: (ctx) => describeActivePolicy(ctx.tenant),
+      check: (call, ctx) => checkCall(gatewayDeps(), principalOf(ctx), { tool: call.tool, arguments: call.arguments, meta: call.meta }),
+      enforce: async (call, ctx) =>
+        (await enforceCall(gatewayDeps(), principalOf(ctx), { tool: call.tool, arguments: call.arguments, meta: call.meta }, { forward: false, syncWaitMs: 0, source: "builtin" })).verdict,
+      requireApproval: async (req, ctx) => {
+        const service = await approvals();
+        const view = await service.get(req.dry_run_id, ctx.tenant, ctx.subject);
+        return {
+          approval: view,
+          note: req.approval_code
+            ? "approval codes are not accepted: approvers decide in the console inbox or with Slack buttons"
+            : view.status === "approved"
+              ? `approved: repeat the call with _meta.approval_id = "${view.id}"`
+              : `status ${view.status}: ${view.remaining_approvals} more approval(s) needed`,
+        };
+      },
+      audit: (entry, ctx) =>
+        appendAudit({ tenant: ctx.tenant, kind: "agent_note", subject: ctx.subject, tool: entry.tool ?? null, traceId: ctx.traceId ?? null, decision: entry.ok === undefined ? null : entry.ok ? "ok" : "failed", reason: entry.note ?? null, data: { action: entry.action } }),
+    },
+  });
+  return g.__canopyBuiltins;
+}
+
+async function execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal }): Promise<CallToolResult> {
+  const set = builtins();
+  const builtin = set.get(tool);
+  if (builtin) {
+    // Built-in tools check the caller's role on top of the policy.
+    if (!can(ctx.principal.roles, builtin.permission)) throw forbidden(`${tool} needs permission ${builtin.permission}`);
+    return set.call(tool, args, { tenant: ctx.principal.tenant, subject: ctx.principal.subject, roles: ctx.principal.roles, traceId: ctx.traceId });
+  }
+  return getUpstreams().callTool(tool, args, { tenant: ctx.principal.tenant, signal: ctx.signal });
+}
+
+/** The production dependencies of the pipeline: Postgres, Redis, the upstreams. */
+export function gatewayDeps(): EnforceDeps {
+  if (g.__canopyGatewayDeps) return g.__canopyGatewayDeps;
+  wireApprovalAudit();
+  g.__canopyGatewayDeps = {
+    activePolicy: (tenant) => getActivePolicy(tenant),
+    estimateCost: (tool, args) => estimateCallCost(tool, args).estimated_cost_usd,
+    admit: (input) => getQuotas().admit(input),
+    audit: async (input) => {
+      try {
+        const r = await appendAudit(input);
+        return { seq: r.seq, hash: r.hash };
+      } catch (err) {
+        log().error({ err, tenant: input.tenant, kind: input.kind }, "audit append failed");
+        throw err;
+      }
+    },
+    approvals,
+    execute,
+    now: () => new Date(),
+  };
+  return g.__canopyGatewayDeps;
+}

@@ -1,0 +1,51 @@
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { env } from "@/lib/env";
+import { log } from "@/lib/log";
+import { metrics } from "@/lib/metrics";
+import { getUpstreams } from "@/lib/mcp/upstreams";
+import { builtins, gatewayDeps } from "./default-deps";
+import { type ListableTool, visibleTools } from "./list-tools";
+import { checkCall, enforceCall } from "./pipeline";
+import type { CallOutcome, GatewayCall, Principal, Verdict } from "./types";
+
+function observe(principal: Principal, verdict: Verdict, started: number) {
+  const m = metrics();
+  m.decisions.inc({ tenant: principal.tenant, decision: verdict.decision });
+  m.decisionLatency.observe({ decision: verdict.decision }, (performance.now() - started) / 1000);
+}
+
+/** guard/check: the decision with its trace; nothing recorded, nothing run. */
+export async function gatewayCheck(principal: Principal, call: GatewayCall): Promise<Verdict> {
+  return checkCall(gatewayDeps(), principal, call);
+}
+
+/** guard/enforce: decided, metered, audited and handed to approvers when needed; not forwarded. */
+export async function gatewayEnforce(principal: Principal, call: GatewayCall): Promise<Verdict> {
+  const started = performance.now();
+  const { verdict } = await enforceCall(gatewayDeps(), principal, call, { forward: false, syncWaitMs: 0, source: "guard" });
+  observe(principal, verdict, started);
+  return verdict;
+}
+
+/** MCP tools/call: the whole pipeline, forwarding what is allowed. */
+export async function gatewayCall(principal: Principal, call: GatewayCall, signal?: AbortSignal): Promise<CallOutcome> {
+  const started = performance.now();
+  const outcome = await enforceCall(gatewayDeps(), principal, call, { forward: true, syncWaitMs: env().APPROVAL_SYNC_WAIT_MS, source: "mcp", signal });
+  observe(principal, outcome.verdict, started);
+  return outcome;
+}
+
+/** MCP tools/list: upstream and built-in tools the caller could ever be allowed to call. */
+export async function gatewayListTools(principal: Principal): Promise<Tool[]> {
+  const deps = gatewayDeps();
+  const [active, upstream] = await Promise.all([deps.activePolicy(principal.tenant).catch(() => null), getUpstreams().listTools({ tenant: principal.tenant })]);
+  for (const e of upstream.errors) log().warn({ upstream: e.upstream }, `upstream not listed: ${e.message}`);
+  const set = builtins();
+  const listable: ListableTool[] = [
+    ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission })),
+    ...upstream.tools.map((t) => ({
+      tool: { name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}), ...(t.annotations ? { annotations: t.annotations } : {}) } as Tool,
+    })),
+  ];
+  return visibleTools(listable, active?.compiled ?? null, principal);
+}

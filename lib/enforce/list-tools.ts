@@ -1,0 +1,28 @@
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { can } from "@/lib/auth/rbac";
+import type { CompiledPolicy } from "@/lib/policy";
+import type { Principal } from "./types";
+
+/**
+ * List-time policy: false when the policy denies the tool for every possible argument, so agents
+ * are not shown tools they can never use. Conditional rules are assumed to be able to match
+ * (conservative: a tool is hidden only when nothing but a deny can decide it).
+ */
+export function mayBeAllowed(compiled: CompiledPolicy, tool: string): boolean {
+  for (const { rule } of compiled.candidates(tool)) {
+    if (rule.action !== "deny") return true;
+    if (rule.conditions.length === 0) return false;
+  }
+  return compiled.defaults.decision !== "deny";
+}
+
+export interface ListableTool {
+  tool: Tool;
+  /** Built-in tools need an RBAC permission on top of the policy. */
+  permission?: Parameters<typeof can>[1];
+}
+
+export function visibleTools(tools: ListableTool[], compiled: CompiledPolicy | null, principal: Principal): Tool[] {
+  if (!compiled) return [];
+  return tools.filter((t) => (!t.permission || can(principal.roles, t.permission)) && mayBeAllowed(compiled, t.tool.name)).map((t) => t.tool);
+}

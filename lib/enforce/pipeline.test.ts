@@ -1,0 +1,285 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { describe, expect, test } from "vitest";
+import type { ApprovalService } from "@/lib/approvals";
+import type { ApprovalView } from "@/lib/approvals/schemas";
+import type { AuditInput } from "@/lib/audit/schemas";
+import { loadPolicy } from "@/lib/policy";
+import type { AdmitInput, AdmitResult } from "@/lib/quota";
+import type { EnforceDeps } from "./deps";
+import { mayBeAllowed } from "./list-tools";
+import { checkCall, enforceCall } from "./pipeline";
+import type { Principal } from "./types";
+
+const POLICY = `
+version: 1
+defaults: { decision: deny, reason: "deny by default" }
+rules:
+  - name: read anything
+    match: fs.read
+    action: allow
+    reason: reads are fine
+  - name: dual control
+    match: fs.write
+    where: { path_not_under: [/sandbox/tmp] }
+    action: approval
+    approver_group: secops
+    required_approvals: 2
+    reason: write outside jail
+  - name: jail writes
+    match: fs.write
+    action: allow
+  - name: no exports
+    match: users.export
+    action: deny
+    reason: user export forbidden
+`;
+
+const agent: Principal = { kind: "token", tenant: "t1", subject: "agent-42", roles: ["agent"] };
+
+function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
+  return {
+    id: "appr_1", tenant: "t1", subject: "agent-42", requested_by: "agent-42", tool: "fs.write", args: {}, args_digest: "d", summary: null,
+    reason: "write outside jail", rule: "dual control", approver_group: "secops", required_approvals: 2, approvals: 0, remaining_approvals: 2,
+    policy_version: 7, status: "pending", trace_id: null, context: null, created_at: "", requested_at: "", expires_at: "2026-11-21T11:00:00Z",
+    resolved_at: null, executed_at: null, votes: [], agent: "agent-42", action: "fs.write", ...over,
+  };
+}
+
+interface Harness {
+  deps: EnforceDeps;
+  events: string[];
+  audits: AuditInput[];
+  admits: AdmitInput[];
+  executed: { tool: string; args: Record<string, unknown> }[];
+}
+
+function harness(over: Partial<EnforceDeps> = {}, approvals: Partial<ApprovalService> = {}): Harness {
+  const compiled = loadPolicy(POLICY, { version: "7" });
+  if (!compiled.ok) throw new Error("test policy does not compile");
+  const h: Harness = { events: [], audits: [], admits: [], executed: [], deps: undefined as never };
+  const service = {
+    createFromPolicyDecision: async () => {
+      h.events.push("approval.create");
+      return { approval: approvalView(), created: true };
+    },
+    consume: async () => ({ ok: false, code: "not_approved", message: "not approved yet", status: "pending" }),
+    get: async () => approvalView(),
+    waitForResolution: async (id: string) => ({ id, status: "pending", timedOut: true }),
+    ...approvals,
+  } as unknown as ApprovalService;
+  h.deps = {
+    activePolicy: async () => ({ compiled: compiled.compiled, version: 7, hash: "h", signed: false, verified: false }),
+    estimateCost: () => 0,
+    admit: async (input): Promise<AdmitResult> => {
+      h.admits.push(input);
+      h.events.push("admit");
+      return { ok: true, release: async () => void h.events.push("release") };
+    },
+    audit: async (input) => {
+      h.audits.push(input);
+      h.events.push(`audit:${input.kind}:${input.decision}`);
+      return { seq: h.audits.length, hash: "a".repeat(64) };
+    },
+    approvals: async () => service,
+    execute: async (tool, args): Promise<CallToolResult> => {
+      h.executed.push({ tool, args });
+      h.events.push("execute");
+      return { content: [{ type: "text", text: "done" }] };
+    },
+    now: () => new Date("2026-11-21T10:00:00Z"),
+    ...over,
+  };
+  return h;
+}
+
+const forward = { forward: true, syncWaitMs: 0, source: "mcp" as const };
+
+describe("enforceCall", () => {
+  test("allow: audited before it runs, forwarded, outcome recorded", async () => {
+    const h = harness();
+    const { verdict, result } = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { path: "/x" } }, forward);
+    expect(verdict).toMatchObject({ decision: "allow", rule: "read anything", policy_version: 7 });
+    expect(result?.content).toEqual([{ type: "text", text: "done" }]);
+    expect(h.events).toEqual(["admit", "audit:tool_decision:allow", "execute", "audit:tool_result:allow", "release"]);
+    expect(h.audits[0]).toMatchObject({ tenant: "t1", subject: "agent-42", tool: "fs.read", traceId: verdict.trace_id, policyVersion: 7 });
+  });
+
+  test.each([
+    ["a deny rule", { tool: "users.export", arguments: {} }, "no exports", /user export forbidden/],
+    ["the default", { tool: "shell.exec", arguments: {} }, null, /deny by default/],
+  ])("deny by %s: audited, never run, explained", async (_label, call, rule, reason) => {
+    const h = harness();
+    const { verdict, result } = await enforceCall(h.deps, agent, call, forward);
+    expect(verdict.decision).toBe("deny");
+    expect(verdict.rule).toBe(rule);
+    expect(verdict.reason).toMatch(reason);
+    expect(verdict.trace_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result).toBeUndefined();
+    expect(h.executed).toHaveLength(0);
+    expect(h.audits.map((a) => a.decision)).toEqual(["deny"]);
+  });
+
+  test("audit store down: nothing is forwarded (the upstream sees zero calls)", async () => {
+    const h = harness({
+      audit: async () => {
+        throw new Error("database unavailable");
+      },
+    });
+    const { verdict, result } = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { path: "/x" } }, forward);
+    expect(verdict).toMatchObject({ decision: "deny", error: { code: "audit_unavailable" } });
+    expect(verdict.reason).toMatch(/could not be recorded.*nothing was forwarded/);
+    expect(result).toBeUndefined();
+    expect(h.executed).toHaveLength(0);
+    expect(h.events).toContain("release");
+  });
+
+  test("over a limit: denied naming the limit and when it resets; no budget spent", async () => {
+    const h = harness({
+      admit: async (input) => {
+        h.admits.push(input);
+        return { ok: false, limit: "requests_per_minute", scope: "tenant", tool: input.tool, limit_value: 5, current: 5, resets_at: "2026-11-21T10:01:00.000Z", message: "5 requests per minute for tenant t1" };
+      },
+    });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { path: "/x" } }, forward);
+    expect(verdict).toMatchObject({ decision: "deny", rule: "limit:requests_per_minute", limit: { limit_value: 5 } });
+    expect(verdict.reason).toMatch(/resets at 2026-11-21T10:01:00.000Z/);
+    expect(h.executed).toHaveLength(0);
+    expect(h.audits[0]).toMatchObject({ decision: "deny", rule: "limit:requests_per_minute" });
+  });
+
+  test("a denied call spends no budget but counts toward the rate", async () => {
+    const h = harness({ estimateCost: () => 12 });
+    await enforceCall(h.deps, agent, { tool: "users.export", arguments: {} }, forward);
+    await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { path: "/x" } }, forward);
+    expect(h.admits.map((a) => a.costUsd)).toEqual([0, 12]);
+  });
+
+  test("quota store unreachable: denied (fail closed)", async () => {
+    const h = harness({
+      admit: async () => {
+        throw new Error("redis timeout");
+      },
+    });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { path: "/x" } }, forward);
+    expect(verdict).toMatchObject({ decision: "deny", error: { code: "quota_unavailable" } });
+    expect(h.executed).toHaveLength(0);
+  });
+
+  test.each([
+    ["no active policy", async () => null, /has no active policy/],
+    [
+      "a policy that cannot load",
+      async () => {
+        throw new Error("version 9 does not compile");
+      },
+      /cannot be loaded: version 9 does not compile/,
+    ],
+  ])("%s: denied", async (_label, activePolicy, reason) => {
+    const h = harness({ activePolicy });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: {} }, forward);
+    expect(verdict.decision).toBe("deny");
+    expect(verdict.reason).toMatch(reason);
+    expect(h.executed).toHaveLength(0);
+  });
+
+  test("approval: an approval bound to the call is created and audited; nothing runs", async () => {
+    const h = harness();
+    const { verdict, result } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/hosts", content: "x" } }, forward);
+    expect(verdict).toMatchObject({ decision: "approval", rule: "dual control", approval: { id: "appr_1", required_approvals: 2 } });
+    expect(verdict.approval?.retry).toMatch(/_meta.approval_id/);
+    expect(result).toBeUndefined();
+    expect(h.events).toEqual(["admit", "approval.create", "audit:tool_decision:approval", "release"]);
+    expect(h.audits[0].approvalId).toBe("appr_1");
+  });
+
+  test("a retry with an approved approval runs once", async () => {
+    let consumed = 0;
+    const h = harness({}, {
+      consume: (async () => {
+        consumed += 1;
+        return consumed === 1
+          ? { ok: true, approval: approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }, { approver: "carol", decision: "approved" }] as never }) }
+          : { ok: false, code: "already_executed", message: "this approval has already been used", status: "executed" };
+      }) as never,
+    });
+    const call = { tool: "fs.write", arguments: { path: "/etc/hosts", content: "x" }, approvalId: "appr_1" };
+    const first = await enforceCall(h.deps, agent, call, forward);
+    expect(first.verdict.decision).toBe("allow");
+    expect(first.verdict.reason).toMatch(/approved by bob, carol/);
+    const second = await enforceCall(h.deps, agent, call, forward);
+    expect(second.verdict).toMatchObject({ decision: "deny", error: { code: "approval_already_executed" } });
+    expect(h.executed).toHaveLength(1);
+  });
+
+  test("a retry while still pending stays pending and does not create another approval", async () => {
+    const h = harness();
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" }, approvalId: "appr_1" }, forward);
+    expect(verdict.decision).toBe("approval");
+    expect(verdict.reason).toMatch(/still pending/);
+    expect(h.events).not.toContain("approval.create");
+    expect(h.executed).toHaveLength(0);
+  });
+
+  test("sync wait: an approval landing during the wait runs the call", async () => {
+    const h = harness({}, {
+      waitForResolution: (async (id: string) => ({ id, status: "approved", timedOut: false })) as never,
+      consume: (async () => ({ ok: true, approval: approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }] as never }) })) as never,
+    });
+    const { verdict, result } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" } }, { ...forward, syncWaitMs: 20_000 });
+    expect(verdict.decision).toBe("allow");
+    expect(result).toBeDefined();
+    expect(h.audits.map((a) => `${a.kind}:${a.decision}`)).toEqual(["tool_decision:approval", "tool_decision:allow", "tool_result:allow"]);
+  });
+
+  test("sync wait: a rejection denies", async () => {
+    const h = harness({}, { waitForResolution: (async (id: string) => ({ id, status: "rejected", timedOut: false })) as never });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" } }, { ...forward, syncWaitMs: 20_000 });
+    expect(verdict).toMatchObject({ decision: "deny", reason: "approval appr_1 was rejected" });
+    expect(h.executed).toHaveLength(0);
+  });
+
+  test("an upstream failure is a tool error result, recorded with its outcome", async () => {
+    const h = harness({
+      execute: async () => {
+        throw Object.assign(new Error("upstream fs is not running"), { code: "upstream_unavailable" });
+      },
+    });
+    const { verdict, result } = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { path: "/x" } }, forward);
+    expect(result?.isError).toBe(true);
+    expect(JSON.stringify(result?.content)).toMatch(new RegExp(`upstream fs is not running.*${verdict.trace_id}`));
+    expect(h.audits[1]).toMatchObject({ kind: "tool_result", upstreamOutcome: "upstream_unavailable" });
+  });
+
+  test("guard/enforce mode records but never forwards", async () => {
+    const h = harness();
+    const { verdict, result } = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { path: "/x" } }, { ...forward, forward: false, source: "guard" });
+    expect(verdict.decision).toBe("allow");
+    expect(result).toBeUndefined();
+    expect(h.executed).toHaveLength(0);
+    expect(h.audits).toHaveLength(1);
+  });
+});
+
+describe("checkCall", () => {
+  test("decides with a trace and records nothing", async () => {
+    const h = harness();
+    const v = await checkCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/sandbox/tmp/../../etc/passwd" } });
+    expect(v).toMatchObject({ decision: "approval", rule: "dual control" });
+    expect(v.trace?.length).toBeGreaterThan(0);
+    expect(h.audits).toHaveLength(0);
+    expect(h.admits).toHaveLength(0);
+  });
+});
+
+describe("list-time policy", () => {
+  const compiled = loadPolicy(POLICY);
+  if (!compiled.ok) throw new Error("no");
+  test.each([
+    ["fs.read", true],
+    ["fs.write", true],
+    ["users.export", false],
+    ["shell.exec", false],
+  ])("%s visible: %s", (tool, visible) => {
+    expect(mayBeAllowed(compiled.compiled, tool)).toBe(visible);
+  });
+});

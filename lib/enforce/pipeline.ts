@@ -1,0 +1,304 @@
+import { randomUUID } from "node:crypto";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ApprovalView } from "@/lib/approvals/schemas";
+import { digest } from "@/lib/canonical";
+import { AppError } from "@/lib/errors";
+import { evaluate, type PolicyDecision } from "@/lib/policy";
+import type { QuotaDenial } from "@/lib/quota";
+import type { EnforceDeps } from "./deps";
+import type { ApprovalInfo, CallOutcome, EnforceOptions, GatewayCall, Principal, Verdict } from "./types";
+
+/** The policy decision for a call, with its trace; no side effects (guard/check, simulate-like). */
+export async function checkCall(deps: EnforceDeps, principal: Principal, call: GatewayCall): Promise<Verdict> {
+  const traceId = randomUUID();
+  const { decision, policyVersion, cost } = await decide(deps, principal, call, true);
+  return verdictOf(call.tool, traceId, decision, policyVersion, cost, true);
+}
+
+interface Decided {
+  decision: PolicyDecision;
+  policyVersion: number | null;
+  cost: number;
+}
+
+async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall, trace: boolean): Promise<Decided> {
+  const cost = safeCost(deps, call);
+  const active = await deps.activePolicy(principal.tenant).catch((err: Error) => err);
+  if (active === null || active instanceof Error) {
+    const reason = active === null ? `tenant ${principal.tenant} has no active policy` : `the active policy cannot be loaded: ${active.message}`;
+    return { decision: failClosed(call.tool, reason), policyVersion: null, cost };
+  }
+  const decision = evaluate(
+    { tool: call.tool, arguments: call.arguments },
+    active.compiled,
+    { tenant: principal.tenant, subject: principal.subject, roles: principal.roles, now: deps.now(), estimateCost: () => cost },
+    { trace },
+  );
+  return { decision, policyVersion: active.version, cost };
+}
+
+function safeCost(deps: EnforceDeps, call: GatewayCall): number {
+  try {
+    return deps.estimateCost(call.tool, call.arguments);
+  } catch {
+    // An unusable estimate must not make a call cheaper: the policy treats unknown cost as over.
+    return Number.NaN;
+  }
+}
+
+function failClosed(tool: string, reason: string): PolicyDecision {
+  return {
+    decision: "deny",
+    tool,
+    rule: null,
+    rule_index: null,
+    reason,
+    matched_default: false,
+    required_approvals: null,
+    approver_group: null,
+    expires_in_seconds: null,
+    expires_at: null,
+    policy_version: null,
+    policy_hash: null,
+    error: reason,
+    trace: [{ kind: "error", message: reason }],
+  } as unknown as PolicyDecision;
+}
+
+function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersion: number | null, cost: number, withTrace: boolean): Verdict {
+  return {
+    decision: d.decision,
+    tool,
+    trace_id: traceId,
+    rule: d.rule ?? null,
+    reason: d.reason ?? null,
+    policy_version: policyVersion,
+    estimated_cost_usd: Number.isFinite(cost) ? cost : 0,
+    ...(d.error ? { error: { code: "policy_error", message: String(d.error) } } : {}),
+    ...(withTrace && d.trace ? { trace: d.trace } : {}),
+  };
+}
+
+function approvalInfo(a: ApprovalView): ApprovalInfo {
+  return {
+    id: a.id,
+    status: a.status,
+    required_approvals: a.required_approvals,
+    approvals: a.approvals,
+    approver_group: a.approver_group,
+    expires_at: a.expires_at,
+    retry: `once approved, repeat the same call with _meta.approval_id (MCP) or approval_id (guard API) = "${a.id}"`,
+  };
+}
+
+function limitReason(l: QuotaDenial) {
+  return `${l.message}${l.resets_at ? ` (resets at ${l.resets_at})` : ""}`;
+}
+
+/**
+ * The hot path of ARCHITECTURE.md: decide (policy, approval binding), meter (rate limits, quotas,
+ * budgets), record (audit, before anything runs), hand off to a human when asked, forward what is
+ * allowed. Every failure of a dependency denies the call (fail closed) and says why.
+ */
+export async function enforceCall(deps: EnforceDeps, principal: Principal, call: GatewayCall, opts: EnforceOptions): Promise<CallOutcome> {
+  const started = performance.now();
+  const traceId = randomUUID();
+  const { decision, policyVersion, cost } = await decide(deps, principal, call, true);
+  const verdict = verdictOf(call.tool, traceId, decision, policyVersion, cost, true);
+  const argsDigest = digest(call.arguments);
+  let approvalId: string | undefined;
+
+  // A retry carrying an approval id runs once, and only for the exact call that was approved.
+  // A policy that now denies still wins; a policy that now allows needs no approval.
+  if (verdict.decision === "approval" && call.approvalId) {
+    const service = await deps.approvals();
+    const consumed = await service.consume({ id: call.approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, now: deps.now() });
+    if (consumed.ok) {
+      verdict.decision = "allow";
+      verdict.reason = `approved by ${consumed.approval.votes.filter((v) => v.decision === "approved").map((v) => v.approver).join(", ")} (approval ${consumed.approval.id}); ${verdict.reason ?? ""}`.trim();
+      verdict.approval = approvalInfo(consumed.approval);
+      approvalId = consumed.approval.id;
+    } else if (consumed.status === "pending") {
+      approvalId = call.approvalId;
+      const current = await service.get(call.approvalId, principal.tenant).catch(() => null);
+      if (current) verdict.approval = approvalInfo(current);
+      verdict.reason = `approval ${call.approvalId} is still pending: ${consumed.message}`;
+    } else {
+      verdict.decision = "deny";
+      verdict.reason = `approval ${call.approvalId} cannot be used: ${consumed.message}`;
+      verdict.error = { code: `approval_${consumed.code}`, message: consumed.message };
+    }
+  }
+
+  // Every call counts against the rate limits; only a call that will run spends the budget.
+  let release: (() => Promise<void>) | undefined;
+  try {
+    const admitted = await deps.admit({ tenant: principal.tenant, tool: call.tool, costUsd: verdict.decision === "allow" && Number.isFinite(cost) ? cost : 0, now: deps.now() });
+    if (admitted.ok) release = admitted.release;
+    else {
+      verdict.decision = "deny";
+      verdict.rule = `limit:${admitted.limit}`;
+      verdict.reason = limitReason(admitted);
+      verdict.limit = admitted;
+    }
+  } catch (err) {
+    verdict.decision = "deny";
+    verdict.reason = `rate limits and budgets cannot be checked (${(err as Error).message}); the call is refused`;
+    verdict.error = { code: err instanceof AppError ? err.code : "quota_unavailable", message: (err as Error).message };
+  }
+
+  try {
+    // A new approval request for the exact call (bound to tool, tenant, subject and args digest).
+    if (verdict.decision === "approval" && !call.approvalId) {
+      const service = await deps.approvals();
+      const { approval } = await service.createFromPolicyDecision({
+        tenant: principal.tenant,
+        subject: principal.subject,
+        tool: call.tool,
+        args: call.arguments,
+        decision: { ...decision, reason: decision.reason ?? null },
+        policyVersion,
+        traceId,
+        context: call.meta ?? null,
+      });
+      approvalId = approval.id;
+      verdict.approval = approvalInfo(approval);
+    }
+
+    // The record comes first: nothing runs that is not audited.
+    try {
+      verdict.audit = await deps.audit({
+        tenant: principal.tenant,
+        kind: "tool_decision",
+        traceId,
+        subject: principal.subject,
+        tool: call.tool,
+        args: call.arguments,
+        decision: verdict.decision,
+        rule: verdict.rule,
+        reason: verdict.reason,
+        policyVersion,
+        approvalId: approvalId ?? null,
+        latencyMs: round(performance.now() - started),
+        data: { source: opts.source, estimated_cost_usd: verdict.estimated_cost_usd, limit: verdict.limit ?? null, error: verdict.error ?? null, meta: call.meta ?? null, trace: verdict.trace ?? null },
+      });
+    } catch (err) {
+      verdict.decision = "deny";
+      verdict.reason = `the decision could not be recorded in the audit log (${(err as Error).message}); nothing was forwarded`;
+      verdict.error = { code: "audit_unavailable", message: (err as Error).message };
+      verdict.audit = undefined;
+      return { verdict };
+    }
+
+    if (verdict.decision === "approval" && opts.forward && opts.syncWaitMs > 0 && approvalId && !call.approvalId) {
+      const waited = await waitAndRetry(deps, principal, call, opts, verdict, approvalId, argsDigest, policyVersion);
+      if (waited) return waited;
+    }
+
+    if (verdict.decision !== "allow" || !opts.forward) return { verdict };
+    return { verdict, result: await forward(deps, principal, call, opts, verdict, approvalId, policyVersion) };
+  } finally {
+    await release?.();
+  }
+}
+
+/** Sync mode: wait for the human decision (woken by pub/sub), then run or refuse the call. */
+async function waitAndRetry(
+  deps: EnforceDeps,
+  principal: Principal,
+  call: GatewayCall,
+  opts: EnforceOptions,
+  verdict: Verdict,
+  approvalId: string,
+  argsDigest: string,
+  policyVersion: number | null,
+): Promise<CallOutcome | null> {
+  const service = await deps.approvals();
+  const waited = await service.waitForResolution(approvalId, opts.syncWaitMs);
+  if (waited.status === "pending") {
+    verdict.reason = `${verdict.reason ?? "approval required"}; no decision within ${opts.syncWaitMs} ms`;
+    return null;
+  }
+  if (waited.status !== "approved") {
+    const current = await service.get(approvalId, principal.tenant).catch(() => null);
+    if (current) verdict.approval = approvalInfo(current);
+    verdict.decision = "deny";
+    verdict.reason = `approval ${approvalId} was ${waited.status}`;
+    return { verdict };
+  }
+  const consumed = await service.consume({ id: approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, now: deps.now() });
+  if (!consumed.ok) {
+    verdict.decision = "deny";
+    verdict.reason = `approval ${approvalId} cannot be used: ${consumed.message}`;
+    return { verdict };
+  }
+  verdict.decision = "allow";
+  verdict.approval = approvalInfo(consumed.approval);
+  verdict.reason = `approved by ${consumed.approval.votes.filter((v) => v.decision === "approved").map((v) => v.approver).join(", ")} (approval ${approvalId})`;
+  try {
+    verdict.audit = await deps.audit({
+      tenant: principal.tenant,
+      kind: "tool_decision",
+      traceId: verdict.trace_id,
+      subject: principal.subject,
+      tool: call.tool,
+      args: call.arguments,
+      decision: "allow",
+      rule: verdict.rule,
+      reason: verdict.reason,
+      policyVersion,
+      approvalId,
+      data: { source: opts.source, after_wait: true },
+    });
+  } catch (err) {
+    verdict.decision = "deny";
+    verdict.reason = `the decision could not be recorded in the audit log (${(err as Error).message}); nothing was forwarded`;
+    verdict.error = { code: "audit_unavailable", message: (err as Error).message };
+    return { verdict };
+  }
+  return { verdict, result: await forward(deps, principal, call, opts, verdict, approvalId, policyVersion) };
+}
+
+async function forward(
+  deps: EnforceDeps,
+  principal: Principal,
+  call: GatewayCall,
+  opts: EnforceOptions,
+  verdict: Verdict,
+  approvalId: string | undefined,
+  policyVersion: number | null,
+): Promise<CallToolResult> {
+  const started = performance.now();
+  let result: CallToolResult;
+  let outcome: string;
+  try {
+    result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal });
+    outcome = result.isError ? "tool_error" : "ok";
+  } catch (err) {
+    outcome = (err as { code?: string }).code ?? (err as Error).name ?? "error";
+    result = {
+      isError: true,
+      content: [{ type: "text", text: `${call.tool} failed upstream: ${(err as Error).message} (trace ${verdict.trace_id})` }],
+    };
+  }
+  // The outcome is recorded too; the decision record before it is what guarantees fail-closed.
+  await deps
+    .audit({
+      tenant: principal.tenant,
+      kind: "tool_result",
+      traceId: verdict.trace_id,
+      subject: principal.subject,
+      tool: call.tool,
+      decision: verdict.decision,
+      policyVersion,
+      approvalId: approvalId ?? null,
+      latencyMs: round(performance.now() - started),
+      upstreamOutcome: outcome,
+    })
+    .catch(() => {});
+  return result;
+}
+
+function round(ms: number) {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -20,6 +20,9 @@ const nextConfig: NextConfig = {
   // Native/WASM server packages are loaded by Node, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino"],
   poweredByHeader: false,
+  // Gzip of small JSON answers costs the tool-call path more than it saves; a reverse proxy
+  // compresses the console's pages in production.
+  compress: false,
   typescript: { ignoreBuildErrors: true }, // `npm run typecheck` is the one type gate
   async redirects() {
     return [{ source: "/ui/approvals", destination: "/approvals", permanent: false }];

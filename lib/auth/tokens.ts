@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, randomUUID } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { AppError, unauthorized } from "@/lib/errors";
@@ -59,10 +59,21 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+// Parsing a PEM costs more than verifying a signature: keep the parsed keys.
+const publicKeys = new Map<string, KeyObject>();
+function publicKeyOf(pem: string): KeyObject {
+  let key = publicKeys.get(pem);
+  if (!key) {
+    key = createPublicKey(pem);
+    publicKeys.set(pem, key);
+  }
+  return key;
+}
+
 /** Verifies signature, algorithm, issuer, audience and expiry; returns the principal or throws 401. */
 export async function verifyToken(token: string, keys: Omit<TokenKeys, "privateKeyPem">, nowSeconds?: number): Promise<Principal> {
   try {
-    const { payload } = await jwtVerify(token, createPublicKey(keys.publicKeyPem), {
+    const { payload } = await jwtVerify(token, publicKeyOf(keys.publicKeyPem), {
       algorithms: TOKEN_ALGORITHMS,
       issuer: keys.issuer,
       audience: keys.audience,

@@ -281,8 +281,9 @@ async function forward(
       content: [{ type: "text", text: `${call.tool} failed upstream: ${(err as Error).message} (trace ${verdict.trace_id})` }],
     };
   }
-  // The outcome is recorded too; the decision record before it is what guarantees fail-closed.
-  await deps
+  // The outcome is recorded too, without holding the agent's answer: the decision record written
+  // before forwarding is what guarantees fail-closed; a lost outcome record is logged by deps.audit.
+  void deps
     .audit({
       tenant: principal.tenant,
       kind: "tool_result",

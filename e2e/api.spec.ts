@@ -56,3 +56,9 @@ test("the OpenAPI document describes the API with the bearer scheme", async ({ r
   expect(doc.paths["/api/v1/policy/simulate"].post).toBeTruthy();
   expect(doc.components.securitySchemes.bearerAuth.scheme).toBe("bearer");
 });
+
+test("an unknown API path answers 404 in the error envelope", async ({ request }) => {
+  const res = await request.post("/v1/no-such-thing", { data: {} });
+  expect(res.status()).toBe(404);
+  expect((await res.json()).error).toMatchObject({ code: "not_found", message: expect.stringMatching(/openapi\.json/) });
+});

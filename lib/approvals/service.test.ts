@@ -77,7 +77,7 @@ describe(`approval store (${redisUrl ? "Redis" : "in-process KV"}, ${env().DATAB
       required_approvals: 2,
       remaining_approvals: 2,
       args_digest: digest(args),
-      args: { path: "/etc/hosts", content: "malicious", api_token: "[redacted]" },
+      args: { path: "/etc/hosts", content: "malicious", api_token: { redacted: true, hmac: expect.stringMatching(/^[0-9a-f]{64}$/) } },
     });
     expect(first.approval.expires_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const expiresIn = Date.parse(first.approval.expires_at) - clock();

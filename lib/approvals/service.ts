@@ -18,7 +18,7 @@ import { getMembership } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import type { KvStore } from "@/lib/redis";
 import { ApprovalBus, type ApprovalEvent, emitApprovalEvent } from "./events";
-import { redactArgs } from "./redact";
+import { DEFAULT_REDACT_KEYS, parseRedactKeys, redact, tenantRedactionKey } from "@/lib/audit/redact";
 import type { ApprovalList, ApprovalView, DecisionResult, ListQuery } from "./schemas";
 import { isoSeconds, signDecision, verifyDecision } from "./signature";
 import {
@@ -65,6 +65,8 @@ export interface ApprovalServiceDeps {
   prisma: PrismaClient;
   kv: KvStore;
   hmacSecret: string;
+  /** Argument keys whose values approvers never see (AUDIT_REDACT_KEYS): the audit log's redaction. */
+  redactKeys?: readonly string[];
   now?: () => number;
   notifier?: ApprovalNotifier | null;
   log?: ApprovalLogger;
@@ -225,6 +227,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? consoleLog;
   const backstopMs = deps.waitBackstopMs ?? 5_000;
+  const redactKeys = deps.redactKeys ?? parseRedactKeys(DEFAULT_REDACT_KEYS);
   const ns = deps.namespace ?? DEFAULT_NAMESPACE;
   const ttlKey = `${ns}:ttl`;
   const ttlMarker = `${ns}:ttl:built`;
@@ -273,7 +276,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         requestedBy: input.requestedBy && input.requestedBy !== input.subject ? input.requestedBy : null,
         tool: input.tool,
         argsDigest,
-        args: redactArgs(input.args) as Prisma.InputJsonValue,
+        args: redact(input.args, redactKeys, tenantRedactionKey(deps.hmacSecret, input.tenant)) as Prisma.InputJsonValue,
         summary: input.summary ?? null,
         reason: input.reason ?? null,
         rule: input.rule ?? null,

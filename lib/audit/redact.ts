@@ -12,6 +12,9 @@ export interface RedactedValue {
   hmac: string;
 }
 
+/** The default of AUDIT_REDACT_KEYS, for callers without configuration (tests, tools). */
+export const DEFAULT_REDACT_KEYS = "password,passwd,token,secret,authorization,api_key,private_key,cookie,credential";
+
 /** Normalizes a key for matching: lower case, without `_`, `-` and spaces (apiKey ≈ api_key). */
 function norm(key: string): string {
   return key.toLowerCase().replace(/[_\-\s]/g, "");

@@ -47,6 +47,12 @@ const schema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a lowercase slug such as demo-tenant")
       .default("demo-tenant"),
+    // The tenant whose policy authors may roll policies out to other tenants (all, canary_percent,
+    // explicit lists naming others); every other tenant's authors can only pin their own tenant.
+    CANOPY_PLATFORM_TENANT: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a lowercase slug such as demo-tenant")
+      .optional(),
     CANOPY_DEV_LOGIN: bool.default(true),
     POLICY_PATH: z.string().min(1).default("policies/samples.yaml"),
     POLICY_REQUIRE_SIGNATURE: bool.default(false),
@@ -141,6 +147,12 @@ export function resetEnvForTests() {
 export function envSecret(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value === "" ? undefined : value;
+}
+
+/** The tenant allowed fleet-wide policy rollouts: CANOPY_PLATFORM_TENANT, else the seeded tenant. */
+export function platformTenant(): string {
+  const e = env();
+  return e.CANOPY_PLATFORM_TENANT ?? e.CANOPY_DEMO_TENANT;
 }
 
 /** The console's public base URL, for messages and links. */

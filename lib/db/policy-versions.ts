@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { PrismaClient } from "./generated/client";
 
 export interface NewPolicyVersion {
@@ -22,19 +23,190 @@ export async function createVersionRolledOutToAll(prisma: PrismaClient, v: NewPo
   });
 }
 
+export type RolloutStrategy = "all" | "canary_percent" | "explicit";
+
+/** The part of a rollout that decides which tenants it covers. */
+export interface RolloutCoverage {
+  id: number;
+  versionId: number;
+  strategy: string;
+  canaryPercent: number | null;
+  tenants: string[];
+}
+
 /**
- * The version a tenant runs: its pin, else the newest rollout that covers it. Rollout strategies
- * beyond `all` are decided by the rollout capability; here a tenant falls back to the newest `all`.
+ * Canary membership: the first 4 bytes of sha256(tenant + ":" + rollout id), as a big-endian
+ * uint32, mod 100, below the percent. Deterministic per rollout, independent across rollouts.
+ */
+export function canaryBucket(tenantId: string, rolloutId: number): number {
+  return createHash("sha256").update(`${tenantId}:${rolloutId}`).digest().readUInt32BE(0) % 100;
+}
+
+export function inCanary(tenantId: string, rolloutId: number, percent: number): boolean {
+  return canaryBucket(tenantId, rolloutId) < percent;
+}
+
+/** Whether a rollout covers a tenant: `all` always, `explicit` when listed, a canary by bucket. */
+export function rolloutCovers(r: RolloutCoverage, tenantId: string): boolean {
+  if (r.strategy === "all") return true;
+  if (r.strategy === "explicit") return r.tenants.includes(tenantId);
+  if (r.strategy === "canary_percent") return inCanary(tenantId, r.id, r.canaryPercent ?? 0);
+  return false;
+}
+
+/** What decides every tenant's version: the pins, the newest `all` rollout and every rollout after it. */
+export interface RolloutState {
+  pins: Map<string, number>;
+  /** Newest first; ends with the newest `all` rollout (when there is one). */
+  recent: RolloutCoverage[];
+}
+
+/**
+ * The version a tenant runs (pure, over a RolloutState): its pin, else the newest rollout that
+ * covers it. The newest `all` rollout covers everyone, so older rollouts never matter.
+ */
+export function resolveVersionId(state: RolloutState, tenantId: string): number | null {
+  const pinned = state.pins.get(tenantId);
+  if (pinned !== undefined) return pinned;
+  for (const r of state.recent) if (rolloutCovers(r, tenantId)) return r.versionId;
+  return null;
+}
+
+const coverageSelect = { id: true, versionId: true, strategy: true, canaryPercent: true, tenants: true } as const;
+
+/** Rollouts from the newest `all` on, newest first; optionally only those that can cover one tenant. */
+async function recentRollouts(prisma: PrismaClient, tenantId?: string): Promise<RolloutCoverage[]> {
+  const stable = await prisma.policyRollout.findFirst({ where: { strategy: "all" }, orderBy: { id: "desc" }, select: coverageSelect });
+  const newer = await prisma.policyRollout.findMany({
+    where: {
+      id: { gt: stable?.id ?? 0 },
+      OR: tenantId
+        ? [{ strategy: "canary_percent" }, { strategy: "explicit", tenants: { has: tenantId } }]
+        : [{ strategy: "canary_percent" }, { strategy: "explicit" }],
+    },
+    orderBy: { id: "desc" },
+    select: coverageSelect,
+  });
+  return stable ? [...newer, stable] : newer;
+}
+
+/**
+ * The version a tenant runs: its pin, else the newest rollout that covers it (an `explicit` rollout
+ * listing it, a canary whose hash bucket includes it, or `all`).
  */
 export async function activeVersionFor(prisma: PrismaClient, tenantId: string) {
   const pin = await prisma.tenantPolicyPin.findUnique({ where: { tenantId }, include: { version: true } });
   if (pin) return pin.version;
-  const rollout = await prisma.policyRollout.findFirst({
-    where: { OR: [{ strategy: "all" }, { strategy: "explicit", tenants: { has: tenantId } }] },
+  const id = resolveVersionId({ pins: new Map(), recent: await recentRollouts(prisma, tenantId) }, tenantId);
+  return id === null ? null : prisma.policyVersion.findUnique({ where: { id } });
+}
+
+/** Everything needed to resolve every tenant's version in memory (see resolveVersionId). */
+export async function rolloutState(prisma: PrismaClient): Promise<RolloutState> {
+  const pins = await prisma.tenantPolicyPin.findMany({ select: { tenantId: true, versionId: true } });
+  return { pins: new Map(pins.map((p) => [p.tenantId, p.versionId])), recent: await recentRollouts(prisma) };
+}
+
+/** The version the fleet would give a tenant without pins or explicit listings: the newest covering canary or `all`. */
+export async function fleetVersionIdFor(prisma: PrismaClient, tenantId: string): Promise<number | null> {
+  const recent = (await recentRollouts(prisma)).filter((r) => r.strategy !== "explicit");
+  return resolveVersionId({ pins: new Map(), recent }, tenantId);
+}
+
+/** Rollouts covering a tenant, newest first (its history, as far as rollouts tell), at most `limit` looked at. */
+export async function rolloutsCovering(prisma: PrismaClient, tenantId: string, limit = 1000): Promise<RolloutCoverage[]> {
+  const rows = await prisma.policyRollout.findMany({
+    where: { OR: [{ strategy: "all" }, { strategy: "canary_percent" }, { strategy: "explicit", tenants: { has: tenantId } }] },
     orderBy: { id: "desc" },
-    include: { version: true },
+    take: limit,
+    select: coverageSelect,
   });
-  return rollout?.version ?? null;
+  return rows.filter((r) => rolloutCovers(r, tenantId));
+}
+
+export async function pinOf(prisma: PrismaClient, tenantId: string) {
+  return prisma.tenantPolicyPin.findUnique({ where: { tenantId } });
+}
+
+export async function findVersionByHash(prisma: PrismaClient, hash: string) {
+  return prisma.policyVersion.findFirst({ where: { hash }, orderBy: { id: "desc" } });
+}
+
+export async function createVersion(prisma: PrismaClient, v: NewPolicyVersion) {
+  return prisma.policyVersion.create({ data: v });
+}
+
+/** Records a (newly) verified signature on an existing version. */
+export async function setVersionSignature(prisma: PrismaClient, id: number, signature: string, verified: boolean) {
+  return prisma.policyVersion.update({ where: { id }, data: { signature, verified } });
+}
+
+/** Of the given tenant ids, those that do not exist. */
+export async function missingTenants(prisma: PrismaClient, ids: string[]): Promise<string[]> {
+  const found = await prisma.tenant.findMany({ where: { id: { in: ids } }, select: { id: true } });
+  const have = new Set(found.map((t) => t.id));
+  return ids.filter((id) => !have.has(id));
+}
+
+export async function allTenantIds(prisma: PrismaClient): Promise<string[]> {
+  return (await prisma.tenant.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((t) => t.id);
+}
+
+/** A rollout id drawn before the rollout is written (the audit record names it, and canary buckets depend on it). */
+export async function reserveRolloutId(prisma: PrismaClient): Promise<number> {
+  const rows = await prisma.$queryRaw<{ id: bigint | number }[]>`SELECT nextval(pg_get_serial_sequence('policy_rollouts', 'id')) AS id`;
+  return Number(rows[0].id);
+}
+
+export interface NewRollout {
+  id?: number;
+  versionId: number;
+  strategy: RolloutStrategy;
+  canaryPercent?: number | null;
+  tenants?: string[];
+  createdBy: string;
+  /** Tenants to pin to the version (explicit apply). */
+  pin?: string[];
+  /** Tenants whose pin is removed. */
+  unpin?: string[];
+}
+
+/** Writes a rollout and its pin changes in one transaction. */
+export async function createRollout(prisma: PrismaClient, r: NewRollout) {
+  return prisma.$transaction(async (tx) => {
+    const rollout = await tx.policyRollout.create({
+      data: { ...(r.id ? { id: r.id } : {}), versionId: r.versionId, strategy: r.strategy, canaryPercent: r.canaryPercent ?? null, tenants: r.tenants ?? [], createdBy: r.createdBy },
+    });
+    for (const tenantId of r.pin ?? []) {
+      await tx.tenantPolicyPin.upsert({
+        where: { tenantId },
+        create: { tenantId, versionId: r.versionId, pinnedBy: r.createdBy },
+        update: { versionId: r.versionId, pinnedBy: r.createdBy, pinnedAt: new Date() },
+      });
+    }
+    if (r.unpin?.length) await tx.tenantPolicyPin.deleteMany({ where: { tenantId: { in: r.unpin } } });
+    return rollout;
+  });
+}
+
+/** Versions newest first, each with its rollouts and pins. */
+export async function listVersionsWithRollouts(prisma: PrismaClient, opts: { limit: number; beforeId?: number }) {
+  return prisma.policyVersion.findMany({
+    where: opts.beforeId ? { id: { lt: opts.beforeId } } : undefined,
+    orderBy: { id: "desc" },
+    take: opts.limit,
+    select: {
+      id: true,
+      hash: true,
+      author: true,
+      message: true,
+      createdAt: true,
+      signature: true,
+      verified: true,
+      rollouts: { orderBy: { id: "desc" }, select: { id: true, strategy: true, canaryPercent: true, tenants: true, createdBy: true, createdAt: true } },
+      pins: { orderBy: { tenantId: "asc" }, select: { tenantId: true, pinnedBy: true, pinnedAt: true } },
+    },
+  });
 }
 
 export async function latestVersion(prisma: PrismaClient) {

@@ -13,7 +13,19 @@ import {
 } from "@/lib/approvals/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
-import { simulateRequestSchema, simulateResponseSchema, validateResponseSchema } from "@/lib/policies/schemas";
+import {
+  applyRequestSchema,
+  applyResponseSchema,
+  diffRequestSchema,
+  diffResponseSchema,
+  rollbackRequestSchema,
+  rollbackResponseSchema,
+  simulateRequestSchema,
+  simulateResponseSchema,
+  validateResponseSchema,
+  versionsQuerySchema,
+  versionsResponseSchema,
+} from "@/lib/policies/schemas";
 import { QuotaConfigBodySchema } from "@/lib/quota/limits";
 import type { Operation } from "./registry";
 
@@ -42,6 +54,22 @@ export const operations: Operation[] = [
   {
     method: "post", path: "/api/v1/policy/migrate", summary: "AegisMCP v1/v2 or TailOps policy → canonical YAML", tag: "policy",
     permission: "policies.read", aliases: ["/policy/migrate"], body: z.string(), bodyContentType: "text/yaml",
+  },
+  {
+    method: "post", path: "/api/v1/policy/diff", summary: "Proposed policy vs the tenant's active one: headline, risk, rule changes, decision changes replayed over recent recorded calls", tag: "policy",
+    permission: "policies.simulate", aliases: ["/v1/policy/diff"], body: diffRequestSchema, bodyContentType: "multipart/form-data", response: diffResponseSchema,
+  },
+  {
+    method: "post", path: "/api/v1/policy/apply", summary: "Store (or reuse) a policy version and roll it out: all, canary_percent or explicit (pins); signature required when signing is configured", tag: "policy",
+    permission: "policies.apply", aliases: ["/v1/policy/apply"], body: applyRequestSchema, bodyContentType: "multipart/form-data", response: applyResponseSchema,
+  },
+  {
+    method: "get", path: "/api/v1/policy/versions", summary: "Policy versions, newest first: signature state, rollouts, pins, tenants on each, the caller's active one", tag: "policy",
+    permission: "policies.read", aliases: ["/v1/policy/versions"], query: versionsQuerySchema, response: versionsResponseSchema,
+  },
+  {
+    method: "post", path: "/api/v1/policy/rollback", summary: "Roll back to a version (default: the one the caller's tenant ran before; a pinned tenant drops its pin)", tag: "policy",
+    permission: "policies.apply", aliases: ["/v1/policy/rollback"], body: rollbackRequestSchema, response: rollbackResponseSchema,
   },
   {
     method: "post", path: "/api/mcp", summary: "MCP Streamable HTTP (JSON-RPC 2.0): initialize, ping, tools/list, tools/call — every call enforced", tag: "gateway",

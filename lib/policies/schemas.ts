@@ -49,3 +49,187 @@ export const simulateResponseSchema = z.object({
   trace_id: z.string(),
   policy_source: z.enum(["inline", "active"]),
 });
+
+// --- diff, apply, versions, rollback -------------------------------------------------------
+
+const policyFields = {
+  policy: z.string().min(1).optional(),
+  proposed: z.string().min(1).optional(),
+  file: z.string().min(1).optional(),
+  yaml: z.string().min(1).optional(),
+};
+
+/** The policy YAML of a request: the first of `policy`, `proposed`, `file`, `yaml` given. */
+export function policyTextOf(f: { policy?: string; proposed?: string; file?: string; yaml?: string }): string | undefined {
+  return f.policy ?? f.proposed ?? f.file ?? f.yaml;
+}
+
+/** POST /api/v1/policy/diff: multipart `proposed=@file` (or `policy`, `file`), JSON `{proposed|policy|yaml}`, or raw YAML. */
+export const diffRequestSchema = z.object({
+  ...policyFields,
+  /** How many of the tenant's most recent recorded calls to replay through both policies (0 = none). */
+  replay_limit: z.coerce.number().int().min(0).max(5000).default(500),
+});
+export type DiffRequest = z.infer<typeof diffRequestSchema>;
+
+export const STRATEGIES = ["all", "canary_percent", "explicit"] as const;
+
+const csvList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (typeof v === "string" ? v.split(",") : v).map((s) => s.trim()).filter(Boolean));
+
+/**
+ * POST /api/v1/policy/apply (multipart fields or JSON). Without policy YAML, `version` names a
+ * stored version to roll out; without either, the newest stored version is rolled out.
+ */
+export const applyRequestSchema = z
+  .object({
+    ...policyFields,
+    version: z.coerce.number().int().positive().optional(),
+    strategy: z.enum(STRATEGIES, { error: "strategy must be all, canary_percent or explicit" }).default("all"),
+    canary_percent: z.coerce.number({ error: "canary_percent must be a number" }).int("canary_percent must be a whole number").min(1, "canary_percent must be 1..100").max(100, "canary_percent must be 1..100").optional(),
+    tenants_csv: csvList.optional(),
+    /** JSON alternative to tenants_csv. */
+    tenants: csvList.optional(),
+    message: z.string().max(2000).optional(),
+    /** base64 Ed25519 signature of the exact YAML bytes (required when the server enforces signing). */
+    signature: z.string().trim().min(1).optional(),
+  })
+  .superRefine((r, ctx) => {
+    const tenants = [...(r.tenants_csv ?? []), ...(r.tenants ?? [])];
+    if (r.strategy === "canary_percent" && r.canary_percent === undefined)
+      ctx.addIssue({ code: "custom", path: ["canary_percent"], message: "strategy canary_percent needs canary_percent (1..100)" });
+    if (r.strategy !== "canary_percent" && r.canary_percent !== undefined)
+      ctx.addIssue({ code: "custom", path: ["canary_percent"], message: "canary_percent only applies to strategy canary_percent" });
+    if (r.strategy === "explicit" && tenants.length === 0)
+      ctx.addIssue({ code: "custom", path: ["tenants_csv"], message: 'strategy explicit needs tenants_csv, e.g. "acme-prod,globex-critical"' });
+    if (r.strategy !== "explicit" && tenants.length > 0)
+      ctx.addIssue({ code: "custom", path: ["tenants_csv"], message: "tenants_csv only applies to strategy explicit" });
+    if (policyTextOf(r) !== undefined && r.version !== undefined)
+      ctx.addIssue({ code: "custom", path: ["version"], message: "send either policy YAML or a version id, not both" });
+  });
+export type ApplyRequest = z.infer<typeof applyRequestSchema>;
+
+export const rollbackRequestSchema = z.strictObject({
+  /** The version to return to; default: the version the caller's tenant ran before its current one. */
+  version: z.coerce.number().int().positive().optional(),
+  message: z.string().max(2000).optional(),
+});
+export type RollbackRequest = z.infer<typeof rollbackRequestSchema>;
+
+export const versionsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** next_cursor of the previous page. */
+  cursor: z.coerce.number().int().positive().optional(),
+});
+export type VersionsQuery = z.infer<typeof versionsQuerySchema>;
+
+const riskSchema = z.object({ level: z.enum(["low", "medium", "high", "critical"]), score: z.number(), reasons: z.array(z.string()) });
+const action = z.enum(["allow", "deny", "approval"]);
+
+export const ruleChangeSchema = z
+  .object({
+    kind: z.enum(["added", "removed", "modified", "moved"]),
+    name: z.string(),
+    before: z.record(z.string(), z.unknown()).optional(),
+    after: z.record(z.string(), z.unknown()).optional(),
+    fields_changed: z.array(z.string()).optional(),
+    from_index: z.number().optional(),
+    to_index: z.number().optional(),
+    renamed_from: z.string().optional(),
+    effect: z.enum(["loosens", "tightens", "neutral", "unclear"]),
+  });
+
+export const decisionChangeSchema = z.object({
+  trace_id: z.string().nullable(),
+  seq: z.number(),
+  ts: z.string(),
+  tool: z.string(),
+  subject: z.string().nullable(),
+  recorded: z.string().nullable(),
+  before: action,
+  after: action,
+  rule_before: z.string().nullable(),
+  rule_after: z.string().nullable(),
+  redacted: z.boolean(),
+});
+
+export const diffResponseSchema = z.object({
+  headline: z.string(),
+  risk: riskSchema,
+  rule_changes: z.array(ruleChangeSchema),
+  defaults_changed: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()), fields_changed: z.array(z.string()), effect: z.string() }).nullable(),
+  facts_changed: z.boolean(),
+  decision_changes: z.object({
+    replayed: z.number(),
+    changed: z.number(),
+    rule_changed: z.number(),
+    redacted: z.number(),
+    by_transition: z.record(z.string(), z.number()),
+    examples: z.array(decisionChangeSchema),
+    roles_assumed: z.array(z.string()),
+    notes: z.array(z.string()),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+  }),
+  current_version: z.number().nullable(),
+  current_hash: z.string().nullable(),
+  proposed_hash: z.string(),
+});
+
+const versionInfo = z.object({
+  id: z.number(),
+  hash: z.string(),
+  author: z.string(),
+  message: z.string().nullable(),
+  created_at: z.string(),
+  signed: z.boolean(),
+  verified: z.boolean(),
+});
+
+const rolloutInfo = z.object({
+  id: z.number(),
+  version: z.number(),
+  strategy: z.enum(STRATEGIES),
+  canary_percent: z.number().nullable(),
+  tenants: z.array(z.string()),
+  created_by: z.string(),
+  created_at: z.string(),
+});
+
+export const applyResponseSchema = z.object({
+  version: versionInfo.extend({ reused: z.boolean() }),
+  rollout: rolloutInfo,
+  pinned: z.array(z.string()),
+  canary: z.object({ percent: z.number(), tenants: z.array(z.string()), known_tenants: z.number() }).nullable(),
+  headline: z.string(),
+  risk: riskSchema,
+  previous_version: z.number().nullable(),
+  active_version: z.number().nullable(),
+});
+
+export const rollbackResponseSchema = z.object({
+  action: z.enum(["rollout", "unpin"]),
+  version: z.number(),
+  previous_version: z.number().nullable(),
+  rollout: rolloutInfo,
+  unpinned: z.array(z.string()),
+  headline: z.string(),
+  active_version: z.number().nullable(),
+});
+
+export const versionsResponseSchema = z.object({
+  versions: z.array(
+    versionInfo.extend({
+      active: z.boolean(),
+      stable: z.boolean(),
+      tenants: z.array(z.string()),
+      tenant_count: z.number(),
+      pinned_tenants: z.array(z.string()),
+      rollouts: z.array(rolloutInfo.omit({ version: true })),
+    }),
+  ),
+  active_version: z.number().nullable(),
+  stable_version: z.number().nullable(),
+  next_cursor: z.string().nullable(),
+});

@@ -35,3 +35,4 @@ export { toCanonicalYaml } from "./serialize";
 export { DEFAULT_FACT_SOURCES } from "./facts";
 export { normalizeAbsolutePath, isUnder } from "./paths";
 export { DEFAULT_EXPIRES_IN_SECONDS } from "./duration";
+export { diffPolicies, patternCovers, patternsOverlap, type PolicyDiff, type RuleChange, type RuleChangeKind, type RiskLevel, type PolicyRisk, type DefaultsChange, type ChangeEffect } from "./diff";

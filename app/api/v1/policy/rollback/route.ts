@@ -1,0 +1,10 @@
+import { withAuth } from "@/lib/auth";
+import { readFields, rollbackPolicy, rollbackRequestSchema } from "@/lib/policies";
+
+export const dynamic = "force-dynamic";
+
+/** `{}` → the version the caller's tenant ran before (or drop its pin); `{"version": 3}` → version 3 for all. */
+export const POST = withAuth(
+  async ({ req, principal }) => rollbackPolicy(principal, rollbackRequestSchema.parse(await readFields(req))),
+  { permission: "policies.apply" },
+);

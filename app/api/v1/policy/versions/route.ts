@@ -1,0 +1,9 @@
+import { withAuth } from "@/lib/auth";
+import { listPolicyVersions, versionsQuerySchema } from "@/lib/policies";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withAuth(
+  async ({ req, principal }) => listPolicyVersions(principal, versionsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  { permission: "policies.read" },
+);

@@ -1,0 +1,400 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { appendAudit, auditLog, auditSearchQuerySchema, auditUnavailable } from "@/lib/audit";
+import type { Principal } from "@/lib/auth";
+import { activeVersionFor, canaryBucket, inCanary, resolveVersionId } from "@/lib/db/policy-versions";
+import { createTestDb, type TestDb } from "@/lib/db/testing";
+import { upsertTenant } from "@/lib/db/tenants";
+import { resetEnvForTests } from "@/lib/env";
+import { generateKeyPair, sign } from "@/lib/signing";
+import { diffAgainstActive } from "./diff";
+import { applyPolicy, listPolicyVersions, rollbackPolicy } from "./lifecycle";
+import { applyRequestSchema, rollbackRequestSchema, versionsQuerySchema } from "./schemas";
+
+/**
+ * Apply / canary / pins / rollback / versions and the diff replay, against a fresh database (real
+ * Postgres when DATABASE_URL is set, else in-memory PGlite) and the real audit log.
+ */
+
+let db: TestDb;
+let dataDir: string;
+const g = globalThis as { __canopyDb?: Promise<unknown>; __canopySecrets?: unknown; __canopyAudit?: { close(): void } };
+const saved = { ...process.env };
+
+const alice: Principal = { kind: "token", tenant: "demo", subject: "alice", roles: ["policy_author"] };
+const acmeAdmin: Principal = { kind: "token", tenant: "acme-prod", subject: "ann", roles: ["admin"] };
+const TENANTS = ["demo", "acme-prod", "globex-critical", ...Array.from({ length: 40 }, (_, i) => `fleet-${i}`)];
+
+const samples = readFileSync("policies/samples.yaml", "utf8");
+const policyN = (n: number, extra = "") => `version: 1\nname: p${n}\ndefaults: { decision: deny }\nrules:\n  - name: "reads ${n}"\n    match: "fs.read"\n    action: allow\n${extra}`;
+
+const apply = (p: Principal, body: Record<string, unknown>) => applyPolicy(p, applyRequestSchema.parse(body));
+const rollback = (p: Principal, body: Record<string, unknown> = {}) => rollbackPolicy(p, rollbackRequestSchema.parse(body));
+async function versionOf(tenant: string) {
+  const { prisma } = await db;
+  return (await activeVersionFor(prisma, tenant))?.id ?? null;
+}
+async function counts() {
+  const { prisma } = await db;
+  return { versions: await prisma.policyVersion.count(), rollouts: await prisma.policyRollout.count(), pins: await prisma.tenantPolicyPin.count() };
+}
+async function policyChanges(tenant: string) {
+  return (await auditLog().search(tenant, auditSearchQuerySchema.parse({ kind: "policy_change", limit: 100 }))).records;
+}
+function setEnv(vars: Record<string, string | undefined>) {
+  for (const [k, v] of Object.entries(vars)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  resetEnvForTests();
+}
+
+beforeAll(async () => {
+  db = await createTestDb();
+  dataDir = mkdtempSync(path.join(tmpdir(), "canopy-lifecycle-"));
+  setEnv({ CANOPY_DATA_DIR: dataDir, CANOPY_PLATFORM_TENANT: "demo", LOG_LEVEL: "silent", POLICY_REQUIRE_SIGNATURE: undefined, POLICY_PUBLIC_KEY_B64: undefined, POLICY_SIG_PATH: undefined });
+  g.__canopyDb = Promise.resolve(db);
+  g.__canopySecrets = undefined;
+  g.__canopyAudit = undefined;
+  for (const t of TENANTS) await upsertTenant(db.prisma, t, t);
+});
+afterAll(async () => {
+  g.__canopyAudit?.close();
+  g.__canopyAudit = undefined;
+  g.__canopyDb = undefined;
+  await db?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  process.env = { ...saved };
+  resetEnvForTests();
+});
+
+describe("canary membership (pure)", () => {
+  test("is the first 4 bytes of sha256(tenant:rollout) as uint32, mod 100", () => {
+    for (const [t, r] of [["acme-prod", 7], ["globex-critical", 123], ["x", 1]] as const) {
+      const expected = createHash("sha256").update(`${t}:${r}`).digest().readUInt32BE(0) % 100;
+      expect(canaryBucket(t, r)).toBe(expected);
+      expect(inCanary(t, r, expected + 1)).toBe(true);
+      expect(inCanary(t, r, expected)).toBe(false);
+    }
+  });
+
+  test.each([1, 10, 25, 50, 90, 100])("canary %i percent: of 1000 synthetic tenants the share is within ±5 points, deterministically", (percent) => {
+    const names = Array.from({ length: 1000 }, (_, i) => `tenant-${i}-${(i * 7919) % 1009}`);
+    for (const rolloutId of [3, 42, 1001]) {
+      const state = { pins: new Map<string, number>(), recent: [{ id: rolloutId, versionId: 2, strategy: "canary_percent", canaryPercent: percent, tenants: [] }, { id: 1, versionId: 1, strategy: "all", canaryPercent: null, tenants: [] }] };
+      const first = names.map((n) => resolveVersionId(state, n));
+      expect(names.map((n) => resolveVersionId(state, n))).toEqual(first);
+      const share = (first.filter((v) => v === 2).length / names.length) * 100;
+      expect(Math.abs(share - percent)).toBeLessThanOrEqual(5);
+    }
+  });
+
+  test("pins beat rollouts; explicit covers only the listed tenants; the newest covering rollout wins", () => {
+    const recent = [
+      { id: 5, versionId: 50, strategy: "explicit", canaryPercent: null, tenants: ["a"] },
+      { id: 4, versionId: 40, strategy: "canary_percent", canaryPercent: 100, tenants: [] },
+      { id: 3, versionId: 30, strategy: "all", canaryPercent: null, tenants: [] },
+    ];
+    expect(resolveVersionId({ pins: new Map([["a", 7]]), recent }, "a")).toBe(7);
+    expect(resolveVersionId({ pins: new Map(), recent }, "a")).toBe(50);
+    expect(resolveVersionId({ pins: new Map(), recent }, "b")).toBe(40);
+    expect(resolveVersionId({ pins: new Map(), recent: recent.map((r) => (r.id === 4 ? { ...r, canaryPercent: 0 } : r)) }, "b")).toBe(30);
+    expect(resolveVersionId({ pins: new Map(), recent: [] }, "b")).toBeNull();
+  });
+});
+
+describe("apply", () => {
+  let v1: number;
+  let v2: number;
+
+  test("before any version, a rollback has nothing to return to (409) and a version-less apply nothing to apply (404)", async () => {
+    await expect(rollback(alice)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/no previous policy version/) });
+    await expect(apply(alice, { strategy: "canary_percent", canary_percent: 10 })).rejects.toMatchObject({ status: 404 });
+    expect(await counts()).toEqual({ versions: 0, rollouts: 0, pins: 0 });
+  });
+
+  test("strategy all (default): a new version for every tenant, audited; the identical YAML reuses its version", async () => {
+    const r = await apply(alice, { policy: policyN(1), message: "first" });
+    v1 = r.version.id;
+    expect(r).toMatchObject({ version: { reused: false, author: "alice", message: "first", signed: false, verified: false }, rollout: { strategy: "all", created_by: "alice" }, pinned: [], canary: null, active_version: v1, previous_version: null });
+    expect(r.version.hash).toBe(createHash("sha256").update(policyN(1)).digest("hex"));
+    for (const t of ["demo", "acme-prod", "fleet-3"]) expect(await versionOf(t)).toBe(v1);
+    const [rec] = await policyChanges("demo");
+    expect(rec).toMatchObject({ kind: "policy_change", subject: "alice", policy_version: v1, data: { action: "apply", version: v1, strategy: "all", hash: r.version.hash, headline: expect.stringMatching(/^first policy for demo/) } });
+
+    const again = await apply(alice, { policy: policyN(1) });
+    expect(again.version).toMatchObject({ id: v1, reused: true });
+    expect(again.headline).toMatch(/^No changes/);
+  });
+
+  test("a second version replaces the first everywhere; the audit carries the diff headline", async () => {
+    const r = await apply(alice, { policy: `${policyN(2)}  - name: "everything"\n    match: "*"\n    action: allow\n` });
+    v2 = r.version.id;
+    expect(r.previous_version).toBe(v1);
+    expect(r.risk.level).toBe("critical");
+    for (const t of TENANTS) expect(await versionOf(t)).toBe(v2);
+    const [rec] = await policyChanges("demo");
+    expect((rec.data as { headline: string }).headline).toMatch(/CRITICAL risk — rule "everything" now allows every tool without conditions/);
+  });
+
+  test("canary_percent: exactly the tenants whose bucket is below the percent get it, the rest keep the stable version", async () => {
+    const r = await apply(alice, { policy: policyN(3), strategy: "canary_percent", canary_percent: "50" });
+    const v3 = r.version.id;
+    expect(r.rollout).toMatchObject({ strategy: "canary_percent", canary_percent: 50 });
+    const expected = TENANTS.filter((t) => inCanary(t, r.rollout.id, 50)).sort();
+    expect(r.canary).toEqual({ percent: 50, tenants: expected, known_tenants: TENANTS.length });
+    expect(expected.length).toBeGreaterThan(5);
+    expect(expected.length).toBeLessThan(TENANTS.length - 5);
+    for (const t of TENANTS) expect(await versionOf(t)).toBe(expected.includes(t) ? v3 : v2);
+    // a later `all` reaches everyone, canary or not
+    const all = await apply(alice, { version: String(v2) });
+    expect(all.version).toMatchObject({ id: v2, reused: true });
+    for (const t of TENANTS) expect(await versionOf(t)).toBe(v2);
+  });
+
+  test("seed 001 canary without a policy file rolls out the newest stored version", async () => {
+    const newest = (await db.prisma.policyVersion.findFirst({ orderBy: { id: "desc" } }))!.id;
+    const r = await apply(alice, { strategy: "canary_percent", canary_percent: 10 });
+    expect(r.version.id).toBe(newest);
+    for (const t of TENANTS) expect(await versionOf(t)).toBe(inCanary(t, r.rollout.id, 10) ? newest : v2);
+    await apply(alice, { version: v2 }); // back to one stable version
+  });
+
+  test("explicit: pins the listed tenants (seed 001 tenants_csv), audited in each tenant's chain; later `all` rollouts pass them by", async () => {
+    const before = (await policyChanges("acme-prod")).length;
+    const r = await apply(alice, { policy: policyN(4), strategy: "explicit", tenants_csv: "acme-prod, globex-critical" });
+    const v4 = r.version.id;
+    expect(r.pinned).toEqual(["acme-prod", "globex-critical"]);
+    expect(await versionOf("acme-prod")).toBe(v4);
+    expect(await versionOf("globex-critical")).toBe(v4);
+    expect(await versionOf("demo")).toBe(v2);
+    expect(await db.prisma.tenantPolicyPin.findMany({ orderBy: { tenantId: "asc" } })).toMatchObject([{ tenantId: "acme-prod", versionId: v4, pinnedBy: "alice" }, { tenantId: "globex-critical", versionId: v4 }]);
+    const acme = await policyChanges("acme-prod");
+    expect(acme.length).toBe(before + 1);
+    expect(acme[0]).toMatchObject({ subject: "alice", data: { strategy: "explicit", tenants: ["acme-prod", "globex-critical"], covers_tenant: true } });
+    expect((await policyChanges("globex-critical"))[0]).toMatchObject({ policy_version: v4 });
+
+    const v5 = (await apply(alice, { policy: policyN(5) })).version.id;
+    expect(await versionOf("demo")).toBe(v5);
+    expect(await versionOf("acme-prod")).toBe(v4);
+  });
+
+  test("an unknown tenant is refused by name and nothing is applied", async () => {
+    const before = await counts();
+    const pinsBefore = await db.prisma.tenantPolicyPin.findMany();
+    await expect(apply(alice, { policy: policyN(99), strategy: "explicit", tenants_csv: "acme-prod,nope-tenant,ghost" })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/unknown tenants: nope-tenant, ghost/),
+      details: { unknown_tenants: ["nope-tenant", "ghost"] },
+    });
+    expect(await counts()).toEqual(before);
+    expect(await db.prisma.tenantPolicyPin.findMany()).toEqual(pinsBefore);
+  });
+
+  test.each([
+    [{ strategy: "canary_percent" }, /needs canary_percent/],
+    [{ strategy: "canary_percent", canary_percent: "0" }, /1\.\.100/],
+    [{ strategy: "canary_percent", canary_percent: "101" }, /1\.\.100/],
+    [{ strategy: "explicit" }, /needs tenants_csv/],
+    [{ strategy: "all", tenants_csv: "acme-prod" }, /only applies to strategy explicit/],
+    [{ strategy: "all", canary_percent: 5 }, /only applies to strategy canary_percent/],
+    [{ strategy: "blue_green" }, /strategy must be all, canary_percent or explicit/],
+    [{ policy: "x: 1", version: 2 }, /either policy YAML or a version id/],
+  ])("a bad request is refused: %o", (body, message) => {
+    const r = applyRequestSchema.safeParse(body);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.message).join("; ")).toMatch(message);
+  });
+
+  test("invalid YAML is refused with line and column, nothing stored", async () => {
+    const before = await counts();
+    await expect(apply(alice, { policy: "version: 1\nrules:\n  - name: a\n    match: x\n    action: aprove\n" })).rejects.toMatchObject({
+      status: 400,
+      code: "invalid_policy",
+      details: { errors: [expect.objectContaining({ line: 5 })] },
+    });
+    await expect(apply(alice, { version: 999999 })).rejects.toMatchObject({ status: 404 });
+    expect(await counts()).toEqual(before);
+  });
+
+  test("when the audit log cannot record the change, nothing is applied (503)", async () => {
+    const before = await counts();
+    const real = g.__canopyAudit;
+    g.__canopyAudit = { append: () => Promise.reject(auditUnavailable("audit store down")), close() {} } as unknown as typeof real;
+    try {
+      await expect(apply(alice, { policy: policyN(6), strategy: "all" })).rejects.toMatchObject({ status: 503, code: "audit_unavailable" });
+    } finally {
+      g.__canopyAudit = real;
+    }
+    const after = await counts();
+    expect(after.rollouts).toBe(before.rollouts);
+    expect(after.pins).toBe(before.pins);
+  });
+});
+
+describe("rollback and versions", () => {
+  test("a pinned tenant's rollback drops its pin and returns it to the fleet version; later rollouts reach it", async () => {
+    const pinned = await versionOf("acme-prod");
+    const fleet = await versionOf("demo");
+    const r = await rollback(acmeAdmin);
+    expect(r).toMatchObject({ action: "unpin", version: fleet, previous_version: pinned, unpinned: ["acme-prod"], active_version: fleet });
+    expect(await versionOf("acme-prod")).toBe(fleet);
+    expect(await versionOf("globex-critical")).toBe(pinned); // its own pin stays
+    expect(await db.prisma.tenantPolicyPin.findUnique({ where: { tenantId: "acme-prod" } })).toBeNull();
+    expect((await policyChanges("acme-prod"))[0]).toMatchObject({ subject: "ann", data: { action: "unpin", unpinned: ["acme-prod"] } });
+    const v7 = (await apply(alice, { policy: policyN(7) })).version.id;
+    expect(await versionOf("acme-prod")).toBe(v7);
+  });
+
+  test("by default a tenant rolls back to the version it ran before, for everyone", async () => {
+    const current = (await versionOf("demo"))!;
+    const prev = (await db.prisma.policyRollout.findMany({ where: { strategy: "all", versionId: { not: current } }, orderBy: { id: "desc" }, take: 1 }))[0].versionId;
+    const r = await rollback(alice, { message: "bad deploy" });
+    expect(r).toMatchObject({ action: "rollout", version: prev, previous_version: current, rollout: { strategy: "all", created_by: "alice" }, active_version: prev });
+    expect(await versionOf("fleet-0")).toBe(prev);
+    expect((await policyChanges("demo"))[0]).toMatchObject({ data: { action: "rollback", version: prev, previous_version: current, message: "bad deploy" } });
+  });
+
+  test("rollback to a named version; a rollback with nothing before is refused", async () => {
+    const first = (await db.prisma.policyVersion.findFirst({ orderBy: { id: "asc" } }))!.id;
+    const r = await rollback(alice, { version: first });
+    expect(r).toMatchObject({ version: first, active_version: first });
+    await expect(rollback(alice, { version: 424242 })).rejects.toMatchObject({ status: 404 });
+  });
+
+  test("versions: newest first, with rollouts, pins, tenants on each, the caller's active and the stable one", async () => {
+    const list = await listPolicyVersions(alice, versionsQuerySchema.parse({}));
+    const active = await versionOf("demo");
+    expect(list.active_version).toBe(active);
+    expect(list.stable_version).toBe(active);
+    const ids = list.versions.map((v) => v.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const act = list.versions.find((v) => v.id === active)!;
+    expect(act).toMatchObject({ active: true, stable: true, signed: false });
+    expect(act.tenants).toContain("demo");
+    expect(act.rollouts[0]).toMatchObject({ strategy: "all", created_by: "alice" });
+    const pinned = list.versions.find((v) => v.pinned_tenants.includes("globex-critical"))!;
+    expect(pinned.tenants).toEqual(["globex-critical"]);
+    expect(pinned.rollouts.some((r) => r.strategy === "explicit" && r.tenants.includes("globex-critical"))).toBe(true);
+    expect(list.versions.reduce((n, v) => n + v.tenant_count, 0)).toBe(TENANTS.length);
+
+    const page = await listPolicyVersions(alice, versionsQuerySchema.parse({ limit: "2" }));
+    expect(page.versions).toHaveLength(2);
+    const next = await listPolicyVersions(alice, versionsQuerySchema.parse({ limit: "2", cursor: page.next_cursor }));
+    expect(next.versions[0].id).toBeLessThan(page.versions[1].id);
+  });
+});
+
+describe("signatures (any signing setting makes them mandatory)", () => {
+  const keys = generateKeyPair();
+  const other = generateKeyPair();
+  afterEach(() => setEnv({ POLICY_REQUIRE_SIGNATURE: undefined, POLICY_PUBLIC_KEY_B64: undefined, POLICY_SIG_PATH: undefined }));
+
+  test.each([
+    ["no signature", undefined, 422, "signature_required"],
+    ["a signature by another key", () => sign(Buffer.from(policyN(8)), other.privateKey), 422, "signature_invalid"],
+    ["a signature of other bytes", () => sign(Buffer.from(policyN(8).replace("allow", "deny")), keys.privateKey), 422, "signature_invalid"],
+    ["a truncated signature", () => sign(Buffer.from(policyN(8)), keys.privateKey).slice(0, 40), 422, "signature_invalid"],
+  ])("apply refuses %s, nothing applied", async (_label, sig, status, code) => {
+    setEnv({ POLICY_REQUIRE_SIGNATURE: "true", POLICY_PUBLIC_KEY_B64: keys.publicKey });
+    const before = await counts();
+    await expect(apply(alice, { policy: policyN(8), ...(sig ? { signature: sig() } : {}) })).rejects.toMatchObject({ status, code });
+    expect(await counts()).toEqual(before);
+  });
+
+  test("a valid signature over the exact bytes applies, marked verified", async () => {
+    setEnv({ POLICY_PUBLIC_KEY_B64: keys.publicKey });
+    const yaml = `\uFEFF${policyN(8)}`; // signed with a byte-order mark: stored without, still verifies later
+    const r = await apply(alice, { policy: yaml, signature: sign(Buffer.from(yaml, "utf8"), keys.privateKey) });
+    expect(r.version).toMatchObject({ signed: true, verified: true, reused: false, hash: createHash("sha256").update(policyN(8)).digest("hex") });
+    expect(await versionOf("demo")).toBe(r.version.id);
+  });
+
+  test("stored unsigned versions cannot be re-applied or rolled back to; signed ones can", async () => {
+    const unsigned = (await db.prisma.policyVersion.findFirst({ where: { signature: null }, orderBy: { id: "asc" } }))!;
+    const signed = (await db.prisma.policyVersion.findFirst({ where: { verified: true } }))!;
+    setEnv({ POLICY_REQUIRE_SIGNATURE: "true", POLICY_PUBLIC_KEY_B64: keys.publicKey });
+    await expect(apply(alice, { version: unsigned.id })).rejects.toMatchObject({ status: 422, code: "signature_required" });
+    await expect(rollback(alice, { version: unsigned.id })).rejects.toMatchObject({ status: 422 });
+    // …unless the signature comes with the request
+    const ok = await apply(alice, { version: unsigned.id, signature: sign(Buffer.from(unsigned.yaml), keys.privateKey) });
+    expect(ok.version).toMatchObject({ id: unsigned.id, verified: true });
+    expect((await rollback(alice, { version: signed.id })).version).toBe(signed.id);
+  });
+
+  test("a signing setting without the public key refuses everything (503)", async () => {
+    setEnv({ POLICY_REQUIRE_SIGNATURE: "true" });
+    await expect(apply(alice, { policy: policyN(9), signature: "abc" })).rejects.toMatchObject({ status: 503, code: "signing_misconfigured" });
+  });
+});
+
+describe("diff replays recorded decisions", () => {
+  test("a proposal that allows what the active policy denies reports deny→allow over the tenant's recorded calls", async () => {
+    const tenant = "fleet-7";
+    const bob: Principal = { kind: "token", tenant, subject: "bob", roles: ["policy_author"] };
+    await apply(bob, { policy: samples, strategy: "explicit", tenants_csv: tenant });
+    const at = new Date("2026-11-20T09:00:00Z");
+    const calls = [
+      { tool: "users.export", args: { format: "csv" }, decision: "deny" },
+      { tool: "users.export", args: { format: "json", api_token: "s3cr3t" }, decision: "deny" },
+      { tool: "fs.read", args: { path: "/sandbox/a.txt" }, decision: "allow" },
+      { tool: "cloud.estimate", args: {}, decision: "allow" },
+      { tool: "net.http", args: { url: "https://evil.example.com/x", method: "GET" }, decision: "deny" },
+    ];
+    for (const [i, c] of calls.entries()) {
+      await appendAudit({ tenant, kind: "tool_decision", traceId: `t-${i}`, subject: "agent-1", tool: c.tool, args: c.args, decision: c.decision, rule: null, ts: new Date(at.getTime() + i * 1000) });
+    }
+    // a duplicate record of an approved retry is not replayed twice
+    await appendAudit({ tenant, kind: "tool_decision", traceId: "t-4", subject: "agent-1", tool: "net.http", args: calls[4].args, decision: "allow", data: { after_wait: true } });
+    await appendAudit({ tenant, kind: "agent_note", subject: "agent-1", data: { note: "not a decision" } });
+
+    const proposed = samples.replace('  - name: "User export forbidden"\n    match: "users.export"\n    action: deny', '  - name: "User export forbidden"\n    match: "users.export"\n    action: allow');
+    expect(proposed).not.toBe(samples);
+    const d = await diffAgainstActive(bob, proposed);
+    expect(d.current_version).toBe(await versionOf(tenant));
+    expect(d.proposed_hash).toBe(createHash("sha256").update(proposed).digest("hex"));
+    expect(d.risk.level).toBe("critical");
+    expect(d.headline).toMatch(/^1 rule changed: CRITICAL risk — rule "User export forbidden" now allows users.export without conditions \(was deny\)/);
+    expect(d.rule_changes).toMatchObject([{ kind: "modified", name: "User export forbidden", fields_changed: ["action"] }]);
+    expect(d.decision_changes).toMatchObject({ replayed: 5, changed: 2, by_transition: { "deny→allow": 2 }, roles_assumed: [], redacted: 1 });
+    expect(d.decision_changes.examples).toEqual([
+      { trace_id: "t-1", seq: expect.any(Number), ts: "2026-11-20T09:00:01.000Z", tool: "users.export", subject: "agent-1", recorded: "deny", before: "deny", after: "allow", rule_before: "User export forbidden", rule_after: "User export forbidden", redacted: true },
+      expect.objectContaining({ trace_id: "t-0", redacted: false }),
+    ]);
+    expect(d.decision_changes.notes.join(" ")).toMatch(/no roles/);
+    expect(d.decision_changes.from).toBe("2026-11-20T09:00:00.000Z");
+
+    const limited = await diffAgainstActive(bob, proposed, { replay_limit: 1 });
+    expect(limited.decision_changes).toMatchObject({ replayed: 1, changed: 0 });
+    const none = await diffAgainstActive(bob, proposed, { replay_limit: 0 });
+    expect(none.decision_changes.replayed).toBe(0);
+  });
+
+  test("an invalid proposal is a 400 with line and column; a tenant with nothing recorded replays nothing", async () => {
+    await expect(diffAgainstActive(alice, "version: 1\nrules: 5\n")).rejects.toMatchObject({ status: 400, code: "invalid_policy", details: { errors: [expect.objectContaining({ line: 2 })] } });
+    const lonely: Principal = { kind: "token", tenant: `nobody-${randomUUID().slice(0, 8)}`, subject: "x", roles: [] };
+    const d = await diffAgainstActive(lonely, policyN(1));
+    expect(d.decision_changes).toMatchObject({ replayed: 0, changed: 0, examples: [] });
+  });
+});
+
+describe("tenant boundaries", () => {
+  test.each([
+    ["strategy all", { policy: policyN(90), strategy: "all" }],
+    ["a canary", { policy: policyN(91), strategy: "canary_percent", canary_percent: 10 }],
+    ["pinning another tenant", { policy: policyN(92), strategy: "explicit", tenants_csv: "globex-critical" }],
+  ])("another tenant's admin cannot roll out %s", async (_label, body) => {
+    const before = await counts();
+    await expect(apply(acmeAdmin, body)).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/only policy authors of the platform tenant demo/) });
+    expect((await counts()).rollouts).toBe(before.rollouts);
+  });
+
+  test("another tenant's admin can pin its own tenant", async () => {
+    const r = await apply(acmeAdmin, { policy: policyN(93), strategy: "explicit", tenants_csv: "acme-prod" });
+    expect(r.pinned).toEqual(["acme-prod"]);
+    expect(await versionOf("acme-prod")).toBe(r.version.id);
+  });
+});

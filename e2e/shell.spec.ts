@@ -36,3 +36,11 @@ test("the admin signs in and sees the shell with every section", async ({ page, 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login/);
 });
+
+test("the policies page shows the active policy and its versions", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/policies");
+  await expect(page.getByRole("heading", { name: /^Active: version \d+$/ })).toBeVisible();
+  await expect(page.getByText("FS-write outside jail requires dual approval").first()).toBeVisible();
+  await expect(page.getByRole("table")).toContainText("all tenants");
+});

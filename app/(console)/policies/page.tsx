@@ -1,16 +1,50 @@
 import type { Metadata } from "next";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
+import { PolicyVersionsTable } from "@/components/policy-versions-table";
+import { requireConsoleUser } from "@/lib/console/session";
+import { describeActivePolicy, listPolicyVersions, versionsQuerySchema } from "@/lib/policies";
 
 export const metadata: Metadata = { title: "Policies" };
 
-export default function Page() {
+export default async function PoliciesPage() {
+  const user = await requireConsoleUser();
+  if (!user.tenant) {
+    return (
+      <>
+        <PageHeader title="Policies" />
+        <EmptyState title="No tenant">Ask an admin to add you to a tenant.</EmptyState>
+      </>
+    );
+  }
+  const principal = { kind: "session" as const, tenant: user.tenant, subject: user.id, roles: user.roles };
+  const [active, versions] = await Promise.all([
+    describeActivePolicy(user.tenant).catch(() => null),
+    listPolicyVersions(principal, versionsQuerySchema.parse({ limit: 50 })),
+  ]);
   return (
     <>
-      <PageHeader title="Policies" description="Versions, the policy editor with live simulation and diff, and rollouts." />
-      <EmptyState title="No policy editor yet">
-        <p>The active policy is loaded from POLICY_PATH at first start. Until the editor lands, validate and simulate with <code className="font-mono">npx canopy policy validate FILE</code> and <code className="font-mono">npx canopy policy simulate</code>.</p>
-      </EmptyState>
+      <PageHeader
+        title="Policies"
+        description="The policy your tenant runs, and every version with where it is rolled out. Diff, apply and roll back through the API (see the README)."
+      />
+      {active ? (
+        <section aria-labelledby="active-policy" className="mb-8 rounded-xl border border-slate-200 bg-white p-5">
+          <div className="flex flex-wrap items-baseline justify-between gap-2">
+            <h2 id="active-policy" className="text-base font-semibold">
+              Active: version {active.version}
+            </h2>
+            <p className="text-sm text-slate-600">
+              {active.signed ? (active.verified ? "signed and verified" : "signed") : "unsigned"} · by {active.author} · {new Date(active.created_at).toLocaleString()}
+            </p>
+          </div>
+          <p className="mt-1 break-all font-mono text-xs text-slate-500">sha256 {active.hash}</p>
+          <pre className="mt-3 max-h-[28rem] overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{active.yaml}</pre>
+        </section>
+      ) : (
+        <EmptyState title="No active policy">Every tool call of this tenant is denied until a policy is applied.</EmptyState>
+      )}
+      <PolicyVersionsTable versions={versions.versions} />
     </>
   );
 }

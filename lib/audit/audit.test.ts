@@ -334,6 +334,29 @@ describe("tamper matrix (database)", () => {
   });
 });
 
+describe("a head moved by another writer", () => {
+  test("an appender whose remembered head is stale re-reads it under the lock and continues the chain", async () => {
+    // Two logs on one database stand for two processes: each one's remembered head goes stale
+    // every time the other appends, so every batch after the first takes the re-hash path.
+    const a = makeAuditLog(db, keys, { checkpointEvery: 4 });
+    const b = makeAuditLog(db, keys, { checkpointEvery: 4 });
+    try {
+      const seqs: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        seqs.push((await a.append({ tenant: "stale", kind: "login", subject: `a${i}` })).seq);
+        seqs.push((await b.append({ tenant: "stale", kind: "login", subject: `b${i}` })).seq);
+        const both = await Promise.all([a.append({ tenant: "stale", kind: "login" }), b.append({ tenant: "stale", kind: "login" })]);
+        seqs.push(...both.map((r) => r.seq));
+      }
+      expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+      expect(await log.verify("stale")).toMatchObject({ ok: true, count: 24, head_seq: 24 });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
 describe("fail closed", () => {
   test("an unreachable database rejects the append within the timeout, as audit_unavailable", async () => {
     const dead = db.url ? openDb({ url: "postgresql://postgres@127.0.0.1:1/nowhere" }) : openDb({});

@@ -31,67 +31,154 @@ export function hashPayload(r: Omit<AuditRecordView, "hash">): Record<string, un
   };
 }
 
-/** The canonical JSON of hashPayload(r), i.e. canonicalJson(hashPayload(r)), built directly. */
+/**
+ * The canonical JSON of hashPayload(r), i.e. canonicalJson(hashPayload(r)), built directly:
+ * verification hashes every record, so this runs hundreds of thousands of times a second.
+ * verify.test.ts proves the equality (property test). The fast form is one native
+ * JSON.stringify of an object whose keys are in canonical order; values it cannot vouch for
+ * (see canonTree) take the definition's path.
+ */
 export function recordCanonicalJson(r: Omit<AuditRecordView, "hash">): string {
-  // Keys in canonical (sorted) order; hash.test.ts proves this equals canonicalJson(hashPayload(r)).
-  return (
-    `{"approval_id":${str(r.approval_id)},"args":${val(r.args)},"args_digest":${str(r.args_digest)},"data":${val(r.data)}` +
-    `,"decision":${str(r.decision)},"kind":${str(r.kind)},"latency_ms":${num(r.latency_ms)},"policy_version":${num(r.policy_version)}` +
-    `,"prev_hash":${str(r.prev_hash)},"reason":${str(r.reason)},"rule":${str(r.rule)},"seq":${JSON.stringify(String(r.seq))}` +
-    `,"subject":${str(r.subject)},"tenant":${str(r.tenant)},"tool":${str(r.tool)},"trace_id":${str(r.trace_id)},"ts":${str(r.ts)}` +
-    `,"upstream_outcome":${str(r.upstream_outcome)},"v":1}`
-  );
+  return fastRecordCanonicalJson(r) ?? slowRecordCanonicalJson(r);
 }
 
-const str = (s: string | null | undefined) => (s === null || s === undefined ? "null" : JSON.stringify(s));
-const num = (n: number | null | undefined) => (n === null || n === undefined ? "null" : canonicalJson(n));
-const val = (v: unknown) => (v === null || v === undefined ? "null" : typeof v === "object" ? fastCanonical(v) : canonicalJson(v));
-
 /**
- * canonicalJson for plain JSON trees (what JSON.parse returns), without intermediate arrays:
- * verification hashes every record, so this runs hundreds of thousands of times a second. Any
- * value it does not handle itself goes to canonicalJson, the definition.
+ * Plain JSON trees → the tree itself, or a copy with keys in canonical order, whose
+ * JSON.stringify is its canonicalJson; undefined for anything the two could treat differently
+ * (non-finite numbers, bigints, Dates and other class instances, integer-like or __proto__ keys,
+ * sparse arrays, functions): the caller then takes canonicalJson itself.
+ *
+ * Self-contained (no imports, no other module state).
  */
-function fastCanonical(v: unknown): string {
-  if (v === null) return "null";
+function canonTree(v: unknown): unknown {
+  if (v === null) return null;
   switch (typeof v) {
     case "string":
-      return JSON.stringify(v);
     case "boolean":
-      return v ? "true" : "false";
+      return v;
     case "number":
-      if (!Number.isFinite(v)) return canonicalJson(v); // throws, as the definition does
-      return JSON.stringify(v); // -0 → "0", shortest round-trip form: as canonicalJson
+      return Number.isFinite(v) ? v : undefined; // JSON.stringify(-0) is "0", as canonicalJson
     case "object": {
       if (Array.isArray(v)) {
-        let out = "[";
-        for (let i = 0; i < v.length; i++) out += (i ? "," : "") + (v[i] === undefined ? "null" : fastCanonical(v[i]));
-        return `${out}]`;
+        let out: unknown[] | null = null;
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          if (x === undefined) {
+            if (!(i in v)) return undefined; // a hole
+            continue; // both write null
+          }
+          const c = canonTree(x);
+          if (c === undefined) return undefined;
+          if (c !== x) (out ??= v.slice())[i] = c;
+        }
+        return out ?? v;
       }
-      if (v instanceof Date) return canonicalJson(v);
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return undefined; // Dates, class instances, toJSON…
       const o = v as Record<string, unknown>;
-      const keys = Object.keys(o).sort();
-      let out = "{";
-      let first = true;
-      for (const k of keys) {
-        const x = o[k];
-        if (x === undefined) continue;
-        out += `${first ? "" : ","}${JSON.stringify(k)}:${fastCanonical(x)}`;
-        first = false;
+      const keys = Object.keys(o);
+      let sorted = true;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        // JS engines enumerate integer-like keys first whatever their order; __proto__ cannot be assigned.
+        const c0 = k.charCodeAt(0);
+        if (k === "__proto__" || (c0 >= 48 && c0 <= 57 && /^(?:0|[1-9][0-9]*)$/.test(k))) return undefined;
+        if (i > 0 && keys[i - 1] > k) sorted = false;
       }
-      return `${out}}`;
+      if (!sorted) keys.sort(); // UTF-16 code unit order, as canonicalJson
+      let out: Record<string, unknown> | null = sorted ? null : {};
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        const x = o[k];
+        const c = x === undefined ? undefined : canonTree(x);
+        if (x !== undefined && c === undefined) return undefined;
+        if (!out && c !== x) {
+          // First member that differs (dropped or rebuilt): copy the unchanged ones before it.
+          out = {};
+          for (let j = 0; j < i; j++) out[keys[j]] = o[keys[j]];
+        }
+        if (out && c !== undefined) out[k] = c;
+      }
+      return out ?? v;
     }
     default:
-      return canonicalJson(v);
+      return undefined; // bigint, function, symbol, undefined
   }
+}
+
+/** A scalar canonicalJson writes as JSON.stringify does: a string, a finite number, a boolean, null. */
+function canonScalar(v: unknown): boolean {
+  if (v === null) return true;
+  const t = typeof v;
+  return t === "string" || t === "boolean" || (t === "number" && Number.isFinite(v as number));
+}
+
+/**
+ * canonicalJson(hashPayload(r)) in one JSON.stringify call, or null when a value is outside what
+ * that shortcut provably handles the same way (then the caller takes the definition's path).
+ * Uses only canonTree and canonScalar (self-contained: no imports, no other module state).
+ */
+export function fastRecordCanonicalJson(r: Omit<AuditRecordView, "hash">): string | null {
+  const args = r.args === undefined || r.args === null ? null : canonTree(r.args);
+  const data = r.data === undefined || r.data === null ? null : canonTree(r.data);
+  if (args === undefined || data === undefined) return null;
+  const p = {
+    approval_id: r.approval_id ?? null,
+    args,
+    args_digest: r.args_digest ?? null,
+    data,
+    decision: r.decision ?? null,
+    kind: r.kind,
+    latency_ms: r.latency_ms ?? null,
+    policy_version: r.policy_version ?? null,
+    prev_hash: r.prev_hash,
+    reason: r.reason ?? null,
+    rule: r.rule ?? null,
+    seq: String(r.seq),
+    subject: r.subject ?? null,
+    tenant: r.tenant,
+    tool: r.tool ?? null,
+    trace_id: r.trace_id ?? null,
+    ts: r.ts,
+    upstream_outcome: r.upstream_outcome ?? null,
+    v: 1,
+  };
+  if (
+    !canonScalar(p.approval_id) || !canonScalar(p.args_digest) || !canonScalar(p.decision) || !canonScalar(p.kind) ||
+    !canonScalar(p.latency_ms) || !canonScalar(p.policy_version) || !canonScalar(p.prev_hash) || !canonScalar(p.reason) ||
+    !canonScalar(p.rule) || !canonScalar(p.subject) || !canonScalar(p.tenant) || !canonScalar(p.tool) || !canonScalar(p.trace_id) ||
+    !canonScalar(p.ts) || !canonScalar(p.upstream_outcome)
+  ) {
+    return null;
+  }
+  return JSON.stringify(p);
+}
+
+/** The definition itself, for the values the fast form declines. */
+function slowRecordCanonicalJson(r: Omit<AuditRecordView, "hash">): string {
+  return canonicalJson(hashPayload(r));
 }
 
 // One-shot hashing (Node ≥ 20.12) avoids a Hash object per record; createHash elsewhere.
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: "hex") => string }).hash;
 
-export function recordHash(r: Omit<AuditRecordView, "hash">): string {
-  const text = recordCanonicalJson(r);
+export function sha256HexOf(text: string): string {
   return oneShot ? oneShot("sha256", text, "hex") : createHash("sha256").update(text).digest("hex");
+}
+
+export function recordHash(r: Omit<AuditRecordView, "hash">): string {
+  return sha256HexOf(recordCanonicalJson(r));
+}
+
+/** canonicalJson(v), by one JSON.stringify when canonTree vouches for v (else the definition). */
+export function canonicalJsonOf(v: unknown): string {
+  const t = v === undefined ? null : canonTree(v);
+  return t === undefined ? canonicalJson(v) : JSON.stringify(t);
+}
+
+/** digest(v) of lib/canonical (SHA-256 hex of its canonical JSON), computed faster. */
+export function fastDigest(v: unknown): string {
+  return sha256HexOf(canonicalJsonOf(v));
 }
 
 // ---- checkpoints: Ed25519 over the canonical JSON of {tenant, seq, hash, at, key_id} ----

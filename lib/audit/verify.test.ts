@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { canonicalJson, digest } from "@/lib/canonical";
 import { checkpointLine, headerLine, headLine, recordLine, verifyExportLines } from "./export-format";
-import { hashPayload, keyId, recordCanonicalJson, recordHash, signCheckpoint } from "./hash";
+import { canonicalJsonOf, fastDigest, hashPayload, keyId, recordCanonicalJson, recordHash, signCheckpoint } from "./hash";
 import { type AuditRecordView, type CheckpointView, GENESIS_HASH } from "./schemas";
 import { ATTACKS, type Attack, prng } from "./tamper";
 import { testKeys } from "./test-kit";
@@ -50,6 +50,24 @@ describe("record hash", () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  test("the fast canonical form and digest equal canonicalJson and digest (property)", () => {
+    const odd = fc.oneof(
+      fc.jsonValue(),
+      fc.constantFrom(-0, [1, , 2], { b: undefined, a: 1 }, { 10: "x", 9: "y", b: 1 }, JSON.parse('{"__proto__": 1, "a": 2}'), Object.create(null)),
+      fc.dictionary(fc.string(), fc.jsonValue()),
+    );
+    fc.assert(
+      fc.property(odd, (v) => {
+        expect(canonicalJsonOf(v)).toBe(canonicalJson(v));
+        expect(fastDigest(v)).toBe(digest(v));
+      }),
+      { numRuns: 500 },
+    );
+    // Values outside plain JSON take the definition's path, errors included.
+    expect(canonicalJsonOf({ at: new Date(0), n: 1n })).toBe(canonicalJson({ at: new Date(0), n: 1n }));
+    expect(() => canonicalJsonOf({ a: Number.NaN })).toThrow(/non-finite/);
   });
 
   test("every field is covered by the hash", () => {

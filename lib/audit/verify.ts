@@ -128,16 +128,15 @@ export class ChainVerifier {
       if (this.ahead.length >= this.look) this.classify();
       return;
     }
-    const base = { r, prevHash: this.prevHash, prevPrevHash: this.prevPrevHash };
     let linkable = true;
     if (!this.partial) {
       const expected = (this.lastSeq ?? 0) + 1;
       if (r.seq !== expected) {
-        this.suspect = { ...base, type: "seq", expected, selfOk: false, linkOk: false };
+        this.suspect = { r, prevHash: this.prevHash, prevPrevHash: this.prevPrevHash, type: "seq", expected, selfOk: false, linkOk: false };
         return;
       }
     } else if (this.lastSeq !== null && r.seq <= this.lastSeq) {
-      this.suspect = { ...base, type: "seq", expected: this.lastSeq + 1, selfOk: false, linkOk: false };
+      this.suspect = { r, prevHash: this.prevHash, prevPrevHash: this.prevPrevHash, type: "seq", expected: this.lastSeq + 1, selfOk: false, linkOk: false };
       return;
     } else {
       linkable = this.lastSeq !== null && r.seq === this.lastSeq + 1;
@@ -149,7 +148,7 @@ export class ChainVerifier {
     const selfOk = recordHash(r) === r.hash;
     const linkOk = !linkable || r.prev_hash === this.prevHash;
     if (!selfOk || !linkOk) {
-      this.suspect = { ...base, type: "content", expected: r.seq, selfOk, linkOk };
+      this.suspect = { r, prevHash: this.prevHash, prevPrevHash: this.prevPrevHash, type: "content", expected: r.seq, selfOk, linkOk };
       return;
     }
     this.count++;

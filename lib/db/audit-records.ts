@@ -79,6 +79,49 @@ function toRead(tenant: string, row: Record<string, unknown>): AuditRowRead {
   };
 }
 
+/** As toRead, from a row of raw column texts in RECORD_COLUMNS order (see queryRecordArrays). */
+function arrayToRead(tenant: string, a: unknown[]): AuditRowRead {
+  const pv = a[13];
+  const lat = a[15];
+  return {
+    tenant,
+    seq: Number(a[0]),
+    prev_hash: a[1] as string,
+    hash: a[2] as string,
+    kind: a[3] as string,
+    ts: a[4] as string,
+    trace_id: (a[5] as string | null) ?? null,
+    subject: (a[6] as string | null) ?? null,
+    tool: (a[7] as string | null) ?? null,
+    args_digest: (a[8] as string | null) ?? null,
+    args: a[9] == null ? null : JSON.parse(a[9] as string),
+    decision: (a[10] as string | null) ?? null,
+    rule: (a[11] as string | null) ?? null,
+    reason: (a[12] as string | null) ?? null,
+    // As the driver's int4 and float8 parsers (parseInt, parseFloat) would have read them.
+    policy_version: pv == null ? null : typeof pv === "string" ? parseInt(pv, 10) : Number(pv),
+    approval_id: (a[14] as string | null) ?? null,
+    latency_ms: lat == null ? null : typeof lat === "string" ? parseFloat(lat) : Number(lat),
+    upstream_outcome: (a[16] as string | null) ?? null,
+    data: a[17] == null ? null : JSON.parse(a[17] as string),
+  };
+}
+
+const RAW_TEXT = { getTypeParser: () => (v: string) => v };
+
+/**
+ * Rows as arrays of column values. On Postgres, as the raw texts the server sent (pg's
+ * rowMode "array" with no type parsing: no per-row object with named keys, no Date or JSON
+ * parsing the caller does not need), through the pool's query, which takes pg's query config.
+ */
+async function queryRecordArrays(db: Db, text: string, params: unknown[]): Promise<unknown[][]> {
+  if (db.sql.kind === "postgres") {
+    const config = { text, values: params, rowMode: "array", types: RAW_TEXT };
+    return (await db.sql.query(config as unknown as string)) as unknown as unknown[][];
+  }
+  return (await db.sql.query(text, params)).map((r) => Object.values(r));
+}
+
 function toCheckpoint(row: Record<string, unknown>): CheckpointRow {
   return { seq: Number(row.seq), hash: row.hash as string, at: row.at as string, key_id: row.key_id as string, signature: row.signature as string };
 }
@@ -153,6 +196,59 @@ export async function insertAuditBatch(q: Queryer, tenant: string, rows: AuditRo
      UPDATE audit_chain_heads SET seq = $20::bigint, hash = $21, updated_at = now() WHERE tenant_id = $1`,
     params,
   );
+}
+
+/**
+ * One round trip for the common case: locks the tenant's head row (FOR UPDATE, waiting like
+ * lockChainHead) and, only if it is still `expected` (the head this process last committed),
+ * inserts the rows hashed from it, moves the head and stores the checkpoint, all in one
+ * statement. Returns the head as locked: when it is not `expected` (another process appended
+ * meanwhile), nothing was written and the caller, still holding the lock in its transaction,
+ * re-hashes from that head and calls insertAuditBatch. Null when the tenant has no head row yet.
+ */
+export async function insertAuditBatchAt(
+  q: Queryer,
+  tenant: string,
+  expected: { seq: number; hash: string },
+  rows: AuditRow[],
+  checkpoint?: CheckpointRow,
+): Promise<{ inserted: boolean; head: { seq: number; hash: string } } | null> {
+  const arrays = COLS.map((c) => rows.map((r) => (r[c] === null || r[c] === undefined ? null : String(r[c]))));
+  const last = rows[rows.length - 1];
+  const params: unknown[] = [tenant, ...arrays, String(last.seq), last.hash, String(expected.seq), expected.hash];
+  let cp = "";
+  if (checkpoint) {
+    cp = `, cp AS (INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, key_id, signature)
+      SELECT $1, $24::bigint, $25, ($26::timestamptz AT TIME ZONE 'UTC'), $27, $28 FROM ok ON CONFLICT (tenant_id, seq) DO NOTHING RETURNING 1)`;
+    params.push(String(checkpoint.seq), checkpoint.hash, checkpoint.at, checkpoint.key_id, checkpoint.signature);
+  }
+  const out = await q(
+    `WITH h AS (SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE),
+     ok AS (SELECT 1 FROM h WHERE h.seq = $22::bigint AND h.hash = $23),
+     ins AS (
+       INSERT INTO audit_records (tenant_id, seq, prev_hash, hash, kind, ts, trace_id, subject, tool, args_digest, args,
+         decision, rule, reason, policy_version, approval_id, latency_ms, upstream_outcome, data)
+       SELECT $1, u.seq::bigint, u.prev_hash, u.hash, u.kind, (u.ts::timestamptz AT TIME ZONE 'UTC'), u.trace_id, u.subject, u.tool,
+         u.args_digest, u.args::jsonb, u.decision, u.rule, u.reason, u.policy_version::integer, u.approval_id, u.latency_ms::double precision,
+         u.upstream_outcome, u.data::jsonb
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+         $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+         AS u(seq, prev_hash, hash, kind, ts, trace_id, subject, tool, args_digest, args, decision, rule, reason, policy_version,
+           approval_id, latency_ms, upstream_outcome, data)
+       WHERE EXISTS (SELECT 1 FROM ok)
+       RETURNING 1
+     ),
+     upd AS (UPDATE audit_chain_heads SET seq = $20::bigint, hash = $21, updated_at = now()
+       WHERE tenant_id = $1 AND EXISTS (SELECT 1 FROM ok) RETURNING 1)${cp}
+     SELECT h.seq::text AS seq, h.hash, (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM upd)::int AS moved FROM h`,
+    params,
+  );
+  const r = out[0];
+  if (!r) return null;
+  const inserted = Number(r.inserted) === rows.length && Number(r.moved) === 1;
+  // Cannot happen (all or nothing hangs on one condition); the caller's transaction rolls back.
+  if (!inserted && (Number(r.inserted) !== 0 || Number(r.moved) !== 0)) throw new Error(`audit append wrote ${String(r.inserted)} of ${rows.length} records`);
+  return { inserted, head: { seq: Number(r.seq), hash: r.hash as string } };
 }
 
 /** Under the head lock: adds a checkpoint for the head unless one exists at that seq. */
@@ -273,11 +369,12 @@ export async function* streamAuditPages(
     const where = whereOf(tenant, opts.filter ?? {}, params);
     params.push(String(from), String(Math.min(opts.uptoSeq, from + size)));
     const n = params.length;
-    const rows = await db.sql.query(
+    const rows = await queryRecordArrays(
+      db,
       `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where} AND seq > $${n - 1}::bigint AND seq <= $${n}::bigint ORDER BY audit_records.seq`,
       params,
     );
-    return rows.map((r) => toRead(tenant, r));
+    return rows.map((r) => arrayToRead(tenant, r));
   };
   const queue: Promise<AuditRowRead[]>[] = [];
   let next = opts.afterSeq ?? 0;

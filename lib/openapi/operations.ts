@@ -26,6 +26,13 @@ import {
   versionsQuerySchema,
   versionsResponseSchema,
 } from "@/lib/policies/schemas";
+import {
+  UpstreamDeleteResponseSchema,
+  UpstreamListSchema,
+  UpstreamPutBodySchema,
+  UpstreamPutResponseSchema,
+  UpstreamQuerySchema,
+} from "@/lib/mcp/upstreams/admin-schemas";
 import { QuotaConfigBodySchema } from "@/lib/quota/limits";
 import type { Operation } from "./registry";
 
@@ -112,6 +119,18 @@ export const operations: Operation[] = [
     permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,
   },
   { method: "get", path: "/api/admin/tenants/{tenant}/quotas", summary: "The tenant's quota configuration", tag: "admin", permission: "quotas.read" },
+  {
+    method: "get", path: "/api/admin/upstreams", summary: "Upstream MCP servers the caller's tenant can use: upstreams.yaml (read-only) and the database (admin-managed), with live connection status", tag: "admin",
+    permission: "upstreams.manage", aliases: ["/admin/upstreams"], query: UpstreamQuerySchema, response: UpstreamListSchema,
+  },
+  {
+    method: "put", path: "/api/admin/upstreams/{name}", summary: "Create (201) or replace the tenant's Streamable HTTP upstream; stdio is refused (it belongs in upstreams.yaml); header secrets as ${UPSTREAM_*} references; audited (503 and nothing changed when the audit log is down)", tag: "admin",
+    permission: "upstreams.manage", aliases: ["/admin/upstreams/{name}"], query: UpstreamQuerySchema, body: UpstreamPutBodySchema, response: UpstreamPutResponseSchema,
+  },
+  {
+    method: "delete", path: "/api/admin/upstreams/{name}", summary: "Delete the tenant's upstream and close its connection; file upstreams are read-only (409); audited", tag: "admin",
+    permission: "upstreams.manage", aliases: ["/admin/upstreams/{name}"], query: UpstreamQuerySchema, response: UpstreamDeleteResponseSchema,
+  },
   { method: "get", path: "/api/v1/audit", summary: "Search the audit log (filters, keyset pagination)", tag: "audit", permission: "audit.read", aliases: ["/v1/audit"], query: auditSearchQuerySchema, response: auditPageSchema },
   { method: "post", path: "/api/v1/audit", summary: "Append an agent note (AegisMCP audit_write)", tag: "audit", permission: "audit.write", aliases: ["/audit (JSON body)"], body: auditWriteSchema },
   { method: "get", path: "/api/v1/audit/verify", summary: "Recompute every hash and link and check checkpoints", tag: "audit", permission: "audit.read", query: verifyQuerySchema, response: verifyResultSchema },

@@ -8,7 +8,7 @@ import { isSensitiveName, secretRefs } from "./secrets";
  * typo does not silently drop a setting) and reported with file:line:col and the key path.
  */
 
-const UPSTREAM_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+export const UPSTREAM_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 /** Namespaces of the gateway's built-in tools (cloud.estimate, aegis.*, ops.*): no upstream may take them. */
 export const RESERVED_NAMESPACES = ["cloud", "aegis", "ops", "canopy"] as const;
 const EXPOSED_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
@@ -29,6 +29,7 @@ export const FactMapSchema = z.strictObject({
 export type FactMap = z.infer<typeof FactMapSchema>;
 
 const timeoutMs = z.number().int().min(10).max(3_600_000);
+export const TimeoutMsSchema = timeoutMs;
 
 export const ToolSettingsSchema = z.strictObject({
   /** Full exposed names for this tool, e.g. `fs.write` for the filesystem server's `write_file`. */
@@ -44,6 +45,8 @@ export const ToolSettingsSchema = z.strictObject({
   timeout_ms: timeoutMs.optional(),
 });
 
+export const TenantsSchema = z.array(z.string().min(1)).min(1);
+
 const common = {
   name: z
     .string()
@@ -51,7 +54,7 @@ const common = {
     .refine((n) => !(RESERVED_NAMESPACES as readonly string[]).includes(n), { error: (iss) => `${String(iss.input)} is reserved for built-in tools` }),
   enabled: z.boolean().default(true),
   /** Tenants that may see and call this upstream; absent: every tenant. */
-  tenants: z.array(z.string().min(1)).min(1).optional(),
+  tenants: TenantsSchema.optional(),
   timeout_ms: timeoutMs.optional(),
   /** Fact sources for every tool of this upstream (a tool's own `facts` win). */
   facts: FactMapSchema.optional(),

@@ -57,6 +57,7 @@ export class UpstreamConnection {
   private lastError: string | null = null;
   private connects = 0;
   private closed = false;
+  private closedReason = "the gateway is shutting down";
   private readonly now: () => number;
 
   constructor(private readonly opts: ConnectionOptions) {
@@ -125,8 +126,10 @@ export class UpstreamConnection {
     }
   }
 
-  async close(): Promise<void> {
+  /** Ends the session for good; later calls fail naming `reason`. */
+  async close(reason?: string): Promise<void> {
     this.closed = true;
+    if (reason) this.closedReason = reason;
     const pending = this.connecting;
     await pending?.catch(() => {});
     const client = this.client;
@@ -148,7 +151,7 @@ export class UpstreamConnection {
   }
 
   private connect(): Promise<Client> {
-    if (this.closed) return Promise.reject(this.unavailable("the gateway is shutting down", null));
+    if (this.closed) return Promise.reject(this.unavailable(this.closedReason, null));
     if (this.client) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     if (this.now() < this.retryAt) return Promise.reject(this.unavailable(this.lastError ?? "reconnecting", null));
@@ -192,7 +195,7 @@ export class UpstreamConnection {
     if (this.closed) {
       client.onclose = undefined;
       await client.close().catch(() => {});
-      throw this.unavailable("the gateway is shutting down", null);
+      throw this.unavailable(this.closedReason, null);
     }
     this.client = client;
     this.built = built;

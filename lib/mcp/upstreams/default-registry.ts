@@ -1,3 +1,5 @@
+import { getDb } from "@/lib/db";
+import { listUpstreamRows } from "@/lib/db/upstreams";
 import { env, envSecret } from "@/lib/env";
 import { log } from "@/lib/log";
 import { UpstreamRegistry } from "./registry";
@@ -6,15 +8,23 @@ import { UpstreamRegistry } from "./registry";
 // would otherwise spawn its own stdio children.
 const g = globalThis as { __canopyUpstreams?: UpstreamRegistry };
 
-/** The process's upstreams, from UPSTREAMS_PATH (default ./upstreams.yaml). Connects lazily. */
+/** How often each replica re-reads the admin-managed upstreams (a change made here applies at once). */
+export const DB_UPSTREAMS_RELOAD_MS = 3_000;
+
+/**
+ * The process's upstreams: UPSTREAMS_PATH (default ./upstreams.yaml) merged with the
+ * admin-managed HTTP upstreams of the database. Connects lazily.
+ */
 export function getUpstreams(): UpstreamRegistry {
   g.__canopyUpstreams ??= UpstreamRegistry.fromFile(env().UPSTREAMS_PATH, {
     resolveSecret: envSecret,
+    db: { load: async () => listUpstreamRows((await getDb()).prisma), reloadMs: DB_UPSTREAMS_RELOAD_MS },
     onEvent: (e) => {
       const logger = log().child({ upstream: e.upstream });
       if (e.type === "connected") logger.info("upstream connected");
       else logger.warn({ detail: e.detail }, e.type === "closed" ? "upstream connection lost" : "upstream failed to start");
     },
+    onDbProblem: (p) => log().warn({ tenant: p.tenant, upstream: p.name }, p.name ? `stored upstream skipped: ${p.message}` : p.message),
   });
   return g.__canopyUpstreams;
 }

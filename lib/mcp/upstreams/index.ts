@@ -8,7 +8,18 @@ export {
   type ToolSettings,
   type UpstreamsConfig,
 } from "./config";
-export { UpstreamRegistry, type CallOptions, type ExposedTool, type ListToolsResult, type RegistryOptions } from "./registry";
+export {
+  UpstreamRegistry,
+  type CallOptions,
+  type DbProblem,
+  type DbUpstreamSource,
+  type ExposedTool,
+  type ListToolsResult,
+  type RegistryOptions,
+  type RegistryStatus,
+  type UpstreamSource,
+} from "./registry";
+export { DB_SECRET_PREFIX, DbServerSchema, rowToServer, serverToWrite, STDIO_REFUSED } from "./db-config";
 export { backoffDelay, type Backoff, type UpstreamStatus } from "./connection";
 export {
   UnknownToolError,
@@ -20,4 +31,4 @@ export {
 } from "./errors";
 export { interpolate, isSensitiveName, type SecretResolver } from "./secrets";
 export { resolvePackageBin } from "./transport";
-export { closeUpstreams, getUpstreams } from "./default-registry";
+export { closeUpstreams, DB_UPSTREAMS_RELOAD_MS, getUpstreams } from "./default-registry";

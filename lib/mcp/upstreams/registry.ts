@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { UpstreamRow } from "@/lib/db/upstreams";
 import { type FactMap, parseUpstreamsConfig, type ServerConfig, type ToolSettings, type UpstreamsConfig } from "./config";
 import { type Backoff, type ConnectionOptions, UpstreamConnection, type UpstreamStatus } from "./connection";
+import { dbSecretResolver, rowToServer } from "./db-config";
 import { UnknownToolError } from "./errors";
 import { mapPaths } from "./path-map";
 import type { SecretResolver } from "./secrets";
@@ -35,6 +37,15 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Where admin-managed upstreams come from (the upstream_servers table in production). */
+export interface DbUpstreamSource {
+  load(): Promise<UpstreamRow[]>;
+  /** Rows are re-read at most this often (on use; a change made in this process reloads at once). Default 3 s. */
+  reloadMs?: number;
+  /** A load slower than this is abandoned and the previous rows stay in use. Default 2 s. */
+  timeoutMs?: number;
+}
+
 export interface RegistryOptions {
   /** Relative paths in the config resolve from here (the config file's folder). */
   baseDir: string;
@@ -44,15 +55,51 @@ export interface RegistryOptions {
   backoff?: Backoff;
   now?: () => number;
   onEvent?: ConnectionOptions["onEvent"];
+  /** Admin-managed (HTTP) upstreams, merged with the file's. */
+  db?: DbUpstreamSource;
+  /** A database load failed, or a stored upstream is unusable (skipped). */
+  onDbProblem?: (problem: { tenant: string | null; name: string | null; message: string }) => void;
+}
+
+export type UpstreamSource = "file" | "db";
+
+/** A connection's status with where the upstream is defined and, for database upstreams, whose it is. */
+export interface RegistryStatus extends UpstreamStatus {
+  source: UpstreamSource;
+  /** The owning tenant of a database upstream; null: a file upstream or one stored for every tenant. */
+  tenant: string | null;
+}
+
+/** A stored upstream the registry does not run, and why. */
+export interface DbProblem {
+  tenant: string | null;
+  name: string;
+  message: string;
+}
+
+interface Entry {
+  source: UpstreamSource;
+  /** Database upstreams: the owner (null: every tenant, narrowed by server.tenants). */
+  tenant: string | null;
+  server: ServerConfig;
+  connection: UpstreamConnection;
+  fingerprint: string;
 }
 
 interface Route {
-  server: ServerConfig;
+  entry: Entry;
   tool: string;
   settings?: ToolSettings;
 }
 
+interface DbSnapshot {
+  /** Keyed by `<tenant or *>/<name>`. */
+  entries: Map<string, Entry>;
+  problems: DbProblem[];
+}
+
 const mergeFacts = (a?: FactMap, b?: FactMap): FactMap | undefined => (a || b ? { ...a, ...b } : undefined);
+const dbKey = (tenant: string | null, name: string) => `${tenant ?? "*"}/${name}`;
 
 /** Names under which an upstream tool is exposed (none when hidden). */
 function exposedNames(server: ServerConfig, tool: string): string[] {
@@ -63,41 +110,56 @@ function exposedNames(server: ServerConfig, tool: string): string[] {
   return s.keep_original ? [...s.aliases, original] : [...s.aliases];
 }
 
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
- * The upstream MCP servers of upstreams.yaml: lazily connected, restarted after failures,
- * their tools merged under `<upstream>.<tool>` and configured aliases.
+ * The upstream MCP servers of upstreams.yaml and of the database (admin-managed, HTTP only):
+ * lazily connected, restarted after failures, their tools merged under `<upstream>.<tool>` and
+ * configured aliases. A database upstream stored for one tenant exists only for that tenant.
  */
 export class UpstreamRegistry {
-  private readonly connections = new Map<string, UpstreamConnection>();
-  private readonly servers = new Map<string, ServerConfig>();
-  private readonly aliases = new Map<string, Route>();
+  private readonly files = new Map<string, Entry>();
+  private readonly fileAliases = new Map<string, Route>();
+  /** Namespaces the file claims: its upstream names and the first segment of its aliases. */
+  private readonly fileNamespaces = new Map<string, string>();
+  private db: DbSnapshot = { entries: new Map(), problems: [] };
+  private dbLoadedAt: number | undefined;
+  private dbError: string | null = null;
+  private reloading?: Promise<void>;
+  private closed = false;
   private readonly defaultTimeoutMs: number;
   private readonly baseDir: string;
+  private readonly now: () => number;
 
   constructor(
     readonly config: UpstreamsConfig,
-    opts: RegistryOptions,
+    private readonly opts: RegistryOptions,
   ) {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 30_000;
     this.baseDir = opts.baseDir;
+    this.now = opts.now ?? Date.now;
     for (const server of config.servers) {
+      this.fileNamespaces.set(server.name, `upstream ${server.name}`);
+      for (const [tool, settings] of Object.entries(server.tools)) {
+        for (const alias of settings.aliases) {
+          const ns = alias.slice(0, alias.indexOf("."));
+          if (!this.fileNamespaces.has(ns)) this.fileNamespaces.set(ns, `alias ${alias} of upstream ${server.name} (tool ${tool})`);
+        }
+      }
       if (!server.enabled) continue;
-      this.servers.set(server.name, server);
       // Created at start (and again before each spawn): the filesystem server refuses missing roots.
       if (server.transport === "stdio") for (const d of server.create_dirs) mkdirSync(path.resolve(opts.baseDir, d), { recursive: true });
-      this.connections.set(
-        server.name,
-        new UpstreamConnection({
-          server,
-          ctx: { baseDir: opts.baseDir, resolveSecret: opts.resolveSecret },
-          connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-          backoff: opts.backoff ?? { initialMs: 250, maxMs: 30_000 },
-          now: opts.now,
-          onEvent: opts.onEvent,
-        }),
-      );
+      const entry = this.entry("file", null, server, opts.resolveSecret);
+      this.files.set(server.name, entry);
       for (const [tool, settings] of Object.entries(server.tools)) {
-        for (const alias of settings.hidden ? [] : settings.aliases) this.aliases.set(alias, { server, tool, settings });
+        for (const alias of settings.hidden ? [] : settings.aliases) this.fileAliases.set(alias, { entry, tool, settings });
       }
     }
   }
@@ -114,21 +176,154 @@ export class UpstreamRegistry {
     return new UpstreamRegistry(parseUpstreamsConfig(text, file), { ...opts, baseDir: opts.baseDir ?? path.dirname(abs) });
   }
 
-  upstreamNames(): string[] {
-    return [...this.servers.keys()];
+  private entry(source: UpstreamSource, tenant: string | null, server: ServerConfig, resolveSecret: SecretResolver): Entry {
+    return {
+      source,
+      tenant,
+      server,
+      fingerprint: JSON.stringify([tenant, server]),
+      connection: new UpstreamConnection({
+        server,
+        ctx: { baseDir: this.opts.baseDir, resolveSecret },
+        connectTimeoutMs: this.opts.connectTimeoutMs ?? 10_000,
+        backoff: this.opts.backoff ?? { initialMs: 250, maxMs: 30_000 },
+        now: this.opts.now,
+        onEvent: this.opts.onEvent,
+      }),
+    };
   }
 
-  private visible(server: ServerConfig, tenant: string | undefined): boolean {
-    return tenant === undefined || !server.tenants || server.tenants.includes(tenant);
+  /**
+   * Why a database upstream may not take this name: a file upstream has it, or a file alias
+   * lives in that namespace. undefined: free as far as the file is concerned.
+   */
+  fileClaim(name: string): string | undefined {
+    return this.fileNamespaces.get(name);
+  }
+
+  // --- database upstreams --------------------------------------------------------------------
+
+  /** Re-reads the database upstreams now (after a change made in this process). Never rejects. */
+  refresh(): Promise<void> {
+    if (!this.opts.db || this.closed) return Promise.resolve();
+    // Chained: a refresh asked for during a load must see writes made after that load began.
+    const run: Promise<void> = (this.reloading ?? Promise.resolve())
+      .then(() => this.loadDb())
+      .catch((e: unknown) => {
+        this.dbError = `database upstreams could not be applied: ${e instanceof Error ? e.message : String(e)}`;
+        this.dbLoadedAt = this.now();
+      });
+    this.reloading = run;
+    void run.finally(() => {
+      if (this.reloading === run) this.reloading = undefined;
+    });
+    return run;
+  }
+
+  /** Loads the database upstreams when never loaded or older than the reload interval. */
+  private async fresh(): Promise<void> {
+    const src = this.opts.db;
+    if (!src || this.closed) return;
+    if (this.dbLoadedAt !== undefined && this.now() - this.dbLoadedAt < (src.reloadMs ?? 3_000)) return;
+    await (this.reloading ?? this.refresh());
+  }
+
+  private async loadDb(): Promise<void> {
+    const src = this.opts.db!;
+    let rows: UpstreamRow[];
+    try {
+      rows = await withTimeout(src.load(), src.timeoutMs ?? 2_000, "the database");
+    } catch (e) {
+      // Keep the previous upstreams: a database hiccup must not cut agents off their tools.
+      this.dbError = `database upstreams could not be loaded: ${e instanceof Error ? e.message : String(e)}`;
+      this.dbLoadedAt = this.now();
+      this.opts.onDbProblem?.({ tenant: null, name: null, message: this.dbError });
+      return;
+    }
+    if (this.closed) return;
+    const prev = this.db.entries;
+    const next = new Map<string, Entry>();
+    const problems: DbProblem[] = [];
+    const problem = (row: UpstreamRow, message: string) => {
+      problems.push({ tenant: row.tenantId, name: row.name, message });
+      if (!this.db.problems.some((p) => p.tenant === row.tenantId && p.name === row.name && p.message === message)) {
+        this.opts.onDbProblem?.({ tenant: row.tenantId, name: row.name, message });
+      }
+    };
+    // Upstreams stored for every tenant first: a tenant's own may not shadow them.
+    const ordered = [...rows].sort((a, b) => Number(a.tenantId !== null) - Number(b.tenantId !== null));
+    for (const row of ordered) {
+      if (!row.enabled) continue;
+      const parsed = rowToServer(row);
+      if (!parsed.ok) {
+        problem(row, parsed.problem);
+        continue;
+      }
+      const claim = this.fileClaim(row.name);
+      if (claim) {
+        problem(row, `the name ${row.name} is taken by ${claim} in upstreams.yaml`);
+        continue;
+      }
+      if (row.tenantId !== null && next.has(dbKey(null, row.name))) {
+        problem(row, `the name ${row.name} is taken by an upstream stored for every tenant`);
+        continue;
+      }
+      const key = dbKey(row.tenantId, row.name);
+      const candidate = JSON.stringify([row.tenantId, parsed.server]);
+      const old = prev.get(key);
+      // Unchanged: keep the entry and its (possibly healthy, connected) session.
+      next.set(key, old && old.fingerprint === candidate ? old : this.entry("db", row.tenantId, parsed.server, dbSecretResolver(this.opts.resolveSecret)));
+    }
+    this.db = { entries: next, problems };
+    this.dbError = null;
+    this.dbLoadedAt = this.now();
+    for (const [key, old] of prev) {
+      if (next.get(key) !== old) void old.connection.close(next.has(key) ? "its configuration changed" : "it was removed or disabled");
+    }
+  }
+
+  /** The database side's state: when last loaded, the last load error, unusable stored upstreams. */
+  dbState(): { enabled: boolean; loadedAt: string | null; error: string | null; problems: DbProblem[] } {
+    return {
+      enabled: Boolean(this.opts.db),
+      loadedAt: this.dbLoadedAt === undefined ? null : new Date(this.dbLoadedAt).toISOString(),
+      error: this.dbError,
+      problems: [...this.db.problems],
+    };
+  }
+
+  // --- visibility ----------------------------------------------------------------------------
+
+  private visible(entry: Entry, tenant: string | undefined): boolean {
+    if (entry.tenant !== null) return entry.tenant === tenant;
+    return tenant === undefined || !entry.server.tenants || entry.server.tenants.includes(tenant);
+  }
+
+  /** Every upstream the tenant may use (without a tenant: all but those stored for one tenant). */
+  private entries(tenant: string | undefined): Entry[] {
+    const out: Entry[] = [];
+    for (const e of this.files.values()) if (this.visible(e, tenant)) out.push(e);
+    for (const e of this.db.entries.values()) if (this.visible(e, tenant)) out.push(e);
+    return out;
+  }
+
+  private byName(name: string, tenant: string | undefined): Entry | undefined {
+    const candidates = [this.files.get(name), tenant === undefined ? undefined : this.db.entries.get(dbKey(tenant, name)), this.db.entries.get(dbKey(null, name))];
+    return candidates.find((e): e is Entry => e !== undefined && this.visible(e, tenant));
+  }
+
+  /** Names of the upstreams the tenant may use. */
+  upstreamNames(opts: { tenant?: string } = {}): string[] {
+    return this.entries(opts.tenant).map((e) => e.server.name);
   }
 
   /**
    * Fact sources per exposed tool name (and `<upstream>.*` for server-wide maps), in the shape of
-   * the policy compiler's `facts` option. Static: needs no connection.
+   * the policy compiler's `facts` option. Needs no connection; database upstreams as last loaded.
    */
-  factMaps(): Record<string, FactMap> {
+  factMaps(opts: { tenant?: string } = {}): Record<string, FactMap> {
     const out: Record<string, FactMap> = {};
-    for (const server of this.servers.values()) {
+    for (const { server } of this.entries(opts.tenant)) {
       if (server.facts) out[`${server.name}.*`] = server.facts;
       for (const [tool, settings] of Object.entries(server.tools)) {
         const merged = mergeFacts(server.facts, settings.facts);
@@ -157,33 +352,35 @@ export class UpstreamRegistry {
 
   /** Every exposed tool of the upstreams the tenant may use. An unavailable upstream is reported, not fatal. */
   async listTools(opts: { tenant?: string } = {}): Promise<ListToolsResult> {
-    const servers = [...this.servers.values()].filter((s) => this.visible(s, opts.tenant));
+    await this.fresh();
     const listed = await Promise.all(
-      servers.map(async (server) => {
+      this.entries(opts.tenant).map(async (entry) => {
         try {
-          return { server, tools: await this.connections.get(server.name)!.listTools() };
+          return { entry, tools: await entry.connection.listTools() };
         } catch (e) {
-          return { server, error: e instanceof Error ? e.message : String(e) };
+          return { entry, error: e instanceof Error ? e.message : String(e) };
         }
       }),
     );
     const tools: ExposedTool[] = [];
     const errors: ListToolsResult["errors"] = [];
     const taken = new Set<string>();
-    for (const entry of listed) {
-      if ("error" in entry) {
-        errors.push({ upstream: entry.server.name, message: entry.error! });
+    for (const item of listed) {
+      const server = item.entry.server;
+      if ("error" in item) {
+        errors.push({ upstream: server.name, message: item.error! });
         continue;
       }
-      const names = new Set(entry.tools.map((t) => t.name));
-      for (const configured of Object.keys(entry.server.tools)) {
-        if (!names.has(configured)) errors.push({ upstream: entry.server.name, message: `upstreams.yaml configures tool ${configured}, which the upstream does not offer` });
+      const names = new Set(item.tools.map((t) => t.name));
+      const where = item.entry.source === "file" ? "upstreams.yaml" : "the upstream's stored configuration";
+      for (const configured of Object.keys(server.tools)) {
+        if (!names.has(configured)) errors.push({ upstream: server.name, message: `${where} configures tool ${configured}, which the upstream does not offer` });
       }
-      for (const t of entry.tools) {
-        for (const exposed of this.expose(entry.server, t)) {
+      for (const t of item.tools) {
+        for (const exposed of this.expose(server, t)) {
           // An alias may not be shadowed by, nor shadow, another upstream's tool of the same name.
           if (taken.has(exposed.name)) {
-            errors.push({ upstream: entry.server.name, message: `tool name ${exposed.name} is exposed twice; the second is hidden` });
+            errors.push({ upstream: server.name, message: `tool name ${exposed.name} is exposed twice; the second is hidden` });
             continue;
           }
           taken.add(exposed.name);
@@ -196,28 +393,40 @@ export class UpstreamRegistry {
 
   /** The exposed tool behind a name, for this tenant. Throws UnknownToolError or UpstreamUnavailableError. */
   async resolveTool(exposedName: string, opts: { tenant?: string } = {}): Promise<ExposedTool> {
-    const route = this.route(exposedName, opts.tenant);
-    const tools = await this.connections.get(route.server.name)!.listTools();
+    return (await this.resolve(exposedName, opts.tenant)).tool;
+  }
+
+  private async resolve(exposedName: string, tenant: string | undefined): Promise<{ tool: ExposedTool; entry: Entry }> {
+    await this.fresh();
+    const route = this.route(exposedName, tenant);
+    const tools = await route.entry.connection.listTools();
     const tool = tools.find((t) => t.name === route.tool);
-    if (!tool) throw new UnknownToolError(exposedName, `upstream ${route.server.name} has no tool ${route.tool}`);
-    return this.expose(route.server, tool).find((t) => t.name === exposedName)!;
+    if (!tool) throw new UnknownToolError(exposedName, `upstream ${route.entry.server.name} has no tool ${route.tool}`);
+    return { tool: this.expose(route.entry.server, tool).find((t) => t.name === exposedName)!, entry: route.entry };
   }
 
   private route(exposedName: string, tenant: string | undefined): Route {
-    const alias = this.aliases.get(exposedName);
+    const alias = this.fileAliases.get(exposedName);
     if (alias) {
-      if (!this.visible(alias.server, tenant)) throw new UnknownToolError(exposedName);
+      if (!this.visible(alias.entry, tenant)) throw new UnknownToolError(exposedName);
       return alias;
     }
     const dot = exposedName.indexOf(".");
-    const server = dot > 0 ? this.servers.get(exposedName.slice(0, dot)) : undefined;
-    if (!server || !this.visible(server, tenant)) throw new UnknownToolError(exposedName);
+    const entry = dot > 0 ? this.byName(exposedName.slice(0, dot), tenant) : undefined;
+    if (!entry) throw new UnknownToolError(exposedName);
+    const server = entry.server;
+    if (entry.source === "db") {
+      // Database upstreams keep their aliases inside their own namespace (db-config.ts).
+      for (const [tool, settings] of Object.entries(server.tools)) {
+        if (!settings.hidden && settings.aliases.includes(exposedName)) return { entry, tool, settings };
+      }
+    }
     const tool = exposedName.slice(dot + 1);
     if (!exposedNames(server, tool).includes(exposedName)) {
       const s = server.tools[tool];
       throw new UnknownToolError(exposedName, s?.hidden ? undefined : `it is exposed as ${s?.aliases.join(", ")}`);
     }
-    return { server, tool, settings: server.tools[tool] };
+    return { entry, tool, settings: server.tools[tool] };
   }
 
   /**
@@ -226,21 +435,25 @@ export class UpstreamRegistry {
    * UpstreamTimeoutError or UpstreamCallError.
    */
   async callTool(exposedName: string, args: Record<string, unknown> | undefined, opts: CallOptions = {}): Promise<CallToolResult> {
-    const tool = await this.resolveTool(exposedName, { tenant: opts.tenant });
-    const server = this.servers.get(tool.upstream)!;
+    const { tool, entry } = await this.resolve(exposedName, opts.tenant);
+    const server = entry.server;
     const mapped = args && Object.keys(server.path_map).length > 0 ? mapPaths(args, tool.facts, server.path_map, this.baseDir) : args;
-    return this.connections.get(tool.upstream)!.callTool(tool.upstreamTool, mapped, {
+    return entry.connection.callTool(tool.upstreamTool, mapped, {
       timeoutMs: opts.timeoutMs ?? tool.timeoutMs,
       signal: opts.signal,
     });
   }
 
-  status(): UpstreamStatus[] {
-    return [...this.connections.values()].map((c) => c.status());
+  /** Connection status of every running upstream (of those the tenant may use, when given). */
+  status(opts: { tenant?: string } = {}): RegistryStatus[] {
+    const all = [...this.files.values(), ...this.db.entries.values()];
+    const shown = opts.tenant !== undefined ? all.filter((e) => this.visible(e, opts.tenant)) : all;
+    return shown.map((e) => ({ ...e.connection.status(), source: e.source, tenant: e.tenant }));
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.connections.values()].map((c) => c.close()));
+    this.closed = true;
+    await this.reloading?.catch(() => {});
+    await Promise.all([...this.files.values(), ...this.db.entries.values()].map((e) => e.connection.close()));
   }
 }
-

@@ -1,0 +1,25 @@
+import { NextResponse } from "next/server";
+import { withAuth } from "@/lib/auth";
+import { deleteUpstream, putUpstream } from "@/lib/mcp/upstreams/admin";
+import { UpstreamQuerySchema } from "@/lib/mcp/upstreams/admin-schemas";
+
+export const dynamic = "force-dynamic";
+
+type Params = { name: string };
+
+const queryOf = (req: Request) => UpstreamQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+
+/** Creates (201) or replaces (200) the caller's tenant's HTTP upstream {name}; audited. */
+export const PUT = withAuth<Params>(
+  async ({ req, params, principal }) => {
+    const text = await req.text();
+    const result = await putUpstream(principal, params.name, text.trim() === "" ? {} : JSON.parse(text), queryOf(req));
+    return NextResponse.json(result, { status: result.created ? 201 : 200 });
+  },
+  { permission: "upstreams.manage" },
+);
+
+/** Deletes the caller's tenant's upstream {name} and closes its connection; audited. */
+export const DELETE = withAuth<Params>(async ({ req, params, principal }) => deleteUpstream(principal, params.name, queryOf(req)), {
+  permission: "upstreams.manage",
+});

@@ -1,0 +1,11 @@
+import { withAuth } from "@/lib/auth";
+import { listUpstreams } from "@/lib/mcp/upstreams/admin";
+import { UpstreamQuerySchema } from "@/lib/mcp/upstreams/admin-schemas";
+
+export const dynamic = "force-dynamic";
+
+/** Upstreams of upstreams.yaml and of the database visible to the caller's tenant, with live status. */
+export const GET = withAuth(
+  async ({ req, principal }) => listUpstreams(principal, UpstreamQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  { permission: "upstreams.manage" },
+);

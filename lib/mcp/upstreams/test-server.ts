@@ -1,0 +1,73 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { z } from "zod";
+
+/**
+ * Test helper: a tiny MCP server over Streamable HTTP that insists on a bearer token, labels its
+ * answers (to tell two upstreams apart) and counts sessions opened and ended, and calls.
+ */
+export async function startTestUpstream(opts: { token: string; label: string }) {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const seen = { authorizations: [] as (string | undefined)[], calls: 0, sessionsOpened: 0, sessionsEnded: 0 };
+
+  const mcpServer = () => {
+    const server = new McpServer({ name: opts.label, version: "1.0.0" });
+    server.registerTool("create_ticket", { description: "Open a ticket", inputSchema: { title: z.string() } }, async ({ title }) => {
+      seen.calls++;
+      return { content: [{ type: "text", text: `${opts.label}: created "${title}"` }] };
+    });
+    server.registerTool("whoami", { description: "Which upstream answers", inputSchema: {} }, async () => {
+      seen.calls++;
+      return { content: [{ type: "text", text: opts.label }] };
+    });
+    return server;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    seen.authorizations.push(req.headers.authorization);
+    if (req.headers.authorization !== `Bearer ${opts.token}`) {
+      res.writeHead(401).end("unauthorized");
+      return;
+    }
+    const sid = req.headers["mcp-session-id"];
+    if (req.method === "DELETE" && typeof sid === "string" && sessions.has(sid)) seen.sessionsEnded++;
+    let transport = typeof sid === "string" ? sessions.get(sid) : undefined;
+    if (!transport) {
+      if (sid) {
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }));
+        return;
+      }
+      const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          seen.sessionsOpened++;
+          sessions.set(id, t);
+        },
+      });
+      t.onclose = () => t.sessionId && sessions.delete(t.sessionId);
+      await mcpServer().connect(t);
+      transport = t;
+    }
+    await transport.handleRequest(req, res);
+  };
+
+  const http: Server = createServer((req, res) => void handle(req, res).catch(() => res.writeHead(500).end()));
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    seen,
+    openSessions: () => sessions.size,
+    async stop() {
+      for (const t of sessions.values()) await t.close().catch(() => {});
+      sessions.clear();
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    },
+  };
+}
+
+export type TestUpstream = Awaited<ReturnType<typeof startTestUpstream>>;

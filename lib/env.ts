@@ -69,6 +69,8 @@ const schema = z
     SLACK_SIGNING_SECRET: z.string().min(1).optional(),
     SLACK_API_BASE_URL: url(["https:", "http:"], "the Slack Web API base URL").default("https://slack.com/api"),
     UPSTREAMS_PATH: z.string().min(1).default("upstreams.yaml"),
+    // Upstreams added through the admin API may not point at loopback/private addresses unless allowed.
+    UPSTREAM_ALLOW_PRIVATE_NETWORKS: bool.default(false),
     QUOTA_FLUSH_INTERVAL_MS: int(1_000, 3_600_000).default(15_000),
     // Where approval messages go with SLACK_BOT_TOKEN: the default channel, and per approver group
     // ("secops=C0123,finance=#fin-approvals"; a group not listed uses the default).

@@ -211,6 +211,21 @@ describe("enforceCall", () => {
     expect(h.executed).toHaveLength(1);
   });
 
+  test("a retry blocked by a limit keeps its approval: nothing is consumed", async () => {
+    let consumed = 0;
+    const h = harness(
+      {
+        admit: async (input) => ({ ok: false, limit: "daily_budget_usd", scope: "tenant", tool: input.tool, limit_value: 10, current: 10, resets_at: "2026-11-22T00:00:00.000Z", message: "daily budget of $10.00 spent; resets at 2026-11-22T00:00:00.000Z" }),
+      },
+      { consume: (async () => { consumed += 1; return { ok: true, approval: approvalView() }; }) as never },
+    );
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" }, approvalId: "appr_1" }, forward);
+    expect(verdict).toMatchObject({ decision: "deny", rule: "limit:daily_budget_usd" });
+    expect(verdict.reason).toBe("daily budget of $10.00 spent; resets at 2026-11-22T00:00:00.000Z");
+    expect(consumed).toBe(0);
+    expect(h.executed).toHaveLength(0);
+  });
+
   test("a retry while still pending stays pending and does not create another approval", async () => {
     const h = harness();
     const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" }, approvalId: "appr_1" }, forward);

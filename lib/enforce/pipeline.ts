@@ -92,7 +92,7 @@ function approvalInfo(a: ApprovalView): ApprovalInfo {
 }
 
 function limitReason(l: QuotaDenial) {
-  return `${l.message}${l.resets_at ? ` (resets at ${l.resets_at})` : ""}`;
+  return l.resets_at && !l.message.includes(l.resets_at) ? `${l.message} (resets at ${l.resets_at})` : l.message;
 }
 
 /**
@@ -108,9 +108,27 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   const argsDigest = digest(call.arguments);
   let approvalId: string | undefined;
 
+  // Every call counts against the rate limits; only a call that will run spends the budget.
+  let release: (() => Promise<void>) | undefined;
+  try {
+    const admitted = await deps.admit({ tenant: principal.tenant, tool: call.tool, costUsd: (verdict.decision === "allow" || (verdict.decision === "approval" && call.approvalId)) && Number.isFinite(cost) ? cost : 0, now: deps.now() });
+    if (admitted.ok) release = admitted.release;
+    else {
+      verdict.decision = "deny";
+      verdict.rule = `limit:${admitted.limit}`;
+      verdict.reason = limitReason(admitted);
+      verdict.limit = admitted;
+    }
+  } catch (err) {
+    verdict.decision = "deny";
+    verdict.reason = `rate limits and budgets cannot be checked (${(err as Error).message}); the call is refused`;
+    verdict.error = { code: err instanceof AppError ? err.code : "quota_unavailable", message: (err as Error).message };
+  }
+
   // A retry carrying an approval id runs once, and only for the exact call that was approved.
-  // A policy that now denies still wins; a policy that now allows needs no approval.
-  if (verdict.decision === "approval" && call.approvalId) {
+  // A policy that now denies still wins; a policy that now allows needs no approval. The approval
+  // is spent only once the limits admitted the call, so a blocked call keeps its approval.
+  if (verdict.decision === "approval" && call.approvalId && release) {
     const service = await deps.approvals();
     const consumed = await service.consume({ id: call.approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, now: deps.now() });
     if (consumed.ok) {
@@ -128,23 +146,6 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
       verdict.reason = `approval ${call.approvalId} cannot be used: ${consumed.message}`;
       verdict.error = { code: `approval_${consumed.code}`, message: consumed.message };
     }
-  }
-
-  // Every call counts against the rate limits; only a call that will run spends the budget.
-  let release: (() => Promise<void>) | undefined;
-  try {
-    const admitted = await deps.admit({ tenant: principal.tenant, tool: call.tool, costUsd: verdict.decision === "allow" && Number.isFinite(cost) ? cost : 0, now: deps.now() });
-    if (admitted.ok) release = admitted.release;
-    else {
-      verdict.decision = "deny";
-      verdict.rule = `limit:${admitted.limit}`;
-      verdict.reason = limitReason(admitted);
-      verdict.limit = admitted;
-    }
-  } catch (err) {
-    verdict.decision = "deny";
-    verdict.reason = `rate limits and budgets cannot be checked (${(err as Error).message}); the call is refused`;
-    verdict.error = { code: err instanceof AppError ? err.code : "quota_unavailable", message: (err as Error).message };
   }
 
   try {

@@ -20,14 +20,16 @@ export function explain(v: Verdict): string {
   if (v.decision === "approval") {
     const a = v.approval;
     return (
-      `Approval required by ${rule}: ${v.reason ?? ""}`.trim() +
+      `Approval required by ${rule}: ${sentence(v.reason ?? "")}`.trim() +
       (a ? ` Approval ${a.id} is ${a.status} (${a.approvals}/${a.required_approvals} approvals${a.approver_group ? ` from ${a.approver_group}` : ""}, expires ${a.expires_at}); ${a.retry}.` : "") +
       ` Trace ${v.trace_id}.`
     );
   }
   const limit = v.limit ? ` Limit ${v.limit.limit} (${v.limit.scope}) ${v.limit.current}/${v.limit.limit_value}${v.limit.resets_at ? `, resets at ${v.limit.resets_at}` : ""}.` : "";
-  return `Denied by ${rule}: ${v.reason ?? "no reason given"}.${limit} Trace ${v.trace_id}.`;
+  return `Denied by ${rule}: ${sentence(v.reason ?? "no reason given")}${limit} Trace ${v.trace_id}.`;
 }
+
+const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
 
 export function toToolResult({ verdict, result }: CallOutcome): CallToolResult {
   const { trace: _trace, ...summary } = verdict;

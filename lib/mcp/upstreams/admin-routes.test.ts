@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { resetEnvForTests } from "@/lib/env";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DELETE as deleteRoute, PUT as putRoute } from "@/app/api/admin/upstreams/[name]/route";
 import { GET as listRoute } from "@/app/api/admin/upstreams/route";
@@ -44,6 +45,9 @@ const del = (bearer: string, name: string) => call(deleteRoute, { method: "DELET
 const list = (bearer: string) => call(listRoute as unknown as Handler, { method: "GET", bearer });
 
 beforeAll(async () => {
+  // The test upstreams listen on loopback.
+  process.env.UPSTREAM_ALLOW_PRIVATE_NETWORKS = "true";
+  resetEnvForTests();
   upstream = await startTestUpstream({ token: "route-token", label: "route-upstream" });
   registry = new UpstreamRegistry(parseUpstreamsConfig(`servers:\n  - name: files\n    transport: http\n    url: ${upstream.url}\n    enabled: false\n`), {
     baseDir: process.cwd(),

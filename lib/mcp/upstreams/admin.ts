@@ -1,3 +1,5 @@
+import { assertPublicUpstream } from "./network-guard";
+import { env } from "@/lib/env";
 import { appendAudit, type AuditInput, auditUnavailable } from "@/lib/audit";
 import { type Principal, requireTenant } from "@/lib/auth";
 import { type Db, getDb } from "@/lib/db";
@@ -125,6 +127,7 @@ export async function putUpstream(principal: Principal, name: string, body: unkn
   // A name the caller cannot manage is refused whatever the body says (409, not a list of field errors).
   refuseForeign(registry, await listUpstreamRowsVisibleTo(prisma, tenant), name);
   const server = parseUpstreamPut(name, body);
+  await assertPublicUpstream(server.url, env().UPSTREAM_ALLOW_PRIVATE_NETWORKS);
 
   const before = await getUpstreamRow(prisma, tenant, name);
   const beforeParsed = before ? rowToServer(before) : null;

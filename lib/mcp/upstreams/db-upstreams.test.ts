@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { resetEnvForTests } from "@/lib/env";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Principal } from "@/lib/auth";
 import { getDb } from "@/lib/db";
@@ -60,6 +61,9 @@ const body = (name: string, url: string, token: string, extra: Record<string, un
 });
 
 beforeAll(async () => {
+  // The test upstreams listen on loopback.
+  process.env.UPSTREAM_ALLOW_PRIVATE_NETWORKS = "true";
+  resetEnvForTests();
   [upA, upB, docs] = await Promise.all([
     startTestUpstream({ token: "token-a", label: "upstream-a" }),
     startTestUpstream({ token: "token-b", label: "upstream-b" }),

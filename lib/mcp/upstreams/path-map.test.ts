@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { mapPaths } from "./path-map";
+import { mapPaths, unmapPathsInResult } from "./path-map";
 
 const map = { "/sandbox": "data/box" };
 
@@ -26,5 +26,19 @@ describe("mapPaths", () => {
   test("no map, no change", () => {
     const args = { path: "/sandbox/a" };
     expect(mapPaths(args, undefined, {}, "/base")).toBe(args);
+  });
+});
+
+describe("unmapPathsInResult", () => {
+  test("real folders in an answer are shown as their virtual prefix", () => {
+    const result = { content: [{ type: "text", text: "Successfully wrote to /base/data/box/tmp/a.txt" }], structuredContent: { path: "/base/data/box" } };
+    expect(unmapPathsInResult(result, map, "/base")).toEqual({
+      content: [{ type: "text", text: "Successfully wrote to /sandbox/tmp/a.txt" }],
+      structuredContent: { path: "/sandbox" },
+    });
+  });
+  test("answers without host paths are returned as they are", () => {
+    const result = { content: [{ type: "text", text: "ok" }] };
+    expect(unmapPathsInResult(result, map, "/base")).toBe(result);
   });
 });

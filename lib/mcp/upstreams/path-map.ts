@@ -26,3 +26,18 @@ export function mapPaths(args: Record<string, unknown>, facts: FactMap | undefin
   }
   return out;
 }
+
+/**
+ * The reverse, on an upstream's answer: real folders named in its text are shown as their virtual
+ * prefixes again, so agents never learn host paths.
+ */
+export function unmapPathsInResult<T>(result: T, map: Record<string, string>, baseDir: string): T {
+  const pairs = Object.entries(map)
+    .map(([virtual, real]) => [path.resolve(baseDir, real), virtual] as const)
+    .sort((a, b) => b[0].length - a[0].length);
+  if (pairs.length === 0) return result;
+  const text = JSON.stringify(result);
+  let out = text;
+  for (const [real, virtual] of pairs) out = out.split(JSON.stringify(real).slice(1, -1)).join(virtual);
+  return out === text ? result : (JSON.parse(out) as T);
+}

@@ -6,7 +6,7 @@ import { type FactMap, parseUpstreamsConfig, type ServerConfig, type ToolSetting
 import { type Backoff, type ConnectionOptions, UpstreamConnection, type UpstreamStatus } from "./connection";
 import { dbSecretResolver, rowToServer } from "./db-config";
 import { UnknownToolError } from "./errors";
-import { mapPaths } from "./path-map";
+import { mapPaths, unmapPathsInResult } from "./path-map";
 import type { SecretResolver } from "./secrets";
 
 /** A tool as agents see it: the exposed name and the upstream tool behind it. */
@@ -437,11 +437,13 @@ export class UpstreamRegistry {
   async callTool(exposedName: string, args: Record<string, unknown> | undefined, opts: CallOptions = {}): Promise<CallToolResult> {
     const { tool, entry } = await this.resolve(exposedName, opts.tenant);
     const server = entry.server;
-    const mapped = args && Object.keys(server.path_map).length > 0 ? mapPaths(args, tool.facts, server.path_map, this.baseDir) : args;
-    return entry.connection.callTool(tool.upstreamTool, mapped, {
+    const hasMap = Object.keys(server.path_map).length > 0;
+    const mapped = args && hasMap ? mapPaths(args, tool.facts, server.path_map, this.baseDir) : args;
+    const result = await entry.connection.callTool(tool.upstreamTool, mapped, {
       timeoutMs: opts.timeoutMs ?? tool.timeoutMs,
       signal: opts.signal,
     });
+    return hasMap ? unmapPathsInResult(result, server.path_map, this.baseDir) : result;
   }
 
   /** Connection status of every running upstream (of those the tenant may use, when given). */

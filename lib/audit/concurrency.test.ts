@@ -74,7 +74,3 @@ describe.skipIf(!pg)("two processes × many writers (Postgres)", () => {
     expect(rows.map((r) => [r.who, Number(r.n)])).toEqual([["a", 24 * 40], ["b", 24 * 40], ["local", 8 * 25]]);
   });
 });
-
-describe.skipIf(pg)("two processes (PGlite)", () => {
-  test.skip("skipped: embedded PGlite is single-process by design; set DATABASE_URL to run against Postgres", () => {});
-});

@@ -166,6 +166,17 @@ export async function lockChainHead(q: Queryer, tenant: string, genesis: string)
 
 const COLS = ["seq", "prev_hash", "hash", "kind", "ts", "trace_id", "subject", "tool", "args_digest", "args", "decision", "rule", "reason", "policy_version", "approval_id", "latency_ms", "upstream_outcome", "data"] as const;
 
+// Rows arrive as one text array per column ($2…$19, in COLS order): one statement for any batch size.
+const INSERT_ROWS_FROM_ARRAYS = `INSERT INTO audit_records (tenant_id, seq, prev_hash, hash, kind, ts, trace_id, subject, tool, args_digest, args,
+         decision, rule, reason, policy_version, approval_id, latency_ms, upstream_outcome, data)
+       SELECT $1, u.seq::bigint, u.prev_hash, u.hash, u.kind, (u.ts::timestamptz AT TIME ZONE 'UTC'), u.trace_id, u.subject, u.tool,
+         u.args_digest, u.args::jsonb, u.decision, u.rule, u.reason, u.policy_version::integer, u.approval_id, u.latency_ms::double precision,
+         u.upstream_outcome, u.data::jsonb
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+         $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+         AS u(seq, prev_hash, hash, kind, ts, trace_id, subject, tool, args_digest, args, decision, rule, reason, policy_version,
+           approval_id, latency_ms, upstream_outcome, data)`;
+
 /**
  * Inserts rows (consecutive seqs, already hashed) with one statement, moves the head to the last
  * one and, when given, stores a checkpoint: all in the caller's transaction.
@@ -182,15 +193,7 @@ export async function insertAuditBatch(q: Queryer, tenant: string, rows: AuditRo
   }
   await q(
     `WITH ins AS (
-       INSERT INTO audit_records (tenant_id, seq, prev_hash, hash, kind, ts, trace_id, subject, tool, args_digest, args,
-         decision, rule, reason, policy_version, approval_id, latency_ms, upstream_outcome, data)
-       SELECT $1, u.seq::bigint, u.prev_hash, u.hash, u.kind, (u.ts::timestamptz AT TIME ZONE 'UTC'), u.trace_id, u.subject, u.tool,
-         u.args_digest, u.args::jsonb, u.decision, u.rule, u.reason, u.policy_version::integer, u.approval_id, u.latency_ms::double precision,
-         u.upstream_outcome, u.data::jsonb
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-         $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
-         AS u(seq, prev_hash, hash, kind, ts, trace_id, subject, tool, args_digest, args, decision, rule, reason, policy_version,
-           approval_id, latency_ms, upstream_outcome, data)
+       ${INSERT_ROWS_FROM_ARRAYS}
        RETURNING 1
      )${cp}
      UPDATE audit_chain_heads SET seq = $20::bigint, hash = $21, updated_at = now() WHERE tenant_id = $1`,
@@ -226,15 +229,7 @@ export async function insertAuditBatchAt(
     `WITH h AS (SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE),
      ok AS (SELECT 1 FROM h WHERE h.seq = $22::bigint AND h.hash = $23),
      ins AS (
-       INSERT INTO audit_records (tenant_id, seq, prev_hash, hash, kind, ts, trace_id, subject, tool, args_digest, args,
-         decision, rule, reason, policy_version, approval_id, latency_ms, upstream_outcome, data)
-       SELECT $1, u.seq::bigint, u.prev_hash, u.hash, u.kind, (u.ts::timestamptz AT TIME ZONE 'UTC'), u.trace_id, u.subject, u.tool,
-         u.args_digest, u.args::jsonb, u.decision, u.rule, u.reason, u.policy_version::integer, u.approval_id, u.latency_ms::double precision,
-         u.upstream_outcome, u.data::jsonb
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-         $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
-         AS u(seq, prev_hash, hash, kind, ts, trace_id, subject, tool, args_digest, args, decision, rule, reason, policy_version,
-           approval_id, latency_ms, upstream_outcome, data)
+       ${INSERT_ROWS_FROM_ARRAYS}
        WHERE EXISTS (SELECT 1 FROM ok)
        RETURNING 1
      ),

@@ -21,7 +21,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import pg from "pg";
+import { adminQuery } from "@/lib/db/testing";
 import { isMap, isSeq, parseDocument } from "yaml";
 import type { z } from "zod";
 import type { ApprovalView, RbacUserView } from "@/lib/approvals/schemas";
@@ -109,16 +109,6 @@ function remember(chunk: Buffer) {
     if (line.trim()) serverLines.push(line);
   }
   if (serverLines.length > 400) serverLines.splice(0, serverLines.length - 400);
-}
-
-async function adminQuery(url: string, sql: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -37,7 +37,8 @@ export async function createTestDb(opts: { migrate?: boolean } = {}): Promise<Te
   };
 }
 
-async function adminQuery(url: string, sql: string) {
+/** One statement on its own connection (CREATE/DROP DATABASE cannot run in a pool transaction). */
+export async function adminQuery(url: string, sql: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -1,11 +1,24 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { E2E_ADMIN_PASSWORD, E2E_DATA_DIR, E2E_PORT } from "./e2e/constants";
+import { parse, stringify } from "yaml";
+import { E2E_ADMIN_PASSWORD, E2E_DATA_DIR, E2E_PORT, E2E_PROBE_PORT, E2E_UPSTREAMS_PATH } from "./e2e/constants";
 
 // Never download a browser: CHROMIUM_PATH, then Debian's chromium, then Playwright's own if present.
 const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
 
 const baseURL = `http://127.0.0.1:${E2E_PORT}`;
+
+// The e2e server fronts the repository's upstreams plus the probe upstream, whose counters prove
+// that a refused call never reached an upstream. Relative paths stay relative to the repository.
+const upstreams = parse(readFileSync("upstreams.yaml", "utf8")) as { servers: Record<string, unknown>[] };
+upstreams.servers.push({
+  name: "probe",
+  transport: "http",
+  url: `http://127.0.0.1:${E2E_PROBE_PORT}/mcp`,
+  timeout_ms: 10_000,
+  tools: { http: { facts: { host: "url", method: "method", body: "body" } }, write: { facts: { path: "path", body: "content" } } },
+});
+writeFileSync(E2E_UPSTREAMS_PATH, stringify(upstreams));
 
 export default defineConfig({
   testDir: "e2e",
@@ -28,20 +41,31 @@ export default defineConfig({
     { name: "laptop", use: { ...devices["Desktop Chrome"], viewport: { width: 1366, height: 800 } } },
     { name: "phone", use: { ...devices["Pixel 7"] }, testMatch: /shell\.spec\.ts/ },
   ],
-  webServer: {
-    // A production build against a fresh embedded database (or DATABASE_URL when set).
-    command: `rm -rf ${E2E_DATA_DIR} && npx next build && npx next start -p ${E2E_PORT} -H 127.0.0.1`,
-    url: `${baseURL}/api/health`,
-    timeout: 600_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      CANOPY_DATA_DIR: E2E_DATA_DIR,
-      CANOPY_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
-      NEXTAUTH_URL: baseURL,
-      PORT: String(E2E_PORT),
-      LOG_LEVEL: "warn",
+  webServer: [
+    {
+      command: `npx tsx e2e/support/probe-upstream.ts ${E2E_PROBE_PORT}`,
+      url: `http://127.0.0.1:${E2E_PROBE_PORT}/calls`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
     },
-  },
+    {
+      // A production build against a fresh embedded database (or DATABASE_URL when set).
+      command: `rm -rf ${E2E_DATA_DIR} && npx next build && npx next start -p ${E2E_PORT} -H 127.0.0.1`,
+      url: `${baseURL}/api/health`,
+      timeout: 600_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        CANOPY_DATA_DIR: E2E_DATA_DIR,
+        CANOPY_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
+        NEXTAUTH_URL: baseURL,
+        PORT: String(E2E_PORT),
+        LOG_LEVEL: "warn",
+        UPSTREAMS_PATH: E2E_UPSTREAMS_PATH,
+      },
+    },
+  ],
 });

@@ -1,5 +1,10 @@
-export const E2E_PORT = 3100;
+// The e2e server's port and data folder; E2E_PORT lets two checkouts run their suites side by side.
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+/** The probe upstream (e2e/support/probe-upstream.ts): counts every call that reaches it. */
+export const E2E_PROBE_PORT = E2E_PORT + 1;
 export const E2E_ADMIN_EMAIL = "admin@canopyiq.local";
 // Test-only credential for the throwaway e2e database; never used outside `npm test`.
 export const E2E_ADMIN_PASSWORD = "e2e-admin-password-0f3a";
-export const E2E_DATA_DIR = ".data/e2e";
+export const E2E_DATA_DIR = E2E_PORT === 3100 ? ".data/e2e" : `.data/e2e-${E2E_PORT}`;
+/** upstreams.yaml of the e2e server: the repository's, plus the probe upstream. */
+export const E2E_UPSTREAMS_PATH = `.e2e-upstreams-${E2E_PORT}.yaml`;

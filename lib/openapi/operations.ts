@@ -12,6 +12,7 @@ import {
   verifyBodySchema,
 } from "@/lib/approvals/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
+import { createTenantBodySchema, tenantListSchema, tenantViewSchema } from "@/lib/access/schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
 import {
   applyRequestSchema,
@@ -114,6 +115,11 @@ export const operations: Operation[] = [
     permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/users/{user}"], body: rbacPutBodySchema, response: rbacUserViewSchema,
   },
   { method: "get", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "A user's roles and groups in a tenant", tag: "admin", permission: "rbac.read", response: rbacUserViewSchema },
+  {
+    method: "post", path: "/api/admin/tenants", summary: "Create a tenant (platform admins: role admin in CANOPY_PLATFORM_TENANT); audited", tag: "admin",
+    permission: "tenants.manage", aliases: ["/admin/tenants"], body: createTenantBodySchema, response: tenantViewSchema,
+  },
+  { method: "get", path: "/api/admin/tenants", summary: "Tenants: all of them for platform admins, the caller's own otherwise", tag: "admin", permission: "tenants.read", aliases: ["/admin/tenants"], response: tenantListSchema },
   {
     method: "put", path: "/api/admin/tenants/{tenant}/quotas", summary: "Rate limits, concurrency, daily and monthly budgets (tenant-wide and per tool)", tag: "admin",
     permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,

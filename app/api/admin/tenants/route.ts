@@ -1,0 +1,15 @@
+import { NextResponse } from "next/server";
+import { createTenantBodySchema } from "@/lib/access/schemas";
+import { createTenant, listTenantsFor } from "@/lib/access/tenants";
+import { jsonBody, withAuth } from "@/lib/auth";
+
+export const dynamic = "force-dynamic";
+
+/** Platform admins create tenants; 201 with the tenant. */
+export const POST = withAuth(
+  async ({ req, principal }) => NextResponse.json(await createTenant(principal, await jsonBody(req, createTenantBodySchema)), { status: 201 }),
+  { permission: "tenants.manage" },
+);
+
+/** Every tenant for platform admins; the caller's own otherwise. */
+export const GET = withAuth(async ({ principal }) => listTenantsFor(principal), { permission: "tenants.read" });

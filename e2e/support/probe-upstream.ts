@@ -1,0 +1,79 @@
+/**
+ * The probe upstream of the e2e and security suites: a stateless Streamable HTTP MCP server whose
+ * tools do nothing but count. Attack tests read its counters to prove that nothing reached the
+ * upstream.
+ *   npx tsx e2e/support/probe-upstream.ts PORT
+ * GET /calls → {"total": n, "by_tool": {...}, "last": [{tool, arguments}]}   POST /reset
+ */
+import { createServer } from "node:http";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { z } from "zod";
+
+const port = Number(process.argv[2] ?? 3101);
+const calls: { tool: string; arguments: unknown }[] = [];
+const MAX_BODY = 64 * 1024 * 1024;
+
+const anyArgs = {
+  message: z.any().optional(),
+  url: z.any().optional(),
+  host: z.any().optional(),
+  method: z.any().optional(),
+  body: z.any().optional(),
+  content: z.any().optional(),
+  path: z.any().optional(),
+  data: z.any().optional(),
+  provider: z.any().optional(),
+  action: z.any().optional(),
+  amount_cents: z.any().optional(),
+  estimated_cost_usd: z.any().optional(),
+};
+
+function server() {
+  const s = new McpServer({ name: "probe", version: "1.0.0" });
+  for (const tool of ["echo", "write", "http", "spend"]) {
+    s.registerTool(tool, { description: `probe ${tool}: records the call and echoes its arguments`, inputSchema: anyArgs }, async (args) => {
+      calls.push({ tool, arguments: args });
+      return { content: [{ type: "text", text: `probe ${tool} ran with ${JSON.stringify(args).slice(0, 500)}` }] };
+    });
+  }
+  return s;
+}
+
+function summary() {
+  const byTool: Record<string, number> = {};
+  for (const c of calls) byTool[c.tool] = (byTool[c.tool] ?? 0) + 1;
+  return { total: calls.length, by_tool: byTool, last: calls.slice(-20) };
+}
+
+createServer(async (req, res) => {
+  try {
+    if (req.url === "/calls" && req.method === "GET") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(summary()));
+      return;
+    }
+    if (req.url === "/reset" && req.method === "POST") {
+      calls.length = 0;
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > MAX_BODY) {
+        res.writeHead(413).end();
+        return;
+      }
+      chunks.push(c as Buffer);
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString() || "null");
+    const s = server();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on("close", () => void s.close());
+    await s.connect(transport);
+    await transport.handleRequest(req, res, body);
+  } catch (err) {
+    if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
+  }
+}).listen(port, "127.0.0.1", () => console.log(`probe upstream on ${port}`));

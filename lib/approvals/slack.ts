@@ -207,8 +207,9 @@ export async function handleSlackInteraction(rawBody: string, headers: Headers, 
   // (and, when the link names a workspace, only from that workspace).
   const member = slackUser ? await deps.findMemberBySlackId(tenant, slackUser) : null;
   if (!member || member.disabled || (member.slackTeamId !== null && member.slackTeamId !== slackTeam)) {
+    // The tenant is not named: a Slack user outside it learns nothing about whose approval this is.
     return ephemeral(
-      `Your Slack account (${slackUser || "unknown"}) is not linked to a member of tenant ${tenant}, so your click was not counted. Ask an admin of ${tenant} to link it (PUT /admin/rbac/${tenant}/users/{user} with "slack_user_id").`,
+      `Your Slack account (${slackUser || "unknown"}) is not linked to a member of the tenant this approval belongs to, so your click was not counted. Ask an admin of that tenant to link it (PUT /admin/rbac/{tenant}/users/{user} with "slack_user_id").`,
     );
   }
   const user = { id: member.userId };

@@ -23,7 +23,7 @@ describe("parseUpstreamsConfig", () => {
       package: "@modelcontextprotocol/server-filesystem",
       // One jail per tenant by default.
       per_tenant: true,
-      max_processes: 16,
+      max_processes: 8,
       args: [".data/sandbox/${TENANT}"],
       create_dirs: [".data/sandbox/${TENANT}", ".data/sandbox/${TENANT}/tmp", ".data/sandbox/${TENANT}/out"],
       path_map: { "/sandbox": ".data/sandbox/${TENANT}" },
@@ -48,6 +48,7 @@ describe("parseUpstreamsConfig", () => {
     ["a literal bearer token", "servers:\n  - name: x\n    transport: http\n    url: https://a.example/mcp\n    headers:\n      Authorization: Bearer abc123\n", /^u\.yaml:6:22 servers\[0\]\.headers\.Authorization: credential headers must reference a secret/],
     ["a literal API key in a child's env", "servers:\n  - name: x\n    transport: stdio\n    command: x\n    env:\n      OPENAI_API_KEY: sk-123\n", /servers\[0\]\.env\.OPENAI_API_KEY: looks like a credential/],
     ["credentials in the URL", "servers:\n  - name: x\n    transport: http\n    url: https://u:p@a.example/mcp\n", /servers\[0\]\.url: no credentials in the URL/],
+    ["an IPv6 zone id in the URL", "servers:\n  - name: x\n    transport: http\n    url: \"http://[fe80::1%25eth0]:9/mcp\"\n", /servers\[0\]\.url: expected an http\(s\) URL/],
     ["a non-http URL", "servers:\n  - name: x\n    transport: http\n    url: ftp://a.example/mcp\n", /servers\[0\]\.url: expected an http\(s\) URL/],
     ["an alias without a namespace", "servers:\n  - name: x\n    transport: stdio\n    command: x\n    tools:\n      write_file: { aliases: [write] }\n", /servers\[0\]\.tools\.write_file\.aliases\[0\]: expected a dotted tool name/],
     ["a duplicate upstream", "servers:\n  - { name: x, transport: stdio, command: a }\n  - { name: x, transport: stdio, command: b }\n", /servers\[1\]\.name: duplicate upstream name x \(also servers\[0\]\)/],

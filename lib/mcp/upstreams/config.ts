@@ -147,8 +147,9 @@ export const HttpServerSchema = z
         ctx.addIssue({ code: "custom", path: ["headers", k], message: "credential headers must reference a secret such as ${UPSTREAM_TOKEN}, not hold the value" });
       }
     }
-    const u = new URL(s.url);
-    if (u.username || u.password) ctx.addIssue({ code: "custom", path: ["url"], message: "no credentials in the URL: use headers with ${SECRET} references" });
+    // Refinements run even when `url` itself failed (zod reports both): parse only a valid one.
+    const u = URL.canParse(s.url) ? new URL(s.url) : null;
+    if (u && (u.username || u.password)) ctx.addIssue({ code: "custom", path: ["url"], message: "no credentials in the URL: use headers with ${SECRET} references" });
   });
 
 export const ServerSchema = z.discriminatedUnion("transport", [StdioServerSchema, HttpServerSchema], {

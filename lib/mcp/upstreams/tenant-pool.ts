@@ -3,8 +3,11 @@ import { TENANT_REF, TENANT_SLUG } from "./config";
 import type { UpstreamConnection, UpstreamStatus } from "./connection";
 import { UpstreamUnavailableError } from "./errors";
 
-/** Processes a per-tenant server may run at once when upstreams.yaml does not say (`max_processes`). */
-export const DEFAULT_MAX_TENANT_PROCESSES = 16;
+/**
+ * Processes a per-tenant server may run at once when upstreams.yaml does not say (`max_processes`).
+ * The filesystem server takes about 70 MB each: 8 bounds it near 600 MB.
+ */
+export const DEFAULT_MAX_TENANT_PROCESSES = 8;
 
 /**
  * The server entry for one tenant: `${TENANT}` replaced in args, create_dirs, cwd and path_map

@@ -9,7 +9,7 @@ import { UnknownToolError, UpstreamError, UpstreamUnavailableError } from "./err
 import { type AddressPolicy, type FetchLike, guardedFetch, type Resolver } from "./network-guard";
 import { hostPathScrubber, mapPaths, unmapPathsInResult } from "./path-map";
 import type { SecretResolver } from "./secrets";
-import { TenantPool } from "./tenant-pool";
+import { serverForTenant, TenantPool } from "./tenant-pool";
 
 /** A tool as agents see it: the exposed name and the upstream tool behind it. */
 export interface ExposedTool {
@@ -231,6 +231,17 @@ export class UpstreamRegistry {
   }
 
   private scrubbers = new WeakMap<ServerConfig, (text: string) => string>();
+
+  /** The scrubber for a failure that happened before a connection was leased (e.g. listing tools). */
+  private scrubberFor(entry: Entry, tenant: string | undefined): ((text: string) => string) | undefined {
+    if (!entry.pool) return this.scrubber(entry.server, entry.server);
+    if (tenant === undefined) return undefined;
+    try {
+      return this.scrubber(serverForTenant(entry.pool.template, tenant), entry.server);
+    } catch {
+      return undefined;
+    }
+  }
 
   /**
    * Hides host paths in what a local (stdio) upstream says: real folders shown as their virtual
@@ -501,11 +512,11 @@ export class UpstreamRegistry {
    * UpstreamTimeoutError or UpstreamCallError.
    */
   async callTool(exposedName: string, args: Record<string, unknown> | undefined, opts: CallOptions = {}): Promise<CallToolResult> {
-    let upstream: string | null = null;
+    let upstream: Entry | undefined;
     let scrub: ((text: string) => string) | undefined;
     try {
       const { tool, entry } = await this.resolve(exposedName, opts.tenant);
-      upstream = entry.server.name;
+      upstream = entry;
       return await this.lease(entry, opts.tenant, async ({ connection, server }) => {
         scrub = this.scrubber(server, entry.server);
         const hasMap = Object.keys(server.path_map).length > 0;
@@ -519,7 +530,7 @@ export class UpstreamRegistry {
     } catch (e) {
       // The caller's own abort reason is theirs to see as it is.
       if (opts.signal?.aborted && e === opts.signal.reason) throw e;
-      throw this.failure(e, exposedName, upstream, scrub, opts);
+      throw this.failure(e, exposedName, upstream, scrub ?? (upstream && this.scrubberFor(upstream, opts.tenant)), opts);
     }
   }
 
@@ -528,7 +539,8 @@ export class UpstreamRegistry {
    * remote text (UpstreamError messages are built that way); anything unexpected becomes a generic
    * UpstreamUnavailableError. The detail goes to the server log with the trace id.
    */
-  private failure(e: unknown, exposedName: string, upstream: string | null, scrub: ((text: string) => string) | undefined, opts: CallOptions): Error {
+  private failure(e: unknown, exposedName: string, entry: Entry | undefined, scrub: ((text: string) => string) | undefined, opts: CallOptions): Error {
+    const upstream = entry?.server.name ?? null;
     const detail = e instanceof UpstreamError ? (e.detail ?? e.message) : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     if (!(e instanceof UnknownToolError)) {
       this.opts.onEvent?.({ type: "call_failed", upstream: upstream ?? exposedName, detail, ...(opts.tenant ? { tenant: opts.tenant } : {}), ...(opts.traceId ? { traceId: opts.traceId } : {}) });

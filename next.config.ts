@@ -18,7 +18,7 @@ const aliases = [
 
 const nextConfig: NextConfig = {
   // Native/WASM server packages are loaded by Node, not bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino"],
+  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino", "undici"],
   poweredByHeader: false,
   // Gzip of small JSON answers costs the tool-call path more than it saves; a reverse proxy
   // compresses the console's pages in production.

@@ -33,6 +33,7 @@ describe("parseEnv", () => {
     ["POLICY_REQUIRE_SIGNATURE", "maybe", /POLICY_REQUIRE_SIGNATURE/],
     ["CANOPY_DEMO_TENANT", "Demo Tenant", /CANOPY_DEMO_TENANT: expected a lowercase slug/],
     ["NEXTAUTH_SECRET", "short", /NEXTAUTH_SECRET: expected at least 32 characters \(got "\*\*\*"\)/],
+    ["UPSTREAM_PRIVATE_ALLOWLIST", "10.0.0.0/8,10.0.0.0/33", /UPSTREAM_PRIVATE_ALLOWLIST: cannot read "10\.0\.0\.0\/33": expected addresses, CIDRs/],
   ])("%s=%s is refused with a message naming it", (key, value, pattern) => {
     const found = problems({ [key]: value });
     expect(found.join("\n")).toMatch(pattern);

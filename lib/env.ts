@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAllowlist } from "@/lib/mcp/upstreams/address-policy";
 
 /**
  * The one place that reads process.env. Parsed and validated once; a bad value stops start-up
@@ -71,6 +72,18 @@ const schema = z
     UPSTREAMS_PATH: z.string().min(1).default("upstreams.yaml"),
     // Upstreams added through the admin API may not point at loopback/private addresses unless allowed.
     UPSTREAM_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+    // The precise exception: comma-separated addresses, CIDRs and host names (10.20.0.0/16,
+    // fd00:1::/64, mcp.internal.example, *.corp.example) that admin-managed upstreams may reach.
+    UPSTREAM_PRIVATE_ALLOWLIST: z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          parseAllowlist(v);
+        } catch (e) {
+          ctx.addIssue({ code: "custom", message: (e as Error).message });
+        }
+      })
+      .optional(),
     QUOTA_FLUSH_INTERVAL_MS: int(1_000, 3_600_000).default(15_000),
     // Where approval messages go with SLACK_BOT_TOKEN: the default channel, and per approver group
     // ("secops=C0123,finance=#fin-approvals"; a group not listed uses the default).

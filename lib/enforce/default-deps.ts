@@ -53,7 +53,7 @@ async function execute(tool: string, args: Record<string, unknown>, ctx: { princ
     if (!can(ctx.principal.roles, builtin.permission)) throw forbidden(`${tool} needs permission ${builtin.permission}`);
     return set.call(tool, args, { tenant: ctx.principal.tenant, subject: ctx.principal.subject, roles: ctx.principal.roles, traceId: ctx.traceId });
   }
-  return getUpstreams().callTool(tool, args, { tenant: ctx.principal.tenant, signal: ctx.signal });
+  return getUpstreams().callTool(tool, args, { tenant: ctx.principal.tenant, signal: ctx.signal, traceId: ctx.traceId });
 }
 
 /** The production dependencies of the pipeline: Postgres, Redis, the upstreams. */

@@ -1,5 +1,4 @@
-import { assertPublicUpstream } from "./network-guard";
-import { env } from "@/lib/env";
+import { type AddressPolicy, assertPublicUpstream, type Resolver } from "./network-guard";
 import { appendAudit, type AuditInput, auditUnavailable } from "@/lib/audit";
 import { type Principal, requireTenant } from "@/lib/auth";
 import { type Db, getDb } from "@/lib/db";
@@ -8,7 +7,7 @@ import { conflict, notFound } from "@/lib/errors";
 import { parseUpstreamPut, type UpstreamView } from "./admin-schemas";
 import type { ServerConfig } from "./config";
 import { rowToServer, serverToWrite } from "./db-config";
-import { getUpstreams } from "./default-registry";
+import { getUpstreams, upstreamNetwork } from "./default-registry";
 import type { RegistryStatus, UpstreamRegistry } from "./registry";
 
 /**
@@ -21,9 +20,11 @@ export interface UpstreamAdminDeps {
   db: () => Promise<Db>;
   registry: () => UpstreamRegistry;
   audit: (input: AuditInput) => Promise<unknown>;
+  /** The address rule URLs are checked against when saved (default: the gateway's environment). */
+  network?: () => { policy: AddressPolicy; resolve?: Resolver };
 }
 
-const defaults = (): UpstreamAdminDeps => ({ db: getDb, registry: getUpstreams, audit: appendAudit });
+const defaults = (): UpstreamAdminDeps => ({ db: getDb, registry: getUpstreams, audit: appendAudit, network: upstreamNetwork });
 
 function statusView(s: RegistryStatus | undefined): UpstreamView["status"] {
   if (!s) return null;
@@ -127,7 +128,9 @@ export async function putUpstream(principal: Principal, name: string, body: unkn
   // A name the caller cannot manage is refused whatever the body says (409, not a list of field errors).
   refuseForeign(registry, await listUpstreamRowsVisibleTo(prisma, tenant), name);
   const server = parseUpstreamPut(name, body);
-  await assertPublicUpstream(server.url, env().UPSTREAM_ALLOW_PRIVATE_NETWORKS);
+  // Checked again on every connection (DNS may answer differently later): see network-guard.ts.
+  const network = (deps.network ?? upstreamNetwork)();
+  await assertPublicUpstream(server.url, network.policy, network.resolve);
 
   const before = await getUpstreamRow(prisma, tenant, name);
   const beforeParsed = before ? rowToServer(before) : null;

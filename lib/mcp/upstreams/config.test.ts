@@ -18,7 +18,16 @@ describe("parseUpstreamsConfig", () => {
   test("the shipped upstreams.yaml fronts the filesystem server with the seed's aliases", () => {
     const config = parseUpstreamsConfig(readFileSync("upstreams.yaml", "utf8"));
     const fs = config.servers.find((s) => s.name === "fs");
-    expect(fs).toMatchObject({ transport: "stdio", package: "@modelcontextprotocol/server-filesystem", args: [".data/sandbox"], create_dirs: [".data/sandbox", ".data/sandbox/tmp", ".data/sandbox/out"], path_map: { "/sandbox": ".data/sandbox" } });
+    expect(fs).toMatchObject({
+      transport: "stdio",
+      package: "@modelcontextprotocol/server-filesystem",
+      // One jail per tenant by default.
+      per_tenant: true,
+      max_processes: 8,
+      args: [".data/sandbox/${TENANT}"],
+      create_dirs: [".data/sandbox/${TENANT}", ".data/sandbox/${TENANT}/tmp", ".data/sandbox/${TENANT}/out"],
+      path_map: { "/sandbox": ".data/sandbox/${TENANT}" },
+    });
     expect(fs!.tools.write_file).toMatchObject({ aliases: ["fs.write"], keep_original: false, facts: { path: "path", body: "content" } });
     expect(fs!.tools.read_text_file.aliases).toEqual(["fs.read"]);
     expect(fs!.transport === "stdio" && fs!.command).toBeUndefined();
@@ -39,10 +48,17 @@ describe("parseUpstreamsConfig", () => {
     ["a literal bearer token", "servers:\n  - name: x\n    transport: http\n    url: https://a.example/mcp\n    headers:\n      Authorization: Bearer abc123\n", /^u\.yaml:6:22 servers\[0\]\.headers\.Authorization: credential headers must reference a secret/],
     ["a literal API key in a child's env", "servers:\n  - name: x\n    transport: stdio\n    command: x\n    env:\n      OPENAI_API_KEY: sk-123\n", /servers\[0\]\.env\.OPENAI_API_KEY: looks like a credential/],
     ["credentials in the URL", "servers:\n  - name: x\n    transport: http\n    url: https://u:p@a.example/mcp\n", /servers\[0\]\.url: no credentials in the URL/],
+    ["an IPv6 zone id in the URL", "servers:\n  - name: x\n    transport: http\n    url: \"http://[fe80::1%25eth0]:9/mcp\"\n", /servers\[0\]\.url: expected an http\(s\) URL/],
     ["a non-http URL", "servers:\n  - name: x\n    transport: http\n    url: ftp://a.example/mcp\n", /servers\[0\]\.url: expected an http\(s\) URL/],
     ["an alias without a namespace", "servers:\n  - name: x\n    transport: stdio\n    command: x\n    tools:\n      write_file: { aliases: [write] }\n", /servers\[0\]\.tools\.write_file\.aliases\[0\]: expected a dotted tool name/],
     ["a duplicate upstream", "servers:\n  - { name: x, transport: stdio, command: a }\n  - { name: x, transport: stdio, command: b }\n", /servers\[1\]\.name: duplicate upstream name x \(also servers\[0\]\)/],
     ["a duplicate alias", "servers:\n  - name: x\n    transport: stdio\n    command: a\n    tools:\n      a: { aliases: [x.w] }\n      b: { aliases: [x.w] }\n", /servers\[0\]\.tools\.b\.aliases\[0\]: alias x\.w is already used by servers\[0\]\.tools\.a/],
+    ["per_tenant without ${TENANT} in args or cwd", "servers:\n  - name: x\n    transport: stdio\n    command: a\n    per_tenant: true\n    args: [.data/box]\n", /servers\[0\]\.per_tenant: per_tenant needs \$\{TENANT\} in args or cwd/],
+    ["${TENANT} without per_tenant", "servers:\n  - name: x\n    transport: stdio\n    command: a\n    args: [\"box/${TENANT}\"]\n    path_map: { /box: \"box/${TENANT}\" }\n", /servers\[0\]\.args\[0\]: \$\{TENANT\} is only substituted with per_tenant: true[\s\S]*servers\[0\]\.path_map\./],
+    ["max_processes without per_tenant", "servers:\n  - name: x\n    transport: stdio\n    command: a\n    max_processes: 4\n", /servers\[0\]\.max_processes: max_processes goes with per_tenant: true/],
+    ["max_processes 0", "servers:\n  - name: x\n    transport: stdio\n    command: a\n    per_tenant: true\n    args: [\"b/${TENANT}\"]\n    max_processes: 0\n", /servers\[0\]\.max_processes: Too small/],
+    ["${TENANT} in env", "servers:\n  - name: x\n    transport: stdio\n    command: a\n    per_tenant: true\n    args: [\"b/${TENANT}\"]\n    env: { HOME: \"/h/${TENANT}\" }\n", /servers\[0\]\.env\.HOME: \$\{TENANT\} is substituted only in args, create_dirs, cwd and path_map/],
+    ["per_tenant on an http upstream", "servers:\n  - name: x\n    transport: http\n    url: https://a.example/mcp\n    per_tenant: true\n", /servers\[0\]: Unrecognized key: "per_tenant"/],
   ])("refuses %s with file:line:col and the key path", (_label, text, pattern) => {
     expect(problems(text).join("\n")).toMatch(pattern);
   });

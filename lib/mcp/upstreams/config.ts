@@ -8,6 +8,11 @@ import { isSensitiveName, secretRefs } from "./secrets";
  * typo does not silently drop a setting) and reported with file:line:col and the key path.
  */
 
+/** Placeholder for the caller's tenant id in per-tenant stdio servers. */
+export const TENANT_REF = "${TENANT}";
+/** Tenant ids are slugs (lib/access): safe as a folder name, checked again before substituting. */
+export const TENANT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 export const UPSTREAM_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 /** Namespaces of the gateway's built-in tools (cloud.estimate, aegis.*, ops.*): no upstream may take them. */
 export const RESERVED_NAMESPACES = ["cloud", "aegis", "ops", "canopy"] as const;
@@ -83,8 +88,40 @@ export const StdioServerSchema = z
     cwd: z.string().min(1).optional(),
     /** Folders created before the server starts (e.g. the filesystem server's sandbox). */
     create_dirs: z.array(z.string().min(1)).default([]),
+    /**
+     * One process per tenant, started on the tenant's first call: `${TENANT}` in `args`,
+     * `create_dirs`, `cwd` and `path_map` values is the caller's tenant id, so each tenant gets
+     * its own jail (the filesystem server's allowed folder) and never sees another's.
+     */
+    per_tenant: z.boolean().default(false),
+    /**
+     * With per_tenant: at most this many tenant processes run at once; when a new tenant needs
+     * one, the least recently used idle process is stopped (restarted on its next call).
+     */
+    max_processes: z.number().int().min(1).max(1000).optional(),
   })
   .superRefine((s, ctx) => {
+    const templated = (v: string | undefined) => v !== undefined && v.includes(TENANT_REF);
+    if (s.per_tenant) {
+      if (!s.args.some(templated) && !templated(s.cwd)) {
+        ctx.addIssue({ code: "custom", path: ["per_tenant"], message: `per_tenant needs ${TENANT_REF} in args or cwd (e.g. args: [".data/sandbox/${TENANT_REF}"]), or every tenant's process would share one folder` });
+      }
+    } else {
+      const where: (string | number)[][] = [
+        ...s.args.flatMap((a, i) => (templated(a) ? [["args", i]] : [])),
+        ...s.create_dirs.flatMap((d, i) => (templated(d) ? [["create_dirs", i]] : [])),
+        ...(templated(s.cwd) ? [["cwd"]] : []),
+        ...Object.entries(s.path_map).flatMap(([k, v]) => (templated(v) ? [["path_map", k]] : [])),
+      ];
+      for (const path of where) ctx.addIssue({ code: "custom", path, message: `${TENANT_REF} is only substituted with per_tenant: true` });
+      if (s.max_processes !== undefined) ctx.addIssue({ code: "custom", path: ["max_processes"], message: "max_processes goes with per_tenant: true" });
+    }
+    for (const [k, v] of Object.entries(s.env)) {
+      if (templated(v)) ctx.addIssue({ code: "custom", path: ["env", k], message: `${TENANT_REF} is substituted only in args, create_dirs, cwd and path_map` });
+    }
+    for (const key of ["command", "package", "bin"] as const) {
+      if (templated(s[key])) ctx.addIssue({ code: "custom", path: [key], message: `${TENANT_REF} is substituted only in args, create_dirs, cwd and path_map` });
+    }
     if (Boolean(s.command) === Boolean(s.package)) {
       ctx.addIssue({ code: "custom", path: ["command"], message: "set exactly one of `command` or `package`" });
     }
@@ -110,8 +147,9 @@ export const HttpServerSchema = z
         ctx.addIssue({ code: "custom", path: ["headers", k], message: "credential headers must reference a secret such as ${UPSTREAM_TOKEN}, not hold the value" });
       }
     }
-    const u = new URL(s.url);
-    if (u.username || u.password) ctx.addIssue({ code: "custom", path: ["url"], message: "no credentials in the URL: use headers with ${SECRET} references" });
+    // Refinements run even when `url` itself failed (zod reports both): parse only a valid one.
+    const u = URL.canParse(s.url) ? new URL(s.url) : null;
+    if (u && (u.username || u.password)) ctx.addIssue({ code: "custom", path: ["url"], message: "no credentials in the URL: use headers with ${SECRET} references" });
   });
 
 export const ServerSchema = z.discriminatedUnion("transport", [StdioServerSchema, HttpServerSchema], {

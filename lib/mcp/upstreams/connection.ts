@@ -1,8 +1,9 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerConfig } from "./config";
-import { UpstreamCallError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
+import { UpstreamCallError, type UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
+import { failureCategory, failureDetail } from "./failure";
 import { type BuiltTransport, buildTransport, type TransportContext } from "./transport";
 
 export interface Backoff {
@@ -16,7 +17,18 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   backoff: Backoff;
   now?: () => number;
-  onEvent?: (event: { type: "connected" | "closed" | "connect_failed"; upstream: string; detail?: string }) => void;
+  onEvent?: (event: UpstreamEvent) => void;
+  /** The tenant this connection serves (a per-tenant server's process), for logs. */
+  tenant?: string;
+}
+
+/** For the server log: `detail` may hold remote text and host paths; callers never see it. */
+export interface UpstreamEvent {
+  type: "connected" | "closed" | "connect_failed" | "call_failed";
+  upstream: string;
+  detail?: string;
+  tenant?: string;
+  traceId?: string;
 }
 
 export type ConnectionState = "idle" | "connecting" | "ready" | "backoff" | "closed";
@@ -28,6 +40,7 @@ export interface UpstreamStatus {
   pid: number | null;
   restarts: number;
   consecutiveFailures: number;
+  /** The category of the last failure (no remote text, no host path); the detail is logged. */
   lastError: string | null;
   retryAt: string | null;
 }
@@ -40,8 +53,9 @@ export function backoffDelay(failures: number, b: Backoff): number {
   return failures <= 1 ? 0 : Math.min(b.initialMs * 2 ** (failures - 2), b.maxMs);
 }
 
-const message = (e: unknown) =>
-  e instanceof StreamableHTTPError && e.code ? `${e.message} (HTTP ${e.code})` : e instanceof Error ? e.message : String(e);
+/** JSON-RPC error texts are the upstream's answer to the call; bounded, they are shown. */
+const MAX_REASON = 500;
+const withDetail = <E extends UpstreamError>(err: E, detail: string): E => Object.assign(err, { detail });
 
 /**
  * One upstream MCP server: one lazily opened SDK Client (requests are multiplexed over it),
@@ -166,7 +180,7 @@ export class UpstreamConnection {
     try {
       built = buildTransport(this.opts.server, this.opts.ctx);
     } catch (e) {
-      this.recordFailure(`cannot start: ${message(e)}`, "connect_failed");
+      this.recordFailure(`cannot start: ${failureCategory(e)}`, "connect_failed", failureDetail(e));
       throw this.unavailable(this.lastError!, null);
     }
     const client: Client = new Client(
@@ -189,7 +203,9 @@ export class UpstreamConnection {
       client.onclose = undefined;
       await client.close().catch(() => {});
       const tail = built.stderrTail();
-      this.recordFailure(`failed to start: ${message(e)}${tail ? `; stderr: ${tail}` : ""}`, "connect_failed");
+      const exit = built.exitInfo();
+      const why = exit ? `the process ${exit}` : failureCategory(e);
+      this.recordFailure(`failed to start: ${why}`, "connect_failed", `${failureDetail(e)}${tail ? `; stderr: ${tail}` : ""}`);
       throw this.unavailable(this.lastError!, null);
     }
     if (this.closed) {
@@ -203,7 +219,7 @@ export class UpstreamConnection {
     this.tools = undefined;
     this.lastError = null;
     this.connects++;
-    this.opts.onEvent?.({ type: "connected", upstream: this.name });
+    this.opts.onEvent?.({ type: "connected", upstream: this.name, ...(this.opts.tenant !== undefined ? { tenant: this.opts.tenant } : {}) });
     return client;
   }
 
@@ -215,23 +231,24 @@ export class UpstreamConnection {
     // A crash explains itself on stderr; a killed process's stderr is only its earlier chatter.
     const tail = exit?.startsWith("was killed") ? "" : built.stderrTail();
     const how = this.opts.server.transport === "stdio" ? `the process ${exit ?? "exited"}` : "the connection closed";
-    this.recordFailure(`${how}${tail ? `; stderr: ${tail}` : ""}`, "closed");
+    // Its stderr may name host paths or echo data: the log gets it, callers get the category.
+    this.recordFailure(how, "closed", `${how}${tail ? `; stderr: ${tail}` : ""}`);
   }
 
-  private recordFailure(detail: string, type: "closed" | "connect_failed") {
+  private recordFailure(category: string, type: "closed" | "connect_failed", detail: string = category) {
     this.failures++;
-    this.lastError = detail;
+    this.lastError = category;
     this.retryAt = this.now() + backoffDelay(this.failures, this.opts.backoff);
-    this.opts.onEvent?.({ type, upstream: this.name, detail });
+    this.opts.onEvent?.({ type, upstream: this.name, detail, ...(this.opts.tenant !== undefined ? { tenant: this.opts.tenant } : {}) });
   }
 
   /** Drops a connection that failed under us, so the next call opens a fresh one. */
-  private drop(client: Client, detail: string) {
+  private drop(client: Client, category: string, detail: string) {
     if (this.client !== client) return;
     this.client = undefined;
     this.tools = undefined;
     client.onclose = undefined;
-    this.recordFailure(detail, "closed");
+    this.recordFailure(category, "closed", detail);
     void client.close().catch(() => {});
   }
 
@@ -248,10 +265,12 @@ export class UpstreamConnection {
         );
       }
       const reason = e.message.replace(/^(MCP error -?\d+: )+/, "");
-      return new UpstreamCallError(`upstream ${this.name} refused ${tool} (JSON-RPC error ${e.code}): ${reason}`, this.name, tool, e.code);
+      const shown = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
+      return withDetail(new UpstreamCallError(`upstream ${this.name} refused ${tool} (JSON-RPC error ${e.code}): ${shown}`, this.name, tool, e.code), failureDetail(e));
     }
     // Anything else is the transport failing (child gone, HTTP refused, session lost).
-    this.drop(client, message(e));
-    return new UpstreamUnavailableError(`upstream ${this.name} failed during ${tool}: ${message(e)}; the next call reconnects`, this.name, tool);
+    const category = failureCategory(e);
+    this.drop(client, category, failureDetail(e));
+    return withDetail(new UpstreamUnavailableError(`upstream ${this.name} failed during ${tool}: ${category}; the next call reconnects`, this.name, tool), failureDetail(e));
   }
 }

@@ -2,6 +2,8 @@ import { getDb } from "@/lib/db";
 import { listUpstreamRows } from "@/lib/db/upstreams";
 import { env, envSecret } from "@/lib/env";
 import { log } from "@/lib/log";
+import { AddressPolicy } from "./address-policy";
+import type { Resolver } from "./network-guard";
 import { UpstreamRegistry } from "./registry";
 
 // One registry per process: Next.js may load this module in several bundles, and each copy
@@ -12,6 +14,15 @@ const g = globalThis as { __canopyUpstreams?: UpstreamRegistry };
 export const DB_UPSTREAMS_RELOAD_MS = 3_000;
 
 /**
+ * Where admin-managed upstreams may connect: public addresses, plus the operator's
+ * UPSTREAM_PRIVATE_ALLOWLIST, or everything with UPSTREAM_ALLOW_PRIVATE_NETWORKS=true.
+ */
+export function upstreamNetwork(): { policy: AddressPolicy; resolve?: Resolver } {
+  const e = env();
+  return { policy: new AddressPolicy({ allowPrivate: e.UPSTREAM_ALLOW_PRIVATE_NETWORKS, allowlist: e.UPSTREAM_PRIVATE_ALLOWLIST }) };
+}
+
+/**
  * The process's upstreams: UPSTREAMS_PATH (default ./upstreams.yaml) merged with the
  * admin-managed HTTP upstreams of the database. Connects lazily.
  */
@@ -19,10 +30,12 @@ export function getUpstreams(): UpstreamRegistry {
   g.__canopyUpstreams ??= UpstreamRegistry.fromFile(env().UPSTREAMS_PATH, {
     resolveSecret: envSecret,
     db: { load: async () => listUpstreamRows((await getDb()).prisma), reloadMs: DB_UPSTREAMS_RELOAD_MS },
+    network: upstreamNetwork(),
+    // The detail (stderr, remote answers, host paths) is for operators only; callers see categories.
     onEvent: (e) => {
-      const logger = log().child({ upstream: e.upstream });
+      const logger = log().child({ upstream: e.upstream, ...(e.tenant ? { tenant: e.tenant } : {}), ...(e.traceId ? { trace_id: e.traceId } : {}) });
       if (e.type === "connected") logger.info("upstream connected");
-      else logger.warn({ detail: e.detail }, e.type === "closed" ? "upstream connection lost" : "upstream failed to start");
+      else logger.warn({ detail: e.detail }, e.type === "closed" ? "upstream connection lost" : e.type === "call_failed" ? "upstream call failed" : "upstream failed to start");
     },
     onDbProblem: (p) => log().warn({ tenant: p.tenant, upstream: p.name }, p.name ? `stored upstream skipped: ${p.message}` : p.message),
   });

@@ -1,8 +1,12 @@
 /**
- * Typed failures of upstream calls. Each message names the upstream and the tool, so the
- * gateway can hand it to the agent (and the audit log) as is.
+ * Typed failures of upstream calls. Each message names the upstream, the tool and the category of
+ * failure (HTTP status, refused address class, timeout, exit code), never the remote's own text or
+ * a host path, so the gateway can hand it to the agent (and the audit log) as is. `detail`, when
+ * set, is the full story for the server log only.
  */
 export class UpstreamError extends Error {
+  detail?: string;
+
   constructor(
     message: string,
     readonly upstream: string | null,

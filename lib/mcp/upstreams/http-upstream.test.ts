@@ -154,7 +154,8 @@ describe("HTTP upstream (Streamable HTTP)", () => {
     const bad = registryFor(upstream.url, { TICKETS_TOKEN: "wrong" });
     const err = await bad.callTool("tickets.create", { title: "x" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamUnavailableError);
-    expect((err as Error).message).toMatch(/^upstream tickets is unavailable: failed to start: Streamable HTTP error: Error POSTing to endpoint: unauthorized \(HTTP 401\)$/);
+    // The status code, not the upstream's answer body.
+    expect((err as Error).message).toBe("upstream tickets is unavailable: failed to start: HTTP 401");
     await bad.close();
   });
 
@@ -187,6 +188,37 @@ describe("JSON-RPC errors from the upstream", () => {
     } finally {
       await registry.close();
       await upstream.stop();
+    }
+  });
+});
+
+describe("what a failing upstream answers is never reflected", () => {
+  test.each([
+    [500, "text/plain", "db password is hunter2 (internal service)", "HTTP 500"],
+    [404, "text/html", "<h1>admin console of 10.0.0.7</h1>", "HTTP 404"],
+    [200, "text/html", "<html>internal wiki: salaries</html>", "an answer that is not MCP over Streamable HTTP"],
+  ])("HTTP %s (%s): the caller and last_error see the category only", async (status, type, body, category) => {
+    const server: Server = createServer((_req, res) => void res.writeHead(status, { "content-type": type }).end(body));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    const events: { detail?: string }[] = [];
+    const registry = new UpstreamRegistry(parseUpstreamsConfig(`servers:\n  - { name: internal, transport: http, url: "${url}" }\n`), {
+      baseDir: process.cwd(),
+      resolveSecret: () => undefined,
+      connectTimeoutMs: 2_000,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      const err = await registry.callTool("internal.anything", {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamUnavailableError);
+      expect((err as Error).message).toBe(`upstream internal is unavailable: failed to start: ${category}`);
+      expect(registry.status()[0].lastError).toBe(`failed to start: ${category}`);
+      // The operator's log keeps the detail.
+      expect(events.some((e) => e.detail?.includes(body) || e.detail?.includes(type))).toBe(true);
+    } finally {
+      await registry.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 });

@@ -2,12 +2,14 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { UpstreamRow } from "@/lib/db/upstreams";
-import { type FactMap, parseUpstreamsConfig, type ServerConfig, type ToolSettings, type UpstreamsConfig } from "./config";
+import { type FactMap, parseUpstreamsConfig, type ServerConfig, TENANT_REF, type ToolSettings, type UpstreamsConfig } from "./config";
 import { type Backoff, type ConnectionOptions, UpstreamConnection, type UpstreamStatus } from "./connection";
 import { dbSecretResolver, rowToServer } from "./db-config";
-import { UnknownToolError } from "./errors";
-import { mapPaths, unmapPathsInResult } from "./path-map";
+import { UnknownToolError, UpstreamError, UpstreamUnavailableError } from "./errors";
+import { type AddressPolicy, type FetchLike, guardedFetch, type Resolver } from "./network-guard";
+import { hostPathScrubber, mapPaths, unmapPathsInResult } from "./path-map";
 import type { SecretResolver } from "./secrets";
+import { serverForTenant, TenantPool } from "./tenant-pool";
 
 /** A tool as agents see it: the exposed name and the upstream tool behind it. */
 export interface ExposedTool {
@@ -35,6 +37,8 @@ export interface CallOptions {
   tenant?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The gateway's trace id, logged with the detail of a failure the caller sees only summarized. */
+  traceId?: string;
 }
 
 /** Where admin-managed upstreams come from (the upstream_servers table in production). */
@@ -59,6 +63,12 @@ export interface RegistryOptions {
   db?: DbUpstreamSource;
   /** A database load failed, or a stored upstream is unusable (skipped). */
   onDbProblem?: (problem: { tenant: string | null; name: string | null; message: string }) => void;
+  /**
+   * Which addresses admin-managed (database) upstreams may connect to, checked on every
+   * connection they open (DNS rebinding cannot reach loopback). Absent: unchecked (tests).
+   * Upstreams of the file are the operator's and are not checked.
+   */
+  network?: { policy: AddressPolicy; resolve?: Resolver };
 }
 
 export type UpstreamSource = "file" | "db";
@@ -82,8 +92,16 @@ interface Entry {
   /** Database upstreams: the owner (null: every tenant, narrowed by server.tenants). */
   tenant: string | null;
   server: ServerConfig;
-  connection: UpstreamConnection;
+  /** One shared session; or, for a `per_tenant` stdio server, one process per tenant. */
+  connection?: UpstreamConnection;
+  pool?: TenantPool;
   fingerprint: string;
+}
+
+/** The connection that serves one caller, and its server entry (per-tenant: `${TENANT}` resolved). */
+interface Lease {
+  connection: UpstreamConnection;
+  server: ServerConfig;
 }
 
 interface Route {
@@ -97,6 +115,8 @@ interface DbSnapshot {
   entries: Map<string, Entry>;
   problems: DbProblem[];
 }
+
+const closeEntry = (e: Entry, reason?: string) => (e.pool ? e.pool.close() : e.connection!.close(reason));
 
 const mergeFacts = (a?: FactMap, b?: FactMap): FactMap | undefined => (a || b ? { ...a, ...b } : undefined);
 const dbKey = (tenant: string | null, name: string) => `${tenant ?? "*"}/${name}`;
@@ -155,7 +175,8 @@ export class UpstreamRegistry {
       }
       if (!server.enabled) continue;
       // Created at start (and again before each spawn): the filesystem server refuses missing roots.
-      if (server.transport === "stdio") for (const d of server.create_dirs) mkdirSync(path.resolve(opts.baseDir, d), { recursive: true });
+      // A tenant's own folders are created when its process first starts.
+      if (server.transport === "stdio") for (const d of server.create_dirs) if (!d.includes(TENANT_REF)) mkdirSync(path.resolve(opts.baseDir, d), { recursive: true });
       const entry = this.entry("file", null, server, opts.resolveSecret);
       this.files.set(server.name, entry);
       for (const [tool, settings] of Object.entries(server.tools)) {
@@ -177,20 +198,76 @@ export class UpstreamRegistry {
   }
 
   private entry(source: UpstreamSource, tenant: string | null, server: ServerConfig, resolveSecret: SecretResolver): Entry {
-    return {
-      source,
-      tenant,
-      server,
-      fingerprint: JSON.stringify([tenant, server]),
-      connection: new UpstreamConnection({
-        server,
-        ctx: { baseDir: this.opts.baseDir, resolveSecret },
+    // Every connection to an admin-managed upstream goes through the address check.
+    const fetch = source === "db" ? this.guardedFetch() : undefined;
+    const connect = (s: ServerConfig, forTenant?: string) =>
+      new UpstreamConnection({
+        server: s,
+        ctx: { baseDir: this.opts.baseDir, resolveSecret, ...(fetch ? { fetch } : {}) },
         connectTimeoutMs: this.opts.connectTimeoutMs ?? 10_000,
         backoff: this.opts.backoff ?? { initialMs: 250, maxMs: 30_000 },
         now: this.opts.now,
         onEvent: this.opts.onEvent,
-      }),
-    };
+        ...(forTenant !== undefined ? { tenant: forTenant } : {}),
+      });
+    const base = { source, tenant, server, fingerprint: JSON.stringify([tenant, server]) };
+    if (server.transport === "stdio" && server.per_tenant) return { ...base, pool: new TenantPool(server, (s, t) => connect(s, t)) };
+    return { ...base, connection: connect(server) };
+  }
+
+  private guarded?: { fetch: FetchLike; close: () => Promise<void> };
+
+  private guardedFetch(): FetchLike | undefined {
+    const network = this.opts.network;
+    if (!network) return undefined;
+    this.guarded ??= guardedFetch(network.policy, network.resolve);
+    return this.guarded.fetch;
+  }
+
+  /** Runs `fn` on the connection that serves `tenant` (a per-tenant server's process is started lazily). */
+  private lease<T>(entry: Entry, tenant: string | undefined, fn: (lease: Lease) => Promise<T>): Promise<T> {
+    if (entry.pool) return entry.pool.use(tenant, fn);
+    return fn({ connection: entry.connection!, server: entry.server });
+  }
+
+  private scrubbers = new WeakMap<ServerConfig, (text: string) => string>();
+
+  /** The scrubber for a failure that happened before a connection was leased (e.g. listing tools). */
+  private scrubberFor(entry: Entry, tenant: string | undefined): ((text: string) => string) | undefined {
+    if (!entry.pool) return this.scrubber(entry.server, entry.server);
+    if (tenant === undefined) return undefined;
+    try {
+      return this.scrubber(serverForTenant(entry.pool.template, tenant), entry.server);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Hides host paths in what a local (stdio) upstream says: real folders shown as their virtual
+   * prefixes, anything else under the config's folder or a per-tenant jail's parent hidden.
+   * Built on first use, when the folders exist (symlinks resolved).
+   */
+  private scrubber(server: ServerConfig, template: ServerConfig): ((text: string) => string) | undefined {
+    const hasMap = Object.keys(server.path_map).length > 0;
+    if (server.transport !== "stdio" && !hasMap) return undefined;
+    let scrub = this.scrubbers.get(server);
+    if (!scrub) {
+      const roots: string[] = [];
+      if (server.transport === "stdio" && template.transport === "stdio") {
+        roots.push(".", server.cwd ?? ".");
+        // Another tenant's jail has no virtual name for this caller: hide everything under the parent.
+        for (const v of [...template.args, ...template.create_dirs, ...(template.cwd ? [template.cwd] : []), ...Object.values(template.path_map)]) {
+          const at = v.indexOf(TENANT_REF);
+          if (at < 0) continue;
+          const before = v.slice(0, at);
+          roots.push(before.endsWith("/") ? before : path.dirname(before));
+        }
+      }
+      scrub = hostPathScrubber({ map: server.path_map, baseDir: this.baseDir, roots });
+      this.scrubbers.set(server, scrub);
+    }
+    return scrub;
   }
 
   /**
@@ -278,7 +355,7 @@ export class UpstreamRegistry {
     this.dbError = null;
     this.dbLoadedAt = this.now();
     for (const [key, old] of prev) {
-      if (next.get(key) !== old) void old.connection.close(next.has(key) ? "its configuration changed" : "it was removed or disabled");
+      if (next.get(key) !== old) void closeEntry(old, next.has(key) ? "its configuration changed" : "it was removed or disabled");
     }
   }
 
@@ -356,7 +433,7 @@ export class UpstreamRegistry {
     const listed = await Promise.all(
       this.entries(opts.tenant).map(async (entry) => {
         try {
-          return { entry, tools: await entry.connection.listTools() };
+          return { entry, tools: await this.lease(entry, opts.tenant, (l) => l.connection.listTools()) };
         } catch (e) {
           return { entry, error: e instanceof Error ? e.message : String(e) };
         }
@@ -399,7 +476,7 @@ export class UpstreamRegistry {
   private async resolve(exposedName: string, tenant: string | undefined): Promise<{ tool: ExposedTool; entry: Entry }> {
     await this.fresh();
     const route = this.route(exposedName, tenant);
-    const tools = await route.entry.connection.listTools();
+    const tools = await this.lease(route.entry, tenant, (l) => l.connection.listTools());
     const tool = tools.find((t) => t.name === route.tool);
     if (!tool) throw new UnknownToolError(exposedName, `upstream ${route.entry.server.name} has no tool ${route.tool}`);
     return { tool: this.expose(route.entry.server, tool).find((t) => t.name === exposedName)!, entry: route.entry };
@@ -435,27 +512,68 @@ export class UpstreamRegistry {
    * UpstreamTimeoutError or UpstreamCallError.
    */
   async callTool(exposedName: string, args: Record<string, unknown> | undefined, opts: CallOptions = {}): Promise<CallToolResult> {
-    const { tool, entry } = await this.resolve(exposedName, opts.tenant);
-    const server = entry.server;
-    const hasMap = Object.keys(server.path_map).length > 0;
-    const mapped = args && hasMap ? mapPaths(args, tool.facts, server.path_map, this.baseDir) : args;
-    const result = await entry.connection.callTool(tool.upstreamTool, mapped, {
-      timeoutMs: opts.timeoutMs ?? tool.timeoutMs,
-      signal: opts.signal,
-    });
-    return hasMap ? unmapPathsInResult(result, server.path_map, this.baseDir) : result;
+    let upstream: Entry | undefined;
+    let scrub: ((text: string) => string) | undefined;
+    try {
+      const { tool, entry } = await this.resolve(exposedName, opts.tenant);
+      upstream = entry;
+      return await this.lease(entry, opts.tenant, async ({ connection, server }) => {
+        scrub = this.scrubber(server, entry.server);
+        const hasMap = Object.keys(server.path_map).length > 0;
+        const mapped = args && hasMap ? mapPaths(args, tool.facts, server.path_map, this.baseDir) : args;
+        const result = await connection.callTool(tool.upstreamTool, mapped, {
+          timeoutMs: opts.timeoutMs ?? tool.timeoutMs,
+          signal: opts.signal,
+        });
+        return scrub ? unmapPathsInResult(result, scrub) : result;
+      });
+    } catch (e) {
+      // The caller's own abort reason is theirs to see as it is.
+      if (opts.signal?.aborted && e === opts.signal.reason) throw e;
+      throw this.failure(e, exposedName, upstream, scrub ?? (upstream && this.scrubberFor(upstream, opts.tenant)), opts);
+    }
   }
 
-  /** Connection status of every running upstream (of those the tenant may use, when given). */
+  /**
+   * What the caller is told about a failed call: the upstream, the category and no host path or
+   * remote text (UpstreamError messages are built that way); anything unexpected becomes a generic
+   * UpstreamUnavailableError. The detail goes to the server log with the trace id.
+   */
+  private failure(e: unknown, exposedName: string, entry: Entry | undefined, scrub: ((text: string) => string) | undefined, opts: CallOptions): Error {
+    const upstream = entry?.server.name ?? null;
+    const detail = e instanceof UpstreamError ? (e.detail ?? e.message) : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    if (!(e instanceof UnknownToolError)) {
+      this.opts.onEvent?.({ type: "call_failed", upstream: upstream ?? exposedName, detail, ...(opts.tenant ? { tenant: opts.tenant } : {}), ...(opts.traceId ? { traceId: opts.traceId } : {}) });
+    }
+    if (e instanceof UpstreamError) {
+      if (scrub) e.message = scrub(e.message);
+      return e;
+    }
+    const name = upstream ?? exposedName;
+    return new UpstreamUnavailableError(`upstream ${name} failed during ${exposedName}: an unexpected error (details in the gateway log)`, name, exposedName);
+  }
+
+  /**
+   * Connection status of every running upstream (of those the tenant may use, when given). A
+   * per-tenant server shows the tenant's own process only (without a tenant: every process).
+   */
   status(opts: { tenant?: string } = {}): RegistryStatus[] {
     const all = [...this.files.values(), ...this.db.entries.values()];
     const shown = opts.tenant !== undefined ? all.filter((e) => this.visible(e, opts.tenant)) : all;
-    return shown.map((e) => ({ ...e.connection.status(), source: e.source, tenant: e.tenant }));
+    return shown.flatMap((e) =>
+      e.pool ? e.pool.status(opts.tenant).map((s) => ({ ...s, source: e.source, tenant: e.tenant })) : [{ ...e.connection!.status(), source: e.source, tenant: e.tenant }],
+    );
+  }
+
+  /** Tenants whose process of a per-tenant upstream is running (least recently used first). */
+  tenantProcesses(name: string): string[] {
+    return this.files.get(name)?.pool?.tenants() ?? [];
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.reloading?.catch(() => {});
-    await Promise.all([...this.files.values(), ...this.db.entries.values()].map((e) => e.connection.close()));
+    await Promise.all([...this.files.values(), ...this.db.entries.values()].map((e) => closeEntry(e)));
+    await this.guarded?.close();
   }
 }

@@ -17,11 +17,19 @@ export function secretRefs(value: string): string[] {
   return [...value.matchAll(REF)].map((m) => m[1]);
 }
 
+/** A referenced secret is not set: the message names the reference, never a value. */
+export class MissingSecretError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MissingSecretError";
+  }
+}
+
 /** The value with every `${NAME}` replaced; throws naming the first unset secret. */
 export function interpolate(value: string, resolve: SecretResolver, where: string): string {
   return value.replace(REF, (_m, name: string) => {
     const v = resolve(name);
-    if (v === undefined) throw new Error(`${where} references \${${name}}, which is not set`);
+    if (v === undefined) throw new MissingSecretError(`${where} references \${${name}}, which is not set`);
     return v;
   });
 }

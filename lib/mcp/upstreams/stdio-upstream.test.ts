@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync, existsSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +8,7 @@ import { parseUpstreamsConfig, type UpstreamsConfig } from "./config";
 import { UnknownToolError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
 import { UpstreamRegistry } from "./registry";
 import { resolvePackageBin } from "./transport";
+import type { UpstreamEvent } from "./connection";
 
 const FS_BIN = resolvePackageBin("@modelcontextprotocol/server-filesystem", undefined, process.cwd());
 const noSecrets = () => undefined;
@@ -160,14 +161,18 @@ server.registerTool("ok", { description: "fine" }, async () => ({ content: [{ ty
 await server.connect(new StdioServerTransport());
 `,
     );
+    const events: UpstreamEvent[] = [];
     const registry = new UpstreamRegistry(
       parseUpstreamsConfig(`servers:\n  - { name: crashy, transport: stdio, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(script)}] }\n`),
-      { baseDir: dir, resolveSecret: noSecrets },
+      { baseDir: dir, resolveSecret: noSecrets, onEvent: (e) => events.push(e) },
     );
     try {
-      const err = await registry.callTool("crashy.crash", {}).catch((e: unknown) => e);
+      const err = await registry.callTool("crashy.crash", {}, { traceId: "trace-1" }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UpstreamUnavailableError);
-      expect((err as Error).message).toBe("upstream crashy failed during crash: the process exited with code 7; stderr: fatal: out of widgets; the next call restarts it");
+      // The caller gets the category; stderr (which may name host paths or data) goes to the log only.
+      expect((err as Error).message).toBe("upstream crashy failed during crash: the process exited with code 7; the next call restarts it");
+      expect(events.find((e) => e.type === "closed")?.detail).toBe("the process exited with code 7; stderr: fatal: out of widgets");
+      expect(events.find((e) => e.type === "call_failed")).toMatchObject({ upstream: "crashy", traceId: "trace-1" });
       expect(text(await registry.callTool("crashy.ok", {}))).toBe("ok");
       expect(registry.status()[0]).toMatchObject({ restarts: 1, consecutiveFailures: 0, lastError: null });
     } finally {
@@ -180,14 +185,17 @@ await server.connect(new StdioServerTransport());
 describe("an upstream that cannot start", () => {
   test("fails with UpstreamUnavailableError, then backs off without spawning on every call", async () => {
     let now = 1_000_000;
+    const events: UpstreamEvent[] = [];
     const registry = new UpstreamRegistry(
-      parseUpstreamsConfig(`servers:\n  - { name: broken, transport: stdio, command: ${JSON.stringify(process.execPath)}, args: ["-e", "process.stderr.write('boom: missing config\\\\n'); process.exit(3)"] }\n`),
-      { baseDir: process.cwd(), resolveSecret: noSecrets, backoff: { initialMs: 1_000, maxMs: 8_000 }, now: () => now, connectTimeoutMs: 5_000 },
+      parseUpstreamsConfig(`servers:\n  - { name: broken, transport: stdio, command: ${JSON.stringify(process.execPath)}, args: ["-e", "process.stderr.write('boom: missing config /etc/canopy/secret.yaml\\\\n'); process.exit(3)"] }\n`),
+      { baseDir: process.cwd(), resolveSecret: noSecrets, backoff: { initialMs: 1_000, maxMs: 8_000 }, now: () => now, connectTimeoutMs: 5_000, onEvent: (e) => events.push(e) },
     );
     try {
       const first = await registry.callTool("broken.anything", {}).catch((e: unknown) => e);
       expect(first).toBeInstanceOf(UpstreamUnavailableError);
-      expect((first as Error).message).toMatch(/^upstream broken is unavailable: failed to start: .*stderr: boom: missing config/);
+      expect((first as Error).message).toBe("upstream broken is unavailable: failed to start: the process exited with code 3");
+      expect(registry.status()[0].lastError).toBe("failed to start: the process exited with code 3");
+      expect(events[0]).toMatchObject({ type: "connect_failed", upstream: "broken", detail: expect.stringContaining("stderr: boom: missing config /etc/canopy/secret.yaml") });
       // The first retry is immediate; after the second failure the next attempt waits 1 s.
       const second = await registry.callTool("broken.anything", {}).catch((e: unknown) => e);
       expect((second as UpstreamUnavailableError).retryAt).toBe(now + 1_000);
@@ -215,17 +223,173 @@ describe("an upstream that cannot start", () => {
 });
 
 describe("the shipped upstreams.yaml", () => {
-  test("starts the installed filesystem server on .data/sandbox and serves fs.write / fs.read", async () => {
+  test("starts the installed filesystem server in the tenant's own jail .data/sandbox/<tenant> and serves fs.write / fs.read on /sandbox", async () => {
     const registry = UpstreamRegistry.fromFile("upstreams.yaml", { resolveSecret: noSecrets });
-    const sandbox = realpathSync(path.resolve(".data/sandbox"));
-    const file = path.join(sandbox, `canopy-test-${randomUUID()}.txt`);
+    const tenant = `shipped-${randomUUID().slice(0, 8)}`;
+    const name = `canopy-test-${randomUUID()}.txt`;
     try {
       expect(registry.factMaps()).toMatchObject({ "fs.write": { path: "path", body: "content" }, "fs.move": { path: ["source", "destination"] } });
-      await registry.callTool("fs.write", { path: file, content: "sandboxed" });
-      expect(text(await registry.callTool("fs.read", { path: file }))).toBe("sandboxed");
+      const w = await registry.callTool("fs.write", { path: `/sandbox/tmp/${name}`, content: "sandboxed" }, { tenant });
+      expect(text(w)).toBe(`Successfully wrote to /sandbox/tmp/${name}`);
+      expect(readFileSync(path.resolve(".data/sandbox", tenant, "tmp", name), "utf8")).toBe("sandboxed");
+      expect(text(await registry.callTool("fs.read", { path: `/sandbox/tmp/${name}` }, { tenant }))).toBe("sandboxed");
     } finally {
       await registry.close();
-      if (existsSync(file)) unlinkSync(file);
+      rmSync(path.resolve(".data/sandbox", tenant), { recursive: true, force: true });
     }
   });
 });
+
+describe("per-tenant filesystem jails (per_tenant: true)", () => {
+  let base: string;
+  let registry: UpstreamRegistry;
+  const run = randomUUID().slice(0, 8);
+  const A = `jail-a-${run}`;
+  const B = `jail-b-${run}`;
+  const jail = (t: string) => path.join(base, "jails", t);
+
+  const jailConfig = (max: number) =>
+    parseUpstreamsConfig(`
+servers:
+  - name: fs
+    transport: stdio
+    command: ${JSON.stringify(process.execPath)}
+    per_tenant: true
+    max_processes: ${max}
+    args: [${JSON.stringify(FS_BIN)}, "jails/\${TENANT}"]
+    create_dirs: ["jails/\${TENANT}/tmp"]
+    path_map: { /sandbox: "jails/\${TENANT}" }
+    tools:
+      write_file: { aliases: [fs.write], facts: { path: path, body: content } }
+      read_text_file: { aliases: [fs.read] }
+      list_allowed_directories: { aliases: [fs.roots] }
+`);
+
+  beforeAll(() => {
+    base = realpathSync(mkdtempSync(path.join(tmpdir(), "canopy-jails-")));
+    registry = new UpstreamRegistry(jailConfig(4), { baseDir: base, resolveSecret: noSecrets, backoff: { initialMs: 20, maxMs: 100 } });
+  });
+  afterAll(async () => {
+    await registry.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  const call = (tenant: string, tool: string, args: Record<string, unknown>) => registry.callTool(tool, args, { tenant });
+
+  test("each tenant's /sandbox is its own folder, served by its own process", async () => {
+    expect(text(await call(A, "fs.write", { path: "/sandbox/tmp/secret.txt", content: "A's secret" }))).toBe("Successfully wrote to /sandbox/tmp/secret.txt");
+    expect(readFileSync(path.join(jail(A), "tmp/secret.txt"), "utf8")).toBe("A's secret");
+
+    // B's /sandbox/tmp/secret.txt is B's: not found, and the answer names /sandbox, not the host path.
+    const read = await call(B, "fs.read", { path: "/sandbox/tmp/secret.txt" });
+    expect(read.isError).toBe(true);
+    expect(text(read)).toMatch(/ENOENT: no such file or directory, open '\/sandbox\/tmp\/secret\.txt'/);
+    expect(text(read)).not.toContain(base);
+
+    // B writes the same path: its own file; A's is unchanged.
+    await call(B, "fs.write", { path: "/sandbox/tmp/secret.txt", content: "B was here" });
+    expect(readFileSync(path.join(jail(A), "tmp/secret.txt"), "utf8")).toBe("A's secret");
+    expect(readFileSync(path.join(jail(B), "tmp/secret.txt"), "utf8")).toBe("B was here");
+    expect(text(await call(A, "fs.read", { path: "/sandbox/tmp/secret.txt" }))).toBe("A's secret");
+
+    // The allowed folder each server reports is /sandbox for both.
+    expect(text(await call(A, "fs.roots", {}))).toMatch(/\/sandbox$/);
+    const [pa, pb] = [registry.status({ tenant: A })[0], registry.status({ tenant: B })[0]];
+    expect(pa.pid).toBeGreaterThan(0);
+    expect(pb.pid).toBeGreaterThan(0);
+    expect(pa.pid).not.toBe(pb.pid);
+  });
+
+  test.each([
+    ["virtual traversal", () => `/sandbox/../${A}/tmp/secret.txt`],
+    ["deeper virtual traversal", () => `/sandbox/tmp/../../${A}/tmp/secret.txt`],
+    ["relative traversal", () => `../${A}/tmp/secret.txt`],
+    ["the host path of A's file", () => path.join(jail(A), "tmp/secret.txt")],
+  ])("B cannot reach A's file by %s", async (_label, target) => {
+    const r = await call(B, "fs.read", { path: target() });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/Access denied|ENOENT/);
+    expect(text(r)).not.toContain("A's secret");
+    // The answer never names B's real folder (nor A's, unless B wrote it itself).
+    expect(text(r)).not.toContain(jail(B));
+    const w = await call(B, "fs.write", { path: target(), content: "overwritten by B" });
+    expect(w.isError).toBe(true);
+    expect(readFileSync(path.join(jail(A), "tmp/secret.txt"), "utf8")).toBe("A's secret");
+  });
+
+  test("a call without a tenant is refused for a per-tenant server", async () => {
+    const err = await registry.callTool("fs.read", { path: "/sandbox/tmp/secret.txt" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamUnavailableError);
+    expect((err as Error).message).toMatch(/runs one process per tenant, and this call names no tenant/);
+  });
+
+  test("at most max_processes run: the least recently used idle one is stopped, and restarts on its tenant's next call", async () => {
+    const small = new UpstreamRegistry(jailConfig(2), { baseDir: base, resolveSecret: noSecrets });
+    const C = `jail-c-${run}`;
+    try {
+      await small.callTool("fs.roots", {}, { tenant: A });
+      await small.callTool("fs.roots", {}, { tenant: B });
+      const pidA = small.status({ tenant: A })[0].pid!;
+      await small.callTool("fs.roots", {}, { tenant: C });
+      expect(small.tenantProcesses("fs")).toEqual([B, C]);
+      await expect.poll(() => isAlive(pidA), { timeout: 15_000 }).toBe(false);
+      expect(small.status({ tenant: A })[0]).toMatchObject({ state: "idle", pid: null });
+      // A is back (B, least recently used, makes room), with its files intact.
+      expect(text(await small.callTool("fs.read", { path: "/sandbox/tmp/secret.txt" }, { tenant: A }))).toBe("A's secret");
+      expect(small.tenantProcesses("fs")).toEqual([C, A]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  test("a busy process is never stopped to make room: the newcomer is told to retry", async () => {
+    const one = new UpstreamRegistry(jailConfig(1), { baseDir: base, resolveSecret: noSecrets });
+    try {
+      await one.callTool("fs.roots", {}, { tenant: A });
+      const pid = one.status({ tenant: A })[0].pid!;
+      process.kill(pid, "SIGSTOP");
+      try {
+        const inFlight = one.callTool("fs.roots", {}, { tenant: A, timeoutMs: 2_000 }).catch((e: unknown) => e);
+        await new Promise((r) => setTimeout(r, 50));
+        const err = await one.callTool("fs.roots", {}, { tenant: B }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UpstreamUnavailableError);
+        expect((err as Error).message).toBe("upstream fs is at its limit of 1 tenant processes, all busy; retry shortly");
+        process.kill(pid, "SIGCONT");
+        expect(text((await inFlight) as { content: unknown })).toMatch(/\/sandbox/);
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+      expect(one.tenantProcesses("fs")).toEqual([A]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  test("a crash is reported by category only; no host path reaches the caller", async () => {
+    const events: UpstreamEvent[] = [];
+    const r = new UpstreamRegistry(jailConfig(2), { baseDir: base, resolveSecret: noSecrets, onEvent: (e) => events.push(e) });
+    try {
+      await r.callTool("fs.roots", {}, { tenant: A });
+      const pid = r.status({ tenant: A })[0].pid!;
+      process.kill(pid, "SIGSTOP");
+      const inFlight = r.callTool("fs.write", { path: "/sandbox/tmp/x.txt", content: "x" }, { tenant: A, traceId: "t-crash" }).catch((e: unknown) => e);
+      await new Promise((res) => setTimeout(res, 100));
+      process.kill(pid, "SIGKILL");
+      const err = (await inFlight) as Error;
+      expect(err.message).toBe("upstream fs failed during write_file: the process was killed by SIGKILL; the next call restarts it");
+      expect(err.message).not.toContain(base);
+      expect(events.find((e) => e.type === "call_failed")).toMatchObject({ upstream: "fs", tenant: A, traceId: "t-crash" });
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

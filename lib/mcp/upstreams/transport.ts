@@ -5,12 +5,15 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ChildProcess } from "node:child_process";
 import type { HttpServerConfig, ServerConfig, StdioServerConfig } from "./config";
+import type { FetchLike } from "./network-guard";
 import { interpolateRecord, type SecretResolver } from "./secrets";
 
 export interface TransportContext {
   /** Relative paths in the config (cwd, create_dirs, command, package lookup) resolve from here. */
   baseDir: string;
   resolveSecret: SecretResolver;
+  /** HTTP upstreams: the fetch every request goes through (admin-managed ones: address-checked). */
+  fetch?: FetchLike;
 }
 
 export interface BuiltTransport {
@@ -97,6 +100,7 @@ function httpTransport(s: HttpServerConfig, ctx: TransportContext): BuiltTranspo
   const headers = interpolateRecord(s.headers, ctx.resolveSecret, `upstream ${s.name} headers`);
   const transport = new StreamableHTTPClientTransport(new URL(s.url), {
     requestInit: { headers },
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     // A lost notification stream is not worth retries here: calls reconnect on their own.
     reconnectionOptions: { maxReconnectionDelay: 5_000, initialReconnectionDelay: 500, reconnectionDelayGrowFactor: 2, maxRetries: 2 },
   });

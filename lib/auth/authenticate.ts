@@ -1,29 +1,40 @@
+import { LRUCache } from "lru-cache";
 import { getServerSession } from "next-auth";
 import { getDb } from "@/lib/db";
-import { isTokenRevoked, recordTokenIfAbsent } from "@/lib/db/api-tokens";
+import { isTokenRevoked, recordTokenUse } from "@/lib/db/api-tokens";
+import { tenantExists } from "@/lib/db/tenants";
 import { getMembership, listMembershipsOfUser } from "@/lib/db/users";
 import { env } from "@/lib/env";
 import { forbidden, unauthorized } from "@/lib/errors";
+import { getKv } from "@/lib/redis";
 import { getSecrets } from "@/lib/secrets";
 import { authOptions } from "./next-auth";
 import type { Principal } from "./principal";
+import { TokenGuard } from "./token-guard";
 import { hashToken, verifyToken } from "./tokens";
 
 export const TENANT_COOKIE = "canopy_tenant";
 
-// Revocations reach every replica within this long; the token's signature is checked every time.
-const REVOCATION_CACHE_MS = 5_000;
-const revocationCache = new Map<string, { revoked: boolean; until: number }>();
+const g = globalThis as { __canopyTokenGuard?: TokenGuard };
 
-async function revoked(jti: string): Promise<boolean> {
-  const now = Date.now();
-  const hit = revocationCache.get(jti);
-  if (hit && hit.until > now) return hit.revoked;
-  const { prisma } = await getDb();
-  const value = await isTokenRevoked(prisma, jti);
-  if (revocationCache.size > 10_000) revocationCache.clear();
-  revocationCache.set(jti, { revoked: value, until: now + REVOCATION_CACHE_MS });
-  return value;
+/** The process's token guard (tenant exists, not revoked), on the process's KV store and database. */
+export function tokenGuard(): TokenGuard {
+  if (!g.__canopyTokenGuard) {
+    g.__canopyTokenGuard = new TokenGuard({
+      kv: getKv(),
+      isRevoked: async (jti) => isTokenRevoked((await getDb()).prisma, jti),
+      tenantExists: async (tenant) => tenantExists((await getDb()).prisma, tenant),
+    });
+    void g.__canopyTokenGuard.listen();
+  }
+  return g.__canopyTokenGuard;
+}
+
+/** Ends the process's revocation subscription (CLI commands, before they exit). */
+export async function closeTokenGuard(): Promise<void> {
+  const guard = g.__canopyTokenGuard;
+  g.__canopyTokenGuard = undefined;
+  await guard?.close();
 }
 
 export function tokenKeys() {
@@ -32,19 +43,25 @@ export function tokenKeys() {
   return { privateKeyPem: s.jwtPrivateKeyPem, publicKeyPem: s.jwtPublicKeyPem, issuer: e.CANOPY_JWT_ISSUER, audience: e.CANOPY_JWT_AUDIENCE };
 }
 
-const recorded = new Set<string>();
+// "Last used" is written at most once a minute per token and process, not on every call.
+const LAST_USED_EVERY_MS = 60_000;
+const touched = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_EVERY_MS });
 
 export async function principalFromBearer(token: string): Promise<Principal> {
   const p = await verifyToken(token, tokenKeys());
-  if (await revoked(p.tokenId!)) throw unauthorized("invalid bearer token: token revoked");
-  if (!recorded.has(p.tokenId!)) {
-    recorded.add(p.tokenId!);
-    // Best effort: makes CLI-minted tokens visible (and revocable) in the console.
+  await tokenGuard().check(p);
+  if (!touched.has(p.tokenId!)) {
+    touched.set(p.tokenId!, true);
+    // Best effort: records when it was last used (and a token minted before tokens were recorded at mint).
     const { prisma } = await getDb();
-    recordTokenIfAbsent(prisma, {
-      id: p.tokenId!, tenantId: p.tenant, subject: p.subject, roles: p.roles, tokenHash: hashToken(token),
-      expiresAt: new Date((JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).exp as number) * 1000),
-    }).catch(() => recorded.delete(p.tokenId!));
+    recordTokenUse(
+      prisma,
+      {
+        id: p.tokenId!, tenantId: p.tenant, subject: p.subject, roles: p.roles, tokenHash: hashToken(token),
+        expiresAt: new Date((JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).exp as number) * 1000),
+      },
+      new Date(),
+    ).catch(() => touched.delete(p.tokenId!));
   }
   return p;
 }

@@ -13,6 +13,7 @@ import {
 } from "@/lib/approvals/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
 import { createTenantBodySchema, tenantListSchema, tenantViewSchema } from "@/lib/access/schemas";
+import { mintedTokenSchema, mintTokenBodySchema, revokedTokenSchema, tokenListQuerySchema, tokenListSchema } from "@/lib/access/token-schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
 import {
   applyRequestSchema,
@@ -125,6 +126,18 @@ export const operations: Operation[] = [
     permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,
   },
   { method: "get", path: "/api/admin/tenants/{tenant}/quotas", summary: "The tenant's quota configuration", tag: "admin", permission: "quotas.read" },
+  {
+    method: "post", path: "/api/admin/tokens", summary: "Mint an API token for the caller's tenant (201; the token is shown this once): known roles only, none the caller lacks unless admin, ttl_seconds at most CANOPY_TOKEN_MAX_TTL_SECONDS; audited", tag: "admin",
+    permission: "tokens.manage", aliases: ["/admin/tokens"], body: mintTokenBodySchema, response: mintedTokenSchema,
+  },
+  {
+    method: "get", path: "/api/admin/tokens", summary: "The caller's tenant's API tokens, newest first (subject, roles, name, created, expires, last used, revoked; never the token)", tag: "admin",
+    permission: "tokens.manage", aliases: ["/admin/tokens"], query: tokenListQuerySchema, response: tokenListSchema,
+  },
+  {
+    method: "delete", path: "/api/admin/tokens/{id}", summary: "Revoke a token of the caller's tenant: 401 from its very next use on every replica; another tenant's id is 404; audited (token_change)", tag: "admin",
+    permission: "tokens.manage", aliases: ["/admin/tokens/{id}"], response: revokedTokenSchema,
+  },
   {
     method: "get", path: "/api/admin/upstreams", summary: "Upstream MCP servers the caller's tenant can use: upstreams.yaml (read-only) and the database (admin-managed), with live connection status", tag: "admin",
     permission: "upstreams.manage", aliases: ["/admin/upstreams"], query: UpstreamQuerySchema, response: UpstreamListSchema,

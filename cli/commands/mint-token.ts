@@ -64,7 +64,7 @@ export async function mintTokenCommand(argv: string[]): Promise<number> {
         process.stderr.write(`canopy mint-token: tenant ${values.tenant} does not exist (a platform admin creates tenants: POST /api/admin/tenants)\n`);
         return 2;
       }
-      const { tokenKeys } = await import("@/lib/auth/authenticate");
+      const { tokenKeys } = await import("@/lib/auth/token-keys");
       const { mintToken } = await import("@/lib/auth/tokens");
       const m = await mintToken({ tenant: values.tenant!, subject: values.subject!, roles, ttlSeconds: ttl, now: Math.floor(Date.now() / 1000) }, tokenKeys());
       out = { token: m.token, id: m.jti, expires_at: m.expiresAt.toISOString() };
@@ -89,7 +89,7 @@ export async function mintTokenCommand(argv: string[]): Promise<number> {
 /** Closes what a CLI command opened (the audit log's timers, the revocation subscription, the KV store, the database), so the process exits. */
 export async function closeAll(db: { prisma: { $disconnect(): Promise<void> }; sql: { close(): Promise<void> } }) {
   const { auditLog } = await import("@/lib/audit");
-  const { closeTokenGuard } = await import("@/lib/auth/authenticate");
+  const { closeTokenGuard } = await import("@/lib/auth/token-guard");
   const { getKv } = await import("@/lib/redis");
   auditLog().close();
   await closeTokenGuard();

@@ -1,5 +1,6 @@
 import { appendAudit } from "@/lib/audit";
-import { tokenGuard, tokenKeys } from "@/lib/auth/authenticate";
+import { tokenGuard } from "@/lib/auth/token-guard";
+import { tokenKeys } from "@/lib/auth/token-keys";
 import type { Principal } from "@/lib/auth/principal";
 import { isRole } from "@/lib/auth/rbac";
 import { maxTokenTtlSeconds, mintToken } from "@/lib/auth/tokens";

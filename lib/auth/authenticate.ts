@@ -1,47 +1,19 @@
 import { LRUCache } from "lru-cache";
 import { getServerSession } from "next-auth";
 import { getDb } from "@/lib/db";
-import { isTokenRevoked, recordTokenUse } from "@/lib/db/api-tokens";
-import { tenantExists } from "@/lib/db/tenants";
+import { recordTokenUse } from "@/lib/db/api-tokens";
 import { getMembership, listMembershipsOfUser } from "@/lib/db/users";
-import { env } from "@/lib/env";
 import { forbidden, unauthorized } from "@/lib/errors";
-import { getKv } from "@/lib/redis";
-import { getSecrets } from "@/lib/secrets";
 import { authOptions } from "./next-auth";
 import type { Principal } from "./principal";
-import { TokenGuard } from "./token-guard";
+import { tokenGuard } from "./token-guard";
+import { tokenKeys } from "./token-keys";
 import { hashToken, verifyToken } from "./tokens";
 
+export { tokenKeys } from "./token-keys";
+export { closeTokenGuard, tokenGuard } from "./token-guard";
+
 export const TENANT_COOKIE = "canopy_tenant";
-
-const g = globalThis as { __canopyTokenGuard?: TokenGuard };
-
-/** The process's token guard (tenant exists, not revoked), on the process's KV store and database. */
-export function tokenGuard(): TokenGuard {
-  if (!g.__canopyTokenGuard) {
-    g.__canopyTokenGuard = new TokenGuard({
-      kv: getKv(),
-      isRevoked: async (jti) => isTokenRevoked((await getDb()).prisma, jti),
-      tenantExists: async (tenant) => tenantExists((await getDb()).prisma, tenant),
-    });
-    void g.__canopyTokenGuard.listen();
-  }
-  return g.__canopyTokenGuard;
-}
-
-/** Ends the process's revocation subscription (CLI commands, before they exit). */
-export async function closeTokenGuard(): Promise<void> {
-  const guard = g.__canopyTokenGuard;
-  g.__canopyTokenGuard = undefined;
-  await guard?.close();
-}
-
-export function tokenKeys() {
-  const s = getSecrets();
-  const e = env();
-  return { privateKeyPem: s.jwtPrivateKeyPem, publicKeyPem: s.jwtPublicKeyPem, issuer: e.CANOPY_JWT_ISSUER, audience: e.CANOPY_JWT_AUDIENCE };
-}
 
 // "Last used" is written at most once a minute per token and process, not on every call.
 const LAST_USED_EVERY_MS = 60_000;

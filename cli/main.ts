@@ -4,7 +4,10 @@ import { mintTokenCommand } from "./commands/mint-token";
 const USAGE = `Usage: canopy <command> [options]
 
 Commands:
-  mint-token --tenant T --subject S --roles a,b --ttl SECONDS   print an API token (JWT)
+  mint-token --tenant T --subject S --roles a,b --ttl SECONDS   print an API token (JWT); the tenant must exist, roles
+                                                                must be known, ttl at most CANOPY_TOKEN_MAX_TTL_SECONDS
+  tokens list --tenant T [--limit N] [--json]                   the tenant's API tokens (never the tokens themselves)
+  tokens revoke ID [--tenant T]                                 revoke a token: 401 from its next use, on every replica
   policy gen-key --out-dir DIR                                  Ed25519 key pair for policy signing
   policy sign FILE --private-key K                              write FILE.sig
   policy verify FILE --public-key K --signature SIG             exit 0 when the signature is valid
@@ -26,6 +29,11 @@ async function audit(argv: string[]): Promise<number> {
   return auditCommand(argv);
 }
 
+async function tokens(argv: string[]): Promise<number> {
+  const { tokensCommand } = await import("./commands/tokens");
+  return tokensCommand(argv);
+}
+
 async function policy(argv: string[]): Promise<number> {
   const { policyCommand } = await import("./commands/policy");
   return policyCommand(argv);
@@ -33,6 +41,7 @@ async function policy(argv: string[]): Promise<number> {
 
 const COMMANDS: Record<string, Command> = {
   "mint-token": mintTokenCommand,
+  tokens,
   policy,
   audit,
   db: dbCommand,

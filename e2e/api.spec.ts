@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { cliToken } from "./helpers";
+import { newTenant } from "./security/kit";
 
 test("health is public and reports every dependency", async ({ request }) => {
   for (const path of ["/api/health", "/health"]) {
@@ -41,7 +42,7 @@ test("policy validation reports line and column", async ({ request }) => {
 });
 
 test("a token for another tenant cannot simulate for this one", async ({ request }) => {
-  const token = cliToken({ tenant: "other-tenant", roles: "admin" });
+  const token = cliToken({ tenant: await newTenant(request, "other"), roles: "admin" });
   const res = await request.post("/v1/policy/simulate", {
     headers: { Authorization: `Bearer ${token}` },
     data: { tool: "fs.read", arguments: {}, tenant: "demo-tenant" },

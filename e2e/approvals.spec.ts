@@ -20,19 +20,27 @@ function serverSecrets() {
   return JSON.parse(readFileSync(path.resolve(E2E_DATA_DIR, "secrets.json"), "utf8")) as { jwtPrivateKeyPem: string; jwtPublicKeyPem: string; hmacSecret: string };
 }
 
-async function secondApproverToken() {
+async function tokenFor(subject: string, roles: string[]) {
   const s = serverSecrets();
   const { token } = await mintToken(
-    { tenant: TENANT, subject: SECOND, roles: ["approver"], ttlSeconds: 900, now: Date.now() / 1000 },
+    { tenant: TENANT, subject, roles, ttlSeconds: 900, now: Date.now() / 1000 },
     { privateKeyPem: s.jwtPrivateKeyPem, publicKeyPem: s.jwtPublicKeyPem, issuer: "canopyiq", audience: "canopyiq-api" },
   );
   return token;
 }
 
-async function createApproval(page: Page, over: Record<string, unknown> = {}) {
+const secondApproverToken = () => tokenFor(SECOND, ["approver"]);
+
+/**
+ * The seed 000 path, as written (an alias of /api/approvals/create). Filed by the agent itself
+ * with its token (whoever files a request may not decide it, so the admin in the inbox is not the
+ * filer); `asAdmin` files it with the admin's console session instead.
+ */
+async function createApproval(page: Page, over: Record<string, unknown> = {}, asAdmin = false) {
   const pendingId = `e2e-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-  // The seed 000 path, as written (an alias of /api/approvals/create), with the admin's session.
-  const res = await page.request.post("/approvals/create", {
+  const client = asAdmin ? page.request : page.context().request;
+  const res = await client.post("/approvals/create", {
+    headers: asAdmin ? {} : { authorization: `Bearer ${await tokenFor("agent-42", ["agent"])}` },
     data: {
       pending_id: pendingId,
       tenant: TENANT,
@@ -120,7 +128,7 @@ test("deny precedence: one deny in the inbox rejects at once", async ({ page }) 
 });
 
 test("the requester cannot decide its own request: buttons are disabled with the reason", async ({ page }) => {
-  const approval = await createApproval(page, { subject: "admin", required_approvals: 1, summary: "Admin's own request" });
+  const approval = await createApproval(page, { subject: "admin", required_approvals: 1, summary: "Admin's own request" }, true);
   await page.goto("/approvals");
   const c = card(page, approval.id);
   await expect(c.getByRole("button", { name: "Approve" })).toBeDisabled();

@@ -38,6 +38,9 @@ const schema = z
     OIDC_NAME: z.string().min(1).default("Single sign-on"),
     CANOPY_JWT_ISSUER: z.string().min(1).default("canopyiq"),
     CANOPY_JWT_AUDIENCE: z.string().min(1).default("canopyiq-api"),
+    // The longest an API token may live (exp − iat), enforced when minting (API and CLI) and when
+    // verifying, so a token minted under a longer limit stops working once the limit is lowered.
+    CANOPY_TOKEN_MAX_TTL_SECONDS: int(60, 366 * 86_400).default(30 * 86_400),
     CANOPY_JWT_PRIVATE_KEY: z.string().min(1).optional(),
     CANOPY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_AUDIT_PRIVATE_KEY: z.string().min(1).optional(),

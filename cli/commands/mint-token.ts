@@ -1,11 +1,14 @@
 import { parseArgs } from "node:util";
-import { ZodError } from "zod";
-import { tokenKeys } from "@/lib/auth/authenticate";
-import { mintToken } from "@/lib/auth/tokens";
+
+const USAGE = "usage: canopy mint-token --tenant T --subject S --roles a,b [--ttl SECONDS] [--name NAME] [--json]";
 
 /**
  * Prints a bearer token signed with the server's key (from CANOPY_JWT_PRIVATE_KEY or the data
- * folder's secrets.json, the same the server uses). The token is recorded on its first use.
+ * folder's secrets.json, the same the server uses). Refuses unknown roles, a ttl above
+ * CANOPY_TOKEN_MAX_TTL_SECONDS and a tenant that does not exist (it reads the database for that).
+ * On a Postgres database the token is recorded and audited at once (listed and revocable before
+ * its first use); on the embedded database, which belongs to the one server process using it, the
+ * CLI only reads, and the server records the token on its first use.
  */
 export async function mintTokenCommand(argv: string[]): Promise<number> {
   let values;
@@ -17,38 +20,80 @@ export async function mintTokenCommand(argv: string[]): Promise<number> {
         subject: { type: "string" },
         roles: { type: "string" },
         ttl: { type: "string", default: "3600" },
+        name: { type: "string" },
         json: { type: "boolean", default: false },
       },
       strict: true,
     }));
   } catch (e) {
-    process.stderr.write(`canopy mint-token: ${(e as Error).message}\nusage: canopy mint-token --tenant T --subject S --roles a,b --ttl SECONDS\n`);
+    process.stderr.write(`canopy mint-token: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
   const missing = (["tenant", "subject", "roles"] as const).filter((k) => !values[k]);
   if (missing.length) {
-    process.stderr.write(`canopy mint-token: missing ${missing.map((m) => `--${m}`).join(", ")}\nusage: canopy mint-token --tenant T --subject S --roles a,b --ttl SECONDS\n`);
+    process.stderr.write(`canopy mint-token: missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}\n`);
     return 2;
   }
+  const roles = [...new Set(values.roles!.split(",").map((r) => r.trim()).filter(Boolean))];
   const ttl = Number(values.ttl);
+  const { isAppError } = await import("@/lib/errors");
+  const { ZodError } = await import("zod");
+  const { checkMintRequest, issueToken } = await import("@/lib/access/api-tokens");
   try {
-    const minted = await mintToken(
-      {
-        tenant: values.tenant!,
-        subject: values.subject!,
-        roles: values.roles!.split(",").map((r) => r.trim()).filter(Boolean),
-        ttlSeconds: ttl,
-        now: Math.floor(Date.now() / 1000),
-      },
-      tokenKeys(),
-    );
-    process.stdout.write(values.json ? `${JSON.stringify({ token: minted.token, jti: minted.jti, expires_at: minted.expiresAt.toISOString() })}\n` : `${minted.token}\n`);
+    // Before the database is opened: what can be refused from the arguments alone.
+    checkMintRequest("operator", roles, ttl);
+  } catch (e) {
+    if (isAppError(e)) {
+      process.stderr.write(`canopy mint-token: ${e.message.replace(/^ttl /, "--ttl ")}\n`);
+      return 2;
+    }
+    throw e;
+  }
+
+  const { getDb } = await import("@/lib/db");
+  const db = await getDb();
+  try {
+    let out: { token: string; id: string; expires_at: string };
+    if (db.sql.kind === "postgres") {
+      const { userInfo } = await import("node:os");
+      const t = await issueToken({ tenant: values.tenant!, subject: `cli:${userInfo().username}`, roles: "operator" }, { subject: values.subject!, roles, ttlSeconds: ttl, name: values.name });
+      out = { token: t.token, id: t.id, expires_at: t.expires_at };
+    } else {
+      const { tenantExists } = await import("@/lib/db/tenants");
+      if (!(await tenantExists(db.prisma, values.tenant!))) {
+        process.stderr.write(`canopy mint-token: tenant ${values.tenant} does not exist (a platform admin creates tenants: POST /api/admin/tenants)\n`);
+        return 2;
+      }
+      const { tokenKeys } = await import("@/lib/auth/token-keys");
+      const { mintToken } = await import("@/lib/auth/tokens");
+      const m = await mintToken({ tenant: values.tenant!, subject: values.subject!, roles, ttlSeconds: ttl, now: Math.floor(Date.now() / 1000) }, tokenKeys());
+      out = { token: m.token, id: m.jti, expires_at: m.expiresAt.toISOString() };
+    }
+    process.stdout.write(values.json ? `${JSON.stringify({ token: out.token, jti: out.id, expires_at: out.expires_at })}\n` : `${out.token}\n`);
     return 0;
   } catch (e) {
+    if (isAppError(e) && e.status < 500) {
+      process.stderr.write(`canopy mint-token: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof ZodError) {
       process.stderr.write(`canopy mint-token: ${e.issues.map((i) => `--${String(i.path[0]).replace("ttlSeconds", "ttl")}: ${i.message}`).join("; ")}\n`);
       return 2;
     }
     throw e;
+  } finally {
+    await closeAll(db);
   }
+}
+
+/** Closes what a CLI command opened (the audit log's timers, the revocation subscription, the KV store, the database), so the process exits. */
+export async function closeAll(db: { prisma: { $disconnect(): Promise<void> }; sql: { close(): Promise<void> } }) {
+  const { auditLog } = await import("@/lib/audit");
+  const { closeTokenGuard } = await import("@/lib/auth/token-guard");
+  const { getKv } = await import("@/lib/redis");
+  auditLog().close();
+  await closeTokenGuard();
+  await getKv().close();
+  await db.prisma.$disconnect();
+  await db.sql.close();
 }

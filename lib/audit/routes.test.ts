@@ -7,6 +7,7 @@ import { GET as exportRoute } from "@/app/api/v1/audit/export/route";
 import { GET as searchRoute, POST as writeRoute } from "@/app/api/v1/audit/route";
 import { GET as verifyRoute } from "@/app/api/v1/audit/verify/route";
 import { mintToken, tokenKeys } from "@/lib/auth";
+import { upsertTenant } from "@/lib/db/tenants";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { resetEnvForTests } from "@/lib/env";
 import { memoryKv } from "@/lib/redis";
@@ -27,6 +28,8 @@ beforeAll(async () => {
   g.__canopyKv = memoryKv();
   g.__canopySecrets = undefined;
   g.__canopyAudit = undefined;
+  // Tokens are accepted only for tenants that exist.
+  await upsertTenant(db.prisma, "acme", "acme");
 });
 afterAll(async () => {
   g.__canopyAudit?.close();

@@ -1,50 +1,39 @@
+import { LRUCache } from "lru-cache";
 import { getServerSession } from "next-auth";
 import { getDb } from "@/lib/db";
-import { isTokenRevoked, recordTokenIfAbsent } from "@/lib/db/api-tokens";
+import { recordTokenUse } from "@/lib/db/api-tokens";
 import { getMembership, listMembershipsOfUser } from "@/lib/db/users";
-import { env } from "@/lib/env";
 import { forbidden, unauthorized } from "@/lib/errors";
-import { getSecrets } from "@/lib/secrets";
 import { authOptions } from "./next-auth";
 import type { Principal } from "./principal";
+import { tokenGuard } from "./token-guard";
+import { tokenKeys } from "./token-keys";
 import { hashToken, verifyToken } from "./tokens";
+
+export { tokenKeys } from "./token-keys";
+export { closeTokenGuard, tokenGuard } from "./token-guard";
 
 export const TENANT_COOKIE = "canopy_tenant";
 
-// Revocations reach every replica within this long; the token's signature is checked every time.
-const REVOCATION_CACHE_MS = 5_000;
-const revocationCache = new Map<string, { revoked: boolean; until: number }>();
-
-async function revoked(jti: string): Promise<boolean> {
-  const now = Date.now();
-  const hit = revocationCache.get(jti);
-  if (hit && hit.until > now) return hit.revoked;
-  const { prisma } = await getDb();
-  const value = await isTokenRevoked(prisma, jti);
-  if (revocationCache.size > 10_000) revocationCache.clear();
-  revocationCache.set(jti, { revoked: value, until: now + REVOCATION_CACHE_MS });
-  return value;
-}
-
-export function tokenKeys() {
-  const s = getSecrets();
-  const e = env();
-  return { privateKeyPem: s.jwtPrivateKeyPem, publicKeyPem: s.jwtPublicKeyPem, issuer: e.CANOPY_JWT_ISSUER, audience: e.CANOPY_JWT_AUDIENCE };
-}
-
-const recorded = new Set<string>();
+// "Last used" is written at most once a minute per token and process, not on every call.
+const LAST_USED_EVERY_MS = 60_000;
+const touched = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_EVERY_MS });
 
 export async function principalFromBearer(token: string): Promise<Principal> {
   const p = await verifyToken(token, tokenKeys());
-  if (await revoked(p.tokenId!)) throw unauthorized("invalid bearer token: token revoked");
-  if (!recorded.has(p.tokenId!)) {
-    recorded.add(p.tokenId!);
-    // Best effort: makes CLI-minted tokens visible (and revocable) in the console.
+  await tokenGuard().check(p);
+  if (!touched.has(p.tokenId!)) {
+    touched.set(p.tokenId!, true);
+    // Best effort: records when it was last used (and a token minted before tokens were recorded at mint).
     const { prisma } = await getDb();
-    recordTokenIfAbsent(prisma, {
-      id: p.tokenId!, tenantId: p.tenant, subject: p.subject, roles: p.roles, tokenHash: hashToken(token),
-      expiresAt: new Date((JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).exp as number) * 1000),
-    }).catch(() => recorded.delete(p.tokenId!));
+    recordTokenUse(
+      prisma,
+      {
+        id: p.tokenId!, tenantId: p.tenant, subject: p.subject, roles: p.roles, tokenHash: hashToken(token),
+        expiresAt: new Date((JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).exp as number) * 1000),
+      },
+      new Date(),
+    ).catch(() => touched.delete(p.tokenId!));
   }
   return p;
 }

@@ -73,9 +73,9 @@ describe("API tokens", () => {
   test("missing tenant claim → refused", async () => {
     const token = await new SignJWT({ roles: ["admin"] })
       .setProtectedHeader({ alg: "EdDSA" })
-      .setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("a").setJti("x").setExpirationTime(NOW + 100)
+      .setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("a").setJti("x").setIssuedAt(NOW).setExpirationTime(NOW + 100)
       .sign(k.privateKey);
-    expect(await refusal(token)).toMatch(/missing tenant or roles/);
+    expect(await refusal(token)).toMatch(/missing tenant, roles or iat/);
   });
 
   test.each(["", "abc", "a.b.c", "eyJhbGciOiJFZERTQSJ9.e30."])("garbage %j → refused", async (garbage) => {
@@ -94,8 +94,44 @@ describe("API tokens", () => {
   test.each([
     [{ tenant: "Bad Tenant" }, /tenant must be a lowercase slug/],
     [{ roles: [] }, /at least one role/],
-    [{ ttlSeconds: 0 }, /ttlSeconds|too small|>=1/i],
+    [{ ttlSeconds: 0 }, /ttl must be at least 1 second/],
+    [{ ttlSeconds: 1.5 }, /whole number of seconds/],
   ])("mint refuses bad input %j", async (override, pattern) => {
     await expect(mintToken({ ...base, ...override }, k)).rejects.toThrow(pattern);
+  });
+});
+
+describe("maximum lifetime (CANOPY_TOKEN_MAX_TTL_SECONDS)", () => {
+  const DAY = 86_400;
+  test.each([
+    ["exactly the maximum", 30 * DAY, 30 * DAY, true],
+    ["one second over", 30 * DAY + 1, 30 * DAY, false],
+    ["a year under a 30-day maximum", 365 * DAY, 30 * DAY, false],
+    ["two hours under the default", 7200, undefined, true],
+  ])("mint: %s", async (_label, ttlSeconds, max, ok) => {
+    const minting = mintToken({ ...base, ttlSeconds }, k, max);
+    if (ok) await expect(minting).resolves.toMatchObject({ token: expect.any(String) });
+    else await expect(minting).rejects.toThrow(/ttl must be at most \d+ seconds \(CANOPY_TOKEN_MAX_TTL_SECONDS\)/);
+  });
+
+  test("the default maximum is 30 days", async () => {
+    await expect(mintToken({ ...base, ttlSeconds: 30 * DAY + 1 }, k)).rejects.toThrow(/at most 2592000 seconds/);
+  });
+
+  test("verification refuses a token minted to live longer than the maximum, although it has not expired", async () => {
+    // minted while the maximum was a year; the maximum is now 30 days
+    const { token } = await mintToken({ ...base, ttlSeconds: 365 * DAY }, k, 366 * DAY);
+    expect(await refusal(token, k, NOW + 10)).toBe(`invalid bearer token: it was minted to live ${365 * DAY} s, longer than the maximum of ${30 * DAY} s (CANOPY_TOKEN_MAX_TTL_SECONDS); mint a shorter-lived token`);
+    await expect(verifyToken(token, k, NOW + 10, 366 * DAY)).resolves.toMatchObject({ tenant: "demo-tenant" });
+    const { token: short } = await mintToken({ ...base, ttlSeconds: 30 * DAY }, k);
+    await expect(verifyToken(short, k, NOW + 10)).resolves.toMatchObject({ subject: "alice" });
+  });
+
+  test("a token without iat (its lifetime unknown) is refused", async () => {
+    const token = await new SignJWT({ tenant: "demo-tenant", roles: ["admin"] })
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("a").setJti("x").setExpirationTime(NOW + 100)
+      .sign(k.privateKey);
+    expect(await refusal(token)).toMatch(/claim iat missing/);
   });
 });

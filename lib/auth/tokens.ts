@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
+import { env } from "@/lib/env";
 import { isAppError, unauthorized } from "@/lib/errors";
 import type { Principal } from "./principal";
 
@@ -23,13 +24,23 @@ export interface MintInput {
   now: number;
 }
 
-export const mintInputSchema = z.object({
-  tenant: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "tenant must be a lowercase slug such as demo-tenant"),
-  subject: z.string().min(1, "subject is required").max(200),
-  roles: z.array(z.string().min(1)).min(1, "at least one role is required"),
-  ttlSeconds: z.number().int().min(1).max(60 * 60 * 24 * 366, "ttl must be at most a year"),
-  now: z.number(),
-});
+/** The longest a token may live (exp − iat), from CANOPY_TOKEN_MAX_TTL_SECONDS. */
+export function maxTokenTtlSeconds(): number {
+  return env().CANOPY_TOKEN_MAX_TTL_SECONDS;
+}
+
+const mintSchema = (maxTtl: number) =>
+  z.object({
+    tenant: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "tenant must be a lowercase slug such as demo-tenant"),
+    subject: z.string().min(1, "subject is required").max(200),
+    roles: z.array(z.string().min(1)).min(1, "at least one role is required"),
+    ttlSeconds: z
+      .number({ error: "ttl must be a whole number of seconds" })
+      .int("ttl must be a whole number of seconds")
+      .min(1, "ttl must be at least 1 second")
+      .max(maxTtl, `ttl must be at most ${maxTtl} seconds (CANOPY_TOKEN_MAX_TTL_SECONDS)`),
+    now: z.number(),
+  });
 
 const claimsSchema = z.object({
   sub: z.string().min(1),
@@ -37,10 +48,12 @@ const claimsSchema = z.object({
   roles: z.array(z.string()),
   jti: z.string().min(1),
   exp: z.number(),
+  iat: z.number(),
 });
 
-export async function mintToken(input: MintInput, keys: TokenKeys) {
-  const v = mintInputSchema.parse(input);
+/** Signs a token; a ttl above `maxTtlSeconds` (default: CANOPY_TOKEN_MAX_TTL_SECONDS) is refused (ZodError). */
+export async function mintToken(input: MintInput, keys: TokenKeys, maxTtlSeconds: number = maxTokenTtlSeconds()) {
+  const v = mintSchema(maxTtlSeconds).parse(input);
   const jti = randomUUID();
   const exp = Math.floor(v.now) + v.ttlSeconds;
   const token = await new SignJWT({ tenant: v.tenant, roles: v.roles })
@@ -70,22 +83,31 @@ function publicKeyOf(pem: string): KeyObject {
   return key;
 }
 
-/** Verifies signature, algorithm, issuer, audience and expiry; returns the principal or throws 401. */
-export async function verifyToken(token: string, keys: Omit<TokenKeys, "privateKeyPem">, nowSeconds?: number): Promise<Principal> {
+/**
+ * Verifies signature, algorithm, issuer, audience, expiry and lifetime (exp − iat at most
+ * `maxTtlSeconds`, default CANOPY_TOKEN_MAX_TTL_SECONDS: a token minted to live longer is refused
+ * even before it expires); returns the principal or throws 401.
+ */
+export async function verifyToken(token: string, keys: Omit<TokenKeys, "privateKeyPem">, nowSeconds?: number, maxTtlSeconds: number = maxTokenTtlSeconds()): Promise<Principal> {
+  let claims: z.infer<typeof claimsSchema>;
   try {
     const { payload } = await jwtVerify(token, publicKeyOf(keys.publicKeyPem), {
       algorithms: TOKEN_ALGORITHMS,
       issuer: keys.issuer,
       audience: keys.audience,
-      requiredClaims: ["exp", "sub", "jti"],
+      requiredClaims: ["exp", "iat", "sub", "jti"],
       currentDate: nowSeconds === undefined ? undefined : new Date(nowSeconds * 1000),
     });
-    const claims = claimsSchema.parse(payload);
-    return { kind: "token", tenant: claims.tenant, subject: claims.sub, roles: claims.roles, tokenId: claims.jti };
+    claims = claimsSchema.parse(payload);
   } catch (e) {
     if (isAppError(e)) throw e;
     throw unauthorized(`invalid bearer token: ${describe(e)}`);
   }
+  const lifetime = claims.exp - claims.iat;
+  if (lifetime > maxTtlSeconds) {
+    throw unauthorized(`invalid bearer token: it was minted to live ${lifetime} s, longer than the maximum of ${maxTtlSeconds} s (CANOPY_TOKEN_MAX_TTL_SECONDS); mint a shorter-lived token`);
+  }
+  return { kind: "token", tenant: claims.tenant, subject: claims.sub, roles: claims.roles, tokenId: claims.jti };
 }
 
 function describe(e: unknown): string {
@@ -93,7 +115,7 @@ function describe(e: unknown): string {
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return `algorithm not allowed (only ${TOKEN_ALGORITHMS.join(", ")})`;
   if (e instanceof joseErrors.JWTClaimValidationFailed) return `claim ${e.claim} ${e.reason === "check_failed" ? "does not match" : e.reason}`;
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return "signature does not verify";
-  if (e instanceof z.ZodError) return "missing tenant or roles claims";
+  if (e instanceof z.ZodError) return "missing tenant, roles or iat claims";
   if (e instanceof joseErrors.JOSEError) return e.code === "ERR_JWS_INVALID" || e.code === "ERR_JWT_INVALID" ? "malformed token" : e.message;
   return "malformed token";
 }

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { PrismaClient } from "./generated/client";
 
 export interface NewPolicyVersion {
+  /** The owning tenant; null (or absent) for a platform version. */
+  tenantId?: string | null;
   yaml: string;
   hash: string;
   signature?: string | null;
@@ -14,10 +16,10 @@ export async function countPolicyVersions(prisma: PrismaClient) {
   return prisma.policyVersion.count();
 }
 
-/** Stores a version and rolls it out to every tenant, in one transaction. */
+/** Stores a platform version and rolls it out to every tenant, in one transaction. */
 export async function createVersionRolledOutToAll(prisma: PrismaClient, v: NewPolicyVersion) {
   return prisma.$transaction(async (tx) => {
-    const version = await tx.policyVersion.create({ data: v });
+    const version = await tx.policyVersion.create({ data: { ...v, tenantId: null } });
     await tx.policyRollout.create({ data: { versionId: version.id, strategy: "all", createdBy: v.author, tenants: [] } });
     return version;
   });
@@ -128,8 +130,21 @@ export async function pinOf(prisma: PrismaClient, tenantId: string) {
   return prisma.tenantPolicyPin.findUnique({ where: { tenantId } });
 }
 
-export async function findVersionByHash(prisma: PrismaClient, hash: string) {
-  return prisma.policyVersion.findFirst({ where: { hash }, orderBy: { id: "desc" } });
+/** Versions a tenant may use: its own and the platform's (tenantId null). */
+export function visibleTo(tenantId: string) {
+  return { OR: [{ tenantId: null }, { tenantId }] };
+}
+
+/** The newest version with this content hash in exactly one scope (a tenant's, or the platform's with null). */
+export async function findVersionByHash(prisma: PrismaClient, hash: string, owner: string | null) {
+  return prisma.policyVersion.findFirst({ where: { hash, tenantId: owner }, orderBy: { id: "desc" } });
+}
+
+/** The owner (tenant id, or null for the platform) of each of the given versions that exists. */
+export async function versionOwners(prisma: PrismaClient, ids: number[]): Promise<Map<number, string | null>> {
+  if (ids.length === 0) return new Map();
+  const rows = await prisma.policyVersion.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, tenantId: true } });
+  return new Map(rows.map((r) => [r.id, r.tenantId]));
 }
 
 export async function createVersion(prisma: PrismaClient, v: NewPolicyVersion) {
@@ -189,14 +204,18 @@ export async function createRollout(prisma: PrismaClient, r: NewRollout) {
   });
 }
 
-/** Versions newest first, each with its rollouts and pins. */
-export async function listVersionsWithRollouts(prisma: PrismaClient, opts: { limit: number; beforeId?: number }) {
+/** Versions newest first, each with its rollouts and pins; only those `visibleToTenant` may use when given. */
+export async function listVersionsWithRollouts(prisma: PrismaClient, opts: { limit: number; beforeId?: number; visibleToTenant?: string }) {
   return prisma.policyVersion.findMany({
-    where: opts.beforeId ? { id: { lt: opts.beforeId } } : undefined,
+    where: {
+      ...(opts.beforeId ? { id: { lt: opts.beforeId } } : {}),
+      ...(opts.visibleToTenant !== undefined ? visibleTo(opts.visibleToTenant) : {}),
+    },
     orderBy: { id: "desc" },
     take: opts.limit,
     select: {
       id: true,
+      tenantId: true,
       hash: true,
       author: true,
       message: true,
@@ -209,15 +228,22 @@ export async function listVersionsWithRollouts(prisma: PrismaClient, opts: { lim
   });
 }
 
-export async function latestVersion(prisma: PrismaClient) {
-  return prisma.policyVersion.findFirst({ orderBy: { id: "desc" } });
+/** The fleet's stable version: the one the newest `all` rollout carries (always a platform version). */
+export async function stableVersion(prisma: PrismaClient) {
+  const r = await prisma.policyRollout.findFirst({ where: { strategy: "all" }, orderBy: { id: "desc" }, select: { version: true } });
+  return r?.version ?? null;
+}
+
+/** The newest version of one scope: a tenant's own (its id), or the platform's (null). */
+export async function latestVersionOf(prisma: PrismaClient, owner: string | null) {
+  return prisma.policyVersion.findFirst({ where: { tenantId: owner }, orderBy: { id: "desc" } });
 }
 
 export async function getVersion(prisma: PrismaClient, id: number) {
   return prisma.policyVersion.findUnique({ where: { id } });
 }
 
-/** The newest version loaded from the policy file at start (author "system"). */
+/** The newest version loaded from the policy file at start (a platform version by author "system"). */
 export async function latestFileVersion(prisma: PrismaClient) {
-  return prisma.policyVersion.findFirst({ where: { author: "system" }, orderBy: { id: "desc" } });
+  return prisma.policyVersion.findFirst({ where: { author: "system", tenantId: null }, orderBy: { id: "desc" } });
 }

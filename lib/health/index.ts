@@ -1,6 +1,6 @@
 import { getDb } from "@/lib/db";
 import { migrationStatus } from "@/lib/db/migrate";
-import { latestVersion } from "@/lib/db/policy-versions";
+import { stableVersion } from "@/lib/db/policy-versions";
 import { getKv } from "@/lib/redis";
 
 export interface Health {
@@ -40,7 +40,8 @@ export async function checkHealth(): Promise<Health> {
       checks.db = { ok: true, kind: sql.kind, latency_ms: ping.latency };
       const m = await migrationStatus(sql);
       checks.migrations = { ok: m.pending.length === 0, applied: m.applied, pending: m.pending, unknown: m.unknown };
-      const v = await latestVersion(prisma);
+      // The fleet's version, not the newest stored: that may be one tenant's own (and this is public).
+      const v = await stableVersion(prisma);
       checks.policy = v
         ? { ok: true, version: v.id, hash: v.hash, signed: Boolean(v.signature), verified: v.verified }
         : { ok: false, error: "no policy version loaded: every call is denied" };

@@ -1,4 +1,7 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { isPlatformAdmin } from "@/lib/auth/platform";
+import type { Principal } from "@/lib/auth/principal";
+import { exposeFor } from "./expose";
 
 interface Metrics {
   registry: Registry;
@@ -29,3 +32,15 @@ export function metrics(): Metrics {
   };
   return g.__canopyMetrics;
 }
+
+/**
+ * GET /api/metrics as the caller may see it: a platform admin every series; anyone else the
+ * process-wide series and its own tenant's (decision counters are labelled by tenant).
+ */
+export async function metricsResponseFor(principal: Principal): Promise<Response> {
+  const { registry } = metrics();
+  const text = exposeFor(await registry.metrics(), isPlatformAdmin(principal) ? null : principal.tenant);
+  return new Response(text, { headers: { "content-type": registry.contentType } });
+}
+
+export { exposeFor, sampleLabels } from "./expose";

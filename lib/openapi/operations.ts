@@ -11,6 +11,7 @@ import {
 } from "@/lib/approvals/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
 import { createTenantBodySchema, memberPutBodySchema, memberViewSchema, tenantListSchema, tenantViewSchema } from "@/lib/access/schemas";
+import { mintedTokenSchema, mintTokenBodySchema, revokedTokenSchema, tokenListQuerySchema, tokenListSchema } from "@/lib/access/token-schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
 import {
   applyRequestSchema,
@@ -43,7 +44,7 @@ const health = z.object({
 /** Every API operation. Each capability adds its own here, with the zod schemas its handlers use. */
 export const operations: Operation[] = [
   { method: "get", path: "/api/health", summary: "Health of database, migrations, Redis and the active policy", tag: "system", permission: null, aliases: ["/health"], response: health },
-  { method: "get", path: "/api/metrics", summary: "Prometheus metrics", tag: "system", permission: "metrics.read", aliases: ["/metrics"], responseContentType: "text/plain" },
+  { method: "get", path: "/api/metrics", summary: "Prometheus metrics: a platform admin sees every series, anyone else the process-wide ones and its own tenant's", tag: "system", permission: "metrics.read", aliases: ["/metrics"], responseContentType: "text/plain" },
   {
     method: "post", path: "/api/v1/policy/validate", summary: "Validate policy YAML; errors carry line and column", tag: "policy",
     permission: "policies.read", aliases: ["/v1/policy/validate"], body: z.string(), bodyContentType: "text/yaml", response: validateResponseSchema,
@@ -62,15 +63,15 @@ export const operations: Operation[] = [
     permission: "policies.read", aliases: ["/policy/migrate"], body: z.string(), bodyContentType: "text/yaml",
   },
   {
-    method: "post", path: "/api/v1/policy/diff", summary: "Proposed policy vs the tenant's active one: headline, risk, rule changes, decision changes replayed over recent recorded calls", tag: "policy",
+    method: "post", path: "/api/v1/policy/diff", summary: "Proposed policy (YAML, or a stored `version`) vs the tenant's active one (or the stored version `against`): headline, risk, rule changes, decision changes replayed over recent recorded calls; stored versions are the caller's tenant's own or platform versions (any other id: 404)", tag: "policy",
     permission: "policies.simulate", aliases: ["/v1/policy/diff"], body: diffRequestSchema, bodyContentType: "multipart/form-data", response: diffResponseSchema,
   },
   {
-    method: "post", path: "/api/v1/policy/apply", summary: "Store (or reuse) a policy version and roll it out: all, canary_percent or explicit (pins); signature required when signing is configured", tag: "policy",
+    method: "post", path: "/api/v1/policy/apply", summary: "Store (or reuse) a policy version and roll it out: all, canary_percent or explicit (pins); signature required when signing is configured. Versions belong to the platform (rollouts reaching other tenants) or to one tenant (a pin of its own tenant); without YAML or `version`, the newest version of that scope is applied and `why` says so", tag: "policy",
     permission: "policies.apply", aliases: ["/v1/policy/apply"], body: applyRequestSchema, bodyContentType: "multipart/form-data", response: applyResponseSchema,
   },
   {
-    method: "get", path: "/api/v1/policy/versions", summary: "Policy versions, newest first: signature state, rollouts, pins, tenants on each, the caller's active one", tag: "policy",
+    method: "get", path: "/api/v1/policy/versions", summary: "Policy versions the caller's tenant may use (its own and platform ones), newest first: scope, signature state, and the caller's tenant's rollouts and pins; platform admins see every version and every tenant's facts", tag: "policy",
     permission: "policies.read", aliases: ["/v1/policy/versions"], query: versionsQuerySchema, response: versionsResponseSchema,
   },
   {
@@ -123,6 +124,18 @@ export const operations: Operation[] = [
     permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,
   },
   { method: "get", path: "/api/admin/tenants/{tenant}/quotas", summary: "The tenant's quota configuration", tag: "admin", permission: "quotas.read" },
+  {
+    method: "post", path: "/api/admin/tokens", summary: "Mint an API token for the caller's tenant (201; the token is shown this once): known roles only, none the caller lacks unless admin, ttl_seconds at most CANOPY_TOKEN_MAX_TTL_SECONDS; audited", tag: "admin",
+    permission: "tokens.manage", aliases: ["/admin/tokens"], body: mintTokenBodySchema, response: mintedTokenSchema,
+  },
+  {
+    method: "get", path: "/api/admin/tokens", summary: "The caller's tenant's API tokens, newest first (subject, roles, name, created, expires, last used, revoked; never the token)", tag: "admin",
+    permission: "tokens.manage", aliases: ["/admin/tokens"], query: tokenListQuerySchema, response: tokenListSchema,
+  },
+  {
+    method: "delete", path: "/api/admin/tokens/{id}", summary: "Revoke a token of the caller's tenant: 401 from its very next use on every replica; another tenant's id is 404; audited (token_change)", tag: "admin",
+    permission: "tokens.manage", aliases: ["/admin/tokens/{id}"], response: revokedTokenSchema,
+  },
   {
     method: "get", path: "/api/admin/upstreams", summary: "Upstream MCP servers the caller's tenant can use: upstreams.yaml (read-only) and the database (admin-managed), with live connection status", tag: "admin",
     permission: "upstreams.manage", aliases: ["/admin/upstreams"], query: UpstreamQuerySchema, response: UpstreamListSchema,

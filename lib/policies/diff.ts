@@ -3,7 +3,7 @@ import { auditLog, auditSearchQuerySchema, type AuditRecordView } from "@/lib/au
 import { sha256Hex } from "@/lib/canonical";
 import { getDb } from "@/lib/db";
 import { activeVersionFor } from "@/lib/db/policy-versions";
-import { AppError } from "@/lib/errors";
+import { AppError, badRequest } from "@/lib/errors";
 import {
   type Action,
   type CompiledPolicy,
@@ -15,6 +15,9 @@ import {
   type Policy,
   type PolicyDiff,
 } from "@/lib/policy";
+
+import { usableVersion } from "./scope";
+import { type DiffRequest, policyTextOf } from "./schemas";
 
 export const MAX_EXAMPLES = 20;
 const PAGE = 500;
@@ -70,6 +73,15 @@ export async function currentPolicyOf(tenant: string): Promise<{ id: number | nu
   if (!parsed.ok) {
     throw new AppError(409, "active_policy_invalid", `the active policy (version ${row.id}) does not validate: ${formatValidationError(parsed.errors[0])}; roll back or apply a valid version`, { errors: parsed.errors });
   }
+  return { id: row.id, hash: row.hash, policy: parsed.policy };
+}
+
+/** A stored version the caller may use (else 404), parsed, as the base of a diff. */
+async function storedPolicyOf(principal: Principal, id: number): Promise<{ id: number; hash: string; policy: Policy }> {
+  const { prisma } = await getDb();
+  const row = await usableVersion(prisma, principal, id);
+  const parsed = parsePolicy(row.yaml);
+  if (!parsed.ok) throw new AppError(409, "stored_policy_invalid", `policy version ${row.id} does not validate: ${formatValidationError(parsed.errors[0])}`, { errors: parsed.errors });
   return { id: row.id, hash: row.hash, policy: parsed.policy };
 }
 
@@ -171,9 +183,9 @@ export interface DiffResult extends Omit<PolicyDiff, "defaults_changed" | "facts
  * Seed 000 §6D: the proposed policy against the tenant's active version: rule changes, risk,
  * headline, and the decisions that would change over the tenant's recent recorded calls.
  */
-export async function diffAgainstActive(principal: Principal, proposedYaml: string, opts: { replay_limit?: number } = {}): Promise<DiffResult> {
+export async function diffAgainstActive(principal: Principal, proposedYaml: string, opts: { replay_limit?: number; against?: number } = {}): Promise<DiffResult> {
   const proposed = parseOrReject(proposedYaml);
-  const current = await currentPolicyOf(principal.tenant);
+  const current = opts.against === undefined ? await currentPolicyOf(principal.tenant) : await storedPolicyOf(principal, opts.against);
   const d = diffPolicies(current.policy, proposed);
   const limit = opts.replay_limit ?? 500;
   const compiledCurrent = compilePolicy(current.policy, { version: current.id === null ? "none" : String(current.id) });
@@ -190,4 +202,19 @@ export async function diffAgainstActive(principal: Principal, proposedYaml: stri
     current_hash: current.hash,
     proposed_hash: sha256Hex(proposedYaml),
   };
+}
+
+/**
+ * POST /api/v1/policy/diff: the proposal (YAML, or a stored `version`) against the tenant's active
+ * policy or the stored version `against`. Stored versions are the caller's own or the platform's;
+ * any other id is "not found".
+ */
+export async function diffPolicy(principal: Principal, req: DiffRequest): Promise<DiffResult> {
+  let yaml = policyTextOf(req);
+  if (yaml === undefined && req.version !== undefined) {
+    const { prisma } = await getDb();
+    yaml = (await usableVersion(prisma, principal, req.version)).yaml;
+  }
+  if (yaml === undefined) throw badRequest("send the proposed policy YAML: multipart field `proposed` (or `policy`, `file`), JSON {\"proposed\": \"…\"}, a text/yaml body, or a stored version id in `version`");
+  return diffAgainstActive(principal, yaml, { replay_limit: req.replay_limit, against: req.against });
 }

@@ -4,6 +4,7 @@ export { validatePolicyText, simulateCall, migratePolicyText } from "./operation
 export * from "./schemas";
 export { readPolicyText } from "./request";
 export { describeActivePolicy } from "./current";
-export { diffAgainstActive, replayDecisions, type DiffResult, type DecisionChange, type ReplayReport } from "./diff";
+export { diffAgainstActive, diffPolicy, replayDecisions, type DiffResult, type DecisionChange, type ReplayReport } from "./diff";
 export { applyPolicy, rollbackPolicy, listPolicyVersions, signingRequired } from "./lifecycle";
 export { readFields } from "./form";
+export { scopeOf, usableBy, type VersionScope } from "./scope";

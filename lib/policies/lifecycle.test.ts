@@ -10,9 +10,9 @@ import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { upsertTenant } from "@/lib/db/tenants";
 import { resetEnvForTests } from "@/lib/env";
 import { generateKeyPair, sign } from "@/lib/signing";
-import { diffAgainstActive } from "./diff";
+import { diffAgainstActive, diffPolicy } from "./diff";
 import { applyPolicy, listPolicyVersions, rollbackPolicy } from "./lifecycle";
-import { applyRequestSchema, rollbackRequestSchema, versionsQuerySchema } from "./schemas";
+import { applyRequestSchema, diffRequestSchema, rollbackRequestSchema, versionsQuerySchema } from "./schemas";
 
 /**
  * Apply / canary / pins / rollback / versions and the diff replay, against a fresh database (real
@@ -26,6 +26,7 @@ const saved = { ...process.env };
 
 const alice: Principal = { kind: "token", tenant: "demo", subject: "alice", roles: ["policy_author"] };
 const acmeAdmin: Principal = { kind: "token", tenant: "acme-prod", subject: "ann", roles: ["admin"] };
+const platformAdmin: Principal = { kind: "token", tenant: "demo", subject: "root", roles: ["admin"] };
 const TENANTS = ["demo", "acme-prod", "globex-critical", ...Array.from({ length: 40 }, (_, i) => `fleet-${i}`)];
 
 const samples = readFileSync("policies/samples.yaml", "utf8");
@@ -111,7 +112,7 @@ describe("apply", () => {
   let v2: number;
 
   test("before any version, a rollback has nothing to return to (409) and a version-less apply nothing to apply (404)", async () => {
-    await expect(rollback(alice)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/no previous policy version/) });
+    await expect(rollback(alice)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/no previous platform policy version/) });
     await expect(apply(alice, { strategy: "canary_percent", canary_percent: 10 })).rejects.toMatchObject({ status: 404 });
     expect(await counts()).toEqual({ versions: 0, rollouts: 0, pins: 0 });
   });
@@ -265,8 +266,9 @@ describe("rollback and versions", () => {
     await expect(rollback(alice, { version: 424242 })).rejects.toMatchObject({ status: 404 });
   });
 
-  test("versions: newest first, with rollouts, pins, tenants on each, the caller's active and the stable one", async () => {
-    const list = await listPolicyVersions(alice, versionsQuerySchema.parse({}));
+  test("versions (platform admin): newest first, with rollouts, pins, tenants on each, the caller's active and the stable one", async () => {
+    const list = await listPolicyVersions(platformAdmin, versionsQuerySchema.parse({}));
+    expect(list.view).toBe("platform");
     const active = await versionOf("demo");
     expect(list.active_version).toBe(active);
     expect(list.stable_version).toBe(active);
@@ -285,6 +287,25 @@ describe("rollback and versions", () => {
     expect(page.versions).toHaveLength(2);
     const next = await listPolicyVersions(alice, versionsQuerySchema.parse({ limit: "2", cursor: page.next_cursor }));
     expect(next.versions[0].id).toBeLessThan(page.versions[1].id);
+  });
+
+  test("versions (anyone else, even the platform tenant's policy author): only its own tenant's facts", async () => {
+    for (const p of [alice, acmeAdmin]) {
+      const list = await listPolicyVersions(p, versionsQuerySchema.parse({ limit: "200" }));
+      expect(list.view).toBe("tenant");
+      const mine = await versionOf(p.tenant);
+      for (const v of list.versions) {
+        expect(v.tenants).toEqual(v.id === mine ? [p.tenant] : []);
+        expect(v.tenant_count).toBe(v.id === mine ? 1 : 0);
+        expect(v.pinned_tenants.every((t) => t === p.tenant)).toBe(true);
+        for (const r of v.rollouts) {
+          expect(r.tenants.every((t) => t === p.tenant)).toBe(true);
+          expect(r.strategy === "all" || r.strategy === "canary_percent" || r.tenants.includes(p.tenant)).toBe(true);
+        }
+      }
+      // globex-critical's pin and the explicit rollouts naming it are not shown to them
+      expect(JSON.stringify(list)).not.toContain("globex-critical");
+    }
   });
 });
 
@@ -396,5 +417,144 @@ describe("tenant boundaries", () => {
     const r = await apply(acmeAdmin, { policy: policyN(93), strategy: "explicit", tenants_csv: "acme-prod" });
     expect(r.pinned).toEqual(["acme-prod"]);
     expect(await versionOf("acme-prod")).toBe(r.version.id);
+  });
+});
+
+describe("version scopes: a tenant's own versions are private to it", () => {
+  const A = "scope-a";
+  const B = "scope-b";
+  const authorA: Principal = { kind: "token", tenant: A, subject: "amy", roles: ["policy_author"] };
+  const authorB: Principal = { kind: "token", tenant: B, subject: "ben", roles: ["policy_author"] };
+  const adminB: Principal = { kind: "token", tenant: B, subject: "bea", roles: ["admin"] };
+  const privateYaml = policyN(500, '  - name: "A only"\n    match: "a.secret"\n    action: allow\n');
+  let aVersion: number;
+  let platformNewest: number;
+
+  const missingMessage = async (id: number) => {
+    const err = await apply(authorB, { strategy: "explicit", tenants_csv: B, version: id }).catch((e: unknown) => e);
+    return (err as Error).message.replace(String(id), "N");
+  };
+
+  beforeAll(async () => {
+    for (const t of [A, B]) await upsertTenant(db.prisma, t, t);
+    platformNewest = (await apply(alice, { policy: policyN(400), message: "platform" })).version.id;
+  });
+
+  test("a pin of the caller's own tenant stores a version of that tenant; the answer says which and why", async () => {
+    const r = await apply(authorA, { policy: privateYaml, strategy: "explicit", tenants_csv: A });
+    aVersion = r.version.id;
+    expect(r.version).toMatchObject({ scope: "tenant", tenant: A, reused: false });
+    expect(r.why).toBe(`the policy sent was stored as tenant ${A} version ${aVersion}`);
+    expect(await versionOf(A)).toBe(aVersion);
+    expect((await db.prisma.policyVersion.findUnique({ where: { id: aVersion } }))!.tenantId).toBe(A);
+    // the file policy and every rollout to all are platform versions
+    expect((await db.prisma.policyVersion.findUnique({ where: { id: platformNewest } }))!.tenantId).toBeNull();
+  });
+
+  test.each([
+    ["pin it (apply explicit with version)", () => apply(authorB, { strategy: "explicit", tenants_csv: B, version: aVersion })],
+    ["roll back to it", () => rollback(authorB, { version: aVersion })],
+    ["diff against it", () => diffAgainstActive(authorB, policyN(1), { against: aVersion })],
+    ["diff it as the proposal", () => diffPolicy(authorB, diffRequestSchema.parse({ version: aVersion }))],
+    ["roll it out fleet-wide (platform author)", () => apply(alice, { version: aVersion })],
+    ["canary it (platform author)", () => apply(alice, { version: aVersion, strategy: "canary_percent", canary_percent: 50 })],
+  ])("another tenant cannot %s: 404 as for an id that does not exist, nothing changes", async (_label, attempt) => {
+    const before = await counts();
+    const pins = await db.prisma.tenantPolicyPin.findMany({ orderBy: { tenantId: "asc" } });
+    const err = (await attempt().catch((e: unknown) => e)) as { status: number; code: string; message: string };
+    expect(err).toMatchObject({ status: 404, code: "not_found", message: `policy version ${aVersion} does not exist (see GET /api/v1/policy/versions)` });
+    expect(await missingMessage(aVersion)).toBe(await missingMessage(987654));
+    expect(await counts()).toEqual(before);
+    expect(await db.prisma.tenantPolicyPin.findMany({ orderBy: { tenantId: "asc" } })).toEqual(pins);
+    expect(await versionOf(B)).not.toBe(aVersion);
+  });
+
+  test("another tenant's listing does not show it; the owner's and a platform admin's do", async () => {
+    const ofB = await listPolicyVersions(adminB, versionsQuerySchema.parse({ limit: "200" }));
+    expect(ofB.versions.map((v) => v.id)).not.toContain(aVersion);
+    expect(ofB.versions.map((v) => v.id)).toContain(platformNewest);
+    expect(ofB.versions.every((v) => v.scope === "platform" || v.tenant === B)).toBe(true);
+    expect(JSON.stringify(ofB)).not.toContain(A);
+    const ofA = await listPolicyVersions(authorA, versionsQuerySchema.parse({ limit: "200" }));
+    expect(ofA.versions.find((v) => v.id === aVersion)).toMatchObject({ scope: "tenant", tenant: A, active: true, tenants: [A], pinned_tenants: [A] });
+    const all = await listPolicyVersions(platformAdmin, versionsQuerySchema.parse({ limit: "200" }));
+    expect(all.versions.find((v) => v.id === aVersion)).toMatchObject({ scope: "tenant", tenant: A, pinned_tenants: [A] });
+  });
+
+  test("a platform apply without a version rolls out the newest PLATFORM version, not a newer tenant version", async () => {
+    const newest = (await db.prisma.policyVersion.findFirst({ orderBy: { id: "desc" } }))!;
+    expect(newest.id).toBe(aVersion);
+    const r = await apply(alice, { strategy: "canary_percent", canary_percent: 100 });
+    expect(r.version).toMatchObject({ id: platformNewest, scope: "platform", tenant: null });
+    expect(r.why).toMatch(new RegExp(`^no policy or version was named: the newest platform version \\(${platformNewest}\\) was applied, because strategy canary_percent reaches other tenants`));
+    const all = await apply(alice, {});
+    expect(all.version.id).toBe(platformNewest);
+    expect(await versionOf("fleet-1")).toBe(platformNewest);
+    expect(await versionOf(A)).toBe(aVersion); // its pin stays
+  });
+
+  test("the platform tenant pinning only itself stores a version private to it, which fleet rollouts do not use", async () => {
+    const r = await apply(alice, { policy: policyN(501), strategy: "explicit", tenants_csv: "demo" });
+    expect(r.version).toMatchObject({ scope: "tenant", tenant: "demo" });
+    await expect(apply(alice, { version: r.version.id })).rejects.toMatchObject({ status: 409, code: "version_not_platform" });
+    await expect(apply(alice, { version: r.version.id, strategy: "explicit", tenants_csv: "demo,acme-prod" })).rejects.toMatchObject({ status: 409, code: "version_not_platform" });
+    await expect(rollback(alice, { version: r.version.id })).rejects.toMatchObject({ status: 409, code: "version_not_platform" });
+    // other tenants cannot see or use it
+    await expect(apply(authorB, { strategy: "explicit", tenants_csv: B, version: r.version.id })).rejects.toMatchObject({ status: 404 });
+    const fleet = await apply(alice, { strategy: "all" });
+    expect(fleet.version.id).toBe(platformNewest);
+    // the same YAML sent with strategy all becomes a platform version of its own (never reusing the private one)
+    const published = await apply(alice, { policy: policyN(501) });
+    expect(published.version).toMatchObject({ scope: "platform", reused: false });
+    expect(published.version.id).not.toBe(r.version.id);
+    platformNewest = published.version.id;
+    await rollback(alice, { version: published.version.id }); // drops demo's pin: back on the fleet
+  });
+
+  test("content dedupe never reuses another tenant's version: identical YAML gives each scope its own", async () => {
+    const b = await apply(authorB, { policy: privateYaml, strategy: "explicit", tenants_csv: B });
+    expect(b.version).toMatchObject({ scope: "tenant", tenant: B, reused: false });
+    expect(b.version.id).not.toBe(aVersion);
+    const again = await apply(authorA, { policy: privateYaml, strategy: "explicit", tenants_csv: A });
+    expect(again.version).toMatchObject({ id: aVersion, reused: true });
+    expect(again.why).toBe(`the policy sent is identical to tenant ${A} version ${aVersion}, which was reused`);
+    const platform = await apply(alice, { policy: privateYaml, strategy: "explicit", tenants_csv: "acme-prod,globex-critical" });
+    expect(platform.version).toMatchObject({ scope: "platform", reused: false });
+    expect([aVersion, b.version.id]).not.toContain(platform.version.id);
+    // a tenant's pin of identical YAML does not touch (reuse or re-sign) the platform version either
+    const c = await apply(acmeAdmin, { policy: privateYaml, strategy: "explicit", tenants_csv: "acme-prod" });
+    expect(c.version).toMatchObject({ scope: "tenant", tenant: "acme-prod", reused: false });
+  });
+
+  test("a tenant's version-less pin uses its own newest version; with none it is told how to proceed", async () => {
+    const fresh: Principal = { kind: "token", tenant: "fleet-39", subject: "fay", roles: ["policy_author"] };
+    await expect(apply(fresh, { strategy: "explicit", tenants_csv: "fleet-39" })).rejects.toMatchObject({ status: 404, message: expect.stringMatching(/tenant fleet-39 has stored no policy version of its own/) });
+    const r = await apply(authorA, { strategy: "explicit", tenants_csv: A });
+    expect(r.version).toMatchObject({ id: aVersion, scope: "tenant" });
+    expect(r.why).toMatch(/the newest tenant scope-a version .* a pin of the caller's own tenant uses that tenant's own versions/);
+    // a platform version by id is theirs to pin, too
+    const p = await apply(fresh, { strategy: "explicit", tenants_csv: "fleet-39", version: platformNewest });
+    expect(p.version).toMatchObject({ id: platformNewest, scope: "platform" });
+    expect(p.why).toBe(`version ${platformNewest} (platform) was named in the request`);
+  });
+
+  test("a tenant diffs against its own and platform versions", async () => {
+    const own = await diffAgainstActive(authorA, policyN(1), { against: aVersion });
+    expect(own.current_version).toBe(aVersion);
+    const plat = await diffPolicy(authorB, diffRequestSchema.parse({ version: platformNewest, against: platformNewest, replay_limit: 0 }));
+    expect(plat).toMatchObject({ current_version: platformNewest, headline: expect.stringMatching(/^No changes/) });
+    expect(() => diffRequestSchema.parse({ proposed: "x", version: 3 })).toThrow(/either the proposed policy YAML or a version id/);
+  });
+
+  test("a default rollback never returns to another tenant's version, even if a (legacy) rollout names one", async () => {
+    // A rollout listing B with A's version cannot be made through the API; write it as old data would be.
+    const own = (await apply(authorB, { policy: policyN(502), strategy: "explicit", tenants_csv: B })).version.id;
+    await db.prisma.policyRollout.create({ data: { versionId: aVersion, strategy: "explicit", tenants: [B], createdBy: "legacy" } });
+    await db.prisma.tenantPolicyPin.update({ where: { tenantId: B }, data: { versionId: own } });
+    const r = await rollback(authorB);
+    expect(r.action).toBe("unpin");
+    const again = await rollback(authorB);
+    expect(again.version).toBe(own);
+    expect(await versionOf(B)).not.toBe(aVersion);
   });
 });

@@ -1,4 +1,5 @@
 import type { Principal } from "@/lib/auth";
+import { isPlatformAdmin } from "@/lib/auth/platform";
 import { appendAudit } from "@/lib/audit";
 import { sha256Hex } from "@/lib/canonical";
 import { getDb, type PrismaClient } from "@/lib/db";
@@ -9,6 +10,7 @@ import { diffPolicies, parsePolicy, type Policy, type PolicyDiff } from "@/lib/p
 import { verify } from "@/lib/signing";
 import { forgetTenantVersions } from "./active";
 import { parseOrReject } from "./diff";
+import { ownerLabel, requirePlatformScope, scopeOf, usableBy, usableVersion } from "./scope";
 import { type ApplyRequest, policyTextOf, type RollbackRequest, type VersionsQuery } from "./schemas";
 
 type VersionRow = NonNullable<Awaited<ReturnType<typeof q.getVersion>>>;
@@ -56,8 +58,18 @@ async function ensureSigned(prisma: PrismaClient, row: VersionRow, given?: strin
 
 // --- views -----------------------------------------------------------------------------------
 
-function versionView(v: { id: number; hash: string; author: string; message: string | null; createdAt: Date; signature: string | null; verified: boolean }) {
-  return { id: v.id, hash: v.hash, author: v.author, message: v.message, created_at: v.createdAt.toISOString(), signed: Boolean(v.signature), verified: v.verified };
+function versionView(v: { id: number; tenantId: string | null; hash: string; author: string; message: string | null; createdAt: Date; signature: string | null; verified: boolean }) {
+  return {
+    id: v.id,
+    scope: scopeOf(v),
+    tenant: v.tenantId,
+    hash: v.hash,
+    author: v.author,
+    message: v.message,
+    created_at: v.createdAt.toISOString(),
+    signed: Boolean(v.signature),
+    verified: v.verified,
+  };
 }
 
 function rolloutView(r: { id: number; versionId: number; strategy: string; canaryPercent: number | null; tenants: string[]; createdBy: string; createdAt: Date }) {
@@ -112,6 +124,8 @@ async function rollOut(prisma: PrismaClient, principal: Principal, row: VersionR
   const data = {
     action: plan.action,
     version: row.id,
+    version_scope: scopeOf(row),
+    version_tenant: row.tenantId,
     hash: row.hash,
     strategy: plan.strategy,
     canary_percent: plan.canaryPercent ?? null,
@@ -170,7 +184,21 @@ async function rollOut(prisma: PrismaClient, principal: Principal, row: VersionR
 
 // --- apply -----------------------------------------------------------------------------------
 
-async function versionToApply(prisma: PrismaClient, principal: Principal, req: ApplyRequest): Promise<{ row: VersionRow; reused: boolean }> {
+interface Chosen {
+  row: VersionRow;
+  reused: boolean;
+  /** Why this version: one sentence for the answer. */
+  why: string;
+}
+
+/**
+ * The version an apply rolls out, in the scope the rollout needs (`owner`: the caller's tenant for
+ * a pin of its own tenant, null = platform for anything reaching other tenants): the YAML sent
+ * (stored, or the identical version of that scope reused), the version named, or else the newest
+ * version of that scope, never another tenant's.
+ */
+async function versionToApply(prisma: PrismaClient, principal: Principal, req: ApplyRequest, owner: string | null): Promise<Chosen> {
+  const scope = ownerLabel(owner);
   const raw = policyTextOf(req);
   if (raw !== undefined) {
     // The signature covers the bytes as sent; the version stores them without a leading BOM.
@@ -178,21 +206,35 @@ async function versionToApply(prisma: PrismaClient, principal: Principal, req: A
     parseOrReject(text);
     const sig = checkSignature(raw, req.signature);
     const hash = sha256Hex(text);
-    const existing = await q.findVersionByHash(prisma, hash);
+    // Only a version of the same scope is reused: never another tenant's, and a tenant's pin never
+    // touches (re-signs) a platform version.
+    const existing = await q.findVersionByHash(prisma, hash, owner);
     if (existing && existing.yaml === text) {
       const better = sig.signature && (sig.verified ? !existing.verified || existing.signature !== sig.signature : !existing.signature);
-      return { row: better ? await q.setVersionSignature(prisma, existing.id, sig.signature!, sig.verified) : existing, reused: true };
+      const row = better ? await q.setVersionSignature(prisma, existing.id, sig.signature!, sig.verified) : existing;
+      return { row, reused: true, why: `the policy sent is identical to ${scope} version ${row.id}, which was reused` };
     }
-    const row = await q.createVersion(prisma, { yaml: text, hash, signature: sig.signature, verified: sig.verified, author: principal.subject, message: req.message });
-    return { row, reused: false };
+    const row = await q.createVersion(prisma, { tenantId: owner, yaml: text, hash, signature: sig.signature, verified: sig.verified, author: principal.subject, message: req.message });
+    return { row, reused: false, why: `the policy sent was stored as ${scope} version ${row.id}` };
   }
-  const row = req.version !== undefined ? await q.getVersion(prisma, req.version) : await q.latestVersion(prisma);
+  if (req.version !== undefined) {
+    const row = await usableVersion(prisma, principal, req.version);
+    if (owner === null) requirePlatformScope(row, `strategy ${req.strategy}${req.strategy === "explicit" ? " naming other tenants" : ""}`);
+    return { row: await ensureSigned(prisma, row, req.signature), reused: true, why: `version ${row.id} (${ownerLabel(row.tenantId)}) was named in the request` };
+  }
+  const row = await q.latestVersionOf(prisma, owner);
   if (!row) {
-    throw req.version !== undefined
-      ? notFound(`policy version ${req.version} does not exist (see GET /api/v1/policy/versions)`)
-      : notFound("no policy version is stored yet: send the policy YAML in a `policy` field");
+    throw notFound(
+      owner === null
+        ? "no platform policy version is stored yet: send the policy YAML in a `policy` field"
+        : `tenant ${owner} has stored no policy version of its own: send the policy YAML in a \`policy\` field, or name a platform version with \`version\` (GET /api/v1/policy/versions lists them)`,
+    );
   }
-  return { row: await ensureSigned(prisma, row, req.signature), reused: true };
+  const because =
+    owner === null
+      ? `strategy ${req.strategy}${req.strategy === "explicit" ? " naming other tenants" : ""} reaches other tenants, so only platform versions are rolled out`
+      : `a pin of the caller's own tenant uses that tenant's own versions`;
+  return { row: await ensureSigned(prisma, row, req.signature), reused: true, why: `no policy or version was named: the newest ${scope} version (${row.id}) was applied, because ${because}` };
 }
 
 /**
@@ -223,7 +265,9 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
     const missing = await q.missingTenants(prisma, tenants);
     if (missing.length) throw badRequest(`unknown tenant${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}; nothing was applied`, { unknown_tenants: missing });
   }
-  const { row, reused } = await versionToApply(prisma, principal, req);
+  // A rollout that reaches any tenant besides the caller's own is a platform rollout.
+  const owner = req.strategy === "explicit" && tenants.every((t) => t === principal.tenant) ? principal.tenant : null;
+  const { row, reused, why } = await versionToApply(prisma, principal, req, owner);
   const r = await rollOut(prisma, principal, row, {
     action: "apply",
     strategy: req.strategy,
@@ -236,6 +280,7 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
   });
   return {
     version: { ...versionView(row), reused },
+    why,
     rollout: r.rollout,
     pinned: req.strategy === "explicit" ? tenants : [],
     canary: r.canary,
@@ -248,39 +293,49 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
 
 // --- rollback --------------------------------------------------------------------------------
 
-/** The newest version the tenant ran before `current`, from the rollouts that covered it. */
-async function previousVersionOf(prisma: PrismaClient, tenant: string, current: number | null): Promise<number | null> {
-  for (const r of await q.rolloutsCovering(prisma, tenant)) if (r.versionId !== current) return r.versionId;
-  return null;
+/**
+ * The newest version the tenant ran before `current`, from the rollouts that covered it, among
+ * those `accept` allows (by owner): a fleet rollback only returns to platform versions.
+ */
+async function previousVersionOf(prisma: PrismaClient, tenant: string, current: number | null, accept: (owner: string | null) => boolean): Promise<number | null> {
+  const candidates = (await q.rolloutsCovering(prisma, tenant)).map((r) => r.versionId).filter((id) => id !== current);
+  const owners = await q.versionOwners(prisma, candidates);
+  return candidates.find((id) => owners.has(id) && accept(owners.get(id)!)) ?? null;
 }
 
 /**
- * Rolls back: to `version` (rolled out to all, and the caller's pin removed so its tenant runs it
- * too), or by default to the previous version the caller's tenant ran. A pinned tenant without a
- * version given drops its pin and returns to the fleet's version (recorded as an explicit rollout
- * of that version for the tenant, without a pin, so later rollouts reach it again).
+ * Rolls back. A tenant other than the platform tenant rolls back only itself: a pin of its own
+ * tenant to `version` (its own or a platform version) or, by default, to the version it ran before.
+ * The platform tenant rolls the fleet back (`all`, and its own pin removed so it runs it too) to a
+ * platform version. A pinned tenant without a version given drops its pin and returns to the
+ * fleet's version (recorded as an explicit rollout of that version for the tenant, without a pin,
+ * so later rollouts reach it again). Another tenant's version id is "not found".
  */
 export async function rollbackPolicy(principal: Principal, req: RollbackRequest) {
   const { prisma } = await getDb();
   const tenant = principal.tenant;
+  const fleetWide = tenant === platformTenant();
   const pin = await q.pinOf(prisma, tenant);
   const current = await q.activeVersionFor(prisma, tenant);
 
   if (req.version === undefined && pin) {
     const fleet = await q.fleetVersionIdFor(prisma, tenant);
     if (fleet === null) throw conflict(`tenant ${tenant} is pinned to version ${pin.versionId} and no fleet-wide version exists to return to: roll back to a version id instead`);
-    const row = await ensureSigned(prisma, (await q.getVersion(prisma, fleet))!);
+    // Fleet rollouts only carry platform versions; a legacy row that is not one is not returned to.
+    const fleetRow = await q.getVersion(prisma, fleet);
+    if (!fleetRow || !usableBy(fleetRow, tenant)) throw conflict(`tenant ${tenant} is pinned to version ${pin.versionId} and the fleet runs no version it may use: roll back to a version id instead`);
+    const row = await ensureSigned(prisma, fleetRow);
     const r = await rollOut(prisma, principal, row, { action: "unpin", strategy: "explicit", tenants: [tenant], pin: false, unpin: [tenant], message: req.message, reused: true });
     return { action: "unpin" as const, version: row.id, previous_version: current?.id ?? null, rollout: r.rollout, unpinned: [tenant], headline: r.headline, active_version: r.active_version };
   }
 
-  const target = req.version ?? (await previousVersionOf(prisma, tenant, current?.id ?? null));
-  if (target === null) throw conflict(`tenant ${tenant} has no previous policy version to roll back to${current ? ` (it runs version ${current.id})` : ""}`);
-  const found = await q.getVersion(prisma, target);
-  if (!found) throw notFound(`policy version ${target} does not exist (see GET /api/v1/policy/versions)`);
+  const accept = fleetWide ? (owner: string | null) => owner === null : (owner: string | null) => owner === null || owner === tenant;
+  const target = req.version ?? (await previousVersionOf(prisma, tenant, current?.id ?? null, accept));
+  if (target === null) throw conflict(`tenant ${tenant} has no previous ${fleetWide ? "platform " : ""}policy version to roll back to${current ? ` (it runs version ${current.id})` : ""}`);
+  const found = await usableVersion(prisma, principal, target);
+  if (fleetWide) requirePlatformScope(found, "a rollback by the platform tenant (strategy all)");
   const row = await ensureSigned(prisma, found);
-  if (principal.tenant !== platformTenant()) {
-    // Another tenant rolls back only itself: a pin of its own tenant to the target version.
+  if (!fleetWide) {
     const r = await rollOut(prisma, principal, row, { action: "rollback", strategy: "explicit", tenants: [tenant], pin: true, unpin: [], message: req.message, reused: true });
     return { action: "rollout" as const, version: row.id, previous_version: current?.id ?? null, rollout: r.rollout, unpinned: [], headline: r.headline, active_version: r.active_version };
   }
@@ -293,34 +348,46 @@ export async function rollbackPolicy(principal: Principal, req: RollbackRequest)
 
 const MAX_TENANTS_LISTED = 100;
 
-/** History: every version with its rollouts, pins, the tenants on it now, and which one the caller runs. */
+/**
+ * History, newest first: each version with its rollouts, pins, the tenants on it now, and which one
+ * the caller runs. A platform admin sees every version and every tenant's facts; anyone else sees
+ * the versions its tenant may use (its own and the platform's) and, of each, only its own tenant's
+ * facts (whether it runs or is pinned to it, the rollouts that covered it).
+ */
 export async function listPolicyVersions(principal: Principal, query: VersionsQuery) {
   const { prisma } = await getDb();
-  const rows = await q.listVersionsWithRollouts(prisma, { limit: query.limit + 1, beforeId: query.cursor });
+  const everything = isPlatformAdmin(principal);
+  const own = principal.tenant;
+  const rows = await q.listVersionsWithRollouts(prisma, { limit: query.limit + 1, beforeId: query.cursor, visibleToTenant: everything ? undefined : own });
   const more = rows.length > query.limit;
   const page = more ? rows.slice(0, query.limit) : rows;
   const state = await q.rolloutState(prisma);
   const onVersion = new Map<number, string[]>();
-  for (const t of await q.allTenantIds(prisma)) {
+  for (const t of everything ? await q.allTenantIds(prisma) : [own]) {
     const v = q.resolveVersionId(state, t);
     if (v === null) continue;
     const list = onVersion.get(v) ?? [];
     list.push(t);
     onVersion.set(v, list);
   }
-  const active = q.resolveVersionId(state, principal.tenant);
+  const active = q.resolveVersionId(state, own);
   const stable = state.recent.find((r) => r.strategy === "all")?.versionId ?? null;
   return {
     versions: page.map((v) => {
       const tenants = onVersion.get(v.id) ?? [];
+      const rollouts = everything
+        ? v.rollouts
+        : v.rollouts
+            .filter((r) => q.rolloutCovers({ ...r, versionId: v.id }, own))
+            .map((r) => ({ ...r, tenants: r.tenants.filter((t) => t === own) }));
       return {
         ...versionView(v),
         active: v.id === active,
         stable: v.id === stable,
         tenants: tenants.slice(0, MAX_TENANTS_LISTED),
         tenant_count: tenants.length,
-        pinned_tenants: v.pins.map((p) => p.tenantId),
-        rollouts: v.rollouts.map((r) => {
+        pinned_tenants: v.pins.map((p) => p.tenantId).filter((t) => everything || t === own),
+        rollouts: rollouts.map((r) => {
           const { version: _v, ...rest } = rolloutView({ ...r, versionId: v.id });
           return rest;
         }),
@@ -328,6 +395,8 @@ export async function listPolicyVersions(principal: Principal, query: VersionsQu
     }),
     active_version: active,
     stable_version: stable,
+    /** Whether every tenant's facts are shown (platform admins) or only the caller's tenant's. */
+    view: everything ? ("platform" as const) : ("tenant" as const),
     next_cursor: more ? String(page[page.length - 1].id) : null,
   };
 }

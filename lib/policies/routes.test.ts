@@ -120,7 +120,10 @@ describe("policy lifecycle routes", () => {
     const v = await call(versionsRoute, "/api/v1/policy/versions", viewer, undefined, "GET");
     expect(v.status).toBe(200);
     expect(v.json.versions.map((x: { id: number }) => x.id)).toEqual([2, 1]);
-    expect(v.json.versions[1]).toMatchObject({ pinned_tenants: ["acme-prod", "globex-critical"] });
+    // a viewer sees its own tenant's facts only; a platform admin (admin of demo-tenant) sees every tenant's
+    expect(v.json.versions[1]).toMatchObject({ scope: "platform", tenant: null, pinned_tenants: [] });
+    const admin = await call(versionsRoute, "/api/v1/policy/versions", await token(["admin"]), undefined, "GET");
+    expect(admin.json.versions[1]).toMatchObject({ pinned_tenants: ["acme-prod", "globex-critical"] });
     expect((await call(versionsRoute, "/api/v1/policy/versions?limit=0", viewer, undefined, "GET")).status).toBe(400);
 
     const acme = await token(["policy_author"], "acme-prod");

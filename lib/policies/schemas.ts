@@ -67,8 +67,15 @@ export function policyTextOf(f: { policy?: string; proposed?: string; file?: str
 /** POST /api/v1/policy/diff: multipart `proposed=@file` (or `policy`, `file`), JSON `{proposed|policy|yaml}`, or raw YAML. */
 export const diffRequestSchema = z.object({
   ...policyFields,
+  /** A stored version as the proposal, instead of YAML (the caller's own or a platform version). */
+  version: z.coerce.number().int().positive().optional(),
+  /** Diff against this stored version instead of the tenant's active one (its own or a platform version). */
+  against: z.coerce.number().int().positive().optional(),
   /** How many of the tenant's most recent recorded calls to replay through both policies (0 = none). */
   replay_limit: z.coerce.number().int().min(0).max(5000).default(500),
+}).superRefine((r, ctx) => {
+  if (policyTextOf(r) !== undefined && r.version !== undefined)
+    ctx.addIssue({ code: "custom", path: ["version"], message: "send either the proposed policy YAML or a version id, not both" });
 });
 export type DiffRequest = z.infer<typeof diffRequestSchema>;
 
@@ -80,7 +87,8 @@ const csvList = z
 
 /**
  * POST /api/v1/policy/apply (multipart fields or JSON). Without policy YAML, `version` names a
- * stored version to roll out; without either, the newest stored version is rolled out.
+ * stored version to roll out; without either, the newest version of the rollout's scope: the
+ * platform's for a rollout reaching other tenants, the caller's tenant's own for a pin of itself.
  */
 export const applyRequestSchema = z
   .object({
@@ -179,6 +187,9 @@ export const diffResponseSchema = z.object({
 
 const versionInfo = z.object({
   id: z.number(),
+  /** platform: usable by every tenant; tenant: private to `tenant`. */
+  scope: z.enum(["platform", "tenant"]),
+  tenant: z.string().nullable(),
   hash: z.string(),
   author: z.string(),
   message: z.string().nullable(),
@@ -199,6 +210,8 @@ const rolloutInfo = z.object({
 
 export const applyResponseSchema = z.object({
   version: versionInfo.extend({ reused: z.boolean() }),
+  /** Which version was applied and why, in one sentence. */
+  why: z.string(),
   rollout: rolloutInfo,
   pinned: z.array(z.string()),
   canary: z.object({ percent: z.number(), tenants: z.array(z.string()), known_tenants: z.number() }).nullable(),
@@ -231,5 +244,6 @@ export const versionsResponseSchema = z.object({
   ),
   active_version: z.number().nullable(),
   stable_version: z.number().nullable(),
+  view: z.enum(["platform", "tenant"]),
   next_cursor: z.string().nullable(),
 });

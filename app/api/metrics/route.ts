@@ -1,9 +1,7 @@
 import { withAuth } from "@/lib/auth";
-import { metrics } from "@/lib/metrics";
+import { metricsResponseFor } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withAuth(async () => {
-  const { registry } = metrics();
-  return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
-}, { permission: "metrics.read" });
+/** Prometheus text: every series for platform admins; for anyone else, its own tenant's and the process-wide ones. */
+export const GET = withAuth(async ({ principal }) => metricsResponseFor(principal), { permission: "metrics.read" });

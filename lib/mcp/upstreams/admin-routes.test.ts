@@ -5,6 +5,7 @@ import { DELETE as deleteRoute, PUT as putRoute } from "@/app/api/admin/upstream
 import { GET as listRoute } from "@/app/api/admin/upstreams/route";
 import { auditUnavailable } from "@/lib/audit";
 import { mintToken, tokenKeys } from "@/lib/auth";
+import { upsertTenant } from "@/lib/db/tenants";
 import { getDb } from "@/lib/db";
 import { getUpstreamRow, listUpstreamRows } from "@/lib/db/upstreams";
 import { parseUpstreamsConfig } from "./config";
@@ -57,6 +58,8 @@ beforeAll(async () => {
     db: { load: async () => (await listUpstreamRows((await getDb()).prisma)).filter((r) => r.tenantId === T), reloadMs: 60_000 },
   });
   g.__canopyUpstreams = registry;
+  // Tokens are accepted only for tenants that exist.
+  await upsertTenant((await getDb()).prisma, T, T);
 });
 
 afterAll(async () => {

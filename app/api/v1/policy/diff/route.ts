@@ -1,16 +1,10 @@
 import { withAuth } from "@/lib/auth";
-import { badRequest } from "@/lib/errors";
-import { diffAgainstActive, diffRequestSchema, policyTextOf, readFields } from "@/lib/policies";
+import { diffPolicy, diffRequestSchema, readFields } from "@/lib/policies";
 
 export const dynamic = "force-dynamic";
 
-/** Seed 000 §6D: `curl -F proposed=@policy.yaml` (or JSON `{proposed}`, or raw YAML) → headline, risk, rule and decision changes. */
+/** Seed 000 §6D: `curl -F proposed=@policy.yaml` (or JSON `{proposed}`, raw YAML, or `version`; `against` a stored version) → headline, risk, rule and decision changes. */
 export const POST = withAuth(
-  async ({ req, principal }) => {
-    const body = diffRequestSchema.parse(await readFields(req));
-    const yaml = policyTextOf(body);
-    if (yaml === undefined) throw badRequest("send the proposed policy YAML: multipart field `proposed` (or `policy`, `file`), JSON {\"proposed\": \"…\"}, or a text/yaml body");
-    return diffAgainstActive(principal, yaml, { replay_limit: body.replay_limit });
-  },
+  async ({ req, principal }) => diffPolicy(principal, diffRequestSchema.parse(await readFields(req))),
   { permission: "policies.simulate" },
 );

@@ -1,0 +1,7 @@
+import { revokeTokenFor } from "@/lib/access/api-tokens";
+import { withAuth } from "@/lib/auth";
+
+export const dynamic = "force-dynamic";
+
+/** Revokes a token of the caller's tenant: refused (401) from its very next use, on every replica. */
+export const DELETE = withAuth<{ id: string }>(async ({ params, principal }) => revokeTokenFor(principal, params.id), { permission: "tokens.manage" });

@@ -1,0 +1,18 @@
+import { NextResponse } from "next/server";
+import { listTokens, mintTokenFor } from "@/lib/access/api-tokens";
+import { mintTokenBodySchema, tokenListQuerySchema } from "@/lib/access/token-schemas";
+import { jsonBody, withAuth } from "@/lib/auth";
+
+export const dynamic = "force-dynamic";
+
+/** Mints a token for the caller's tenant; 201 with the token, shown this once. */
+export const POST = withAuth(
+  async ({ req, principal }) => NextResponse.json(await mintTokenFor(principal, await jsonBody(req, mintTokenBodySchema)), { status: 201 }),
+  { permission: "tokens.manage" },
+);
+
+/** The caller's tenant's tokens, newest first (never the tokens themselves). */
+export const GET = withAuth(
+  async ({ req, principal }) => listTokens(principal.tenant, tokenListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  { permission: "tokens.manage" },
+);

@@ -33,6 +33,9 @@ describe("parseEnv", () => {
     ["POLICY_REQUIRE_SIGNATURE", "maybe", /POLICY_REQUIRE_SIGNATURE/],
     ["CANOPY_DEMO_TENANT", "Demo Tenant", /CANOPY_DEMO_TENANT: expected a lowercase slug/],
     ["NEXTAUTH_SECRET", "short", /NEXTAUTH_SECRET: expected at least 32 characters \(got "\*\*\*"\)/],
+    ["AUDIT_REDACT_KEYS", "password,pass word!", /AUDIT_REDACT_KEYS: "pass word!" is not a key pattern/],
+    ["AUDIT_REDACT_VALUE_PATTERNS", '["(unclosed"]', /AUDIT_REDACT_VALUE_PATTERNS: pattern \[0\].*missing closing/],
+    ["AUDIT_REDACT_VALUE_PATTERNS", '["^(a+)+$", "x*"]', /AUDIT_REDACT_VALUE_PATTERNS: pattern \[1\].*empty string/],
   ])("%s=%s is refused with a message naming it", (key, value, pattern) => {
     const found = problems({ [key]: value });
     expect(found.join("\n")).toMatch(pattern);

@@ -185,6 +185,7 @@ export function scanSchemes(s: string, lower: string, out: Span[]) {
   }
 }
 
+const SCHEME_HINT = /bearer|basic/i;
 const KEY_CHAR = /[A-Za-z0-9_.-]/;
 const VALUE_STOP = /[\s&,;"'<>(){}[\]]/;
 const SCHEME_WORDS = new Set(["bearer", "basic", "token", "digest"]);
@@ -245,10 +246,13 @@ export function findSecretSpans(s: string, patterns: readonly ValuePattern[], se
   const out: Span[] = [];
   if (s.length < 3) return out;
   for (const p of patterns) scanRegex(s, p, out);
-  let l = s.toLowerCase();
-  // Offsets in `l` must be offsets in `s`: a few non-ASCII letters change length when lower-cased.
-  if (l.length !== s.length) l = s.replace(/[^\u0000-\u007f]/g, "\u0000").toLowerCase();
-  if (l.includes("bearer") || l.includes("basic")) scanSchemes(s, l, out);
+  // A literal alternation cannot backtrack: one native pass decides whether lower-casing is needed.
+  if (SCHEME_HINT.test(s)) {
+    let l = s.toLowerCase();
+    // Offsets in `l` must be offsets in `s`: a few non-ASCII letters change length when lower-cased.
+    if (l.length !== s.length) l = s.replace(/[^\u0000-\u007f]/g, "\u0000").toLowerCase();
+    scanSchemes(s, l, out);
+  }
   if (s.includes("=") || s.includes(":")) scanAssignments(s, sensitive, out);
   return out;
 }

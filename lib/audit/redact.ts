@@ -64,8 +64,10 @@ export function redactionMarker(key: Buffer, kind: string, secret: string): stri
 
 /** One record's (or one answer's) redaction in one tenant; see the module comment. */
 export class RedactionScope {
-  /** Secret text → its marker, for echoes. */
-  private readonly known = new Map<string, string>();
+  /** Secret text → its kind and (once needed) its marker, for echoes. */
+  private readonly known = new Map<string, { kind: string; marker?: string }>();
+  /** Objects already searched for secrets (remember() before value() need not walk twice). */
+  private readonly collected = new WeakSet<object>();
   private readonly sensitive: (key: string) => boolean;
 
   constructor(
@@ -77,7 +79,16 @@ export class RedactionScope {
 
   private learn(secret: string, kind: string) {
     if (secret.length < ECHO_MIN_CHARS || secret.length > ECHO_MAX_CHARS || this.known.size >= ECHO_MAX_SECRETS || this.known.has(secret)) return;
-    this.known.set(secret, redactionMarker(this.key, kind, secret));
+    this.known.set(secret, { kind });
+  }
+
+  private markerOf(secret: string, kind: string): string {
+    const k = this.known.get(secret);
+    if (!k) {
+      this.learn(secret, kind);
+      return redactionMarker(this.key, kind, secret);
+    }
+    return (k.marker ??= redactionMarker(this.key, k.kind, secret));
   }
 
   /** Leaves of a value under a sensitive key become known secrets. */
@@ -106,7 +117,10 @@ export class RedactionScope {
    * every part of a record first, so an echo is masked even when it comes before its source.
    */
   remember(...values: unknown[]): this {
-    for (const v of values) this.collect(v, 0);
+    for (const v of values) {
+      this.collect(v, 0);
+      if (v !== null && typeof v === "object") this.collected.add(v);
+    }
     return this;
   }
 
@@ -123,13 +137,7 @@ export class RedactionScope {
     let out = "";
     let pos = 0;
     for (const sp of mergeSpans(spans)) {
-      const secret = s.slice(sp.start, sp.end);
-      let marker = this.known.get(secret);
-      if (!marker) {
-        marker = redactionMarker(this.key, sp.kind || "secret", secret);
-        this.learn(secret, sp.kind || "secret");
-      }
-      out += s.slice(pos, sp.start) + marker;
+      out += s.slice(pos, sp.start) + this.markerOf(s.slice(sp.start, sp.end), sp.kind || "secret");
       pos = sp.end;
     }
     return out + s.slice(pos);
@@ -150,7 +158,7 @@ export class RedactionScope {
 
   /** A redacted deep copy (the input is not modified); learns the value's own secrets first. */
   value(v: unknown): unknown {
-    this.collect(v, 0);
+    if (v !== null && typeof v === "object" && !this.collected.has(v)) this.collect(v, 0);
     return this.walk(v, 0);
   }
 }

@@ -44,7 +44,12 @@ export function ApprovalCard({ approval: a, highlighted = false }: { approval: A
         <dt className="text-slate-600">Reason</dt>
         <dd>{a.reason ?? "—"}</dd>
         <dt className="text-slate-600">Approvers</dt>
-        <dd>{a.approver_group ? <>group <span className="font-medium">{a.approver_group}</span></> : "any approver of the tenant"}</dd>
+        <dd>
+          {a.approver_group ? <>group <span className="font-medium">{a.approver_group}</span></> : "any approver of the tenant"}
+          <span className="text-slate-500">
+            {a.quorum_source === "rule" ? " · set by the policy rule" : " · as asked by whoever filed it (it cannot unlock a call a rule gates)"}
+          </span>
+        </dd>
         <dt className="text-slate-600">Arguments</dt>
         <dd className="min-w-0">
           <pre className="max-h-48 overflow-auto rounded-md bg-slate-900 p-2 text-xs text-slate-100">{JSON.stringify(a.args, null, 2)}</pre>

@@ -8,3 +8,5 @@ export const E2E_ADMIN_PASSWORD = "e2e-admin-password-0f3a";
 export const E2E_DATA_DIR = E2E_PORT === 3100 ? ".data/e2e" : `.data/e2e-${E2E_PORT}`;
 /** upstreams.yaml of the e2e server: the repository's, plus the probe upstream. */
 export const E2E_UPSTREAMS_PATH = `.e2e-upstreams-${E2E_PORT}.yaml`;
+/** Slack's request signing secret as the e2e server knows it (test-only), so Slack clicks can be signed and attacked. */
+export const E2E_SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-7c1d";

@@ -24,7 +24,8 @@ import { Redis } from "ioredis";
 import { adminQuery } from "@/lib/db/testing";
 import { isMap, isSeq, parseDocument } from "yaml";
 import type { z } from "zod";
-import type { ApprovalView, RbacUserView } from "@/lib/approvals/schemas";
+import type { MemberView } from "@/lib/access/schemas";
+import type { ApprovalView } from "@/lib/approvals/schemas";
 import { TTL_INDEX_MARKER } from "@/lib/approvals/service";
 import { signSlackRequest } from "@/lib/approvals/slack";
 import type { VerifyResult } from "@/lib/audit/schemas";
@@ -445,7 +446,7 @@ async function configure(): Promise<Tokens> {
     ["alice", { roles: ["admin", "approver"], groups: ["secops", "finops"], slack_user_id: "U0ALICE01" }],
   ];
   for (const [user, body] of users) {
-    const r = await http<RbacUserView & ApiError>("PUT", `/admin/rbac/${TENANT}/users/${user}`, { token: alice, json: body });
+    const r = await http<MemberView & ApiError>("PUT", `/admin/rbac/${TENANT}/users/${user}`, { token: alice, json: body });
     check(
       r.status === 200 && r.body.slack_user_id !== null,
       `PUT /admin/rbac/${TENANT}/users/${user} → roles ${r.body.roles?.join(",")}, groups ${r.body.groups?.join(",")}, Slack ${r.body.slack_user_id}`,

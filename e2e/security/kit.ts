@@ -1,6 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, createPrivateKey, randomBytes, randomUUID, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { expect, type APIRequestContext, type APIResponse } from "@playwright/test";
-import { E2E_PROBE_PORT } from "../constants";
+import { E2E_DATA_DIR, E2E_PROBE_PORT, E2E_SLACK_SIGNING_SECRET } from "../constants";
 import { cliToken } from "../helpers";
 
 /**
@@ -11,9 +13,22 @@ import { cliToken } from "../helpers";
 
 export const PLATFORM_TENANT = "demo-tenant";
 
+/**
+ * A bearer token signed with the e2e server's own key (its data folder), exactly as
+ * `canopy mint-token` signs one — in-process, because spawning the CLI for each of the suite's
+ * hundreds of tokens costs seconds each (tests of the CLI itself use cliToken).
+ */
 export function token(tenant: string, subject: string, roles: string | string[], ttl = 900): string {
-  return cliToken({ tenant, subject, roles: Array.isArray(roles) ? roles.join(",") : roles, ttl });
+  const now = Math.floor(Date.now() / 1000);
+  const header = { alg: "EdDSA", typ: "JWT" };
+  const claims = { tenant, roles: Array.isArray(roles) ? roles : roles.split(","), iss: "canopyiq", aud: "canopyiq-api", sub: subject, jti: randomUUID(), iat: now, exp: now + ttl };
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  const input = `${b64(header)}.${b64(claims)}`;
+  const signature = sign(null, Buffer.from(input), createPrivateKey(serverSecrets().jwtPrivateKeyPem)).toString("base64url");
+  return `${input}.${signature}`;
 }
+
+export { cliToken };
 
 export const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -93,3 +108,47 @@ rules:
     match: ["probe.echo", "probe.http", "probe.spend"]
     action: allow
 `;
+
+/** Sets a member's roles, groups and Slack link in a tenant, as that tenant's admin. */
+export async function putMember(request: APIRequestContext, tenant: string, user: string, body: Record<string, unknown>, asToken = token(tenant, "root", "admin")): Promise<APIResponse> {
+  return request.put(`/admin/rbac/${tenant}/users/${user}`, { headers: bearer(asToken), data: body });
+}
+
+let secrets: { hmacSecret: string; jwtPrivateKeyPem: string } | undefined;
+function serverSecrets() {
+  secrets ??= JSON.parse(readFileSync(path.resolve(E2E_DATA_DIR, "secrets.json"), "utf8")) as { hmacSecret: string; jwtPrivateKeyPem: string };
+  return secrets;
+}
+
+/** The e2e server's HMAC secret (its data folder), for seed 003 decision signatures. */
+export function hmacSecret(): string {
+  return serverSecrets().hmacSecret;
+}
+
+/** A seed 003 decision by `approver`, signed as the API expects. */
+export async function signedVote(request: APIRequestContext, tenant: string, id: string, approver: string, decision: "approved" | "rejected" = "approved", signWith?: string): Promise<APIResponse> {
+  const t = token(tenant, approver, "approver");
+  const detail = await request.get(`/v1/approvals/${id}`, { headers: bearer(t) });
+  const expiresAt = detail.ok() ? ((await detail.json()) as { expires_at: string }).expires_at : "1970-01-01T00:00:00Z";
+  const signature = createHmac("sha256", signWith ?? hmacSecret()).update(`${id}:${decision}:${approver}:${expiresAt}`).digest("hex");
+  return request.post(`/v1/approvals/${id}/approve`, { headers: bearer(t), data: { decision, approver, signature } });
+}
+
+/** A Slack button click, signed with the e2e server's Slack signing secret. */
+export async function slackClick(request: APIRequestContext, slackUser: string, action: "approve" | "deny", approvalId: string, team = "T0E2E0001"): Promise<APIResponse> {
+  const payload = { type: "block_actions", user: { id: slackUser, team_id: team }, team: { id: team }, actions: [{ action_id: action, value: approvalId }] };
+  const raw = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = createHmac("sha256", E2E_SLACK_SIGNING_SECRET).update(`v0:${ts}:${raw}`).digest("hex");
+  return request.post("/approvals/slack/callback", {
+    headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": String(ts), "x-slack-signature": `v0=${sig}` },
+    data: raw,
+  });
+}
+
+/** An approval as the API shows it. */
+export async function getApproval(request: APIRequestContext, tenant: string, id: string): Promise<{ status: string; approvals: number; required_approvals: number; approver_group: string | null; quorum_source: string; votes: { approver: string }[] }> {
+  const res = await request.get(`/v1/approvals/${id}`, { headers: bearer(token(tenant, "auditor", "viewer")) });
+  expect(res.status(), await res.text()).toBe(200);
+  return res.json();
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROLES } from "@/lib/auth/rbac";
 
 /** Tenant ids are slugs: they appear in URLs, Redis keys and audit chains. */
 export const tenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a lowercase slug such as acme-prod (letters, digits, -; at most 63)");
@@ -17,3 +18,36 @@ export const tenantViewSchema = z.object({
 export type TenantView = z.infer<typeof tenantViewSchema>;
 
 export const tenantListSchema = z.object({ tenants: z.array(tenantViewSchema) });
+
+const groupName = z.string().regex(/^[A-Za-z0-9][\w.-]{0,62}$/, "expected a group name such as secops");
+
+/**
+ * `PUT /api/admin/rbac/{tenant}/users/{user}` (seed 000 §6C; only `roles` is required). Everything
+ * here is the membership in {tenant} — except `email` and `name`, which are the user's global
+ * identity: only the user themself or a platform admin may set them.
+ */
+export const memberPutBodySchema = z.strictObject({
+  roles: z.array(z.enum(ROLES)).max(ROLES.length),
+  groups: z.array(groupName).max(50).optional(),
+  /** The Slack user this member votes as, in this tenant only (null unlinks). */
+  slack_user_id: z.string().regex(/^[UW][A-Z0-9]{2,30}$/, "expected a Slack user id such as U024BE7LH").nullable().optional(),
+  /** The Slack workspace of that user; when set, clicks from another workspace do not count. */
+  slack_team_id: z.string().regex(/^[TE][A-Z0-9]{2,30}$/, "expected a Slack team id such as T024BE7LD").nullable().optional(),
+  email: z.email().nullable().optional(),
+  name: z.string().min(1).max(200).nullable().optional(),
+});
+export type MemberPutBody = z.infer<typeof memberPutBodySchema>;
+
+export const memberViewSchema = z.object({
+  tenant: z.string(),
+  user: z.string(),
+  roles: z.array(z.string()),
+  groups: z.array(z.string()),
+  slack_user_id: z.string().nullable(),
+  slack_team_id: z.string().nullable(),
+  /** Global identity: shown only to the user themself and to platform admins. */
+  email: z.string().nullable().optional(),
+  name: z.string().nullable().optional(),
+  created: z.boolean().optional(),
+});
+export type MemberView = z.infer<typeof memberViewSchema>;

@@ -1,19 +1,70 @@
 import type { Principal } from "@/lib/auth/principal";
 import { requireTenant } from "@/lib/auth/with-auth";
 import { getDb } from "@/lib/db";
+import { getMembership } from "@/lib/db/users";
+import { gatewayDecision } from "@/lib/enforce";
 import { forbidden } from "@/lib/errors";
 import { approvals } from "./index";
-import { getTenantUser, putTenantUser } from "./members";
-import type { CreateApprovalBody, DecideBody, ListQuery, RbacPutBody, RequestApprovalBody } from "./schemas";
+import type { NewApproval } from "./service";
+import type { CreateApprovalBody, DecideBody, ListQuery, RequestApprovalBody } from "./schemas";
 
 /**
  * What the route handlers call: each maps one authenticated request onto the approval service,
  * so the handlers stay parse → one call → return, and the rules about who may do what live here.
  */
 
+interface HandFiled {
+  tenant: string;
+  subject: string;
+  tool: string;
+  args: Record<string, unknown>;
+  approverGroup?: string | null;
+  requiredApprovals?: number;
+  expiresInSeconds?: number;
+}
+
+/**
+ * A request filed by hand (seed 000 create, seed 003 request) asks the active policy how it would
+ * decide that exact call for its subject. When a rule asks for approval, the approval takes that
+ * rule's identity, group and at least its quorum (a requester can raise the quorum, never lower
+ * it, and cannot pick the group), so it can unlock the call once the rule's approvers agree.
+ * Otherwise it is the requester's own out-of-band approval: its quorum and group are as asked,
+ * and it can never unlock a call a rule gates (see state-machine `execute`).
+ */
+async function quorumOf(principal: Principal, req: HandFiled): Promise<Pick<NewApproval, "ruleHash" | "quorumSource" | "rule" | "approverGroup" | "requiredApprovals" | "expiresInSeconds" | "policyVersion">> {
+  const asked = { ruleHash: null, quorumSource: "requester" as const, approverGroup: req.approverGroup ?? null, requiredApprovals: req.requiredApprovals, expiresInSeconds: req.expiresInSeconds };
+  let roles: string[] = [];
+  if (principal.subject === req.subject) roles = principal.roles;
+  else {
+    const { prisma } = await getDb();
+    roles = (await getMembership(prisma, req.tenant, req.subject))?.roles ?? [];
+  }
+  const { decision, policyVersion } = await gatewayDecision({ kind: "token", tenant: req.tenant, subject: req.subject, roles }, { tool: req.tool, arguments: req.args });
+  if (decision.decision !== "approval" || !decision.rule_hash) return asked;
+  const ruleSeconds = decision.expires_in_seconds;
+  return {
+    ruleHash: decision.rule_hash,
+    quorumSource: "rule",
+    rule: decision.rule,
+    policyVersion,
+    approverGroup: decision.approver_group,
+    requiredApprovals: Math.max(req.requiredApprovals ?? 1, decision.required_approvals ?? 1),
+    expiresInSeconds: req.expiresInSeconds !== undefined && ruleSeconds !== null ? Math.min(req.expiresInSeconds, ruleSeconds) : (req.expiresInSeconds ?? ruleSeconds),
+  };
+}
+
 /** Seed 000 `POST /approvals/create`: the caller files an approval for `subject`'s call in its own tenant. */
 export async function createFromSeed000(principal: Principal, body: CreateApprovalBody) {
   requireTenant(principal, body.tenant);
+  const quorum = await quorumOf(principal, {
+    tenant: body.tenant,
+    subject: body.subject,
+    tool: body.tool,
+    args: body.args,
+    approverGroup: body.approver_group,
+    requiredApprovals: body.required_approvals,
+    expiresInSeconds: body.expires_in_seconds,
+  });
   const { approval, created } = await (await approvals()).create({
     id: body.pending_id,
     tenant: body.tenant,
@@ -24,15 +75,22 @@ export async function createFromSeed000(principal: Principal, body: CreateApprov
     summary: body.summary,
     reason: body.reason,
     rule: body.rule,
-    approverGroup: body.approver_group,
-    requiredApprovals: body.required_approvals,
-    expiresInSeconds: body.expires_in_seconds,
+    ...quorum,
   });
   return { approval: { ...approval, pending_id: body.pending_id ?? approval.id }, created };
 }
 
 /** Seed 003 `POST /api/v1/approvals`: `agent` is the requester the approval binds, `action` the tool, `context` the arguments. */
 export async function requestFromSeed003(principal: Principal, body: RequestApprovalBody) {
+  const quorum = await quorumOf(principal, {
+    tenant: principal.tenant,
+    subject: body.agent,
+    tool: body.action,
+    args: body.context,
+    approverGroup: body.approver_group,
+    requiredApprovals: body.required_approvals,
+    expiresInSeconds: body.expires_in_seconds,
+  });
   return (await approvals()).create({
     tenant: principal.tenant,
     subject: body.agent,
@@ -42,9 +100,7 @@ export async function requestFromSeed003(principal: Principal, body: RequestAppr
     context: body.context,
     reason: body.reason,
     summary: body.summary ?? body.reason ?? `${body.action} by ${body.agent}`,
-    approverGroup: body.approver_group,
-    requiredApprovals: body.required_approvals,
-    expiresInSeconds: body.expires_in_seconds,
+    ...quorum,
   });
 }
 
@@ -81,14 +137,4 @@ export async function decideAsPrincipal(principal: Principal, id: string, body: 
 
 export async function verifyForPrincipal(principal: Principal, id: string, body: { signature: string; decision?: "approved" | "rejected"; approver?: string }) {
   return (await approvals()).verify({ id, tenant: principal.tenant, ...body });
-}
-
-export async function setTenantUser(principal: Principal, tenant: string, user: string, body: RbacPutBody) {
-  const { prisma } = await getDb();
-  return putTenantUser(prisma, { tenant, user, actor: principal.subject, body });
-}
-
-export async function readTenantUser(tenant: string, user: string) {
-  const { prisma } = await getDb();
-  return getTenantUser(prisma, tenant, user);
 }

@@ -1,7 +1,7 @@
 import { redactionSettings } from "@/lib/audit";
 import { getDb } from "@/lib/db";
 import { findApproval } from "@/lib/db/approvals";
-import { findUserBySlackId } from "@/lib/db/users";
+import { findMemberBySlackId } from "@/lib/db/users";
 import { env, publicUrl } from "@/lib/env";
 import { log } from "@/lib/log";
 import { getKv } from "@/lib/redis";
@@ -15,7 +15,7 @@ import { handleSlackInteraction, parseChannelMap, slackNotifier } from "./slack"
  * For the gateway:
  *   const { approval } = await (await approvals()).createFromPolicyDecision({ tenant, subject, tool, args, decision, policyVersion, traceId });
  *   const r = await (await approvals()).waitForResolution(approval.id, env().APPROVAL_SYNC_WAIT_MS);
- *   const c = await consumeApproval({ id, tenant, subject, tool, argsDigest: digest(args) });  // once per approval
+ *   const c = await (await approvals()).consume({ id, tenant, subject, tool, argsDigest: digest(args), gate });  // once, under the invariant
  */
 export { createApprovalService, normalizeApprovalId, toView, refusalError, DEFAULT_EXPIRY_SECONDS, TTL_INDEX_KEY, TTL_INDEX_MARKER } from "./service";
 export type { ApprovalService, ApprovalServiceDeps, NewApproval, DecideInput, ConsumeInput, ConsumeResult, WaitResult, ApprovalNotifier, ApprovalDecisionLike } from "./service";
@@ -23,7 +23,6 @@ export { onApprovalEvent, type ApprovalEvent, type ApprovalEventListener } from 
 export * from "./state-machine";
 export * from "./schemas";
 export { isoSeconds, signDecision, verifyDecision, signatureMessage } from "./signature";
-export { putTenantUser, getTenantUser } from "./members";
 export { verifySlackSignature, signSlackRequest, approvalMessage, slackNotifier } from "./slack";
 
 const g = globalThis as { __canopyApprovals?: Promise<ApprovalService>; __canopyApprovalSweeper?: () => void };
@@ -64,11 +63,6 @@ export async function waitForResolution(id: string, timeoutMs: number, opts?: { 
   return (await approvals()).waitForResolution(id, timeoutMs, opts);
 }
 
-/** Marks the approval executed, atomically, exactly once, for exactly the call it was granted for. */
-export async function consumeApproval(input: { id: string; tenant: string; subject: string; tool: string; argsDigest: string; now?: Date | number }) {
-  return (await approvals()).consume(input);
-}
-
 /** The Slack interactivity callback, wired to this process's service and database. */
 export async function slackCallback(rawBody: string, headers: Headers) {
   const e = env();
@@ -77,8 +71,11 @@ export async function slackCallback(rawBody: string, headers: Headers) {
   return handleSlackInteraction(rawBody, headers, {
     signingSecret: e.SLACK_SIGNING_SECRET,
     nowSeconds: Math.floor(Date.now() / 1000),
-    findUserBySlackId: (id) => findUserBySlackId(prisma, id),
     approvalTenant: async (id) => (await findApproval(prisma, id))?.tenantId ?? null,
+    findMemberBySlackId: async (tenant, slackUserId) => {
+      const m = await findMemberBySlackId(prisma, tenant, slackUserId);
+      return m ? { userId: m.userId, slackTeamId: m.slackTeamId, disabled: m.user.disabled } : null;
+    },
     decide: (d) => service.decide({ ...d, via: "slack", requireSignature: false }),
   });
 }

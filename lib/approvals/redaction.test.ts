@@ -85,14 +85,32 @@ describe("approvals are stored and shown redacted", () => {
     const decided = await svc.get(approval.id, FIXTURE_TENANT);
     expect(decided.votes[0].comment).toMatch(/^ok, the key \[redacted:aws_access_key_id:[0-9a-f]{12}\] is read-only$/);
 
-    // The binding still holds for the real arguments, and only for them.
-    expect(await svc.consume({ id: approval.id, tenant: FIXTURE_TENANT, subject: "knowledge_update", tool: "apply", argsDigest: digest(approval.args) })).toMatchObject({ ok: false, code: "binding_mismatch" });
-    expect(await svc.consume({ id: approval.id, tenant: FIXTURE_TENANT, subject: "knowledge_update", tool: "apply", argsDigest: digest(context) })).toMatchObject({ ok: true });
-
     // Slack messages are built from the same redacted view.
     await svc.flush();
     expect(notified.length).toBeGreaterThan(0);
     for (const v of notified) expect(leaks(approvalMessage(v, "https://canopy.example"))).toEqual([]);
+  });
+
+  test("an approval a policy rule asked for unlocks the call with the real arguments, not with what is shown", async () => {
+    const RULE_HASH = "c".repeat(64);
+    const args = { path: "/srv/app.env", content: "DB_PASSWORD=hunter2", headers: { Authorization: "Bearer abc.def.ghi" } };
+    const { approval } = await svc.create({
+      tenant: FIXTURE_TENANT,
+      subject: "agent-42",
+      tool: "fs.write",
+      args,
+      ruleHash: RULE_HASH,
+      quorumSource: "rule",
+      approverGroup: "secops",
+      requiredApprovals: 1,
+    });
+    expect(leaks(approval)).toEqual([]);
+    expect(approval.args_digest).toBe(digest(args));
+    await svc.decide({ id: approval.id, tenant: FIXTURE_TENANT, approver: "alice", decision: "approved", via: "inbox", requireSignature: false });
+    const call = { id: approval.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", gate: { ruleHash: RULE_HASH, requiredApprovals: 1, approverGroup: "secops" } };
+    // Replaying what approvers saw is a different call.
+    expect(await svc.consume({ ...call, argsDigest: digest(approval.args) })).toMatchObject({ ok: false, code: "binding_mismatch" });
+    expect(await svc.consume({ ...call, argsDigest: digest(args) })).toMatchObject({ ok: true });
   });
 
   test("equal secrets share a marker within a tenant and differ across tenants", async () => {

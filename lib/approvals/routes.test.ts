@@ -150,6 +150,32 @@ describe("approvals HTTP API (route handlers)", () => {
     expect((await call(putRbac, { method: "PUT", bearer: admin, params: { tenant: "other-tenant", user: "bob2" }, body: { roles: ["admin"] } })).status).toBe(403);
   });
 
+  test("RBAC is per membership: another tenant's admin neither sees nor changes a user's identity or links elsewhere", async () => {
+    // demo-tenant is the platform tenant here: its admin may set global identity.
+    const platform = await token("dave", ["admin"]);
+    const set = await call(putRbac, { method: "PUT", bearer: platform, params: { tenant: FIXTURE_TENANT, user: "alice" }, body: { roles: ["approver"], groups: ["secops"], slack_user_id: "UALICE01", email: "alice@corp.example" } });
+    expect(set).toMatchObject({ status: 200, body: { email: "alice@corp.example", slack_user_id: "UALICE01" } });
+
+    const otherAdmin = await token("olga", ["admin"], "other-tenant");
+    // Adding alice to other-tenant with another Slack id: a membership of other-tenant only, no identity shown.
+    const put = await call(putRbac, { method: "PUT", bearer: otherAdmin, params: { tenant: "other-tenant", user: "alice" }, body: { roles: ["approver"], groups: ["secops"], slack_user_id: "UEVIL0001" } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ tenant: "other-tenant", user: "alice", slack_user_id: "UEVIL0001" });
+    expect(put.body).not.toHaveProperty("email");
+    expect(JSON.stringify(put.body)).not.toContain("alice@corp.example");
+    // Identity fields are refused, naming who may change them.
+    const identity = await call(putRbac, { method: "PUT", bearer: otherAdmin, params: { tenant: "other-tenant", user: "alice" }, body: { roles: ["approver"], email: "mallory@evil.example" } });
+    expect(identity).toMatchObject({ status: 403, body: { error: { code: "identity_readonly" } } });
+    expect((await call(getRbac, { method: "GET", bearer: otherAdmin, params: { tenant: "other-tenant", user: "alice" } })).body).not.toHaveProperty("email");
+    // demo-tenant's view of alice is unchanged: same Slack link, same email.
+    expect((await call(getRbac, { method: "GET", bearer: platform, params: { tenant: FIXTURE_TENANT, user: "alice" } })).body).toMatchObject({ slack_user_id: "UALICE01", email: "alice@corp.example" });
+    // A user may set their own name.
+    const self = await token("alice", ["admin"], "other-tenant");
+    expect((await call(putRbac, { method: "PUT", bearer: self, params: { tenant: "other-tenant", user: "alice" }, body: { roles: ["approver", "admin"], name: "Alice" } })).body).toMatchObject({ name: "Alice" });
+    // Unknown fields are refused rather than ignored.
+    expect((await call(putRbac, { method: "PUT", bearer: otherAdmin, params: { tenant: "other-tenant", user: "alice" }, body: { roles: ["approver"], password: "x" } })).status).toBe(400);
+  });
+
   test("Slack callback: bad signature → 401 envelope; an unlinked user → 200 ephemeral", async () => {
     const bad = await call(slackRoute, { raw: "payload=%7B%7D", headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": String(Math.floor(Date.now() / 1000)), "x-slack-signature": `v0=${"0".repeat(64)}` } });
     expect(bad).toMatchObject({ status: 401, body: { error: { code: "invalid_slack_signature" } } });

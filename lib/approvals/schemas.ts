@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { ROLES } from "@/lib/auth/rbac";
 import { APPROVAL_STATUSES, VOTE_DECISIONS } from "./state-machine";
 
 /** Request and response shapes of the approvals APIs, shared by the route handlers and the inbox. */
@@ -90,6 +89,10 @@ export const approvalViewSchema = z.object({
   summary: z.string().nullable(),
   reason: z.string().nullable(),
   rule: z.string().nullable(),
+  /** Identity of the rule that asked for it (SHA-256 of the rule's canonical body); null: filed by hand. */
+  rule_hash: z.string().nullable(),
+  /** Whether quorum and approver group came from that rule or from whoever filed the request. */
+  quorum_source: z.enum(["rule", "requester"]),
   approver_group: z.string().nullable(),
   required_approvals: z.number(),
   approvals: z.number(),
@@ -134,25 +137,3 @@ export const decisionResultSchema = z.object({
   required_approvals: z.number(),
 });
 export type DecisionResult = z.infer<typeof decisionResultSchema>;
-
-/** `PUT /api/admin/rbac/{tenant}/users/{user}` (seed 000 §6C; only `roles` is required). */
-export const rbacPutBodySchema = z.object({
-  roles: z.array(z.enum(ROLES)).max(ROLES.length),
-  groups: z.array(group).max(50).optional(),
-  slack_user_id: z.string().regex(/^[UW][A-Z0-9]{2,30}$/, "expected a Slack user id such as U024BE7LH").nullable().optional(),
-  email: z.email().nullable().optional(),
-  name: z.string().min(1).max(200).nullable().optional(),
-});
-export type RbacPutBody = z.infer<typeof rbacPutBodySchema>;
-
-export const rbacUserViewSchema = z.object({
-  tenant: z.string(),
-  user: z.string(),
-  roles: z.array(z.string()),
-  groups: z.array(z.string()),
-  slack_user_id: z.string().nullable(),
-  email: z.string().nullable(),
-  name: z.string().nullable(),
-  created: z.boolean().optional(),
-});
-export type RbacUserView = z.infer<typeof rbacUserViewSchema>;

@@ -5,7 +5,6 @@ import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { type KvStore, memoryKv, redisKv } from "@/lib/redis";
 import { type ApprovalEvent, onApprovalEvent } from "./events";
-import { getTenantUser, putTenantUser } from "./members";
 import { type ApprovalService, createApprovalService } from "./service";
 import { signDecision } from "./signature";
 import { FIXTURE_SECRET, FIXTURE_TENANT, seedApprovalFixtures, uniqueNamespace } from "./testing";
@@ -41,6 +40,9 @@ afterAll(async () => {
 });
 
 const args = { path: "/etc/hosts", content: "malicious", api_token: "s3cr3t" };
+/** The identity of the policy rule the approvals below were asked for (as the gateway stamps it). */
+const RULE_HASH = "a".repeat(64);
+const gate = (requiredApprovals: number, approverGroup: string | null = "secops") => ({ ruleHash: RULE_HASH, requiredApprovals, approverGroup });
 let seq = 0;
 async function newApproval(over: Partial<Parameters<ApprovalService["create"]>[0]> = {}) {
   const { approval } = await svc.create({
@@ -53,6 +55,8 @@ async function newApproval(over: Partial<Parameters<ApprovalService["create"]>[0
     reason: "Write outside jail requires two approvers",
     approverGroup: "secops",
     requiredApprovals: 2,
+    ruleHash: RULE_HASH,
+    quorumSource: "rule",
     ...over,
   });
   return approval;
@@ -155,7 +159,7 @@ describe(`approval store (${redisUrl ? "Redis" : "in-process KV"}, ${env().DATAB
   test("100 parallel consumeApproval calls for one approval: exactly one succeeds", async () => {
     const a = await newApproval({ requiredApprovals: 1 });
     await vote(a.id, "alice");
-    const call = { id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest };
+    const call = { id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest, gate: gate(1) };
     const results = await Promise.all(Array.from({ length: 100 }, () => svc.consume(call)));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     const losers = results.filter((r) => !r.ok);
@@ -167,7 +171,7 @@ describe(`approval store (${redisUrl ? "Redis" : "in-process KV"}, ${env().DATAB
 
   test("consumeApproval binds the exact call: other args, tool, subject or tenant are refused and do not use it up", async () => {
     const a = await newApproval({ requiredApprovals: 1 });
-    const call = { id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest };
+    const call = { id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest, gate: gate(1) };
     expect(await svc.consume(call)).toMatchObject({ ok: false, code: "not_approved" });
     await vote(a.id, "alice");
     expect(await svc.consume({ ...call, argsDigest: digest({ path: "/etc/shadow" }) })).toMatchObject({ ok: false, code: "binding_mismatch" });
@@ -270,8 +274,8 @@ describe(`approval store (${redisUrl ? "Redis" : "in-process KV"}, ${env().DATAB
   test("lifecycle events for the audit log: request, vote, resolution, executed, refused", async () => {
     const a = await newApproval({ requiredApprovals: 1 });
     await vote(a.id, "alice");
-    await svc.consume({ id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest });
-    await svc.consume({ id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest });
+    await svc.consume({ id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest, gate: gate(1) });
+    await svc.consume({ id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest, gate: gate(1) });
     const mine = events.filter((e) => ("approval" in e ? e.approval.id : e.kind === "approval_refused" ? e.approvalId : "") === a.id).map((e) => e.kind);
     expect(mine).toEqual(["approval_request", "approval_vote", "approval_resolution", "approval_executed", "approval_refused"]);
   });
@@ -293,18 +297,48 @@ describe(`approval store (${redisUrl ? "Redis" : "in-process KV"}, ${env().DATAB
     expect(other.approvals).toEqual([]);
   });
 
-  test("RBAC admin: creates the user, seed 000's roles-only body keeps groups, Slack ids are unique", async () => {
-    const created = await putTenantUser(db.prisma, { tenant: FIXTURE_TENANT, user: "newbie", actor: "dave", body: { roles: ["approver"], groups: ["secops"], slack_user_id: "UNEWBIE1" } });
-    expect(created).toMatchObject({ user: "newbie", roles: ["approver"], groups: ["secops"], slack_user_id: "UNEWBIE1", created: true });
-    const rolesOnly = await putTenantUser(db.prisma, { tenant: FIXTURE_TENANT, user: "newbie", actor: "dave", body: { roles: ["approver", "viewer"] } });
-    expect(rolesOnly).toMatchObject({ roles: ["approver", "viewer"], groups: ["secops"], slack_user_id: "UNEWBIE1", created: false });
-    expect(await getTenantUser(db.prisma, FIXTURE_TENANT, "newbie")).toMatchObject({ roles: ["approver", "viewer"], groups: ["secops"] });
-    const clash = await refusal(putTenantUser(db.prisma, { tenant: FIXTURE_TENANT, user: "other", actor: "dave", body: { roles: [], slack_user_id: "UNEWBIE1" } }));
-    expect(clash.status).toBe(409);
-    expect((await refusal(getTenantUser(db.prisma, "other-tenant", "newbie"))).status).toBe(404);
-    // The new approver can vote at once.
-    const a = await newApproval({ requiredApprovals: 1 });
-    expect(await vote(a.id, "newbie")).toMatchObject({ status: "approved" });
-    expect(events.some((e) => e.kind === "rbac_change" && e.user === "newbie" && e.actor === "dave")).toBe(true);
+  test.each([
+    ["filed by hand (no rule identity)", { ruleHash: null, quorumSource: "requester" as const, requiredApprovals: 1, approverGroup: "finance" }, ["erin"], gate(2), "rule_mismatch"],
+    ["granted under another rule", { ruleHash: "b".repeat(64), requiredApprovals: 2 }, ["alice", "bob"], gate(2), "rule_mismatch"],
+    ["a quorum of 1 where the rule needs 2", { requiredApprovals: 1 }, ["alice"], gate(2), "quorum_not_met"],
+    ["votes from outside the rule's group", { requiredApprovals: 2, approverGroup: null }, ["alice", "erin"], gate(2), "quorum_not_met"],
+  ] as const)("the consume invariant refuses an approval %s, and leaves it approved", async (_label, over, voters, g, code) => {
+    const a = await newApproval(over);
+    for (const v of voters) await vote(a.id, v);
+    expect((await svc.get(a.id, FIXTURE_TENANT)).status).toBe("approved");
+    const r = await svc.consume({ id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest, gate: g });
+    expect(r).toMatchObject({ ok: false, code });
+    expect((await svc.get(a.id, FIXTURE_TENANT)).status).toBe("approved");
+  });
+
+  test("a voter removed from the rule's group since no longer counts; whoever filed the request cannot vote", async () => {
+    const { upsertUserMembership } = await import("@/lib/db/users");
+    await upsertUserMembership(db.prisma, { tenantId: FIXTURE_TENANT, userId: "temp-approver", roles: ["approver"], groups: ["secops"] });
+    const a = await newApproval({ requestedBy: "carol" });
+    expect((await refusal(vote(a.id, "carol"))).code).toBe("self_approval");
+    await vote(a.id, "alice");
+    await vote(a.id, "temp-approver");
+    await upsertUserMembership(db.prisma, { tenantId: FIXTURE_TENANT, userId: "temp-approver", roles: ["approver"], groups: ["finance"] });
+    const call = { id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest, gate: gate(2) };
+    expect(await svc.consume(call)).toMatchObject({ ok: false, code: "quorum_not_met", details: { counted: ["alice"], uncounted: [{ approver: "temp-approver" }] } });
+    await upsertUserMembership(db.prisma, { tenantId: FIXTURE_TENANT, userId: "temp-approver", roles: ["approver"], groups: ["secops"] });
+    expect(await svc.consume(call)).toMatchObject({ ok: true });
+  });
+
+  test("refusals carry the statuses the API answers with: expired is 410, self-approval 403, double vote 409", async () => {
+    const a = await newApproval({ expiresInSeconds: 1 });
+    skew = 2_000;
+    try {
+      expect(await refusal(vote(a.id, "alice"))).toMatchObject({ status: 410, code: "expired" });
+    } finally {
+      skew = 0;
+    }
+    const b = await newApproval();
+    expect(await refusal(vote(b.id, "agent-42"))).toMatchObject({ status: 403, code: "self_approval" });
+    expect(await refusal(vote(b.id, "erin"))).toMatchObject({ status: 403, code: "not_eligible" });
+    await vote(b.id, "alice");
+    expect(await refusal(vote(b.id, "alice"))).toMatchObject({ status: 409, code: "already_voted" });
+    expect(await refusal(svc.decide({ id: "appr_nope", tenant: FIXTURE_TENANT, approver: "alice", decision: "approved", via: "inbox", requireSignature: false }))).toMatchObject({ status: 404 });
+    expect(await refusal(svc.decide({ id: b.id, tenant: "other-tenant", approver: "alice", decision: "approved", via: "inbox", requireSignature: false }))).toMatchObject({ status: 404 });
   });
 });

@@ -8,7 +8,6 @@ import {
   listApprovals,
   listOverduePending,
   listPendingExpiries,
-  markExecuted,
   mutateApprovalLocked,
   setSlackMessage,
 } from "@/lib/db/approvals";
@@ -29,6 +28,7 @@ import {
   effectiveStatus,
   execute,
   expire,
+  type Gate,
   type Membership,
   type Refusal,
   type RefusalCode,
@@ -90,6 +90,10 @@ export interface NewApproval {
   subject: string;
   /** The principal that filed the request, when not the subject itself. */
   requestedBy?: string | null;
+  /** Identity of the policy rule that asks for this approval (null: none does; it can then never unlock a gated call). */
+  ruleHash?: string | null;
+  /** Whether quorum and group come from that rule or from whoever filed the request. */
+  quorumSource?: "rule" | "requester";
   tool: string;
   args: Record<string, unknown>;
   summary?: string | null;
@@ -106,6 +110,7 @@ export interface NewApproval {
 /** The fields of a policy decision with `decision: "approval"` that shape the approval (lib/policy's PolicyDecision fits). */
 export interface ApprovalDecisionLike {
   rule: string | null;
+  rule_hash: string | null;
   reason: string;
   approver_group: string | null;
   required_approvals: number | null;
@@ -130,12 +135,14 @@ export interface ConsumeInput {
   subject: string;
   tool: string;
   argsDigest: string;
+  /** The rule that gates the call now (the policy decided `approval` with it). */
+  gate: Gate;
   now?: Date | number;
 }
 
 export type ConsumeResult =
   | { ok: true; approval: ApprovalView }
-  | { ok: false; code: RefusalCode | "not_found"; message: string; status?: ApprovalStatus };
+  | { ok: false; code: RefusalCode | "not_found"; message: string; status?: ApprovalStatus; details?: Record<string, unknown> };
 
 export interface WaitResult {
   id: string;
@@ -153,6 +160,8 @@ function toState(row: ApprovalRow): ApprovalState {
     status: row.status as ApprovalStatus,
     tenant: row.tenantId,
     subject: row.subject,
+    requestedBy: row.requestedBy,
+    ruleHash: row.ruleHash,
     tool: row.tool,
     argsDigest: row.argsDigest,
     requiredApprovals: row.requiredApprovals,
@@ -179,6 +188,8 @@ export function toView(row: ApprovalRow, now: number, viewer?: { subject: string
     summary: row.summary,
     reason: row.reason,
     rule: row.rule,
+    rule_hash: row.ruleHash,
+    quorum_source: row.quorumSource === "rule" ? "rule" : "requester",
     approver_group: row.approverGroup,
     required_approvals: row.requiredApprovals,
     approvals: approvalsCount(state),
@@ -206,13 +217,16 @@ export function toView(row: ApprovalRow, now: number, viewer?: { subject: string
 
 const REFUSAL_STATUS: Record<RefusalCode, number> = {
   final: 409,
-  expired: 409,
+  // Gone: nothing can be decided on it any more (a new approval is the way).
+  expired: 410,
   already_voted: 409,
   self_approval: 403,
   not_eligible: 403,
   not_approved: 409,
   already_executed: 409,
   binding_mismatch: 409,
+  rule_mismatch: 409,
+  quorum_not_met: 409,
 };
 
 export function refusalError(r: Pick<Refusal, "code" | "message" | "details">): AppError {
@@ -280,6 +294,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         tenantId: input.tenant,
         subject: input.subject,
         requestedBy: input.requestedBy && input.requestedBy !== input.subject ? input.requestedBy : null,
+        ruleHash: input.ruleHash ?? null,
+        quorumSource: input.quorumSource ?? "requester",
         tool: input.tool,
         argsDigest,
         args: scope.value(input.args) as Prisma.InputJsonValue,
@@ -341,6 +357,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       summary: call.summary ?? `${call.tool} by ${call.subject}`,
       reason: call.decision.reason,
       rule: call.decision.rule,
+      ruleHash: call.decision.rule_hash,
+      quorumSource: "rule",
       approverGroup: call.decision.approver_group,
       requiredApprovals: call.decision.required_approvals ?? 1,
       expiresInSeconds: call.decision.expires_in_seconds,
@@ -501,32 +519,48 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
 
   /**
    * Replay protection and binding (the gateway's retry carrying an approval id): succeeds exactly
-   * once, and only for the exact call (tenant, subject, tool, args digest) of an approved,
-   * unexpired approval. The one winner gets the approval; everybody else a reason.
+   * once, and only when the approval satisfies the invariant of state-machine `execute` for this
+   * exact call and the rule that gates it now. Checked and applied under the approval's row lock,
+   * with the voters' current memberships read inside the lock. The one winner gets the approval;
+   * everybody else a reason.
    */
   async function consume(input: ConsumeInput): Promise<ConsumeResult> {
     const at = input.now === undefined ? now() : typeof input.now === "number" ? input.now : input.now.getTime();
-    const ok = await markExecuted(prisma, { id: input.id, tenantId: input.tenant, subject: input.subject, tool: input.tool, argsDigest: input.argsDigest, now: new Date(at) });
-    if (ok) {
-      const row = (await findApproval(prisma, input.id))!;
-      await bus.publish({ id: row.id, tenant: row.tenantId, status: "executed", at }).catch(() => {});
-      const view = toView(row, at);
-      await emit({ kind: "approval_executed", approval: view, actor: input.subject });
-      return { ok: true, approval: view };
-    }
-    const row = await findApproval(prisma, input.id);
-    if (!row || row.tenantId !== input.tenant) {
+    type Outcome = { kind: "not_found" } | { kind: "refused"; code: RefusalCode; message: string; status: ApprovalStatus; details?: Record<string, unknown> } | { kind: "executed" };
+    const out = await mutateApprovalLocked<Outcome>(
+      prisma,
+      input.id,
+      (row, _m, voters) => {
+        if (row.tenantId !== input.tenant) return { result: { kind: "not_found" } };
+        const tr = execute(toState(row), { subject: input.subject, tool: input.tool, argsDigest: input.argsDigest }, input.gate, voters, at);
+        if (!tr.ok) {
+          const expired = tr.state.status === "expired" && row.status === "pending";
+          return {
+            update: expired ? { status: "expired", resolvedAt: new Date(at) } : undefined,
+            result: { kind: "refused", code: tr.code, message: tr.message, status: tr.state.status, details: tr.details },
+          };
+        }
+        return { update: { status: "executed", executedAt: new Date(at) }, result: { kind: "executed" } };
+      },
+      { voterMemberships: true },
+    );
+    if (!out || out.result.kind === "not_found") {
       await refused(input.id, input.tenant, input.subject, "execute", "not_found", "approval not found");
       return { ok: false, code: "not_found", message: `approval ${input.id} not found` };
     }
-    const tr = execute(toState(row), { subject: input.subject, tool: input.tool, argsDigest: input.argsDigest }, at);
-    // The conditional update lost a race (or the clock moved between the two reads): never run twice.
-    const result: ConsumeResult = tr.ok
-      ? { ok: false, code: "already_executed", message: "this approval has already been used; request a new one", status: row.status as ApprovalStatus }
-      : { ok: false, code: tr.code, message: tr.message, status: tr.state.status };
-    if (!tr.ok && tr.code === "expired" && row.status === "pending") await expireDue(row.id, at);
-    await refused(input.id, input.tenant, input.subject, "execute", result.code, result.message);
-    return result;
+    if (out.result.kind === "refused") {
+      const r = out.result;
+      if (out.changed) {
+        await announce(out.row, "pending");
+        await emit({ kind: "approval_resolution", approval: toView(out.row, now()), actor: "system" });
+      }
+      await refused(input.id, input.tenant, input.subject, "execute", r.code, r.message);
+      return { ok: false, code: r.code, message: r.message, status: r.status, ...(r.details ? { details: r.details } : {}) };
+    }
+    await bus.publish({ id: out.row.id, tenant: out.row.tenantId, status: "executed", at }).catch(() => {});
+    const view = toView(out.row, at);
+    await emit({ kind: "approval_executed", approval: view, actor: input.subject });
+    return { ok: true, approval: view };
   }
 
   /**

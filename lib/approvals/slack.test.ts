@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findApproval } from "@/lib/db/approvals";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
-import { findUserBySlackId } from "@/lib/db/users";
+import { findMemberBySlackId, upsertUserMembership } from "@/lib/db/users";
 import { AppError } from "@/lib/errors";
 import { memoryKv } from "@/lib/redis";
 import { type ApprovalService, createApprovalService } from "./service";
@@ -114,13 +114,16 @@ describe("Slack notifications and interactivity (fake Slack API)", () => {
   const deps = (nowSeconds = Math.floor(clock / 1000)) => ({
     signingSecret: SIGNING,
     nowSeconds,
-    findUserBySlackId: (id: string) => findUserBySlackId(db.prisma, id),
     approvalTenant: async (id: string) => (await findApproval(db.prisma, id))?.tenantId ?? null,
+    findMemberBySlackId: async (tenant: string, slackUserId: string) => {
+      const m = await findMemberBySlackId(db.prisma, tenant, slackUserId);
+      return m ? { userId: m.userId, slackTeamId: m.slackTeamId, disabled: m.user.disabled } : null;
+    },
     decide: (d: { id: string; tenant: string; approver: string; decision: "approved" | "rejected" }) => svc.decide({ ...d, via: "slack" as const, requireSignature: false }),
   });
 
-  function click(slackUser: string, action: "approve" | "deny", approvalId: string, at = Math.floor(clock / 1000)) {
-    const payload = { type: "block_actions", user: { id: slackUser }, actions: [{ action_id: action, value: approvalId }], response_url: "https://hooks.slack.com/actions/x" };
+  function click(slackUser: string, action: "approve" | "deny", approvalId: string, at = Math.floor(clock / 1000), team = "T0TEST001") {
+    const payload = { type: "block_actions", user: { id: slackUser, team_id: team }, team: { id: team }, actions: [{ action_id: action, value: approvalId }], response_url: "https://hooks.slack.com/actions/x" };
     const rawBody = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
     return { rawBody, headers: new Headers({ "content-type": "application/x-www-form-urlencoded", ...signSlackRequest(SIGNING, at, rawBody) }) };
   }
@@ -198,6 +201,33 @@ describe("Slack notifications and interactivity (fake Slack API)", () => {
     expect(await svc.get(a.id, FIXTURE_TENANT)).toMatchObject({ status: "pending", approvals: 0, votes: [] });
   });
 
+  test("a Slack link counts only in its own tenant: another tenant's admin cannot relink this tenant's approvers", async () => {
+    // Tenant other-tenant links the Slack ids of demo-tenant's approvers to its own members.
+    await upsertUserMembership(db.prisma, { tenantId: "other-tenant", userId: "mallory", roles: ["approver"], groups: ["secops"], slackUserId: "UMALLORY1" });
+    await upsertUserMembership(db.prisma, { tenantId: "other-tenant", userId: "alice", roles: ["approver"], groups: ["secops"], slackUserId: "UMALLORY2" });
+    const a = await create(2);
+    // Mallory's Slack user is linked in other-tenant only: her clicks on demo-tenant's approval do not count.
+    const c1 = click("UMALLORY1", "approve", a.id);
+    expect(await handleSlackInteraction(c1.rawBody, c1.headers, deps())).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("not linked to a member of the tenant this approval belongs to") });
+    // other-tenant linking its own membership of alice to another Slack id does not make it alice in demo-tenant.
+    const c2 = click("UMALLORY2", "approve", a.id);
+    expect(await handleSlackInteraction(c2.rawBody, c2.headers, deps())).toMatchObject({ text: expect.stringContaining("not linked") });
+    // alice's demo-tenant link is untouched and still works.
+    const c3 = click("UALICE01", "approve", a.id);
+    expect(await handleSlackInteraction(c3.rawBody, c3.headers, deps())).toMatchObject({ text: expect.stringContaining("1 of 2") });
+    expect(await svc.get(a.id, FIXTURE_TENANT)).toMatchObject({ status: "pending", approvals: 1 });
+  });
+
+  test("a link that names a Slack workspace counts only for clicks from that workspace", async () => {
+    await upsertUserMembership(db.prisma, { tenantId: FIXTURE_TENANT, userId: "carol", roles: ["approver"], groups: ["secops"], slackUserId: "UCAROL01", slackTeamId: "T0CORP001" });
+    const a = await create(1);
+    const foreign = click("UCAROL01", "approve", a.id, Math.floor(clock / 1000), "T0EVIL001");
+    expect(await handleSlackInteraction(foreign.rawBody, foreign.headers, deps())).toMatchObject({ text: expect.stringContaining("not linked") });
+    const own = click("UCAROL01", "approve", a.id, Math.floor(clock / 1000), "T0CORP001");
+    expect(await handleSlackInteraction(own.rawBody, own.headers, deps())).toMatchObject({ text: expect.stringContaining("now approved") });
+    await upsertUserMembership(db.prisma, { tenantId: FIXTURE_TENANT, userId: "carol", roles: ["approver"], groups: ["secops"], slackUserId: "UCAROL01", slackTeamId: null });
+  });
+
   test("bad signatures are refused before the payload is read, and change nothing", async () => {
     const a = await create(1);
     const c = click("UALICE01", "approve", a.id);
@@ -230,7 +260,7 @@ describe("Slack notifications and interactivity (fake Slack API)", () => {
 
   test("message text covers progress, votes and the final state", () => {
     const base = {
-      id: "appr_1", tenant: "t", subject: "agent-42", requested_by: "admin", tool: "fs.write", args: {}, args_digest: "d", summary: null, reason: null, rule: null,
+      id: "appr_1", tenant: "t", subject: "agent-42", requested_by: "admin", tool: "fs.write", args: {}, args_digest: "d", summary: null, reason: null, rule: null, rule_hash: null, quorum_source: "requester" as const,
       approver_group: null, required_approvals: 2, approvals: 1, remaining_approvals: 1, policy_version: null, status: "pending" as const, trace_id: null, context: null,
       created_at: "2026-01-01T00:00:00.000Z", requested_at: "2026-01-01T00:00:00.000Z", expires_at: "2026-01-01T01:00:00Z", resolved_at: null, executed_at: null,
       votes: [{ approver: "alice", decision: "approved" as const, comment: "fine", via: "slack", created_at: "2026-01-01T00:01:00.000Z" }], agent: "agent-42", action: "fs.write",

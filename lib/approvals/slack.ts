@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import type { ApprovalView } from "./schemas";
 import type { ApprovalNotifier } from "./service";
 
@@ -154,7 +154,8 @@ export function slackNotifier(cfg: SlackConfig): ApprovalNotifier {
 
 interface InteractionPayload {
   type?: string;
-  user?: { id?: string };
+  user?: { id?: string; team_id?: string };
+  team?: { id?: string };
   actions?: { action_id?: string; value?: string }[];
   response_url?: string;
 }
@@ -162,10 +163,10 @@ interface InteractionPayload {
 export interface SlackInteractionDeps {
   signingSecret: string | undefined;
   nowSeconds: number;
-  /** The CanopyIQ user linked to a Slack user id, if any. */
-  findUserBySlackId(slackUserId: string): Promise<{ id: string; disabled: boolean } | null>;
   /** The approval's tenant, for deciding in it (null when it does not exist). */
   approvalTenant(id: string): Promise<string | null>;
+  /** The member of `tenant` linked to this Slack user, if any: a Slack link counts only in its own tenant. */
+  findMemberBySlackId(tenant: string, slackUserId: string): Promise<{ userId: string; slackTeamId: string | null; disabled: boolean } | null>;
   decide(input: { id: string; tenant: string; approver: string; decision: "approved" | "rejected" }): Promise<{ status: string; approvals: number; required_approvals: number }>;
   /** With a webhook (no chat.update), the original message is replaced through Slack's response_url. */
   replaceOriginal?(responseUrl: string, approvalId: string): Promise<void>;
@@ -199,12 +200,19 @@ export async function handleSlackInteraction(rawBody: string, headers: Headers, 
   if (payload.type !== "block_actions" || !action || (action.action_id !== "approve" && action.action_id !== "deny")) return {};
   const approvalId = action.value ?? "";
   const slackUser = payload.user?.id ?? "";
-  const user = slackUser ? await deps.findUserBySlackId(slackUser) : null;
-  if (!user || user.disabled) {
-    return ephemeral(`Your Slack account (${slackUser || "unknown"}) is not linked to a CanopyIQ user, so your click was not counted. Ask a tenant admin to set your slack_user_id (PUT /admin/rbac/{tenant}/users/{user}).`);
-  }
+  const slackTeam = payload.team?.id ?? payload.user?.team_id ?? null;
   const tenant = await deps.approvalTenant(approvalId);
   if (!tenant) return ephemeral(`Approval ${approvalId} was not found; nothing was changed.`);
+  // The vote counts only for a member linked to this Slack user in the approval's own tenant
+  // (and, when the link names a workspace, only from that workspace).
+  const member = slackUser ? await deps.findMemberBySlackId(tenant, slackUser) : null;
+  if (!member || member.disabled || (member.slackTeamId !== null && member.slackTeamId !== slackTeam)) {
+    // The tenant is not named: a Slack user outside it learns nothing about whose approval this is.
+    return ephemeral(
+      `Your Slack account (${slackUser || "unknown"}) is not linked to a member of the tenant this approval belongs to, so your click was not counted. Ask an admin of that tenant to link it (PUT /admin/rbac/{tenant}/users/{user} with "slack_user_id").`,
+    );
+  }
+  const user = { id: member.userId };
   const decision = action.action_id === "approve" ? "approved" : "rejected";
   try {
     const r = await deps.decide({ id: approvalId, tenant, approver: user.id, decision });
@@ -212,7 +220,7 @@ export async function handleSlackInteraction(rawBody: string, headers: Headers, 
     const progress = r.status === "pending" ? ` (${r.approvals} of ${r.required_approvals} approvals so far)` : ` — the request is now ${r.status}`;
     return ephemeral(`You ${decision} ${approvalId} as ${user.id}${progress}.`);
   } catch (err) {
-    if (err instanceof AppError) return ephemeral(`Your click was not counted: ${err.message}.`);
+    if (isAppError(err)) return ephemeral(`Your click was not counted: ${err.message}.`);
     throw err;
   }
 }

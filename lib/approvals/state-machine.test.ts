@@ -13,6 +13,7 @@ import {
 } from "./state-machine";
 
 const T0 = Date.UTC(2026, 10, 21, 10, 0, 0);
+const RULE = "r".repeat(64);
 const TTL = 3_600_000;
 
 function pending(over: Partial<ApprovalState> = {}): ApprovalState {
@@ -24,6 +25,7 @@ function pending(over: Partial<ApprovalState> = {}): ApprovalState {
     argsDigest: "d1",
     requiredApprovals: 2,
     approverGroup: "secops",
+    ruleHash: RULE,
     expiresAt: T0 + TTL,
     resolvedAt: null,
     executedAt: null,
@@ -34,6 +36,7 @@ function pending(over: Partial<ApprovalState> = {}): ApprovalState {
 
 const secops: Membership = { roles: ["approver"], groups: ["secops"] };
 const binding = { subject: "agent-42", tool: "fs.write", argsDigest: "d1" };
+const gate2 = { ruleHash: RULE, requiredApprovals: 2, approverGroup: "secops" };
 
 function ok(t: Transition): ApprovalState {
   if (!t.ok) throw new Error(`refused: ${t.code} ${t.message}`);
@@ -95,14 +98,30 @@ describe("approval state machine", () => {
   });
 
   test("execution: only the exact call, only approved and unexpired, only once", () => {
-    const approved = pending({ status: "approved", resolvedAt: T0 });
-    expect(execute(approved, { ...binding, argsDigest: "other" }, T0)).toMatchObject({ ok: false, code: "binding_mismatch", details: { fields: ["argsDigest"] } });
-    expect(execute(approved, { ...binding, tool: "fs.read", subject: "agent-7" }, T0)).toMatchObject({ ok: false, code: "binding_mismatch", details: { fields: ["subject", "tool"] } });
-    expect(execute(pending(), binding, T0)).toMatchObject({ ok: false, code: "not_approved" });
-    expect(execute(approved, binding, T0 + TTL)).toMatchObject({ ok: false, code: "expired" });
-    const done = ok(execute(approved, binding, T0 + 5));
+    const members = new Map<string, Membership>([["alice", secops], ["bob", secops]]);
+    const approved = { ...pending({ status: "approved", resolvedAt: T0 }), votes: [{ approver: "alice", decision: "approved" as const, at: T0 }, { approver: "bob", decision: "approved" as const, at: T0 }] };
+    expect(execute(approved, { ...binding, argsDigest: "other" }, gate2, members, T0)).toMatchObject({ ok: false, code: "binding_mismatch", details: { fields: ["argsDigest"] } });
+    expect(execute(approved, { ...binding, tool: "fs.read", subject: "agent-7" }, gate2, members, T0)).toMatchObject({ ok: false, code: "binding_mismatch", details: { fields: ["subject", "tool"] } });
+    expect(execute(pending(), binding, gate2, members, T0)).toMatchObject({ ok: false, code: "not_approved" });
+    expect(execute(approved, binding, gate2, members, T0 + TTL)).toMatchObject({ ok: false, code: "expired" });
+    const done = ok(execute(approved, binding, gate2, members, T0 + 5));
     expect(done).toMatchObject({ status: "executed", executedAt: T0 + 5 });
-    expect(execute(done, binding, T0 + 6)).toMatchObject({ ok: false, code: "already_executed" });
+    expect(execute(done, binding, gate2, members, T0 + 6)).toMatchObject({ ok: false, code: "already_executed" });
+  });
+
+  test.each([
+    ["no rule identity (filed by hand)", { ruleHash: null }, gate2, "rule_mismatch"],
+    ["another rule's identity", { ruleHash: "x".repeat(64) }, gate2, "rule_mismatch"],
+    ["fewer approvals than the gate needs", {}, { ...gate2, requiredApprovals: 3 }, "quorum_not_met"],
+    ["votes outside the gate's group", {}, { ...gate2, approverGroup: "finance" }, "quorum_not_met"],
+  ] as const)("execution refuses an approval with %s", (_label, over, gate, code) => {
+    const members = new Map<string, Membership>([["alice", secops], ["bob", secops]]);
+    const approved = { ...pending({ status: "approved", resolvedAt: T0, ...over }), votes: [{ approver: "alice", decision: "approved" as const, at: T0 }, { approver: "bob", decision: "approved" as const, at: T0 }] };
+    expect(execute(approved, binding, gate, members, T0 + 1)).toMatchObject({ ok: false, code });
+  });
+
+  test("whoever filed a request cannot vote on it", () => {
+    expect(castVote(pending({ requestedBy: "alice" }), { approver: "alice", decision: "approved", membership: secops }, T0)).toMatchObject({ ok: false, code: "self_approval" });
   });
 
   test("eligibility explains itself for the inbox", () => {
@@ -126,6 +145,8 @@ const PEOPLE: Record<string, Membership | null> = {
   frank: { roles: ["viewer", "admin"], groups: ["secops"] }, // no approver role
   mallory: null, // not a member
 };
+
+const PEOPLE_MAP = new Map(Object.entries(PEOPLE));
 
 type Cmd =
   | { kind: "vote"; who: string; decision: "approved" | "rejected" }
@@ -185,7 +206,9 @@ describe("state machine vs reference model (property)", () => {
             const expected = modelStep(model, cmd, required, group, expiresAt);
             let t: Transition | undefined;
             if (cmd.kind === "vote") t = castVote(state, { approver: cmd.who, decision: cmd.decision, membership: PEOPLE[cmd.who] }, model.clock);
-            if (cmd.kind === "execute") t = execute(state, cmd.exact ? binding : { ...binding, argsDigest: "tampered" }, model.clock);
+            if (cmd.kind === "execute") {
+              t = execute(state, cmd.exact ? binding : { ...binding, argsDigest: "tampered" }, { ruleHash: RULE, requiredApprovals: required, approverGroup: group }, PEOPLE_MAP, model.clock);
+            }
             if (t) {
               expect(t.ok).toBe(expected.accepted);
               state = t.state;
@@ -207,6 +230,60 @@ describe("state machine vs reference model (property)", () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Property (issue 9, item 1): whatever created an approval and whoever voted, it unlocks a call
+// only if the invariant holds — same call, rule identity equal to the gate's, and at least the
+// gate's quorum of approvals by current members of the gate's group who are neither the subject
+// nor whoever filed the request. Checked against a naive reference.
+
+const RULES = ["r1".repeat(32), "r2".repeat(32)];
+const NAMES = ["agent-42", "filer", "alice", "bob", "carol", "erin", "frank", "mallory"];
+const membershipArb: fc.Arbitrary<Membership | null> = fc.option(
+  fc.record({ roles: fc.subarray(["approver", "admin", "viewer"]), groups: fc.subarray(["secops", "finance"]) }),
+  { nil: null },
+);
+
+describe("the consume invariant (property)", () => {
+  test("an approval unlocks a call only if the invariant holds", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          ruleHash: fc.option(fc.constantFrom(...RULES), { nil: null }),
+          requestedBy: fc.option(fc.constantFrom("filer", "alice"), { nil: null }),
+          status: fc.constantFrom("pending", "approved", "rejected", "executed"),
+          expired: fc.boolean(),
+          voters: fc.uniqueArray(fc.constantFrom(...NAMES), { maxLength: 6 }),
+          rejectOne: fc.boolean(),
+          exact: fc.boolean(),
+        }),
+        fc.record({ ruleHash: fc.constantFrom(...RULES), requiredApprovals: fc.integer({ min: 1, max: 4 }), approverGroup: fc.constantFrom<string | null>("secops", "finance", null) }),
+        fc.dictionary(fc.constantFrom(...NAMES), membershipArb),
+        (a, gate, memberships) => {
+          const votes = a.voters.map((v, i) => ({ approver: v, decision: (a.rejectOne && i === 0 ? "rejected" : "approved") as "approved" | "rejected", at: T0 }));
+          const state = pending({ status: a.status as ApprovalState["status"], ruleHash: a.ruleHash, requestedBy: a.requestedBy, votes, expiresAt: a.expired ? T0 : T0 + TTL });
+          const members = new Map(Object.entries(memberships));
+          const t = execute(state, a.exact ? binding : { ...binding, argsDigest: "other" }, gate, members, T0 + 1);
+          const valid = votes.filter((v) => {
+            const m = members.get(v.approver) ?? null;
+            return (
+              v.decision === "approved" &&
+              v.approver !== "agent-42" &&
+              v.approver !== a.requestedBy &&
+              m !== null &&
+              m.roles.includes("approver") &&
+              (gate.approverGroup === null || m.groups.includes(gate.approverGroup))
+            );
+          });
+          const holds = a.exact && a.status === "approved" && !a.expired && a.ruleHash === gate.ruleHash && valid.length >= gate.requiredApprovals;
+          expect(t.ok).toBe(holds);
+          if (t.ok) expect(t.state.status).toBe("executed");
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });

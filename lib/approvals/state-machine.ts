@@ -27,8 +27,12 @@ export interface Vote {
 export interface ApprovalState {
   status: ApprovalStatus;
   tenant: string;
-  /** The requester: the agent whose call is bound to the approval. */
+  /** The agent whose call is bound to the approval. */
   subject: string;
+  /** Who filed the request when not the subject itself (an admin, a service); null otherwise. */
+  requestedBy?: string | null;
+  /** Identity of the rule that asked for the approval (see lib/policy ruleIdentity); null: none did. */
+  ruleHash?: string | null;
   tool: string;
   argsDigest: string;
   requiredApprovals: number;
@@ -53,7 +57,9 @@ export type RefusalCode =
   | "already_voted"
   | "not_approved"
   | "already_executed"
-  | "binding_mismatch";
+  | "binding_mismatch"
+  | "rule_mismatch"
+  | "quorum_not_met";
 
 export interface Refusal {
   ok: false;
@@ -113,6 +119,7 @@ export function voteEligibility(state: ApprovalState, approver: string, membersh
     return refuse(current, "final", `approval is already ${current.status}; nothing more can be decided`);
   }
   if (approver === current.subject) return refuse(current, "self_approval", "the requester cannot decide its own request");
+  if (current.requestedBy && approver === current.requestedBy) return refuse(current, "self_approval", "whoever filed the request cannot also decide it");
   if (!membership) return refuse(current, "not_eligible", `${approver} is not a member of tenant ${current.tenant}`);
   if (!membership.roles.includes(APPROVER_ROLE)) {
     return refuse(current, "not_eligible", `${approver} does not have the ${APPROVER_ROLE} role in tenant ${current.tenant}`);
@@ -151,11 +158,57 @@ export interface Binding {
   argsDigest: string;
 }
 
+/** What gates the call now: the identity and approval settings of the rule that decided `approval`. */
+export interface Gate {
+  ruleHash: string;
+  requiredApprovals: number;
+  approverGroup: string | null;
+}
+
+/** Why a vote did not count towards the gate's quorum. */
+export interface UncountedVote {
+  approver: string;
+  reason: string;
+}
+
 /**
- * Replay protection and context binding: an approval runs the very call it was granted for, once,
- * before it expires. The store applies the resulting `executed` state with a conditional update.
+ * The approvals that count for `gate`: approved votes by members of the approval's tenant who hold
+ * the approver role and belong to the gate's approver group (memberships as they are NOW), never by
+ * the subject or whoever filed the request.
  */
-export function execute(state: ApprovalState, binding: Binding, now: number): Transition {
+export function countedVotes(
+  state: Pick<ApprovalState, "votes" | "subject" | "requestedBy" | "tenant">,
+  gate: Pick<Gate, "approverGroup">,
+  members: ReadonlyMap<string, Membership | null>,
+): { counted: string[]; uncounted: UncountedVote[] } {
+  const counted: string[] = [];
+  const uncounted: UncountedVote[] = [];
+  for (const v of state.votes) {
+    if (v.decision !== "approved") continue;
+    const m = members.get(v.approver) ?? null;
+    let reason: string | null = null;
+    if (v.approver === state.subject) reason = "is the subject of the call";
+    else if (state.requestedBy && v.approver === state.requestedBy) reason = "filed the request";
+    else if (!m) reason = `is not a member of tenant ${state.tenant}`;
+    else if (!m.roles.includes(APPROVER_ROLE)) reason = `does not have the ${APPROVER_ROLE} role`;
+    else if (gate.approverGroup !== null && !m.groups.includes(gate.approverGroup)) reason = `is not in approver group ${gate.approverGroup}`;
+    else if (counted.includes(v.approver)) reason = "already counted";
+    if (reason) uncounted.push({ approver: v.approver, reason });
+    else counted.push(v.approver);
+  }
+  return { counted, uncounted };
+}
+
+/**
+ * The one invariant under which an approval unlocks a gated call, whatever endpoint created it:
+ * (a) it was granted for this exact call (tenant — checked by the store —, subject, tool, argument
+ * digest), approved, unexpired and unused; (b) its rule identity equals the rule that gates the
+ * call now; (c) at least the gate's `required_approvals` distinct approvals count, where (d) only
+ * votes of current members of the approval's tenant in the gate's approver group count, none by
+ * the subject or whoever filed the request. The store applies the resulting `executed` state
+ * with a conditional update, under a row lock.
+ */
+export function execute(state: ApprovalState, binding: Binding, gate: Gate, members: ReadonlyMap<string, Membership | null>, now: number): Transition {
   const mismatched = (["subject", "tool", "argsDigest"] as const).filter((k) => state[k] !== binding[k]);
   if (mismatched.length > 0) {
     return refuse(state, "binding_mismatch", `this approval was granted for a different call (${mismatched.join(", ")} differ)`, { fields: mismatched });
@@ -169,5 +222,25 @@ export function execute(state: ApprovalState, binding: Binding, now: number): Tr
       : `approval was ${current.status}`);
   }
   if (now >= current.expiresAt) return refuse(current, "expired", `approval expired at ${new Date(current.expiresAt).toISOString()} before it was used`);
+  if (!current.ruleHash || current.ruleHash !== gate.ruleHash) {
+    return refuse(
+      current,
+      "rule_mismatch",
+      current.ruleHash
+        ? "this approval was granted under a different policy rule (or an earlier version of this one) than the rule that gates the call now; request a new approval"
+        : "this approval was not requested by the policy rule that gates this call (it was filed by hand with its own quorum), so it cannot unlock it; retry the call without an approval id to get one",
+      { approval_rule_hash: current.ruleHash ?? null, gate_rule_hash: gate.ruleHash },
+    );
+  }
+  const { counted, uncounted } = countedVotes(current, gate, members);
+  if (counted.length < gate.requiredApprovals) {
+    const why = uncounted.map((u) => `${u.approver} ${u.reason}`).join("; ");
+    return refuse(
+      current,
+      "quorum_not_met",
+      `the rule needs ${gate.requiredApprovals} approval(s)${gate.approverGroup ? ` from ${gate.approverGroup}` : ""}; ${counted.length} count${why ? ` (not counted: ${why})` : ""}`,
+      { required: gate.requiredApprovals, counted, uncounted },
+    );
+  }
   return { ok: true, state: { ...current, status: "executed", executedAt: now }, resolved: true };
 }

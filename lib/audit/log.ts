@@ -15,7 +15,7 @@ import {
   searchAuditRows,
   streamAuditPages,
 } from "@/lib/db/audit-records";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { checkpointLine, headerLine, headLine, recordLine } from "./export-format";
 import { fastDigest, keyId, recordHash, signCheckpoint } from "./hash";
 import { type RedactionConfig, Redactor } from "./redact";
@@ -228,7 +228,7 @@ export class AuditLog {
         try {
           views = await this.flush(tenant, chain, batch);
         } catch (err) {
-          const e = err instanceof AppError ? err : auditUnavailable(`the audit log could not record this: ${(err as Error).message}`, err);
+          const e = isAppError(err) ? err : auditUnavailable(`the audit log could not record this: ${(err as Error).message}`, err);
           for (const p of batch) this.settle(p, () => p.reject(e));
           continue;
         }

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
-import { AppError, unauthorized } from "@/lib/errors";
+import { isAppError, unauthorized } from "@/lib/errors";
 import type { Principal } from "./principal";
 
 /** Only EdDSA (Ed25519) is accepted; `none` and every other algorithm are refused. */
@@ -83,7 +83,7 @@ export async function verifyToken(token: string, keys: Omit<TokenKeys, "privateK
     const claims = claimsSchema.parse(payload);
     return { kind: "token", tenant: claims.tenant, subject: claims.sub, roles: claims.roles, tokenId: claims.jti };
   } catch (e) {
-    if (e instanceof AppError) throw e;
+    if (isAppError(e)) throw e;
     throw unauthorized(`invalid bearer token: ${describe(e)}`);
   }
 }

@@ -15,6 +15,8 @@ export interface NewApprovalRow {
   tenantId: string;
   subject: string;
   requestedBy: string | null;
+  ruleHash: string | null;
+  quorumSource: "rule" | "requester";
   tool: string;
   argsDigest: string;
   args: Prisma.InputJsonValue;
@@ -93,6 +95,8 @@ interface RawApproval {
   tenant_id: string;
   subject: string;
   requested_by: string | null;
+  rule_hash: string | null;
+  quorum_source: string;
   tool: string;
   args_digest: string;
   args: Prisma.JsonValue;
@@ -126,7 +130,7 @@ interface RawVote {
 
 function fromRaw(a: RawApproval, votes: RawVote[]): ApprovalRow {
   return {
-    id: a.id, tenantId: a.tenant_id, subject: a.subject, requestedBy: a.requested_by, tool: a.tool, argsDigest: a.args_digest, args: a.args,
+    id: a.id, tenantId: a.tenant_id, subject: a.subject, requestedBy: a.requested_by, ruleHash: a.rule_hash, quorumSource: a.quorum_source, tool: a.tool, argsDigest: a.args_digest, args: a.args,
     summary: a.summary, reason: a.reason, rule: a.rule, approverGroup: a.approver_group, requiredApprovals: a.required_approvals,
     policyVersion: a.policy_version, status: a.status, traceId: a.trace_id, context: a.context, createdAt: a.created_at, expiresAt: a.expires_at,
     resolvedAt: a.resolved_at, executedAt: a.executed_at, slackChannel: a.slack_channel, slackTs: a.slack_ts,
@@ -138,6 +142,9 @@ export interface LockedMembership {
   roles: string[];
   groups: string[];
 }
+
+/** Memberships in the approval's tenant, by user id (null: not a member). */
+export type VoterMemberships = Map<string, LockedMembership | null>;
 
 // json_agg renders "timestamp without time zone" without a zone; the columns hold UTC.
 const utc = (v: string | Date) => (v instanceof Date ? v : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`));
@@ -152,8 +159,8 @@ const utc = (v: string | Date) => (v instanceof Date ? v : new Date(/[zZ]|[+-]\d
 export async function mutateApprovalLocked<R>(
   prisma: PrismaClient,
   id: string,
-  decide: (row: ApprovalRow, membership: LockedMembership | null) => ApprovalMutation<R>,
-  opts: { memberOf?: string } = {},
+  decide: (row: ApprovalRow, membership: LockedMembership | null, voters: VoterMemberships) => ApprovalMutation<R>,
+  opts: { memberOf?: string; voterMemberships?: boolean } = {},
 ): Promise<{ row: ApprovalRow; result: R; changed: boolean } | null> {
   const member = opts.memberOf ?? null;
   return prisma.$transaction(async (tx) => {
@@ -170,7 +177,17 @@ export async function mutateApprovalLocked<R>(
         (SELECT json_build_object('roles', m.roles, 'groups', m.groups) FROM "memberships" m
           WHERE m.tenant_id = ${locked[0].tenant_id} AND m.user_id = ${member}) AS membership_json`;
     const row = fromRaw(locked[0], votes_json.map((v) => ({ ...v, created_at: utc(v.created_at) })));
-    const m = decide(row, membership_json ? { roles: membership_json.roles ?? [], groups: membership_json.groups ?? [] } : null);
+    const voters: VoterMemberships = new Map();
+    if (opts.voterMemberships && row.votes.length > 0) {
+      // Memberships as they are now, read inside the lock: a vote by someone removed from the
+      // group since no longer counts when the approval is used.
+      const ids = [...new Set(row.votes.map((v) => v.approver))];
+      for (const id of ids) voters.set(id, null);
+      const ms = await tx.$queryRaw<{ user_id: string; roles: string[]; groups: string[] }[]>`
+        SELECT "user_id", "roles", "groups" FROM "memberships" WHERE "tenant_id" = ${row.tenantId} AND "user_id" = ANY(${ids})`;
+      for (const m of ms) voters.set(m.user_id, { roles: m.roles ?? [], groups: m.groups ?? [] });
+    }
+    const m = decide(row, membership_json ? { roles: membership_json.roles ?? [], groups: membership_json.groups ?? [] } : null, voters);
     if (!m.update && !m.vote) return { row, result: m.result, changed: false };
     const next: ApprovalRow = { ...row, votes: [...row.votes] };
     const status = m.update?.status ?? row.status;
@@ -189,27 +206,6 @@ export async function mutateApprovalLocked<R>(
     Object.assign(next, { status, resolvedAt, executedAt });
     return { row: next, result: m.result, changed: true };
   }, TX);
-}
-
-export interface ExecuteWhere {
-  id: string;
-  tenantId: string;
-  subject: string;
-  tool: string;
-  argsDigest: string;
-  now: Date;
-}
-
-/**
- * Replay protection: one conditional UPDATE. Under concurrency Postgres re-checks the WHERE on
- * the row version it locks, so of any number of simultaneous callers exactly one sees count 1.
- */
-export async function markExecuted(prisma: PrismaClient, w: ExecuteWhere): Promise<boolean> {
-  const r = await prisma.approval.updateMany({
-    where: { id: w.id, tenantId: w.tenantId, subject: w.subject, tool: w.tool, argsDigest: w.argsDigest, status: "approved", expiresAt: { gt: w.now } },
-    data: { status: "executed", executedAt: w.now },
-  });
-  return r.count === 1;
 }
 
 /** Every pending approval, for rebuilding the Redis TTL index after Redis lost it. */

@@ -51,8 +51,12 @@ export async function setPasswordHash(prisma: PrismaClient, userId: string, pass
   return prisma.user.update({ where: { id: userId }, data: { passwordHash } });
 }
 
-export async function findUserBySlackId(prisma: PrismaClient, slackUserId: string) {
-  return prisma.user.findUnique({ where: { slackUserId } });
+/** The member of `tenantId` linked to a Slack user (with the user's disabled flag), if any. */
+export async function findMemberBySlackId(prisma: PrismaClient, tenantId: string, slackUserId: string) {
+  return prisma.membership.findUnique({
+    where: { tenantId_slackUserId: { tenantId, slackUserId } },
+    select: { userId: true, slackTeamId: true, user: { select: { disabled: true } } },
+  });
 }
 
 export interface MembershipUpdate {
@@ -61,17 +65,19 @@ export interface MembershipUpdate {
   roles: string[];
   /** Left as they are when undefined (seed 000's body carries only roles). */
   groups?: string[];
+  /** The membership's Slack link (left as is when undefined). */
   slackUserId?: string | null;
+  slackTeamId?: string | null;
+  /** Global identity: the caller checks who may change it. */
   email?: string | null;
   name?: string | null;
 }
 
-/** Creates the user (without a password) when absent, then sets their roles and groups in the tenant. */
+/** Creates the user (without a password) when absent, then sets their roles, groups and Slack link in the tenant. */
 export async function upsertUserMembership(prisma: PrismaClient, u: MembershipUpdate) {
   return prisma.$transaction(async (tx) => {
     const existing = await tx.user.findUnique({ where: { id: u.userId } });
     const profile = {
-      ...(u.slackUserId !== undefined ? { slackUserId: u.slackUserId } : {}),
       ...(u.email !== undefined ? { email: u.email } : {}),
       ...(u.name !== undefined ? { name: u.name } : {}),
     };
@@ -81,10 +87,14 @@ export async function upsertUserMembership(prisma: PrismaClient, u: MembershipUp
         : existing
       : await tx.user.create({ data: { id: u.userId, ...profile } });
     const before = await tx.membership.findUnique({ where: { tenantId_userId: { tenantId: u.tenantId, userId: u.userId } } });
+    const slack = {
+      ...(u.slackUserId !== undefined ? { slackUserId: u.slackUserId } : {}),
+      ...(u.slackTeamId !== undefined ? { slackTeamId: u.slackTeamId } : {}),
+    };
     const membership = await tx.membership.upsert({
       where: { tenantId_userId: { tenantId: u.tenantId, userId: u.userId } },
-      create: { tenantId: u.tenantId, userId: u.userId, roles: u.roles, groups: u.groups ?? [] },
-      update: { roles: u.roles, ...(u.groups !== undefined ? { groups: u.groups } : {}) },
+      create: { tenantId: u.tenantId, userId: u.userId, roles: u.roles, groups: u.groups ?? [], ...slack },
+      update: { roles: u.roles, ...(u.groups !== undefined ? { groups: u.groups } : {}), ...slack },
     });
     return { user, membership, before, created: !existing };
   });

@@ -5,7 +5,7 @@ import { metrics } from "@/lib/metrics";
 import { getUpstreams } from "@/lib/mcp/upstreams";
 import { builtins, gatewayDeps } from "./default-deps";
 import { type ListableTool, visibleTools } from "./list-tools";
-import { checkCall, enforceCall } from "./pipeline";
+import { checkCall, enforceCall, policyDecision } from "./pipeline";
 import { shownVerdict } from "./shown-verdict";
 import type { CallOutcome, GatewayCall, Principal, Verdict } from "./types";
 
@@ -18,6 +18,11 @@ function observe(principal: Principal, verdict: Verdict, started: number) {
 /** guard/check: the decision with its trace; nothing recorded, nothing run. */
 export async function gatewayCheck(principal: Principal, call: GatewayCall): Promise<Verdict> {
   return shownVerdict(principal, call, await checkCall(gatewayDeps(), principal, call));
+}
+
+/** The policy's raw decision for a call as `principal` would make it (approvals stamp their rule from it). */
+export function gatewayDecision(principal: Principal, call: GatewayCall) {
+  return policyDecision(gatewayDeps(), principal, call);
 }
 
 /** guard/enforce: decided, metered, audited and handed to approvers when needed; not forwarded. */

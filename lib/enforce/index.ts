@@ -1,4 +1,4 @@
-export { gatewayCall, gatewayCheck, gatewayEnforce, gatewayListTools } from "./gateway";
+export { gatewayCall, gatewayCheck, gatewayDecision, gatewayEnforce, gatewayListTools } from "./gateway";
 export { checkCall, enforceCall } from "./pipeline";
 export { mayBeAllowed, visibleTools } from "./list-tools";
 export { gatewayDeps, builtins } from "./default-deps";

@@ -39,7 +39,7 @@ const agent: Principal = { kind: "token", tenant: "t1", subject: "agent-42", rol
 function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
   return {
     id: "appr_1", tenant: "t1", subject: "agent-42", requested_by: "agent-42", tool: "fs.write", args: {}, args_digest: "d", summary: null,
-    reason: "write outside jail", rule: "dual control", approver_group: "secops", required_approvals: 2, approvals: 0, remaining_approvals: 2,
+    reason: "write outside jail", rule: "dual control", rule_hash: "h1", quorum_source: "rule", approver_group: "secops", required_approvals: 2, approvals: 0, remaining_approvals: 2,
     policy_version: 7, status: "pending", trace_id: null, context: null, created_at: "", requested_at: "", expires_at: "2026-11-21T11:00:00Z",
     resolved_at: null, executed_at: null, votes: [], agent: "agent-42", action: "fs.write", ...over,
   };
@@ -209,6 +209,30 @@ describe("enforceCall", () => {
     const second = await enforceCall(h.deps, agent, call, forward);
     expect(second.verdict).toMatchObject({ decision: "deny", error: { code: "approval_already_executed" } });
     expect(h.executed).toHaveLength(1);
+  });
+
+  test("a retry hands the consume step the gate of the rule deciding now: its identity, quorum and group", async () => {
+    const gates: unknown[] = [];
+    const creations: unknown[] = [];
+    const h = harness({}, {
+      createFromPolicyDecision: (async (c: unknown) => {
+        creations.push(c);
+        return { approval: approvalView(), created: true };
+      }) as never,
+      consume: (async (input: { gate: unknown }) => {
+        gates.push(input.gate);
+        return { ok: false, code: "rule_mismatch", message: "granted under another rule", status: "approved" };
+      }) as never,
+    });
+    const compiled = loadPolicy(POLICY, { version: "7" });
+    if (!compiled.ok) throw new Error("policy");
+    const dual = compiled.compiled.rules.find((r) => r.name === "dual control")!;
+    await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" } }, forward);
+    expect(creations[0]).toMatchObject({ decision: { rule: "dual control", rule_hash: dual.identity, required_approvals: 2, approver_group: "secops" } });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" }, approvalId: "appr_hand" }, forward);
+    expect(gates).toEqual([{ ruleHash: dual.identity, requiredApprovals: 2, approverGroup: "secops" }]);
+    expect(verdict).toMatchObject({ decision: "deny", error: { code: "approval_rule_mismatch" } });
+    expect(h.executed).toHaveLength(0);
   });
 
   test("a retry blocked by a limit keeps its approval: nothing is consumed", async () => {

@@ -1,12 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalView } from "@/lib/approvals/schemas";
+import type { Gate } from "@/lib/approvals/state-machine";
 import { digest } from "@/lib/canonical";
-import { AppError } from "@/lib/errors";
+import { isAppError } from "@/lib/errors";
 import { evaluate, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
 import type { EnforceDeps } from "./deps";
 import type { ApprovalInfo, CallOutcome, EnforceOptions, GatewayCall, Principal, Verdict } from "./types";
+
+/** The raw policy decision for a call as `principal` would make it (no side effects, no trace). */
+export async function policyDecision(deps: EnforceDeps, principal: Principal, call: GatewayCall): Promise<{ decision: PolicyDecision; policyVersion: number | null }> {
+  const { decision, policyVersion } = await decide(deps, principal, call, false);
+  return { decision, policyVersion };
+}
 
 /** The policy decision for a call, with its trace; no side effects (guard/check, simulate-like). */
 export async function checkCall(deps: EnforceDeps, principal: Principal, call: GatewayCall): Promise<Verdict> {
@@ -51,6 +58,7 @@ function failClosed(tool: string, reason: string): PolicyDecision {
     decision: "deny",
     tool,
     rule: null,
+    rule_hash: null,
     rule_index: null,
     reason,
     matched_default: false,
@@ -58,11 +66,11 @@ function failClosed(tool: string, reason: string): PolicyDecision {
     approver_group: null,
     expires_in_seconds: null,
     expires_at: null,
-    policy_version: null,
-    policy_hash: null,
+    policy_version: "none",
+    policy_hash: "none",
     error: reason,
     trace: [{ kind: "error", message: reason }],
-  } as unknown as PolicyDecision;
+  };
 }
 
 function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersion: number | null, cost: number, withTrace: boolean): Verdict {
@@ -77,6 +85,12 @@ function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersi
     ...(d.error ? { error: { code: "policy_error", message: String(d.error) } } : {}),
     ...(withTrace && d.trace ? { trace: d.trace } : {}),
   };
+}
+
+/** What gates a call the policy decided `approval` for: the rule an approval must have been granted under. */
+function gateOf(d: PolicyDecision): Gate | null {
+  if (d.decision !== "approval" || !d.rule_hash) return null;
+  return { ruleHash: d.rule_hash, requiredApprovals: d.required_approvals ?? 1, approverGroup: d.approver_group };
 }
 
 function approvalInfo(a: ApprovalView): ApprovalInfo {
@@ -122,15 +136,16 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   } catch (err) {
     verdict.decision = "deny";
     verdict.reason = `rate limits and budgets cannot be checked (${(err as Error).message}); the call is refused`;
-    verdict.error = { code: err instanceof AppError ? err.code : "quota_unavailable", message: (err as Error).message };
+    verdict.error = { code: isAppError(err) ? err.code : "quota_unavailable", message: (err as Error).message };
   }
 
   // A retry carrying an approval id runs once, and only for the exact call that was approved.
   // A policy that now denies still wins; a policy that now allows needs no approval. The approval
   // is spent only once the limits admitted the call, so a blocked call keeps its approval.
-  if (verdict.decision === "approval" && call.approvalId && release) {
+  const gate = gateOf(decision);
+  if (verdict.decision === "approval" && call.approvalId && release && gate) {
     const service = await deps.approvals();
-    const consumed = await service.consume({ id: call.approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, now: deps.now() });
+    const consumed = await service.consume({ id: call.approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, gate, now: deps.now() });
     if (consumed.ok) {
       verdict.decision = "allow";
       verdict.reason = `approved by ${consumed.approval.votes.filter((v) => v.decision === "approved").map((v) => v.approver).join(", ")} (approval ${consumed.approval.id}); ${verdict.reason ?? ""}`.trim();
@@ -191,8 +206,8 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
       return { verdict };
     }
 
-    if (verdict.decision === "approval" && opts.forward && opts.syncWaitMs > 0 && approvalId && !call.approvalId) {
-      const waited = await waitAndRetry(deps, principal, call, opts, verdict, approvalId, argsDigest, policyVersion);
+    if (verdict.decision === "approval" && opts.forward && opts.syncWaitMs > 0 && approvalId && !call.approvalId && gate) {
+      const waited = await waitAndRetry(deps, principal, call, opts, verdict, approvalId, argsDigest, gate, policyVersion);
       if (waited) return waited;
     }
 
@@ -212,6 +227,7 @@ async function waitAndRetry(
   verdict: Verdict,
   approvalId: string,
   argsDigest: string,
+  gate: Gate,
   policyVersion: number | null,
 ): Promise<CallOutcome | null> {
   const service = await deps.approvals();
@@ -227,7 +243,7 @@ async function waitAndRetry(
     verdict.reason = `approval ${approvalId} was ${waited.status}`;
     return { verdict };
   }
-  const consumed = await service.consume({ id: approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, now: deps.now() });
+  const consumed = await service.consume({ id: approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, gate, now: deps.now() });
   if (!consumed.ok) {
     verdict.decision = "deny";
     verdict.reason = `approval ${approvalId} cannot be used: ${consumed.message}`;

@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { z } from "zod";
-import { AppError, forbidden, toErrorEnvelope } from "./index";
+import { AppError, forbidden, isAppError, toErrorEnvelope } from "./index";
 
 describe("toErrorEnvelope", () => {
   test("AppError keeps status, code, message and details", () => {
@@ -25,5 +25,27 @@ describe("toErrorEnvelope", () => {
 
   test("custom codes pass through", () => {
     expect(toErrorEnvelope(new AppError(429, "rate_limited", "slow down")).status).toBe(429);
+  });
+});
+
+describe("errors from another copy of the module (a production build bundles routes separately)", () => {
+  test("an AppError of a second module instance still maps to its status and code", async () => {
+    vi.resetModules();
+    // A query suffix makes Vite load the same file as a second, separate module instance.
+    const specifier = "./index?second-copy";
+    const copy = (await import(/* @vite-ignore */ specifier)) as typeof import("./index");
+    expect(copy.AppError).not.toBe(AppError);
+    const foreign = new copy.AppError(410, "expired", "approval expired");
+    expect(foreign instanceof AppError).toBe(false);
+    expect(isAppError(foreign)).toBe(true);
+    expect(toErrorEnvelope(foreign)).toEqual({ status: 410, body: { error: { code: "expired", message: "approval expired", details: undefined } } });
+  });
+
+  test.each([
+    ["a plain Error named AppError", Object.assign(new Error("x"), { name: "AppError", status: 403, code: "forbidden" })],
+    ["an object with status and code", { status: 403, code: "forbidden", message: "x" }],
+  ])("%s is not trusted as an AppError (500, no leak)", (_label, err) => {
+    expect(isAppError(err)).toBe(false);
+    expect(toErrorEnvelope(err).status).toBe(500);
   });
 });

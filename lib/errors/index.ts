@@ -1,7 +1,16 @@
-import { ZodError } from "zod";
+/**
+ * The one error class of the application. `code` is stable and machine-readable.
+ *
+ * A production build can hold several copies of this module (Next bundles each route on its own,
+ * and a module reached from two layers is instantiated twice), so `instanceof AppError` is not a
+ * reliable test: an error thrown by one copy fails `instanceof` against another and became a 500.
+ * Errors carry a process-wide brand (Symbol.for) instead, and `isAppError` checks the brand.
+ */
+const BRAND = Symbol.for("canopyiq.AppError");
 
-/** The one error class of the application. `code` is stable and machine-readable. */
 export class AppError extends Error {
+  readonly [BRAND] = true;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -11,6 +20,25 @@ export class AppError extends Error {
     super(message);
     this.name = "AppError";
   }
+}
+
+/** True for an AppError from any copy of this module. */
+export function isAppError(err: unknown): err is AppError {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as Record<PropertyKey, unknown>;
+  return e[BRAND] === true && typeof e.status === "number" && typeof e.code === "string" && typeof e.message === "string";
+}
+
+interface ZodLikeIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** zod's ZodError from any copy of zod (same reason as above). */
+function isZodError(err: unknown): err is { issues: ZodLikeIssue[] } {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { name?: unknown; issues?: unknown };
+  return (e.name === "ZodError" || e.name === "$ZodError") && Array.isArray(e.issues);
 }
 
 export const badRequest = (message: string, details?: unknown) => new AppError(400, "bad_request", message, details);
@@ -27,11 +55,12 @@ export interface ErrorEnvelope {
 
 /** Maps any thrown value to a status and the error envelope. Unknown errors never leak internals. */
 export function toErrorEnvelope(err: unknown): { status: number; body: ErrorEnvelope } {
-  if (err instanceof AppError) {
-    return { status: err.status, body: { error: { code: err.code, message: err.message, details: err.details } } };
+  if (isAppError(err)) {
+    const status = Number.isInteger(err.status) && err.status >= 400 && err.status <= 599 ? err.status : 500;
+    return { status, body: { error: { code: err.code, message: err.message, details: err.details } } };
   }
-  if (err instanceof ZodError) {
-    const details = err.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  if (isZodError(err)) {
+    const details = err.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
     const first = details[0];
     const where = first?.path ? `${first.path}: ` : "";
     return {

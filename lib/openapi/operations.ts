@@ -6,13 +6,11 @@ import {
   decideBodySchema,
   decisionResultSchema,
   listQuerySchema,
-  rbacPutBodySchema,
-  rbacUserViewSchema,
   requestApprovalBodySchema,
   verifyBodySchema,
 } from "@/lib/approvals/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
-import { createTenantBodySchema, tenantListSchema, tenantViewSchema } from "@/lib/access/schemas";
+import { createTenantBodySchema, memberPutBodySchema, memberViewSchema, tenantListSchema, tenantViewSchema } from "@/lib/access/schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
 import {
   applyRequestSchema,
@@ -111,10 +109,10 @@ export const operations: Operation[] = [
   },
   { method: "post", path: "/api/v1/approvals/{id}/verify", summary: "Verify a decision signature (seed 003)", tag: "approvals", permission: "approvals.read", body: verifyBodySchema },
   {
-    method: "put", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "Set a user's roles, approver groups and Slack identity in a tenant", tag: "admin",
-    permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/users/{user}"], body: rbacPutBodySchema, response: rbacUserViewSchema,
+    method: "put", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "Set a user's roles, approver groups and Slack link in a tenant (membership only; email and name only by the user or a platform admin)", tag: "admin",
+    permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/users/{user}"], body: memberPutBodySchema, response: memberViewSchema,
   },
-  { method: "get", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "A user's roles and groups in a tenant", tag: "admin", permission: "rbac.read", response: rbacUserViewSchema },
+  { method: "get", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "A user's roles, groups and Slack link in a tenant (email and name only for the user themself and platform admins)", tag: "admin", permission: "rbac.read", response: memberViewSchema },
   {
     method: "post", path: "/api/admin/tenants", summary: "Create a tenant (platform admins: role admin in CANOPY_PLATFORM_TENANT); audited", tag: "admin",
     permission: "tenants.manage", aliases: ["/admin/tenants"], body: createTenantBodySchema, response: tenantViewSchema,

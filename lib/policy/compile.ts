@@ -16,6 +16,8 @@ import type { CallFacts } from "./facts";
 export interface CompiledRule {
   index: number;
   name: string;
+  /** SHA-256 of the rule's canonical body (see ruleIdentity): what an approval is bound to. */
+  identity: string;
   action: Action;
   reason: string;
   patterns: readonly string[];
@@ -40,6 +42,8 @@ export interface CompileOptions {
 }
 
 export interface CompiledDefault {
+  /** SHA-256 of the canonical `defaults` block: the identity of an approval the default asks for. */
+  identity: string;
   decision: Action;
   reason: string;
   required_approvals: number | null;
@@ -68,6 +72,7 @@ export class CompiledPolicy {
     this.facts = new FactResolver(options.facts, policy.facts);
     const d = policy.defaults ?? { decision: "deny" as const };
     this.defaults = {
+      identity: ruleIdentity({ defaults: d }),
       decision: d.decision,
       reason: d.reason ?? `no rule matched; default decision is ${d.decision}`,
       ...approvalFields(d.decision, d),
@@ -125,6 +130,7 @@ function compileRule(r: Rule, index: number): CompiledRule {
   return {
     index,
     name: r.name,
+    identity: ruleIdentity(r),
     action: r.action,
     reason: r.reason ?? defaultReason(r),
     patterns,
@@ -132,6 +138,17 @@ function compileRule(r: Rule, index: number): CompiledRule {
     conditions,
     test: blockTest(conditions),
   };
+}
+
+/**
+ * A rule's identity: the SHA-256 of its canonical JSON without `description` (prose) and `enabled`
+ * (only enabled rules are compiled). Everything that decides what the rule matches, what it does
+ * and who must approve is in it, so an approval granted under one body never unlocks a call that
+ * an edited rule of the same name gates (and a renamed rule is a new rule).
+ */
+export function ruleIdentity(body: Rule | { defaults: unknown }): string {
+  const { description: _d, enabled: _e, ...rest } = body as Rule;
+  return sha256Hex(canonicalJson(rest));
 }
 
 function defaultReason(r: Rule): string {

@@ -26,7 +26,7 @@ export {
   type FactMap,
 } from "./schema";
 export { parsePolicy, validatePolicyObject, formatValidationError, type ParseResult } from "./parse";
-export { compilePolicy, CompiledPolicy, type CompileOptions, type CompiledRule } from "./compile";
+export { compilePolicy, CompiledPolicy, ruleIdentity, type CompileOptions, type CompiledRule } from "./compile";
 export { evaluate } from "./evaluate";
 export { simulate, loadPolicy, ToolCallSchema, type SimulateInput, type SimulateResult } from "./simulate";
 export { migratePolicy, migrateObject, type MigrateOptions, type MigrateResult } from "./migrate";

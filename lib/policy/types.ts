@@ -55,6 +55,11 @@ export interface PolicyDecision {
   /** Name of the deciding rule; null when the default decided (or evaluation failed). */
   rule: string | null;
   rule_index: number | null;
+  /**
+   * Identity of what decided: the SHA-256 of the deciding rule's canonical body (or of `defaults`);
+   * null when evaluation failed. An approval is bound to it.
+   */
+  rule_hash: string | null;
   reason: string;
   matched_default: boolean;
   required_approvals: number | null;

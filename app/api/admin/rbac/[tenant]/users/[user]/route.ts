@@ -1,18 +1,15 @@
+import { getMember, putMember } from "@/lib/access/members";
+import { memberPutBodySchema } from "@/lib/access/schemas";
 import { jsonBody, withAuth } from "@/lib/auth";
-import { readTenantUser, setTenantUser } from "@/lib/approvals/http";
-import { rbacPutBodySchema } from "@/lib/approvals/schemas";
 
 export const dynamic = "force-dynamic";
 
 type Params = { tenant: string; user: string };
 
-/** Seed 000 §6C: {"roles":[…]} (+ optional "groups", "slack_user_id"). withAuth checks the caller acts in {tenant}. */
+/** Seed 000 §6C: {"roles":[…]} (+ optional "groups", "slack_user_id", "slack_team_id"). withAuth checks the caller acts in {tenant}. */
 export const PUT = withAuth<Params>(
-  async ({ req, params, principal }) => {
-    const body = await jsonBody(req, rbacPutBodySchema);
-    return setTenantUser(principal, params.tenant, params.user, body);
-  },
+  async ({ req, params, principal }) => putMember(principal, params.tenant, params.user, await jsonBody(req, memberPutBodySchema)),
   { permission: "rbac.manage" },
 );
 
-export const GET = withAuth<Params>(async ({ params }) => readTenantUser(params.tenant, params.user), { permission: "rbac.read" });
+export const GET = withAuth<Params>(async ({ params, principal }) => getMember(principal, params.tenant, params.user), { permission: "rbac.read" });

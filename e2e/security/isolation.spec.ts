@@ -1,0 +1,201 @@
+import { randomBytes } from "node:crypto";
+import { expect, test, type APIRequestContext, type APIResponse } from "@playwright/test";
+import { bearer, mcpCall, newTenant, pinPolicy, putMember, slackClick, token, verdictOf } from "./kit";
+
+/**
+ * Issue 9: one tenant never sees or changes another's data — for EVERY route of the OpenAPI
+ * document. Tenant A holds a policy, members, an approval, quotas and audit records, each carrying
+ * a marker; tenant B's admin (every permission) attacks each operation with A's identifiers. No
+ * answer may carry A's markers, and A's state, read by A, is the same before and after. A route
+ * added to the API without a case here fails the first test.
+ */
+
+interface World {
+  a: string;
+  b: string;
+  marker: string;
+  /** Strings only tenant A's data holds (the marker in its policy, arguments and notes; its Slack link). */
+  secrets: string[];
+  aAdmin: string;
+  bAdmin: string;
+  bAgent: string;
+  approvalId: string;
+  versionId: number;
+}
+
+type Attack = (request: APIRequestContext, w: World) => Promise<APIResponse | APIResponse[]>;
+
+/** Each case returns B's answers; the runner checks none reveals A. Cases assert their own statuses. */
+const refused = (res: APIResponse, ...statuses: number[]) => {
+  expect(statuses, `${res.url()} → ${res.status()}`).toContain(res.status());
+  return res;
+};
+
+const json = () => ({ "content-type": "application/json", accept: "application/json" });
+
+const CASES: Record<string, Attack> = {
+  "GET /api/health": async (r) => r.get("/api/health"),
+  "GET /api/openapi.json": async (r) => r.get("/api/openapi.json"),
+  "GET /api/metrics": async (r, w) => r.get("/api/metrics", { headers: bearer(w.bAdmin) }),
+
+  "POST /api/v1/policy/validate": async (r, w) => r.post("/api/v1/policy/validate", { headers: { ...bearer(w.bAdmin), "content-type": "text/yaml" }, data: "version: 1\nrules: []\n" }),
+  "POST /api/v1/policy/simulate": async (r, w) => [
+    refused(await r.post("/api/v1/policy/simulate", { headers: bearer(w.bAdmin), data: { tool: "probe.write", arguments: {}, tenant: w.a } }), 403),
+    await r.post("/api/v1/policy/simulate", { headers: bearer(w.bAdmin), data: { tool: "probe.write", arguments: {} } }),
+  ],
+  "GET /api/v1/policy/validate": async (r, w) => r.get("/api/v1/policy/validate", { headers: bearer(w.bAdmin) }),
+  "GET /api/v1/policy": async (r, w) => r.get("/api/v1/policy", { headers: bearer(w.bAdmin) }),
+  "POST /api/v1/policy/migrate": async (r, w) => r.post("/api/v1/policy/migrate", { headers: { ...bearer(w.bAdmin), "content-type": "text/yaml" }, data: "max_refund_cents: 100\nallow_tools: [a]\n" }),
+  "POST /api/v1/policy/diff": async (r, w) => [
+    await r.post("/api/v1/policy/diff", { headers: bearer(w.bAdmin), data: { proposed: "version: 1\nrules: []\n" } }),
+    refused(await r.post("/api/v1/policy/diff", { headers: bearer(w.bAdmin), data: { version: w.versionId } }), 400, 404),
+  ],
+  "POST /api/v1/policy/apply": async (r, w) => [
+    refused(await r.post("/api/v1/policy/apply", { headers: bearer(w.bAdmin), data: { strategy: "explicit", tenants_csv: w.a, policy: "version: 1\nrules: []\n" } }), 403),
+    refused(await r.post("/api/v1/policy/apply", { headers: bearer(w.bAdmin), data: { strategy: "explicit", tenants_csv: w.b, version: w.versionId } }), 404),
+  ],
+  "GET /api/v1/policy/versions": async (r, w) => r.get("/api/v1/policy/versions?limit=200", { headers: bearer(w.bAdmin) }),
+  "POST /api/v1/policy/rollback": async (r, w) => refused(await r.post("/api/v1/policy/rollback", { headers: bearer(w.bAdmin), data: { version: w.versionId } }), 404),
+
+  "POST /api/mcp": async (r, w) => {
+    const answer = await mcpCall(r, w.bAgent, "probe.write", { path: "/x", content: "y" }, { approval_id: w.approvalId });
+    expect(verdictOf(answer)?.decision).not.toBe("allow");
+    return r.post("/mcp", { headers: { ...bearer(w.bAgent), ...json() }, data: { jsonrpc: "2.0", id: 1, method: "tools/list" } });
+  },
+  "POST /api/v1/guard/check": async (r, w) => r.post("/api/v1/guard/check", { headers: bearer(w.bAdmin), data: { tool: "probe.write", arguments: { path: "/x" }, approval_id: w.approvalId } }),
+  "POST /api/v1/guard/enforce": async (r, w) => {
+    const res = await r.post("/api/v1/guard/enforce", { headers: bearer(w.bAgent), data: { tool: "probe.write", arguments: { path: "/x", content: "y" }, approval_id: w.approvalId } });
+    expect((await res.json()).decision).not.toBe("allow");
+    return res;
+  },
+
+  "POST /api/approvals/create": async (r, w) => refused(await r.post("/approvals/create", { headers: bearer(w.bAdmin), data: { tenant: w.a, subject: "agent-x", tool: "probe.write", args: {} } }), 403),
+  "POST /api/approvals/slack/callback": async (r, w) => {
+    const res = await slackClick(r, "UB0ISOL01", "approve", w.approvalId);
+    expect(res.status()).toBe(200);
+    return res;
+  },
+  "POST /api/v1/approvals": async (r, w) => {
+    const res = await r.post("/api/v1/approvals", { headers: bearer(w.bAgent), data: { agent: "agent-b", action: "probe.write", context: {} } });
+    expect((await res.json()).tenant).toBe(w.b);
+    return res;
+  },
+  "GET /api/v1/approvals": async (r, w) => [
+    refused(await r.get(`/api/v1/approvals?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get("/api/v1/approvals?limit=200", { headers: bearer(w.bAdmin) }),
+  ],
+  "GET /api/v1/approvals/{id}": async (r, w) => refused(await r.get(`/api/v1/approvals/${w.approvalId}`, { headers: bearer(w.bAdmin) }), 404),
+  "POST /api/v1/approvals/{id}/approve": async (r, w) =>
+    refused(await r.post(`/api/v1/approvals/${w.approvalId}/approve`, { headers: bearer(token(w.b, "a1", "approver")), data: { decision: "approved", approver: "a1", signature: "0".repeat(64) } }), 404),
+  "POST /api/v1/approvals/{id}/verify": async (r, w) => refused(await r.post(`/api/v1/approvals/${w.approvalId}/verify`, { headers: bearer(w.bAdmin), data: { signature: "0".repeat(64) } }), 404),
+
+  "PUT /api/admin/rbac/{tenant}/users/{user}": async (r, w) => [
+    refused(await putMember(r, w.a, "a1", { roles: ["admin"] }, w.bAdmin), 403),
+    await putMember(r, w.b, "a1", { roles: ["approver"], groups: ["secops"], slack_user_id: "UB0ISOL01" }, w.bAdmin),
+    refused(await putMember(r, w.b, "a1", { roles: ["approver"], email: "x@evil.example" }, w.bAdmin), 403),
+  ],
+  "GET /api/admin/rbac/{tenant}/users/{user}": async (r, w) => [
+    refused(await r.get(`/api/admin/rbac/${w.a}/users/a1`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get(`/api/admin/rbac/${w.b}/users/a1`, { headers: bearer(w.bAdmin) }),
+  ],
+  "PUT /api/admin/tenants/{tenant}/quotas": async (r, w) => refused(await r.put(`/api/admin/tenants/${w.a}/quotas`, { headers: bearer(w.bAdmin), data: { requests_per_minute: 1 } }), 403),
+  "GET /api/admin/tenants/{tenant}/quotas": async (r, w) => refused(await r.get(`/api/admin/tenants/${w.a}/quotas`, { headers: bearer(w.bAdmin) }), 403),
+  "POST /api/admin/tenants": async (r, w) => refused(await r.post("/api/admin/tenants", { headers: bearer(w.bAdmin), data: { id: `${w.a}-twin` } }), 403),
+  "GET /api/admin/tenants": async (r, w) => {
+    const res = await r.get("/api/admin/tenants", { headers: bearer(w.bAdmin) });
+    expect((await res.json()).tenants.map((t: { id: string }) => t.id)).toEqual([w.b]);
+    return res;
+  },
+  "GET /api/admin/upstreams": async (r, w) => [
+    refused(await r.get(`/api/admin/upstreams?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get("/api/admin/upstreams", { headers: bearer(w.bAdmin) }),
+  ],
+  "PUT /api/admin/upstreams/{name}": async (r, w) =>
+    refused(await r.put(`/api/admin/upstreams/tickets?tenant=${w.a}`, { headers: bearer(w.bAdmin), data: { transport: "http", url: "https://tickets.example.com/mcp" } }), 403),
+  "DELETE /api/admin/upstreams/{name}": async (r, w) => refused(await r.delete(`/api/admin/upstreams/tickets?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
+
+  "GET /api/v1/audit": async (r, w) => [
+    refused(await r.get(`/api/v1/audit?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get(`/api/v1/audit?limit=500&q=${w.marker}`, { headers: bearer(w.bAdmin) }),
+    await r.get(`/api/v1/audit?limit=500&approval_id=${w.approvalId}`, { headers: bearer(w.bAdmin) }),
+  ],
+  "POST /api/v1/audit": async (r, w) => r.post("/api/v1/audit", { headers: bearer(w.bAgent), data: { action: "note", note: "b's note" } }),
+  "GET /api/v1/audit/verify": async (r, w) => refused(await r.get(`/api/v1/audit/verify?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
+  "GET /api/v1/audit/export": async (r, w) => [
+    refused(await r.get(`/api/v1/audit/export?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get(`/api/v1/audit/export?approval_id=${w.approvalId}`, { headers: bearer(w.bAdmin) }),
+  ],
+  "GET /api/v1/audit/checkpoints": async (r, w) => refused(await r.get(`/api/v1/audit/checkpoints?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
+};
+
+async function operationsOf(request: APIRequestContext): Promise<string[]> {
+  const doc = (await (await request.get("/api/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+  return Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+}
+
+/** A's state as A sees it: what B must not be able to change. */
+async function snapshot(request: APIRequestContext, w: World) {
+  const h = bearer(w.aAdmin);
+  const read = async (url: string) => {
+    const res = await request.get(url, { headers: h });
+    expect(res.status(), `${url}: ${await res.text()}`).toBe(200);
+    return res.json();
+  };
+  const approvals = (await read("/api/v1/approvals?limit=200")) as { approvals: { id: string; status: string; votes: unknown[] }[] };
+  const audit = (await read("/api/v1/audit?limit=1")) as { records: { seq: number; hash: string }[] };
+  return {
+    approvals: approvals.approvals.map((a) => [a.id, a.status, a.votes.length]),
+    auditHead: audit.records[0] ? [audit.records[0].seq, audit.records[0].hash] : null,
+    policy: ((await read("/api/v1/policy")) as { version?: number }).version ?? null,
+    member: await read(`/api/admin/rbac/${w.a}/users/a1`),
+    quotas: await read(`/api/admin/tenants/${w.a}/quotas`),
+  };
+}
+
+test.describe("tenant isolation on every API route", () => {
+  let w: World;
+
+  test.beforeAll(async ({ request }) => {
+    const marker = `AMARK${randomBytes(5).toString("hex")}`;
+    const a = await newTenant(request, "iso-a");
+    const b = await newTenant(request, "iso-b");
+    const aAdmin = token(a, "root", "admin");
+    const versionId = await pinPolicy(request, a, `version: 1
+name: ${marker}
+rules:
+  - name: "${marker} writes need approval"
+    match: "probe.write"
+    action: approval
+    approver_group: secops
+    required_approvals: 2
+  - { name: "${marker} reads", match: "probe.echo", action: allow }
+`);
+    await pinPolicy(request, b, "version: 1\nrules:\n  - { name: b-echo, match: probe.echo, action: allow }\n");
+    const slackA = `UA${marker.slice(-8).toUpperCase()}`;
+    expect((await putMember(request, a, "a1", { roles: ["approver"], groups: ["secops"], slack_user_id: slackA })).status()).toBe(200);
+    expect((await request.put(`/api/admin/tenants/${a}/quotas`, { headers: bearer(aAdmin), data: { requests_per_minute: 1000, daily_budget_usd: 77 } })).status()).toBe(200);
+    const agent = token(a, "agent-a", "agent");
+    await mcpCall(request, agent, "probe.echo", { message: marker });
+    const approvalId = verdictOf(await mcpCall(request, agent, "probe.write", { path: `/${marker}`, content: marker }))!.approval!.id;
+    w = { a, b, marker, secrets: [marker, slackA], aAdmin, bAdmin: token(b, "root", ["admin", "policy_author", "approver", "agent"]), bAgent: token(b, "agent-b", "agent"), approvalId, versionId };
+  });
+
+  test("every operation of the OpenAPI document has an isolation case", async ({ request }) => {
+    const missing = (await operationsOf(request)).filter((op) => !(op in CASES));
+    expect(missing, "add a case to CASES for each new route").toEqual([]);
+  });
+
+  test("no operation by tenant B reveals or changes tenant A's data", async ({ request }) => {
+    const before = await snapshot(request, w);
+    for (const op of await operationsOf(request)) {
+      const answers = await CASES[op](request, w);
+      for (const res of Array.isArray(answers) ? answers : [answers]) {
+        // Echoes of what B itself sent (A's tenant id, an approval id) reveal nothing; A's own data would.
+        const text = await res.text();
+        for (const secret of w.secrets) expect(text, `${op} (${res.url()}) revealed tenant A's data`).not.toContain(secret);
+        expect(res.status(), `${op} (${res.url()}) failed: ${text.slice(0, 300)}`).toBeLessThan(500);
+      }
+    }
+    expect(await snapshot(request, w)).toEqual(before);
+  });
+});

@@ -34,6 +34,9 @@ describe("parseEnv", () => {
     ["CANOPY_DEMO_TENANT", "Demo Tenant", /CANOPY_DEMO_TENANT: expected a lowercase slug/],
     ["NEXTAUTH_SECRET", "short", /NEXTAUTH_SECRET: expected at least 32 characters \(got "\*\*\*"\)/],
     ["UPSTREAM_PRIVATE_ALLOWLIST", "10.0.0.0/8,10.0.0.0/33", /UPSTREAM_PRIVATE_ALLOWLIST: cannot read "10\.0\.0\.0\/33": expected addresses, CIDRs/],
+    ["AUDIT_REDACT_KEYS", "password,pass word!", /AUDIT_REDACT_KEYS: "pass word!" is not a key pattern/],
+    ["AUDIT_REDACT_VALUE_PATTERNS", '["(unclosed"]', /AUDIT_REDACT_VALUE_PATTERNS: pattern \[0\].*missing closing/],
+    ["AUDIT_REDACT_VALUE_PATTERNS", '["^(a+)+$", "x*"]', /AUDIT_REDACT_VALUE_PATTERNS: pattern \[1\].*empty string/],
   ])("%s=%s is refused with a message naming it", (key, value, pattern) => {
     const found = problems({ [key]: value });
     expect(found.join("\n")).toMatch(pattern);

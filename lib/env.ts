@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { parseAllowlist } from "@/lib/mcp/upstreams/address-policy";
+import { DEFAULT_REDACT_KEYS, parseRedactKeys } from "@/lib/audit/redact-keys";
+import { parseValuePatterns } from "@/lib/audit/redact-values";
 
 /**
  * The one place that reads process.env. Parsed and validated once; a bad value stops start-up
@@ -66,7 +68,27 @@ const schema = z
     AUDIT_CHECKPOINT_EVERY: int(1, 10_000_000).default(1000),
     AUDIT_CHECKPOINT_SECONDS: int(1, 86_400).default(60),
     AUDIT_APPEND_TIMEOUT_MS: int(100, 120_000).default(5000),
-    AUDIT_REDACT_KEYS: z.string().min(1).default("password,passwd,token,secret,authorization,api_key,private_key,cookie,credential"),
+    // Keys whose values are redacted in audit records, approvals and verdicts: a comma list of
+    // name patterns matched on word boundaries (`auth` redacts x-auth-token, not author), `*` at
+    // an end lets the match run into a word (`*token` → csrftoken), `!name` is an exception, and a
+    // leading `+` adds the entries to the default list instead of replacing it (lib/audit/redact-keys.ts).
+    AUDIT_REDACT_KEYS: z.string().min(1).default(DEFAULT_REDACT_KEYS).superRefine((v, ctx) => {
+      try {
+        parseRedactKeys(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
+    // Extra secret shapes redacted inside any string, on top of the built-in ones (URL passwords,
+    // bearer tokens, PEM keys, JWTs, AWS/Slack/GitHub tokens…): a JSON array of RE2 regexes or
+    // {"kind","pattern"} objects, at most 32 of at most 512 characters (lib/audit/redact-values.ts).
+    AUDIT_REDACT_VALUE_PATTERNS: z.string().optional().superRefine((v, ctx) => {
+      try {
+        parseValuePatterns(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
     HMAC_SECRET: z.string().min(16, "expected at least 16 characters").optional(),
     SLACK_WEBHOOK_URL: url(["https:", "http:"], "a Slack incoming-webhook URL").optional(),
     SLACK_BOT_TOKEN: z.string().min(1).optional(),

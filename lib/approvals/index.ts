@@ -1,4 +1,4 @@
-import { parseRedactKeys } from "@/lib/audit/redact";
+import { redactionSettings } from "@/lib/audit";
 import { getDb } from "@/lib/db";
 import { findApproval } from "@/lib/db/approvals";
 import { findMemberBySlackId } from "@/lib/db/users";
@@ -43,7 +43,7 @@ export function approvals(): Promise<ApprovalService> {
             consoleUrl: publicUrl(),
           })
         : null;
-    const service = createApprovalService({ prisma, kv: getKv(), hmacSecret: getSecrets().hmacSecret, redactKeys: parseRedactKeys(e.AUDIT_REDACT_KEYS), notifier, log: log().child({ module: "approvals" }) });
+    const service = createApprovalService({ prisma, kv: getKv(), hmacSecret: getSecrets().hmacSecret, redaction: redactionSettings(), notifier, log: log().child({ module: "approvals" }) });
     g.__canopyApprovalSweeper ??= service.startSweeper(e.APPROVAL_SWEEP_INTERVAL_MS);
     return service;
   })().catch((err) => {

@@ -17,7 +17,7 @@ import { getMembership } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import type { KvStore } from "@/lib/redis";
 import { ApprovalBus, type ApprovalEvent, emitApprovalEvent } from "./events";
-import { DEFAULT_REDACT_KEYS, parseRedactKeys, redact, tenantRedactionKey } from "@/lib/audit/redact";
+import { type RedactionConfig, Redactor } from "@/lib/audit/redact";
 import type { ApprovalList, ApprovalView, DecisionResult, ListQuery } from "./schemas";
 import { isoSeconds, signDecision, verifyDecision } from "./signature";
 import {
@@ -65,8 +65,12 @@ export interface ApprovalServiceDeps {
   prisma: PrismaClient;
   kv: KvStore;
   hmacSecret: string;
-  /** Argument keys whose values approvers never see (AUDIT_REDACT_KEYS): the audit log's redaction. */
-  redactKeys?: readonly string[];
+  /**
+   * What approvers and viewers never see (AUDIT_REDACT_KEYS, AUDIT_REDACT_VALUE_PATTERNS): the
+   * audit log's redaction, applied to args, context, summary, reason and vote comments before
+   * they are stored. The defaults when absent.
+   */
+  redaction?: RedactionConfig;
   now?: () => number;
   notifier?: ApprovalNotifier | null;
   log?: ApprovalLogger;
@@ -241,7 +245,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? consoleLog;
   const backstopMs = deps.waitBackstopMs ?? 5_000;
-  const redactKeys = deps.redactKeys ?? parseRedactKeys(DEFAULT_REDACT_KEYS);
+  const redactor = new Redactor(deps.hmacSecret, deps.redaction);
   const ns = deps.namespace ?? DEFAULT_NAMESPACE;
   const ttlKey = `${ns}:ttl`;
   const ttlMarker = `${ns}:ttl:built`;
@@ -276,7 +280,9 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
 
   async function create(input: NewApproval): Promise<{ approval: ApprovalView; created: boolean }> {
     const id = input.id ? normalizeApprovalId(input.id) : `appr_${randomUUID().replace(/-/g, "").slice(0, 24)}`;
+    // The binding digest is over the real arguments; only the redacted copy is stored and shown.
     const argsDigest = digest(input.args);
+    const scope = redactor.scope(input.tenant).remember(input.args, input.context);
     const t = now();
     const seconds = input.expiresInSeconds ?? DEFAULT_EXPIRY_SECONDS;
     // Whole seconds, so expires_at's ISO form (part of the decision signature) round-trips exactly.
@@ -292,15 +298,15 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         quorumSource: input.quorumSource ?? "requester",
         tool: input.tool,
         argsDigest,
-        args: redact(input.args, redactKeys, tenantRedactionKey(deps.hmacSecret, input.tenant)) as Prisma.InputJsonValue,
-        summary: input.summary ?? null,
-        reason: input.reason ?? null,
+        args: scope.value(input.args) as Prisma.InputJsonValue,
+        summary: scope.text(input.summary),
+        reason: scope.text(input.reason),
         rule: input.rule ?? null,
         approverGroup: input.approverGroup ?? null,
         requiredApprovals: Math.max(1, input.requiredApprovals ?? 1),
         policyVersion: input.policyVersion ?? null,
         traceId: input.traceId ?? null,
-        context: (input.context ?? null) as Prisma.InputJsonValue | null,
+        context: (input.context ? scope.value(input.context) : null) as Prisma.InputJsonValue | null,
         createdAt: new Date(t),
         expiresAt,
       });
@@ -433,7 +439,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         return { update: expired ? { status: "expired", resolvedAt: new Date(t) } : undefined, result: { kind: "vote", tr, signature } };
       }
       return {
-        vote: { approver: input.approver, decision: input.decision, comment: input.comment ?? null, signature, via: input.via, createdAt: new Date(t) },
+        vote: { approver: input.approver, decision: input.decision, comment: redactor.scope(input.tenant).text(input.comment), signature, via: input.via, createdAt: new Date(t) },
         update: tr.resolved ? { status: tr.state.status, resolvedAt: new Date(t) } : undefined,
         result: { kind: "vote", tr, signature },
       };

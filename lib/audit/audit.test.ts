@@ -99,6 +99,18 @@ describe("append", () => {
     expect(await log.verify("redact")).toMatchObject({ ok: true, count: 2 });
   });
 
+  test("redacts secrets by shape in args, data and the free-text reason, and where a trace echoes an argument", async () => {
+    const args = { pwd: "hunter2", url: "https://bob:s3cret@api.internal.com/x", headers: { Authorization: "Bearer abc.def.ghi" }, note: "key AKIAIOSFODNN7EXAMPLE" };
+    const trace = [{ kind: "rule", conditions: [{ condition: "params", expected: { pwd: { allowlist: ["x"] } }, actual: ['pwd: "hunter2" not in allowlist'], held: false }] }];
+    const r = await log.append({ tenant: "redact-shapes", kind: "tool_decision", args, data: { trace }, reason: "agent says: password=Tr0ub4dor, token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln" });
+    const rows = await q(`SELECT args::text AS args, data::text AS data, reason FROM audit_records WHERE tenant_id = 'redact-shapes'`);
+    expect(JSON.stringify(rows)).not.toMatch(/hunter2|s3cret|abc\.def\.ghi|AKIAIOSFODNN7EXAMPLE|Tr0ub4dor|eyJhbGci/);
+    expect(r.args).toMatchObject({ url: expect.stringMatching(/^https:\/\/bob:\[redacted:url_password:[0-9a-f]{12}\]@api\.internal\.com\/x$/) });
+    expect(r.reason).toMatch(/^agent says: password=\[redacted:key_value:[0-9a-f]{12}\], token \[redacted:jwt:[0-9a-f]{12}\]$/);
+    expect(r.args_digest).toBe(digest(args));
+    expect(await log.verify("redact-shapes")).toMatchObject({ ok: true, count: 1 });
+  });
+
   test("text that Postgres cannot store (NUL) is stored replaced, and still verifies", async () => {
     await log.append({ tenant: "nul", kind: "agent_note", reason: "a\u0000b", args: { s: "x\u0000y", k: "\\u0000" } });
     expect(await log.verify("nul")).toMatchObject({ ok: true, count: 1 });

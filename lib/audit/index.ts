@@ -3,17 +3,30 @@ import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { getSecrets } from "@/lib/secrets";
 import { AuditLog } from "./log";
-import { parseRedactKeys } from "./redact";
+import { type RedactionConfig, redactionConfig, Redactor } from "./redact";
 import type { AuditInput, AuditRecordView } from "./schemas";
 
 export { AuditLog, type AuditLogOptions, auditUnavailable } from "./log";
 export { ChainVerifier, verifyChain, verifyRecords, type VerifyOptions } from "./verify";
 export { verifyExportLines, EXPORT_FORMAT } from "./export-format";
 export { recordHash, hashPayload, keyId, signCheckpoint, checkpointSignatureValid } from "./hash";
-export { redact, parseRedactKeys, isSensitiveKey, tenantRedactionKey } from "./redact";
+export { redact, redactionConfig, parseRedactKeys, isSensitiveKey, tenantRedactionKey, Redactor, RedactionScope, type RedactionConfig } from "./redact";
 export * from "./schemas";
 
-const g = globalThis as { __canopyAudit?: AuditLog };
+const g = globalThis as { __canopyAudit?: AuditLog; __canopyRedaction?: RedactionConfig; __canopyRedactor?: Redactor };
+
+/** The redaction settings from AUDIT_REDACT_KEYS and AUDIT_REDACT_VALUE_PATTERNS (validated with the environment). */
+export function redactionSettings(): RedactionConfig {
+  const e = env();
+  g.__canopyRedaction ??= redactionConfig(e.AUDIT_REDACT_KEYS, e.AUDIT_REDACT_VALUE_PATTERNS);
+  return g.__canopyRedaction;
+}
+
+/** The process's redactor (server secret + settings): what the audit log, approvals and verdicts shown to callers use. */
+export function redactor(): Redactor {
+  g.__canopyRedactor ??= new Redactor(getSecrets().hmacSecret, redactionSettings());
+  return g.__canopyRedactor;
+}
 
 /** The process's audit log: the app database, the server's audit key, settings from the environment. */
 export function auditLog(): AuditLog {
@@ -25,7 +38,7 @@ export function auditLog(): AuditLog {
       privateKeyPem: s.auditPrivateKeyPem,
       publicKeyPem: s.auditPublicKeyPem,
       redactionSecret: s.hmacSecret,
-      redactKeys: parseRedactKeys(e.AUDIT_REDACT_KEYS),
+      redaction: redactionSettings(),
       checkpointEvery: e.AUDIT_CHECKPOINT_EVERY,
       checkpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
       timeoutMs: e.AUDIT_APPEND_TIMEOUT_MS,

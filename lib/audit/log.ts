@@ -18,7 +18,7 @@ import {
 import { AppError, isAppError } from "@/lib/errors";
 import { checkpointLine, headerLine, headLine, recordLine } from "./export-format";
 import { fastDigest, keyId, recordHash, signCheckpoint } from "./hash";
-import { redact, tenantRedactionKey } from "./redact";
+import { type RedactionConfig, Redactor } from "./redact";
 import {
   type AuditFilter,
   type AuditInput,
@@ -42,8 +42,8 @@ export interface AuditLogOptions {
   extraPublicKeys?: string[];
   /** Server secret the per-tenant redaction HMAC keys derive from. */
   redactionSecret: string;
-  /** Normalized key patterns (see parseRedactKeys). */
-  redactKeys: string[];
+  /** Sensitive keys and value patterns (AUDIT_REDACT_KEYS, AUDIT_REDACT_VALUE_PATTERNS); the defaults when absent. */
+  redaction?: RedactionConfig;
   checkpointEvery: number;
   checkpointSeconds: number;
   /** An append that is not durable within this long rejects (fail closed). */
@@ -124,11 +124,13 @@ function hasFilters(f: AuditFilter): boolean {
  */
 export class AuditLog {
   private readonly chains = new Map<string, Chain>();
-  private readonly keys = new Map<string, Buffer>();
+  private readonly redactor: Redactor;
   private dbPromise: Promise<Db> | null = null;
   private closed = false;
 
-  constructor(private readonly o: AuditLogOptions) {}
+  constructor(private readonly o: AuditLogOptions) {
+    this.redactor = new Redactor(o.redactionSecret, o.redaction);
+  }
 
   private db(): Promise<Db> {
     if (typeof this.o.db !== "function") return Promise.resolve(this.o.db);
@@ -141,16 +143,6 @@ export class AuditLog {
 
   private now(): Date {
     return this.o.now ? this.o.now() : new Date();
-  }
-
-  private redactionKey(tenant: string): Buffer {
-    let k = this.keys.get(tenant);
-    if (!k) {
-      k = tenantRedactionKey(this.o.redactionSecret, tenant);
-      if (this.keys.size > 10_000) this.keys.clear();
-      this.keys.set(tenant, k);
-    }
-    return k;
   }
 
   private chain(tenant: string): Chain {
@@ -167,9 +159,12 @@ export class AuditLog {
     if (this.closed) return Promise.reject(auditUnavailable("the audit log is closed"));
     return new Promise<AuditRecordView>((resolve, reject) => {
       const i = auditInputSchema.parse(input);
-      const key = this.redactionKey(i.tenant);
-      const argsText = i.args === undefined ? null : jsonText(redact(i.args, this.o.redactKeys, key));
-      const dataText = i.data === undefined ? null : jsonText(redact(i.data, this.o.redactKeys, key));
+      // Args, data and the free-text reason are redacted together: a secret under a sensitive key
+      // of the args is masked where the data (a policy trace) or the reason echoes it too.
+      const scope = this.redactor.scope(i.tenant).remember(i.args, i.data);
+      const argsText = i.args === undefined ? null : jsonText(scope.value(i.args));
+      const dataText = i.data === undefined ? null : jsonText(scope.value(i.data));
+      const reason = scope.text(i.reason);
       const pending: Pending = {
         fields: {
           kind: i.kind,
@@ -181,7 +176,7 @@ export class AuditLog {
           args: argsText === null ? null : JSON.parse(argsText),
           decision: text(i.decision),
           rule: text(i.rule),
-          reason: text(i.reason),
+          reason: text(reason),
           policy_version: i.policyVersion ?? null,
           approval_id: text(i.approvalId),
           latency_ms: i.latencyMs ?? null,

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { Db } from "@/lib/db/client";
 import { AuditLog, type AuditLogOptions } from "./log";
-import { parseRedactKeys } from "./redact";
+import { redactionConfig } from "./redact";
 
 /** For tests, the benchmark and the multi-process writer: a throwaway audit key pair. */
 export function testKeys(): { privateKeyPem: string; publicKeyPem: string } {
@@ -19,7 +19,7 @@ export function makeAuditLog(db: Db, keys = testKeys(), overrides: Partial<Audit
     db,
     ...keys,
     redactionSecret: TEST_REDACTION_SECRET,
-    redactKeys: parseRedactKeys("password,token,secret,authorization,api_key"),
+    redaction: redactionConfig(),
     checkpointEvery: 1000,
     checkpointSeconds: 3600,
     timeoutMs: 5000,

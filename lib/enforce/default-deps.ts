@@ -12,6 +12,7 @@ import { getQuotas } from "@/lib/quota";
 import { wireApprovalAudit } from "@/lib/wiring/approval-audit";
 import type { EnforceDeps } from "./deps";
 import { checkCall, enforceCall } from "./pipeline";
+import { shownVerdict } from "./shown-verdict";
 import type { Principal } from "./types";
 
 const principalOf = (ctx: CallerContext): Principal => ({ kind: "token", tenant: ctx.tenant, subject: ctx.subject, roles: [...ctx.roles] });
@@ -23,9 +24,14 @@ export function builtins(): BuiltinToolset {
   g.__canopyBuiltins ??= builtinTools({
     aegis: {
       getPolicy: (ctx) => describeActivePolicy(ctx.tenant),
-      check: (call, ctx) => checkCall(gatewayDeps(), principalOf(ctx), { tool: call.tool, arguments: call.arguments, meta: call.meta }),
-      enforce: async (call, ctx) =>
-        (await enforceCall(gatewayDeps(), principalOf(ctx), { tool: call.tool, arguments: call.arguments, meta: call.meta }, { forward: false, syncWaitMs: 0, source: "builtin" })).verdict,
+      check: async (call, ctx) => {
+        const c = { tool: call.tool, arguments: call.arguments, meta: call.meta };
+        return shownVerdict(principalOf(ctx), c, await checkCall(gatewayDeps(), principalOf(ctx), c));
+      },
+      enforce: async (call, ctx) => {
+        const c = { tool: call.tool, arguments: call.arguments, meta: call.meta };
+        return shownVerdict(principalOf(ctx), c, (await enforceCall(gatewayDeps(), principalOf(ctx), c, { forward: false, syncWaitMs: 0, source: "builtin" })).verdict);
+      },
       requireApproval: async (req, ctx) => {
         const service = await approvals();
         const view = await service.get(req.dry_run_id, ctx.tenant, ctx.subject);

@@ -6,6 +6,7 @@ import { getUpstreams } from "@/lib/mcp/upstreams";
 import { builtins, gatewayDeps } from "./default-deps";
 import { type ListableTool, visibleTools } from "./list-tools";
 import { checkCall, enforceCall, policyDecision } from "./pipeline";
+import { shownVerdict } from "./shown-verdict";
 import type { CallOutcome, GatewayCall, Principal, Verdict } from "./types";
 
 function observe(principal: Principal, verdict: Verdict, started: number) {
@@ -16,7 +17,7 @@ function observe(principal: Principal, verdict: Verdict, started: number) {
 
 /** guard/check: the decision with its trace; nothing recorded, nothing run. */
 export async function gatewayCheck(principal: Principal, call: GatewayCall): Promise<Verdict> {
-  return checkCall(gatewayDeps(), principal, call);
+  return shownVerdict(principal, call, await checkCall(gatewayDeps(), principal, call));
 }
 
 /** The policy's raw decision for a call as `principal` would make it (approvals stamp their rule from it). */
@@ -29,7 +30,7 @@ export async function gatewayEnforce(principal: Principal, call: GatewayCall): P
   const started = performance.now();
   const { verdict } = await enforceCall(gatewayDeps(), principal, call, { forward: false, syncWaitMs: 0, source: "guard" });
   observe(principal, verdict, started);
-  return verdict;
+  return shownVerdict(principal, call, verdict);
 }
 
 /** MCP tools/call: the whole pipeline, forwarding what is allowed. */
@@ -37,7 +38,7 @@ export async function gatewayCall(principal: Principal, call: GatewayCall, signa
   const started = performance.now();
   const outcome = await enforceCall(gatewayDeps(), principal, call, { forward: true, syncWaitMs: env().APPROVAL_SYNC_WAIT_MS, source: "mcp", signal });
   observe(principal, outcome.verdict, started);
-  return outcome;
+  return { ...outcome, verdict: shownVerdict(principal, call, outcome.verdict) };
 }
 
 /** MCP tools/list: upstream and built-in tools the caller could ever be allowed to call. */

@@ -37,7 +37,7 @@ export interface DecisionChange {
   after: Action;
   rule_before: string | null;
   rule_after: string | null;
-  /** Some argument was redacted in the log: the replay saw `{redacted, hmac}` instead of the value. */
+  /** Some argument was redacted in the log: the replay saw `{redacted, hmac}` or a `[redacted:…]` marker instead of the value. */
   redacted: boolean;
 }
 
@@ -85,11 +85,13 @@ async function storedPolicyOf(principal: Principal, id: number): Promise<{ id: n
   return { id: row.id, hash: row.hash, policy: parsed.policy };
 }
 
+/** A value redacted by key (`{redacted: true, …}`) or a secret redacted inside a string (`[redacted:<kind>:…]`). */
 function hasRedaction(v: unknown, depth = 0): boolean {
+  if (typeof v === "string") return v.includes("[redacted:");
   if (v === null || typeof v !== "object" || depth > 64) return false;
   if (Array.isArray(v)) return v.some((x) => hasRedaction(x, depth + 1));
   const o = v as Record<string, unknown>;
-  if (o.redacted === true && typeof o.hmac === "string") return true;
+  if (o.redacted === true) return true;
   return Object.values(o).some((x) => hasRedaction(x, depth + 1));
 }
 

@@ -1,5 +1,6 @@
 import { withAuth } from "@/lib/auth";
 import { metrics } from "@/lib/metrics";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -7,3 +8,5 @@ export const GET = withAuth(async () => {
   const { registry } = metrics();
   return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
 }, { permission: "metrics.read" });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,6 +1,7 @@
 import { withAuth } from "@/lib/auth";
 import { badRequest } from "@/lib/errors";
 import { diffAgainstActive, diffRequestSchema, policyTextOf, readFields } from "@/lib/policies";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -14,3 +15,5 @@ export const POST = withAuth(
   },
   { permission: "policies.simulate" },
 );
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,6 +1,7 @@
 import { jsonBody, withAuth } from "@/lib/auth";
 import { readTenantUser, setTenantUser } from "@/lib/approvals/http";
 import { rbacPutBodySchema } from "@/lib/approvals/schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -16,3 +17,5 @@ export const PUT = withAuth<Params>(
 );
 
 export const GET = withAuth<Params>(async ({ params }) => readTenantUser(params.tenant, params.user), { permission: "rbac.read" });
+
+export const { POST, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "PUT");

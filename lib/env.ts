@@ -81,9 +81,9 @@ const schema = z
       .optional(),
     APPROVAL_SWEEP_INTERVAL_MS: int(100, 600_000).default(1000),
     // Request body limits, checked while the body is read (413 payload_too_large past them): JSON
-    // API bodies; the MCP endpoint; the policy routes (validate, diff, apply, migrate: a 1,000-rule
-    // policy is ~200 KiB); Slack's callback (its payloads are a few KiB, and it is unauthenticated
-    // until the signature over the body is checked).
+    // API bodies; the MCP endpoint; the policy routes (validate, simulate, diff, apply, migrate: a
+    // realistic 1,000-rule policy is ~270 KiB); Slack's callback (its payloads are a few KiB, and
+    // it is unauthenticated until the signature over the body is checked).
     BODY_LIMIT_API_BYTES: int(1024, 1024 ** 3).default(1024 ** 2),
     BODY_LIMIT_MCP_BYTES: int(1024, 1024 ** 3).default(4 * 1024 ** 2),
     BODY_LIMIT_POLICY_BYTES: int(1024, 1024 ** 3).default(4 * 1024 ** 2),

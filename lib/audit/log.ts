@@ -270,7 +270,7 @@ export class AuditLog {
     const ok = !f || (s !== null && s.n > f.n);
     return {
       ok,
-      ...(ok ? {} : { error: `the latest audit write failed and none succeeded since: ${f!.message}` }),
+      ...(ok ? {} : { error: `the latest audit write failed and none succeeded since: ${f!.message.replace(/\s+/g, " ").trim()}` }),
       last_success_at: s ? new Date(s.at).toISOString() : null,
       last_failure_at: f ? new Date(f.at).toISOString() : null,
     };

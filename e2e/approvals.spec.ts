@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import { mintToken } from "../lib/auth/tokens";
 import { E2E_DATA_DIR } from "./constants";
-import { signIn } from "./helpers";
+import { sameOrigin, signIn } from "./helpers";
 
 /**
  * The approval inbox in a real browser against the real server: dual control with one approver in
@@ -33,6 +33,7 @@ async function createApproval(page: Page, over: Record<string, unknown> = {}) {
   const pendingId = `e2e-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   // The seed 000 path, as written (an alias of /api/approvals/create), with the admin's session.
   const res = await page.request.post("/approvals/create", {
+    headers: sameOrigin(page),
     data: {
       pending_id: pendingId,
       tenant: TENANT,
@@ -56,7 +57,7 @@ const card = (page: Page, id: string) => page.getByRole("article", { name: `Appr
 test.beforeEach(async ({ page }) => {
   await signIn(page);
   // Make the second approver a member of secops (the admin RBAC endpoint creates the user).
-  const res = await page.request.put(`/admin/rbac/${TENANT}/users/${SECOND}`, { data: { roles: ["approver"], groups: ["secops"] } });
+  const res = await page.request.put(`/admin/rbac/${TENANT}/users/${SECOND}`, { headers: sameOrigin(page), data: { roles: ["approver"], groups: ["secops"] } });
   expect(res.status(), await res.text()).toBe(200);
 });
 

@@ -18,7 +18,7 @@ export interface ArgumentLimits {
 export const DEFAULT_ARGUMENT_LIMITS: ArgumentLimits = { maxDepth: 32, maxBytes: 2 * 1024 * 1024, maxKeys: 1000, maxItems: 10_000 };
 
 export interface ArgumentViolation {
-  limit: "depth" | "bytes" | "keys" | "items";
+  limit: "depth" | "bytes" | "keys" | "items" | "name";
   max: number;
   /** depth and bytes: how far the walk got when the limit was passed (at least this much); keys and items: the count. */
   actual: number;
@@ -84,7 +84,14 @@ export function checkArgumentBounds(value: unknown, limits: ArgumentLimits, root
   return null;
 }
 
-const NOUN: Record<ArgumentViolation["limit"], string> = {
+/** Tool names are short (MCP suggests at most 128 characters); a longer one is refused before it is evaluated or recorded. */
+export const TOOL_NAME_MAX = 256;
+
+export function checkToolName(name: string): ArgumentViolation | null {
+  return name.length > TOOL_NAME_MAX ? { limit: "name", max: TOOL_NAME_MAX, actual: name.length, path: "tool" } : null;
+}
+
+const NOUN: Record<Exclude<ArgumentViolation["limit"], "name">, string> = {
   depth: "TOOL_ARGS_MAX_DEPTH",
   bytes: "TOOL_ARGS_MAX_BYTES",
   keys: "TOOL_ARGS_MAX_KEYS",
@@ -93,6 +100,7 @@ const NOUN: Record<ArgumentViolation["limit"], string> = {
 
 /** What, where and how to fix, in one sentence. */
 export function describeViolation(v: ArgumentViolation): string {
+  if (v.limit === "name") return `the call's tool name is ${v.actual} characters long, more than ${v.max}: use a tool name as tools/list gives it`;
   const what =
     v.limit === "depth"
       ? `are nested deeper than ${v.max} levels (at ${v.path})`

@@ -329,6 +329,15 @@ describe("argument bounds (before hashing, evaluation and audit)", () => {
     expect(record.traceId).toBe(err.details.trace_id);
   });
 
+  test("a tool name longer than 256 characters: refused the same way, recorded shortened", async () => {
+    const h = harness({ argumentLimits: limits });
+    const err = await enforceCall(h.deps, agent, { tool: `fs.${"w".repeat(100_000)}`, arguments: {} }, forward).catch((e) => e);
+    expect(err).toMatchObject({ status: 400, code: "arguments_too_large", details: { limit: "name", max: 256, actual: 100_003, path: "tool" } });
+    expect(err.message).toMatch(/tool name is 100003 characters long, more than 256/);
+    expect(h.audits[0].tool).toHaveLength(257);
+    expect(h.executed).toHaveLength(0);
+  });
+
   test("meta is bounded like arguments", async () => {
     const h = harness({ argumentLimits: limits });
     const err = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: {}, meta: nested(40) }, forward).catch((e) => e);

@@ -6,7 +6,7 @@ import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { evaluate, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
-import { type ArgumentViolation, checkArgumentBounds, DEFAULT_ARGUMENT_LIMITS, describeViolation } from "./argument-limits";
+import { type ArgumentViolation, checkArgumentBounds, checkToolName, DEFAULT_ARGUMENT_LIMITS, describeViolation, TOOL_NAME_MAX } from "./argument-limits";
 import type { EnforceDeps } from "./deps";
 import type { ApprovalInfo, CallOutcome, EnforceOptions, GatewayCall, Principal, Verdict } from "./types";
 
@@ -88,7 +88,7 @@ export const ARGUMENTS_TOO_LARGE = "arguments_too_large";
 /** The first bound the call's arguments (then its meta) pass; null when within them all. */
 function boundsViolation(deps: EnforceDeps, call: GatewayCall): ArgumentViolation | null {
   const limits = deps.argumentLimits ?? DEFAULT_ARGUMENT_LIMITS;
-  return checkArgumentBounds(call.arguments, limits) ?? (call.meta === undefined ? null : checkArgumentBounds(call.meta, limits, "meta"));
+  return checkToolName(call.tool) ?? checkArgumentBounds(call.arguments, limits) ?? (call.meta === undefined ? null : checkArgumentBounds(call.meta, limits, "meta"));
 }
 
 function argumentsTooLarge(v: ArgumentViolation, traceId: string, audited: boolean): AppError {
@@ -108,7 +108,7 @@ async function refuseArguments(deps: EnforceDeps, principal: Principal, call: Ga
       kind: "tool_decision",
       traceId,
       subject: principal.subject,
-      tool: call.tool.length > 500 ? `${call.tool.slice(0, 499)}…` : call.tool,
+      tool: call.tool.length > TOOL_NAME_MAX ? `${call.tool.slice(0, TOOL_NAME_MAX)}…` : call.tool,
       decision: "deny",
       rule: null,
       reason: describeViolation(v),

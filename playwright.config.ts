@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import { parse, stringify } from "yaml";
-import { E2E_ADMIN_PASSWORD, E2E_DATA_DIR, E2E_PORT, E2E_PROBE_PORT, E2E_SLACK_SIGNING_SECRET, E2E_UPSTREAMS_PATH } from "./e2e/constants";
+import { E2E_ADMIN_PASSWORD, E2E_DATA_DIR, E2E_LOGIN_THROTTLE_WINDOW_SECONDS, E2E_PORT, E2E_PROBE_PORT, E2E_SLACK_SIGNING_SECRET, E2E_UPSTREAMS_PATH } from "./e2e/constants";
 
 // Never download a browser: CHROMIUM_PATH, then Debian's chromium, then Playwright's own if present.
 const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
@@ -66,6 +66,7 @@ export default defineConfig({
         LOG_LEVEL: "warn",
         UPSTREAMS_PATH: E2E_UPSTREAMS_PATH,
         SLACK_SIGNING_SECRET: E2E_SLACK_SIGNING_SECRET,
+        LOGIN_THROTTLE_WINDOW_SECONDS: String(E2E_LOGIN_THROTTLE_WINDOW_SECONDS),
       },
     },
   ],

@@ -8,7 +8,7 @@ test("health is public and reports every dependency", async ({ request }) => {
     expect(res.status()).toBe(200);
     const body = await res.json();
     expect(body.status).toBe("ok");
-    expect(Object.keys(body.checks).sort()).toEqual(["db", "migrations", "policy", "redis"]);
+    expect(Object.keys(body.checks).sort()).toEqual(["audit", "db", "migrations", "policy", "redis"]);
   }
 });
 

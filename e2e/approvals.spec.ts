@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import { mintToken } from "../lib/auth/tokens";
 import { E2E_DATA_DIR } from "./constants";
-import { signIn } from "./helpers";
+import { sameOrigin, signIn } from "./helpers";
 
 /**
  * The approval inbox in a real browser against the real server: dual control with one approver in
@@ -40,7 +40,7 @@ async function createApproval(page: Page, over: Record<string, unknown> = {}, as
   const pendingId = `e2e-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   const client = asAdmin ? page.request : page.context().request;
   const res = await client.post("/approvals/create", {
-    headers: asAdmin ? {} : { authorization: `Bearer ${await tokenFor("agent-42", ["agent"])}` },
+    headers: asAdmin ? sameOrigin(page) : { authorization: `Bearer ${await tokenFor("agent-42", ["agent"])}` },
     data: {
       pending_id: pendingId,
       tenant: TENANT,
@@ -64,7 +64,7 @@ const card = (page: Page, id: string) => page.getByRole("article", { name: `Appr
 test.beforeEach(async ({ page }) => {
   await signIn(page);
   // Make the second approver a member of secops (the admin RBAC endpoint creates the user).
-  const res = await page.request.put(`/admin/rbac/${TENANT}/users/${SECOND}`, { data: { roles: ["approver"], groups: ["secops"] } });
+  const res = await page.request.put(`/admin/rbac/${TENANT}/users/${SECOND}`, { headers: sameOrigin(page), data: { roles: ["approver"], groups: ["secops"] } });
   expect(res.status(), await res.text()).toBe(200);
 });
 

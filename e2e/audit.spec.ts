@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { signIn } from "./helpers";
+import { sameOrigin, signIn } from "./helpers";
 
 test("the audit explorer verifies the chain, filters, opens a record and exports", async ({ page }) => {
   // Signing in appends a `login` record; an agent-style note gives a tool to filter on.
   await signIn(page);
   const note = `e2e refund note ${Date.now()}`;
-  const res = await page.request.post("/api/v1/audit", { data: { action: "refund.create", tool: "payments.refund", ok: true, note } });
+  const res = await page.request.post("/api/v1/audit", { headers: sameOrigin(page), data: { action: "refund.create", tool: "payments.refund", ok: true, note } });
   expect(res.status()).toBe(201);
   const { record } = (await res.json()) as { record: { seq: number; hash: string; prev_hash: string } };
 

@@ -8,5 +8,7 @@ export const E2E_ADMIN_PASSWORD = "e2e-admin-password-0f3a";
 export const E2E_DATA_DIR = E2E_PORT === 3100 ? ".data/e2e" : `.data/e2e-${E2E_PORT}`;
 /** upstreams.yaml of the e2e server: the repository's, plus the probe upstream. */
 export const E2E_UPSTREAMS_PATH = `.e2e-upstreams-${E2E_PORT}.yaml`;
-/** Slack's request signing secret as the e2e server knows it (test-only), so Slack clicks can be signed and attacked. */
-export const E2E_SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-7c1d";
+/** Slack's signing secret on the e2e server: the security suite signs (and mis-signs) callbacks with it. */
+export const E2E_SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-5b1c";
+/** A short sign-in throttle window, so the throttling test can wait for it to end. */
+export const E2E_LOGIN_THROTTLE_WINDOW_SECONDS = 30;

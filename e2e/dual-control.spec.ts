@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect, test } from "@playwright/test";
 import { E2E_DATA_DIR, E2E_PORT } from "./constants";
-import { cliToken, signIn } from "./helpers";
+import { cliToken, sameOrigin, signIn } from "./helpers";
 
 /**
  * Seed 000 §5A end to end: an agent's write outside the jail needs two approvers; the admin
@@ -27,7 +27,7 @@ test("dual control: approval in the inbox and over the API, then the call goes t
 
   // bob becomes a secops approver (seed 000 §6C, with groups).
   await signIn(page);
-  const put = await page.request.put("/admin/rbac/demo-tenant/users/bob", { data: { roles: ["approver", "viewer"], groups: ["secops"] } });
+  const put = await page.request.put("/admin/rbac/demo-tenant/users/bob", { headers: sameOrigin(page), data: { roles: ["approver", "viewer"], groups: ["secops"] } });
   expect(put.status(), await put.text()).toBe(200);
 
   // A retry before the approvals are in does not run.

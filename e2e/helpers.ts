@@ -11,6 +11,13 @@ export async function signIn(page: Page, email = E2E_ADMIN_EMAIL, password = E2E
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
 }
 
+/**
+ * Headers for a console write through `page.request`: it shares the page's session cookie but,
+ * unlike the page itself, sends no Origin, and cookie-authenticated writes must name this site
+ * (the CSRF check in withAuth).
+ */
+export const sameOrigin = (page: Page) => ({ origin: new URL(page.url()).origin });
+
 /** A bearer token from the real CLI, signed with the e2e server's key (its data folder). */
 export function cliToken(opts: { tenant?: string; subject?: string; roles: string; ttl?: number }): string {
   return execFileSync(

@@ -118,6 +118,28 @@ const schema = z
       .regex(/^\s*[^=,\s]+\s*=\s*[^=,\s]+\s*(,\s*[^=,\s]+\s*=\s*[^=,\s]+\s*)*$/, "expected group=channel pairs separated by commas")
       .optional(),
     APPROVAL_SWEEP_INTERVAL_MS: int(100, 600_000).default(1000),
+    // Request body limits, checked while the body is read (413 payload_too_large past them): JSON
+    // API bodies; the MCP endpoint; the policy routes (validate, simulate, diff, apply, migrate: a
+    // realistic 1,000-rule policy is ~270 KiB); Slack's callback (its payloads are a few KiB, and
+    // it is unauthenticated until the signature over the body is checked).
+    BODY_LIMIT_API_BYTES: int(1024, 1024 ** 3).default(1024 ** 2),
+    BODY_LIMIT_MCP_BYTES: int(1024, 1024 ** 3).default(4 * 1024 ** 2),
+    BODY_LIMIT_POLICY_BYTES: int(1024, 1024 ** 3).default(4 * 1024 ** 2),
+    BODY_LIMIT_SLACK_BYTES: int(1024, 1024 ** 3).default(64 * 1024),
+    // Tool-call arguments are bounded before they are hashed, evaluated or audited: nesting depth,
+    // serialized size (UTF-8 JSON), keys per object and items per array.
+    TOOL_ARGS_MAX_DEPTH: int(1, 1000).default(32),
+    TOOL_ARGS_MAX_BYTES: int(1024, 1024 ** 3).default(2 * 1024 ** 2),
+    TOOL_ARGS_MAX_KEYS: int(1, 10_000_000).default(1000),
+    TOOL_ARGS_MAX_ITEMS: int(1, 10_000_000).default(10_000),
+    // JSON-RPC batches on /mcp (only under MCP revisions before 2025-06-18, which removed them):
+    // at most this many messages, or the whole batch is refused.
+    MCP_MAX_BATCH: int(1, 10_000).default(20),
+    // Console sign-in throttling: failed sign-ins counted per login and per client address within
+    // the window; past either limit, sign-ins are refused (with the same generic failure).
+    LOGIN_MAX_FAILURES_PER_LOGIN: int(1, 1_000_000).default(10),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000).default(50),
+    LOGIN_THROTTLE_WINDOW_SECONDS: int(1, 86_400).default(900),
   })
   .superRefine((v, ctx) => {
     const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];

@@ -3,6 +3,7 @@ import { getDb } from "@/lib/db";
 import { findApproval } from "@/lib/db/approvals";
 import { findMemberBySlackId } from "@/lib/db/users";
 import { env, publicUrl } from "@/lib/env";
+import { readBodyText } from "@/lib/http/body";
 import { log } from "@/lib/log";
 import { getKv } from "@/lib/redis";
 import { getSecrets } from "@/lib/secrets";
@@ -23,7 +24,7 @@ export { onApprovalEvent, type ApprovalEvent, type ApprovalEventListener } from 
 export * from "./state-machine";
 export * from "./schemas";
 export { isoSeconds, signDecision, verifyDecision, signatureMessage } from "./signature";
-export { verifySlackSignature, signSlackRequest, approvalMessage, slackNotifier } from "./slack";
+export { verifySlackSignature, checkSlackHeaders, signSlackRequest, approvalMessage, slackNotifier } from "./slack";
 
 const g = globalThis as { __canopyApprovals?: Promise<ApprovalService>; __canopyApprovalSweeper?: () => void };
 
@@ -64,11 +65,12 @@ export async function waitForResolution(id: string, timeoutMs: number, opts?: { 
 }
 
 /** The Slack interactivity callback, wired to this process's service and database. */
-export async function slackCallback(rawBody: string, headers: Headers) {
+export async function slackCallback(req: Request) {
   const e = env();
   const service = await approvals();
   const { prisma } = await getDb();
-  return handleSlackInteraction(rawBody, headers, {
+  // Read only once the signature headers and timestamp pass, and at most BODY_LIMIT_SLACK_BYTES.
+  return handleSlackInteraction(() => readBodyText(req, "slack"), req.headers, {
     signingSecret: e.SLACK_SIGNING_SECRET,
     nowSeconds: Math.floor(Date.now() / 1000),
     approvalTenant: async (id) => (await findApproval(prisma, id))?.tenantId ?? null,

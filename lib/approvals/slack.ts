@@ -9,19 +9,20 @@ export const SLACK_TOLERANCE_SECONDS = 300;
 
 export type SlackVerifyFailure = "missing_headers" | "bad_timestamp" | "stale_timestamp" | "bad_version" | "bad_signature" | "not_configured";
 
-/**
- * Slack's request signing: `v0=` + hex HMAC-SHA256(signing secret, `v0:{timestamp}:{raw body}`),
- * the timestamp within ±300 s of now (either way), compared in constant time. Runs on the raw
- * bytes before anything is parsed.
- */
-export function verifySlackSignature(input: {
+type SlackHeaderCheck = {
   signingSecret: string | undefined;
   timestamp: string | null;
   signature: string | null;
-  rawBody: string;
   nowSeconds: number;
   toleranceSeconds?: number;
-}): { ok: true } | { ok: false; reason: SlackVerifyFailure } {
+};
+
+/**
+ * Everything about a Slack request that can be checked without its body: configured, signature
+ * headers present and well formed, timestamp within ±300 s of now. Runs before the body is read,
+ * so an unsigned or replayed request costs nothing to refuse.
+ */
+export function checkSlackHeaders(input: SlackHeaderCheck): { ok: true; hex: string } | { ok: false; reason: SlackVerifyFailure } {
   if (!input.signingSecret) return { ok: false, reason: "not_configured" };
   if (!input.timestamp || !input.signature) return { ok: false, reason: "missing_headers" };
   if (!/^\d{1,12}$/.test(input.timestamp)) return { ok: false, reason: "bad_timestamp" };
@@ -29,8 +30,19 @@ export function verifySlackSignature(input: {
   const m = input.signature.match(/^(v\d+)=([0-9a-f]{64})$/);
   if (!m) return { ok: false, reason: "bad_signature" };
   if (m[1] !== "v0") return { ok: false, reason: "bad_version" };
-  const expected = createHmac("sha256", input.signingSecret).update(`v0:${input.timestamp}:${input.rawBody}`).digest();
-  return timingSafeEqual(expected, Buffer.from(m[2], "hex")) ? { ok: true } : { ok: false, reason: "bad_signature" };
+  return { ok: true, hex: m[2] };
+}
+
+/**
+ * Slack's request signing: `v0=` + hex HMAC-SHA256(signing secret, `v0:{timestamp}:{raw body}`),
+ * the timestamp within ±300 s of now (either way), compared in constant time. Runs on the raw
+ * bytes before anything is parsed.
+ */
+export function verifySlackSignature(input: SlackHeaderCheck & { rawBody: string }): { ok: true } | { ok: false; reason: SlackVerifyFailure } {
+  const h = checkSlackHeaders(input);
+  if (!h.ok) return h;
+  const expected = createHmac("sha256", input.signingSecret!).update(`v0:${input.timestamp}:${input.rawBody}`).digest();
+  return timingSafeEqual(expected, Buffer.from(h.hex, "hex")) ? { ok: true } : { ok: false, reason: "bad_signature" };
 }
 
 /** For tests and tools: the headers Slack would send with `rawBody` at `timestamp`. */
@@ -174,22 +186,29 @@ export interface SlackInteractionDeps {
 
 const ephemeral = (text: string) => ({ response_type: "ephemeral", replace_original: false, text });
 
+function signatureRejected(reason: SlackVerifyFailure): AppError {
+  if (reason === "not_configured") return new AppError(503, "slack_not_configured", "Slack interactivity is not configured: set SLACK_SIGNING_SECRET");
+  return new AppError(401, "invalid_slack_signature", `Slack request signature rejected (${reason})`);
+}
+
 /**
- * POST /api/approvals/slack/callback. Verifies Slack's signature before reading anything; an
- * unlinked or unauthorized Slack user gets an ephemeral explanation and nothing changes.
+ * POST /api/approvals/slack/callback. The signature headers and timestamp are checked before the
+ * body is read, the body is then read by `body` (bounded by the caller: BODY_LIMIT_SLACK_BYTES),
+ * and its signature verified before anything is parsed; an unlinked or unauthorized Slack user
+ * gets an ephemeral explanation and nothing changes.
  */
-export async function handleSlackInteraction(rawBody: string, headers: Headers, deps: SlackInteractionDeps): Promise<Record<string, unknown>> {
-  const v = verifySlackSignature({
+export async function handleSlackInteraction(body: string | (() => Promise<string>), headers: Headers, deps: SlackInteractionDeps): Promise<Record<string, unknown>> {
+  const signed = {
     signingSecret: deps.signingSecret,
     timestamp: headers.get("x-slack-request-timestamp"),
     signature: headers.get("x-slack-signature"),
-    rawBody,
     nowSeconds: deps.nowSeconds,
-  });
-  if (!v.ok) {
-    if (v.reason === "not_configured") throw new AppError(503, "slack_not_configured", "Slack interactivity is not configured: set SLACK_SIGNING_SECRET");
-    throw new AppError(401, "invalid_slack_signature", `Slack request signature rejected (${v.reason})`);
-  }
+  };
+  const h = checkSlackHeaders(signed);
+  if (!h.ok) throw signatureRejected(h.reason);
+  const rawBody = typeof body === "string" ? body : await body();
+  const v = verifySlackSignature({ ...signed, rawBody });
+  if (!v.ok) throw signatureRejected(v.reason);
   let payload: InteractionPayload;
   try {
     payload = JSON.parse(new URLSearchParams(rawBody).get("payload") ?? "") as InteractionPayload;

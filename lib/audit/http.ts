@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { Principal } from "@/lib/auth/principal";
 import { requireTenant } from "@/lib/auth/with-auth";
+import { AppError } from "@/lib/errors";
 import { keyId } from "./hash";
 import { auditLog } from "./index";
 import type { AuditFilter, AuditPage, AuditRecordView, AuditSearchQuery, AuditWrite, CheckpointView, VerifyResult } from "./schemas";
@@ -15,17 +17,33 @@ export function searchAudit(principal: Principal, query: AuditSearchQuery): Prom
   return auditLog().search(tenantOf(principal, query.tenant), query);
 }
 
-/** AegisMCP's `POST /audit`: an agent's own note, appended to its tenant's chain. */
+/**
+ * AegisMCP's `POST /audit`: an agent's own note, appended to its tenant's chain under a trace id
+ * of its own (never one the caller picks, so a note cannot pass for part of another call). A
+ * `trace_id` the caller gives is kept as `data.refers_to`, and only when it names a record of the
+ * caller's own tenant and subject; otherwise 403, the same answer whether it exists elsewhere or not.
+ */
 export async function writeAgentNote(principal: Principal, body: AuditWrite, requestId: string): Promise<{ ok: true; record: AuditRecordView }> {
-  const record = await auditLog().append({
+  const log = auditLog();
+  if (body.trace_id !== undefined) {
+    const own = await log.search(principal.tenant, { trace_id: body.trace_id, subject: principal.subject, limit: 1 });
+    if (own.records.length === 0) {
+      throw new AppError(
+        403,
+        "trace_not_yours",
+        `trace_id ${JSON.stringify(body.trace_id)} is not a trace of ${principal.subject} in tenant ${principal.tenant}: a note may refer only to your own calls; leave trace_id out to write a note on its own`,
+      );
+    }
+  }
+  const record = await log.append({
     tenant: principal.tenant,
     kind: "agent_note",
     subject: principal.subject,
     tool: body.tool ?? null,
-    traceId: body.trace_id ?? requestId,
+    traceId: randomUUID(),
     decision: body.ok === undefined ? null : body.ok ? "ok" : "failed",
     reason: body.note ?? null,
-    data: { action: body.action, ok: body.ok ?? null, note: body.note ?? null, via: principal.kind },
+    data: { action: body.action, ok: body.ok ?? null, note: body.note ?? null, via: principal.kind, request_id: requestId, refers_to: body.trace_id ?? null },
   });
   return { ok: true, record };
 }

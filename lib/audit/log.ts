@@ -127,6 +127,10 @@ export class AuditLog {
   private readonly redactor: Redactor;
   private dbPromise: Promise<Db> | null = null;
   private closed = false;
+  /** Outcome of the latest writes, for health checks (a load balancer must see a log that cannot write). */
+  private lastWriteOk: { n: number; at: number } | null = null;
+  private lastWriteFailure: { n: number; at: number; message: string } | null = null;
+  private writeEvents = 0;
 
   constructor(private readonly o: AuditLogOptions) {
     this.redactor = new Redactor(o.redactionSecret, o.redaction);
@@ -194,13 +198,13 @@ export class AuditLog {
         if (pending.state === "settled") return;
         const wasQueued = pending.state === "queued";
         pending.state = "settled";
-        reject(
-          auditUnavailable(
-            wasQueued
-              ? `the audit log did not accept the record within ${this.o.timeoutMs} ms (it was not written)`
-              : `the audit log did not confirm the record within ${this.o.timeoutMs} ms`,
-          ),
+        const err = auditUnavailable(
+          wasQueued
+            ? `the audit log did not accept the record within ${this.o.timeoutMs} ms (it was not written)`
+            : `the audit log did not confirm the record within ${this.o.timeoutMs} ms`,
         );
+        this.noteWrite(err);
+        reject(err);
       }, this.o.timeoutMs);
       const chain = this.chain(i.tenant);
       chain.queue.push(pending);
@@ -229,9 +233,11 @@ export class AuditLog {
           views = await this.flush(tenant, chain, batch);
         } catch (err) {
           const e = isAppError(err) ? err : auditUnavailable(`the audit log could not record this: ${(err as Error).message}`, err);
+          this.noteWrite(e);
           for (const p of batch) this.settle(p, () => p.reject(e));
           continue;
         }
+        this.noteWrite(null);
         batch.forEach((p, i) => this.settle(p, () => p.resolve(views[i])));
       }
     } finally {
@@ -241,6 +247,28 @@ export class AuditLog {
         setImmediate(() => void this.drain(tenant, chain));
       }
     }
+  }
+
+  private noteWrite(err: Error | null) {
+    const event = { n: ++this.writeEvents, at: Date.now() };
+    if (err) this.lastWriteFailure = { ...event, message: err.message };
+    else this.lastWriteOk = event;
+  }
+
+  /**
+   * Write health of this process's log: not ok when the latest write failed and none succeeded
+   * since (the next successful write makes it ok again). No write yet counts as ok.
+   */
+  writeHealth(): { ok: boolean; error?: string; last_success_at: string | null; last_failure_at: string | null } {
+    const f = this.lastWriteFailure;
+    const s = this.lastWriteOk;
+    const ok = !f || (s !== null && s.n > f.n);
+    return {
+      ok,
+      ...(ok ? {} : { error: `the latest audit write failed and none succeeded since: ${f!.message.replace(/\s+/g, " ").trim()}` }),
+      last_success_at: s ? new Date(s.at).toISOString() : null,
+      last_failure_at: f ? new Date(f.at).toISOString() : null,
+    };
   }
 
   private settle(p: Pending, fn: () => void) {

@@ -1,11 +1,14 @@
+import { randomBytes } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/db";
 import { findUserByEmail, findUserByLogin, linkOidcSubject, listMembershipsOfUser } from "@/lib/db/users";
-import { env } from "@/lib/env";
+import { type Env, env, platformTenant } from "@/lib/env";
 import { log } from "@/lib/log";
+import { getKv } from "@/lib/redis";
 import { getSecrets } from "@/lib/secrets";
-import { verifyPassword } from "./passwords";
+import { clientAddress, type LoginThrottle, loginThrottle } from "./login-throttle";
+import { hashPassword, verifyPassword } from "./passwords";
 
 declare module "next-auth" {
   interface Session {
@@ -17,6 +20,34 @@ declare module "next-auth" {
 // Providers are fixed per process; build the options once.
 let cached: NextAuthOptions | undefined;
 
+let throttle: LoginThrottle | undefined;
+function loginThrottleOf(e: Env): LoginThrottle {
+  throttle ??= loginThrottle({ kv: getKv(), maxPerLogin: e.LOGIN_MAX_FAILURES_PER_LOGIN, maxPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS, windowSeconds: e.LOGIN_THROTTLE_WINDOW_SECONDS });
+  return throttle;
+}
+
+let dummy: Promise<string> | undefined;
+const dummyHash = () => (dummy ??= hashPassword(randomBytes(16).toString("hex")));
+
+/**
+ * A refused sign-in is audited in the tenants of the account it names, or in the platform tenant
+ * when it names none. Best effort: a sign-in is refused whether or not the record is written.
+ */
+async function auditLoginRefusal(prisma: Awaited<ReturnType<typeof getDb>>["prisma"], login: string, address: string | null, reason: string, extra: Record<string, unknown>) {
+  try {
+    const user = await findUserByLogin(prisma, login);
+    const tenants = user ? user.memberships.map((m) => m.tenantId) : [];
+    const { appendAudit } = await import("@/lib/audit");
+    await Promise.all(
+      (tenants.length > 0 ? tenants : [platformTenant()]).map((tenant) =>
+        appendAudit({ tenant, kind: "login", subject: user?.id ?? null, decision: "deny", reason, data: { provider: "credentials", login, address, ...extra } }),
+      ),
+    );
+  } catch (err) {
+    log().error({ err, login }, "could not audit a refused console sign-in");
+  }
+}
+
 export function authOptions(): NextAuthOptions {
   if (cached) return cached;
   const e = env();
@@ -27,15 +58,33 @@ export function authOptions(): NextAuthOptions {
         id: "credentials",
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        async authorize(credentials) {
+        async authorize(credentials, req) {
           if (!credentials?.email || !credentials.password) return null;
+          const login = credentials.email.slice(0, 320);
+          const address = clientAddress(req?.headers);
+          const throttle = loginThrottleOf(e);
           const { prisma } = await getDb();
-          const user = await findUserByLogin(prisma, credentials.email);
-          const ok = await verifyPassword(credentials.password, user?.passwordHash);
-          if (!user || !ok || user.disabled) {
-            log().info({ login: credentials.email }, "console login refused");
+          const verdict = await throttle.check(login, address);
+          if (!verdict.allowed) {
+            log().warn({ login, address, scope: verdict.scope }, "console login throttled");
+            // One record per login or address and window; later refusals are only counted.
+            if (verdict.first) {
+              await auditLoginRefusal(prisma, login, address, `console sign-in throttled: ${verdict.failures} failed sign-ins for this ${verdict.scope} (limit ${verdict.limit}); retry in ${verdict.retryAfterSeconds} s`, {
+                throttled: verdict.scope,
+              });
+            }
             return null;
           }
+          const user = await findUserByLogin(prisma, login);
+          // Unknown logins cost a hash check too, so timing does not tell whether the account exists.
+          const ok = await verifyPassword(credentials.password, user?.passwordHash ?? (await dummyHash()));
+          if (!user || !ok || user.disabled) {
+            log().info({ login, address }, "console login refused");
+            await throttle.failed(login, address);
+            await auditLoginRefusal(prisma, login, address, "console sign-in refused: wrong login or password, or account disabled", {});
+            return null;
+          }
+          await throttle.succeeded(login);
           return { id: user.id, email: user.email, name: user.name };
         },
       }),

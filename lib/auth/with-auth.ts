@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { NextResponse } from "next/server";
 import type { Logger } from "pino";
-import { forbidden, toErrorEnvelope } from "@/lib/errors";
+import { publicUrl } from "@/lib/env";
+import { AppError, forbidden, toErrorEnvelope } from "@/lib/errors";
+import { type BodyLimit, readBodyText } from "@/lib/http/body";
 import { log } from "@/lib/log";
 import { authenticate } from "./authenticate";
 import type { Principal } from "./principal";
@@ -44,6 +46,34 @@ function fail(err: unknown, requestId: string, logger: Logger): Response {
   return NextResponse.json(body, { status, headers: { "x-request-id": requestId } });
 }
 
+const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+function originOf(value: string | null): string | null {
+  if (!value || value === "null") return null;
+  try {
+    return new URL(value).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Cross-site request forgery guard for console sessions: a cookie rides along with any request the
+ * browser sends, so an unsafe method must come from a page of this site: `Origin` (or, without it,
+ * `Referer`) equal to the request's own origin or the console's public URL (NEXTAUTH_URL), and not
+ * marked `Sec-Fetch-Site: cross-site`. Bearer tokens are not sent by browsers on their own, so
+ * token requests are not checked.
+ */
+export function checkSameOrigin(req: Request): void {
+  if (!UNSAFE_METHODS.has(req.method)) return;
+  const refuse = (why: string) => new AppError(403, "csrf_rejected", `cross-site request refused: ${why}. Console writes must come from the console's own pages; scripts should use a bearer token`);
+  if (req.headers.get("sec-fetch-site") === "cross-site") throw refuse("the browser marked it Sec-Fetch-Site: cross-site");
+  const origin = req.headers.has("origin") ? originOf(req.headers.get("origin")) : originOf(req.headers.get("referer"));
+  if (!origin) throw refuse("it carries no Origin or Referer header naming this site");
+  const own = new Set([new URL(req.url).origin, originOf(publicUrl())]);
+  if (!own.has(origin)) throw refuse(`it comes from ${origin}, not from this site`);
+}
+
 function requestIdOf(req: Request) {
   const given = req.headers.get("x-request-id");
   return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
@@ -63,6 +93,7 @@ export function withAuth<P extends Record<string, string | string[]> = Record<st
     const logger = log().child({ requestId, method: req.method, path: new URL(req.url).pathname });
     try {
       const principal = await authenticate(req);
+      if (principal.kind === "session") checkSameOrigin(req);
       const params = ((await route?.params) ?? {}) as P;
       requireTenant(principal, typeof params.tenant === "string" ? params.tenant : undefined);
       if (!can(principal.roles, opts.permission)) {
@@ -94,8 +125,11 @@ export function withErrors<P extends Record<string, string | string[]> = Record<
   };
 }
 
-/** Parses a JSON body with a zod schema; bad JSON and bad shapes map to 400 with the field named. */
-export async function jsonBody<T>(req: Request, schema: { parse(v: unknown): T }): Promise<T> {
-  const text = await req.text();
+/**
+ * Parses a JSON body with a zod schema; bad JSON and bad shapes map to 400 with the field named,
+ * a body past the route's limit (JSON API bodies unless told) to 413.
+ */
+export async function jsonBody<T>(req: Request, schema: { parse(v: unknown): T }, limit: BodyLimit = "api"): Promise<T> {
+  const text = await readBodyText(req, limit);
   return schema.parse(text.trim() === "" ? {} : JSON.parse(text));
 }

@@ -3,6 +3,7 @@ import { approvals } from "@/lib/approvals";
 import { appendAudit } from "@/lib/audit";
 import { can } from "@/lib/auth/rbac";
 import { estimateCallCost } from "@/lib/cost";
+import { env } from "@/lib/env";
 import { forbidden } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { builtinTools, type BuiltinToolset, type CallerContext } from "@/lib/mcp/builtin";
@@ -82,6 +83,10 @@ export function gatewayDeps(): EnforceDeps {
     approvals,
     execute,
     now: () => new Date(),
+    argumentLimits: (() => {
+      const e = env();
+      return { maxDepth: e.TOOL_ARGS_MAX_DEPTH, maxBytes: e.TOOL_ARGS_MAX_BYTES, maxKeys: e.TOOL_ARGS_MAX_KEYS, maxItems: e.TOOL_ARGS_MAX_ITEMS };
+    })(),
   };
   return g.__canopyGatewayDeps;
 }

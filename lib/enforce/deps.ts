@@ -3,6 +3,7 @@ import type { ApprovalService } from "@/lib/approvals";
 import type { AuditInput } from "@/lib/audit/schemas";
 import type { ActivePolicy } from "@/lib/policies";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
+import type { ArgumentLimits } from "./argument-limits";
 import type { Principal } from "./types";
 
 /** What the pipeline needs from the rest of the system; injected so tests can fail each part. */
@@ -15,4 +16,6 @@ export interface EnforceDeps {
   approvals(): Promise<ApprovalService>;
   execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal }): Promise<CallToolResult>;
   now(): Date;
+  /** Bounds on arguments and meta, checked first (DEFAULT_ARGUMENT_LIMITS when absent). */
+  argumentLimits?: ArgumentLimits;
 }

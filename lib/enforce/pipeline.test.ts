@@ -322,3 +322,116 @@ describe("list-time policy", () => {
     expect(mayBeAllowed(compiled.compiled, tool)).toBe(visible);
   });
 });
+
+/** `{"a":{"a":…}}` nested `levels` deep (built iteratively: no recursion in the test either). */
+function nested(levels: number): Record<string, unknown> {
+  let v: Record<string, unknown> = {};
+  for (let i = 1; i < levels; i++) v = { a: v };
+  return v;
+}
+
+describe("argument bounds (before hashing, evaluation and audit)", () => {
+  const limits = { maxDepth: 32, maxBytes: 64 * 1024, maxKeys: 100, maxItems: 1000 };
+
+  test.each([
+    ["nested 33 levels", nested(33), "depth"],
+    ["nested 1,000,000 levels", nested(1_000_000), "depth"],
+    ["larger than maxBytes", { content: "x".repeat(70 * 1024) }, "bytes"],
+    ["an object with 101 keys", Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, i])), "keys"],
+    ["an array of 1001 items", { list: Array.from({ length: 1001 }, () => 0) }, "items"],
+  ])("%s: refused with 400 arguments_too_large, audited without the arguments, nothing else happens", async (_label, args, limit) => {
+    const h = harness({ argumentLimits: limits });
+    const err = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: args }, forward).catch((e) => e);
+    expect(err).toMatchObject({ status: 400, code: "arguments_too_large", details: { limit, audited: true } });
+    expect(err.message).toMatch(/send smaller arguments/);
+    expect(h.events).toEqual(["audit:tool_decision:deny"]);
+    const record = h.audits[0];
+    expect(record.args).toBeUndefined();
+    expect(record.data).toMatchObject({ refused: "arguments_too_large", limit, max: expect.any(Number), actual: expect.any(Number), path: expect.stringMatching(/^arguments/) });
+    // The summary is small whatever the arguments' size.
+    expect(JSON.stringify(record).length).toBeLessThan(2000);
+    expect(record.traceId).toBe(err.details.trace_id);
+  });
+
+  test("a tool name longer than 256 characters: refused the same way, recorded shortened", async () => {
+    const h = harness({ argumentLimits: limits });
+    const err = await enforceCall(h.deps, agent, { tool: `fs.${"w".repeat(100_000)}`, arguments: {} }, forward).catch((e) => e);
+    expect(err).toMatchObject({ status: 400, code: "arguments_too_large", details: { limit: "name", max: 256, actual: 100_003, path: "tool" } });
+    expect(err.message).toMatch(/tool name is 100003 characters long, more than 256/);
+    expect(h.audits[0].tool).toHaveLength(257);
+    expect(h.executed).toHaveLength(0);
+  });
+
+  test("meta is bounded like arguments", async () => {
+    const h = harness({ argumentLimits: limits });
+    const err = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: {}, meta: nested(40) }, forward).catch((e) => e);
+    expect(err).toMatchObject({ code: "arguments_too_large", details: { limit: "depth", path: expect.stringMatching(/^meta\.a\.a/) } });
+    expect(h.executed).toHaveLength(0);
+  });
+
+  test("when the audit log cannot take the refusal, the call is refused all the same", async () => {
+    const h = harness({
+      argumentLimits: limits,
+      audit: async () => {
+        throw new Error("audit down");
+      },
+    });
+    const err = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: nested(50) }, forward).catch((e) => e);
+    expect(err).toMatchObject({ status: 400, code: "arguments_too_large", details: { audited: false } });
+    expect(h.executed).toHaveLength(0);
+    expect(h.admits).toHaveLength(0);
+  });
+
+  test("guard/check refuses them too (nothing recorded, as for every check)", async () => {
+    const h = harness({ argumentLimits: limits });
+    await expect(checkCall(h.deps, agent, { tool: "fs.read", arguments: nested(100) })).rejects.toMatchObject({ status: 400, code: "arguments_too_large" });
+    expect(h.audits).toHaveLength(0);
+  });
+
+  test("arguments at the limits run", async () => {
+    const h = harness({ argumentLimits: limits });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { deep: nested(31), list: Array.from({ length: 1000 }, () => 1) } }, forward);
+    expect(verdict.decision).toBe("allow");
+    expect(h.executed).toHaveLength(1);
+  });
+});
+
+describe("approval requests that cannot be stored", () => {
+  test("a read-only database: denied with approvals_unavailable, audited, never run", async () => {
+    const h = harness(
+      {},
+      {
+        createFromPolicyDecision: async () => {
+          throw new Error("\nInvalid `prisma.approval.create()` invocation in\n/srv/app/lib/db/approvals.ts:42:7\n\ncannot execute INSERT in a read-only transaction");
+        },
+      },
+    );
+    const { verdict, result } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/passwd", content: "x" } }, forward);
+    expect(verdict).toMatchObject({ decision: "deny", rule: "dual control", error: { code: "approvals_unavailable" } });
+    expect(verdict.reason).toMatch(/could not be stored \(cannot execute INSERT in a read-only transaction\)/);
+    // No host path in the answer.
+    expect(JSON.stringify(verdict)).not.toMatch(/\/srv\/app/);
+    expect(result).toBeUndefined();
+    expect(h.executed).toHaveLength(0);
+    expect(h.audits[0]).toMatchObject({ kind: "tool_decision", decision: "deny", approvalId: null });
+    expect(h.events).toEqual(["admit", "audit:tool_decision:deny", "release"]);
+  });
+
+  test("…and when the audit log is down too, still a deny (audit_unavailable), never a 500", async () => {
+    const h = harness(
+      {
+        audit: async () => {
+          throw new Error("read-only");
+        },
+      },
+      {
+        createFromPolicyDecision: async () => {
+          throw new Error("read-only");
+        },
+      },
+    );
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/passwd" } }, forward);
+    expect(verdict).toMatchObject({ decision: "deny", error: { code: "audit_unavailable" } });
+    expect(h.executed).toHaveLength(0);
+  });
+});

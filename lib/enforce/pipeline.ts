@@ -3,9 +3,11 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalView } from "@/lib/approvals/schemas";
 import type { Gate } from "@/lib/approvals/state-machine";
 import { digest } from "@/lib/canonical";
-import { isAppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
+import { log } from "@/lib/log";
 import { evaluate, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
+import { type ArgumentViolation, checkArgumentBounds, checkToolName, DEFAULT_ARGUMENT_LIMITS, describeViolation, TOOL_NAME_MAX } from "./argument-limits";
 import type { EnforceDeps } from "./deps";
 import type { ApprovalInfo, CallOutcome, EnforceOptions, GatewayCall, Principal, Verdict } from "./types";
 
@@ -18,6 +20,8 @@ export async function policyDecision(deps: EnforceDeps, principal: Principal, ca
 /** The policy decision for a call, with its trace; no side effects (guard/check, simulate-like). */
 export async function checkCall(deps: EnforceDeps, principal: Principal, call: GatewayCall): Promise<Verdict> {
   const traceId = randomUUID();
+  const violation = boundsViolation(deps, call);
+  if (violation) throw argumentsTooLarge(violation, traceId, false);
   const { decision, policyVersion, cost } = await decide(deps, principal, call, true);
   return verdictOf(call.tool, traceId, decision, policyVersion, cost, true);
 }
@@ -93,6 +97,51 @@ function gateOf(d: PolicyDecision): Gate | null {
   return { ruleHash: d.rule_hash, requiredApprovals: d.required_approvals ?? 1, approverGroup: d.approver_group };
 }
 
+export const ARGUMENTS_TOO_LARGE = "arguments_too_large";
+
+/** The first bound the call's arguments (then its meta) pass; null when within them all. */
+function boundsViolation(deps: EnforceDeps, call: GatewayCall): ArgumentViolation | null {
+  const limits = deps.argumentLimits ?? DEFAULT_ARGUMENT_LIMITS;
+  return checkToolName(call.tool) ?? checkArgumentBounds(call.arguments, limits) ?? (call.meta === undefined ? null : checkArgumentBounds(call.meta, limits, "meta"));
+}
+
+function argumentsTooLarge(v: ArgumentViolation, traceId: string, audited: boolean): AppError {
+  return new AppError(400, ARGUMENTS_TOO_LARGE, `${describeViolation(v)}; the call was refused (trace ${traceId})`, { ...v, trace_id: traceId, audited });
+}
+
+/**
+ * Oversized arguments are refused before anything reads them, and the refusal is recorded with a
+ * summary (which limit, how much, where), never the arguments themselves. When the audit log
+ * cannot take the record the call is refused all the same.
+ */
+async function refuseArguments(deps: EnforceDeps, principal: Principal, call: GatewayCall, opts: EnforceOptions, traceId: string, v: ArgumentViolation): Promise<never> {
+  let audited = false;
+  try {
+    await deps.audit({
+      tenant: principal.tenant,
+      kind: "tool_decision",
+      traceId,
+      subject: principal.subject,
+      tool: call.tool.length > TOOL_NAME_MAX ? `${call.tool.slice(0, TOOL_NAME_MAX)}…` : call.tool,
+      decision: "deny",
+      rule: null,
+      reason: describeViolation(v),
+      data: { source: opts.source, refused: ARGUMENTS_TOO_LARGE, limit: v.limit, max: v.max, actual: v.actual, path: v.path },
+    });
+    audited = true;
+  } catch {
+    // deps.audit logs the failure; the refusal stands.
+  }
+  throw argumentsTooLarge(v, traceId, audited);
+}
+
+/** A dependency's failure in a few words for an answer: its last line (Prisma puts the cause there), no file paths, bounded. */
+function briefCause(err: unknown): string {
+  const first = String((err as Error)?.message ?? err).split("\n").filter((l) => l.trim()).pop() ?? "unknown error";
+  const clean = first.replace(/(?:[A-Za-z]:)?(?:[\\/][\w.@~-]+){2,}(?::\d+)*/g, "<path>").trim();
+  return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
+}
+
 function approvalInfo(a: ApprovalView): ApprovalInfo {
   return {
     id: a.id,
@@ -117,6 +166,8 @@ function limitReason(l: QuotaDenial) {
 export async function enforceCall(deps: EnforceDeps, principal: Principal, call: GatewayCall, opts: EnforceOptions): Promise<CallOutcome> {
   const started = performance.now();
   const traceId = randomUUID();
+  const violation = boundsViolation(deps, call);
+  if (violation) await refuseArguments(deps, principal, call, opts, traceId, violation);
   const { decision, policyVersion, cost } = await decide(deps, principal, call, true);
   const verdict = verdictOf(call.tool, traceId, decision, policyVersion, cost, true);
   const argsDigest = digest(call.arguments);
@@ -165,20 +216,30 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
 
   try {
     // A new approval request for the exact call (bound to tool, tenant, subject and args digest).
+    // When the approval cannot be stored (database read-only or down), the call is denied and the
+    // denial is still recorded below when the audit log can take it.
     if (verdict.decision === "approval" && !call.approvalId) {
-      const service = await deps.approvals();
-      const { approval } = await service.createFromPolicyDecision({
-        tenant: principal.tenant,
-        subject: principal.subject,
-        tool: call.tool,
-        args: call.arguments,
-        decision: { ...decision, reason: decision.reason ?? null },
-        policyVersion,
-        traceId,
-        context: call.meta ?? null,
-      });
-      approvalId = approval.id;
-      verdict.approval = approvalInfo(approval);
+      try {
+        const service = await deps.approvals();
+        const { approval } = await service.createFromPolicyDecision({
+          tenant: principal.tenant,
+          subject: principal.subject,
+          tool: call.tool,
+          args: call.arguments,
+          decision: { ...decision, reason: decision.reason ?? null },
+          policyVersion,
+          traceId,
+          context: call.meta ?? null,
+        });
+        approvalId = approval.id;
+        verdict.approval = approvalInfo(approval);
+      } catch (err) {
+        log().error({ err, tenant: principal.tenant, tool: call.tool, traceId }, "approval request could not be stored");
+        const message = `the approval request could not be stored (${briefCause(err)})`;
+        verdict.decision = "deny";
+        verdict.reason = `${verdict.reason ?? "approval required"}; ${message}, so the call is refused: retry when approvals are available`;
+        verdict.error = { code: "approvals_unavailable", message };
+      }
     }
 
     // The record comes first: nothing runs that is not audited.

@@ -1,3 +1,4 @@
+import { auditLog } from "@/lib/audit";
 import { getDb } from "@/lib/db";
 import { migrationStatus } from "@/lib/db/migrate";
 import { stableVersion } from "@/lib/db/policy-versions";
@@ -10,6 +11,8 @@ export interface Health {
     migrations: { ok: boolean; applied?: number; pending?: string[]; unknown?: string[]; error?: string };
     redis: { ok: boolean; kind?: string; error?: string; latency_ms?: number };
     policy: { ok: boolean; version?: number; hash?: string; signed?: boolean; verified?: boolean; error?: string };
+    /** Whether this process's audit log can write: every call is refused while it cannot. */
+    audit: { ok: boolean; error?: string; last_success_at?: string | null; last_failure_at?: string | null };
   };
 }
 
@@ -31,7 +34,7 @@ async function timed<T>(fn: () => Promise<T>, ms: number): Promise<{ value: T; l
 
 /** Every dependency checked with a bounded wait; healthy only when all are. */
 export async function checkHealth(): Promise<Health> {
-  const checks: Health["checks"] = { db: { ok: false }, migrations: { ok: false }, redis: { ok: false }, policy: { ok: false } };
+  const checks: Health["checks"] = { db: { ok: false }, migrations: { ok: false }, redis: { ok: false }, policy: { ok: false }, audit: { ok: false } };
   try {
     const db = await timed(() => getDb(), 10_000);
     const { sql, prisma } = db.value;
@@ -57,6 +60,11 @@ export async function checkHealth(): Promise<Health> {
     checks.redis = { ok: true, kind: kv.kind, latency_ms: ping.latency };
   } catch (e) {
     checks.redis = { ok: false, kind: kv.kind, error: (e as Error).message };
+  }
+  try {
+    checks.audit = auditLog().writeHealth();
+  } catch (e) {
+    checks.audit = { ok: false, error: (e as Error).message };
   }
   const ok = Object.values(checks).every((c) => c.ok);
   return { status: ok ? "ok" : "degraded", checks };

@@ -8,7 +8,10 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "@/lib/auth";
 import { gatewayCall, gatewayListTools } from "@/lib/enforce";
+import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
 import type { CallOutcome, Verdict } from "@/lib/enforce/types";
+import { env } from "@/lib/env";
+import { readBodyText } from "@/lib/http/body";
 
 const SERVER_INFO = { name: "canopyiq", version: "0.1.0" };
 const INSTRUCTIONS =
@@ -80,30 +83,68 @@ async function dispatch(method: string, message: Record<string, unknown>, princi
       if (!parsed.success) throw invalidParams(parsed.error.issues);
       const { name, arguments: args, _meta } = parsed.data.params;
       const approvalId = _meta?.approval_id;
-      const outcome = await gatewayCall(principal, { tool: name, arguments: args ?? {}, approvalId: typeof approvalId === "string" ? approvalId : undefined }, signal);
-      return toToolResult(outcome);
+      try {
+        const outcome = await gatewayCall(principal, { tool: name, arguments: args ?? {}, approvalId: typeof approvalId === "string" ? approvalId : undefined }, signal);
+        return toToolResult(outcome);
+      } catch (err) {
+        // Arguments past the bounds are refused (and audited) before anything reads them. Matched by
+        // code, not class: the build may hold more than one copy of the error class.
+        const e = err as { code?: unknown; message?: unknown; details?: unknown };
+        if (e?.code === ARGUMENTS_TOO_LARGE) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${String(e.message)}`, data: { code: ARGUMENTS_TOO_LARGE, details: e.details } });
+        throw err;
+      }
     }
     default:
       throw new RpcFailure({ code: ErrorCode.MethodNotFound, message: `method not found: ${method} (this server offers initialize, ping, tools/list and tools/call)` });
   }
 }
 
+const invalidRequest = (id: Id | null, message: string) => rpcError(id, { code: ErrorCode.InvalidRequest, message: `invalid JSON-RPC 2.0 message: ${message}` });
+
 async function handleMessage(raw: unknown, principal: Principal, signal: AbortSignal): Promise<object | null> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return rpcError(null, { code: ErrorCode.InvalidRequest, message: "a JSON-RPC message must be an object" });
   const m = raw as Record<string, unknown>;
+  // A notification is a message WITHOUT an id member; an id that is present must be a string or a
+  // number (MCP forbids null), so `id: {}` is a bad request, never a notification.
+  const hasIdMember = Object.hasOwn(m, "id");
   const id = m.id;
-  const hasId = typeof id === "string" || typeof id === "number";
-  if (m.jsonrpc !== "2.0" || (typeof m.method !== "string" && !hasId)) {
-    return rpcError(hasId ? (id as Id) : null, { code: ErrorCode.InvalidRequest, message: 'invalid JSON-RPC 2.0 message: expected {"jsonrpc":"2.0","id":…,"method":…}' });
+  const validId = typeof id === "string" || typeof id === "number";
+  const replyId = validId ? (id as Id) : null;
+  if (m.jsonrpc !== "2.0") return invalidRequest(replyId, 'expected "jsonrpc": "2.0"');
+  if (hasIdMember && !validId) return invalidRequest(null, `"id" must be a string or a number, not ${id === null ? "null" : Array.isArray(id) ? "an array" : typeof id}; leave "id" out only for a notification`);
+  if (Object.hasOwn(m, "method") && typeof m.method !== "string") return invalidRequest(replyId, '"method" must be a string');
+  if (typeof m.method !== "string") {
+    // A response to a request this server never sends: nothing to answer.
+    if (validId && (Object.hasOwn(m, "result") || Object.hasOwn(m, "error"))) return null;
+    return invalidRequest(replyId, 'expected {"jsonrpc":"2.0","id":…,"method":…}');
   }
-  // Notifications (and responses to requests we never send) need no answer.
-  if (!hasId || typeof m.method !== "string") return null;
+  // Notifications need no answer.
+  if (!hasIdMember) return null;
   try {
     return { jsonrpc: "2.0", id, result: await dispatch(m.method, m, principal, signal) };
   } catch (err) {
     if (err instanceof RpcFailure) return rpcError(id as Id, err.error);
     throw err;
   }
+}
+
+/** The first protocol revision without JSON-RPC batching. */
+export const BATCHING_REMOVED_IN = "2025-06-18";
+
+/**
+ * Why a batch is refused, or null when it may run. MCP 2025-06-18 removed batching; without an
+ * MCP-Protocol-Version header a server assumes 2025-03-26 (which has it). The endpoint is stateless,
+ * so the header decides. Allowed batches are capped (MCP_MAX_BATCH) and refused whole past it, so
+ * nothing runs; each message of an allowed batch goes through the whole pipeline on its own.
+ */
+export function batchRefusal(size: number, version: string | null): string | null {
+  if (version && version >= BATCHING_REMOVED_IN) {
+    return `JSON-RPC batches are not supported in MCP revision ${version}: batching was removed in ${BATCHING_REMOVED_IN}; send one message per POST`;
+  }
+  if (size === 0) return "empty batch: send at least one JSON-RPC message";
+  const max = env().MCP_MAX_BATCH;
+  if (size > max) return `batch of ${size} messages refused, nothing was run: at most ${max} messages per batch (MCP_MAX_BATCH); send smaller batches or one message per POST`;
+  return null;
 }
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -117,22 +158,24 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
  * 000's curl sends no Accept header and a form content type).
  */
 export async function handleMcpRequest(req: Request, principal: Principal): Promise<Response> {
-  if (req.method !== "POST") {
-    return json(rpcError(null, { code: ErrorCode.ConnectionClosed, message: `${req.method} is not supported: this server is stateless; send JSON-RPC messages with POST` }), 405, { allow: "POST" });
-  }
   const version = req.headers.get("mcp-protocol-version");
   if (version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
     return json(rpcError(null, { code: ErrorCode.InvalidRequest, message: `unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}` }), 400);
   }
+  // Bounded while read (BODY_LIMIT_MCP_BYTES): past it, 413 in the error envelope.
+  const text = await readBodyText(req, "mcp");
   let body: unknown;
   try {
-    body = JSON.parse(await req.text());
+    body = JSON.parse(text);
   } catch (err) {
     return json(rpcError(null, { code: ErrorCode.ParseError, message: `request body is not valid JSON: ${(err as Error).message}` }), 400);
   }
   const batch = Array.isArray(body);
   const messages = batch ? (body as unknown[]) : [body];
-  if (messages.length === 0) return json(rpcError(null, { code: ErrorCode.InvalidRequest, message: "empty batch" }), 400);
+  if (batch) {
+    const refused = batchRefusal(messages.length, version);
+    if (refused) return json(rpcError(null, { code: ErrorCode.InvalidRequest, message: refused }), 400);
+  }
   const replies = (await Promise.all(messages.map((m) => handleMessage(m, principal, req.signal)))).filter((r): r is object => r !== null);
   if (replies.length === 0) return new Response(null, { status: 202 });
   return json(batch ? replies : replies[0]);

@@ -1,10 +1,12 @@
 import { badRequest } from "@/lib/errors";
+import { readBodyForm, readBodyText } from "@/lib/http/body";
 
 /**
  * A request's fields, whatever the body: a multipart form (`curl -F strategy=all -F policy=@p.yaml`;
  * file parts are read as UTF-8 text byte for byte, a BOM included, so a signature over the file
  * still verifies), a JSON object, a urlencoded form, or raw YAML (text/yaml, text/plain: the field
- * `policy`). Query parameters fill in fields the body does not give.
+ * `policy`). Query parameters fill in fields the body does not give. The body is bounded by the
+ * policy routes' limit (BODY_LIMIT_POLICY_BYTES) while it is read, multipart included.
  */
 export async function readFields(req: Request): Promise<Record<string, unknown>> {
   const fields: Record<string, unknown> = Object.fromEntries(new URL(req.url).searchParams);
@@ -12,16 +14,17 @@ export async function readFields(req: Request): Promise<Record<string, unknown>>
   if (type.includes("multipart/form-data")) {
     let form: FormData;
     try {
-      form = await req.formData();
+      form = await readBodyForm(req, "policy");
     } catch (e) {
-      throw badRequest(`multipart body cannot be read: ${(e as Error).message}`);
+      if (e instanceof TypeError) throw badRequest(`multipart body cannot be read: ${e.message}`);
+      throw e;
     }
     for (const [key, value] of form.entries()) {
       fields[key] = typeof value === "string" ? value : Buffer.from(await value.arrayBuffer()).toString("utf8");
     }
     return fields;
   }
-  const text = await req.text();
+  const text = await readBodyText(req, "policy");
   if (text.trim() === "") return fields;
   if (type.includes("application/json")) {
     let body: unknown;

@@ -8,4 +8,4 @@ const handler = withErrors<{ path: string[] }>(async ({ req, params }) => {
   throw notFound(`no API endpoint ${req.method} /api/${params.path.join("/")}; see /api/openapi.json for the endpoints`);
 });
 
-export { handler as GET, handler as POST, handler as PUT, handler as PATCH, handler as DELETE };
+export { handler as GET, handler as HEAD, handler as POST, handler as PUT, handler as PATCH, handler as DELETE, handler as OPTIONS };

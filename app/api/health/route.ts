@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { withErrors } from "@/lib/auth";
 import { checkHealth } from "@/lib/health";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -8,3 +9,5 @@ export const GET = withErrors(async () => {
   const health = await checkHealth();
   return NextResponse.json(health, { status: health.status === "ok" ? 200 : 503 });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,8 +1,10 @@
 import { withAuth } from "@/lib/auth";
 import { handleMcpRequest } from "@/lib/mcp/endpoint";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-const handler = withAuth(async ({ req, principal }) => handleMcpRequest(req, principal), { permission: "mcp.call" });
+// Stateless Streamable HTTP: no SSE stream to GET, no session to DELETE (both answer 405).
+export const POST = withAuth(async ({ req, principal }) => handleMcpRequest(req, principal), { permission: "mcp.call" });
 
-export { handler as GET, handler as POST, handler as DELETE };
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

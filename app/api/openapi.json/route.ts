@@ -1,7 +1,10 @@
 import { withErrors } from "@/lib/auth";
 import { publicUrl } from "@/lib/env";
 import { buildOpenApi } from "@/lib/openapi";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 export const GET = withErrors(async () => buildOpenApi(publicUrl()));
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { createTenantBodySchema } from "@/lib/access/schemas";
 import { createTenant, listTenantsFor } from "@/lib/access/tenants";
 import { jsonBody, withAuth } from "@/lib/auth";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -13,3 +14,5 @@ export const POST = withAuth(
 
 /** Every tenant for platform admins; the caller's own otherwise. */
 export const GET = withAuth(async ({ principal }) => listTenantsFor(principal), { permission: "tenants.read" });
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

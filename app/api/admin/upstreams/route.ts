@@ -1,6 +1,7 @@
 import { withAuth } from "@/lib/auth";
 import { listUpstreams } from "@/lib/mcp/upstreams/admin";
 import { UpstreamQuerySchema } from "@/lib/mcp/upstreams/admin-schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -9,3 +10,5 @@ export const GET = withAuth(
   async ({ req, principal }) => listUpstreams(principal, UpstreamQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "upstreams.manage" },
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { jsonBody, withAuth } from "@/lib/auth";
 import { createFromSeed000 } from "@/lib/approvals/http";
 import { createApprovalBodySchema } from "@/lib/approvals/schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -14,3 +15,5 @@ export const POST = withAuth(
   },
   { permission: "approvals.request" },
 );
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,5 +1,6 @@
 import NextAuth from "next-auth";
 import { authOptions } from "@/lib/auth/next-auth";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 type Ctx = { params: Promise<{ nextauth: string[] }> };
 
@@ -9,3 +10,5 @@ async function handler(req: Request, ctx: Ctx) {
 }
 
 export { handler as GET, handler as POST };
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

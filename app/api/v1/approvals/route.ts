@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { jsonBody, withAuth } from "@/lib/auth";
 import { listForPrincipal, requestFromSeed003 } from "@/lib/approvals/http";
 import { listQuerySchema, requestApprovalBodySchema } from "@/lib/approvals/schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -23,3 +24,5 @@ export const GET = withAuth(
   },
   { permission: "approvals.read" },
 );
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

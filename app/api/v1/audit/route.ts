@@ -1,6 +1,7 @@
 import { jsonBody, withAuth } from "@/lib/auth";
 import { searchAudit, writeAgentNote } from "@/lib/audit/http";
 import { auditSearchQuerySchema, auditWriteSchema } from "@/lib/audit/schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -18,3 +19,5 @@ export const POST = withAuth(
   },
   { permission: "audit.write" },
 );
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

@@ -1,7 +1,9 @@
 import { NextResponse } from "next/server";
 import { withAuth } from "@/lib/auth";
+import { readBodyText } from "@/lib/http/body";
 import { deleteUpstream, putUpstream } from "@/lib/mcp/upstreams/admin";
 import { UpstreamQuerySchema } from "@/lib/mcp/upstreams/admin-schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -12,7 +14,7 @@ const queryOf = (req: Request) => UpstreamQuerySchema.parse(Object.fromEntries(n
 /** Creates (201) or replaces (200) the caller's tenant's HTTP upstream {name}; audited. */
 export const PUT = withAuth<Params>(
   async ({ req, params, principal }) => {
-    const text = await req.text();
+    const text = await readBodyText(req, "api");
     const result = await putUpstream(principal, params.name, text.trim() === "" ? {} : JSON.parse(text), queryOf(req));
     return NextResponse.json(result, { status: result.created ? 201 : 200 });
   },
@@ -23,3 +25,5 @@ export const PUT = withAuth<Params>(
 export const DELETE = withAuth<Params>(async ({ req, params, principal }) => deleteUpstream(principal, params.name, queryOf(req)), {
   permission: "upstreams.manage",
 });
+
+export const { GET, HEAD, POST, PATCH, OPTIONS } = methodsNotAllowed("PUT", "DELETE");

@@ -1,10 +1,14 @@
 import { withErrors } from "@/lib/auth";
 import { slackCallback } from "@/lib/approvals";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-/** Slack interactivity. Authenticated by Slack's request signature (checked on the raw body first), not by a token. */
-export const POST = withErrors(async ({ req }) => {
-  const raw = await req.text();
-  return slackCallback(raw, req.headers);
-});
+/**
+ * Slack interactivity. Authenticated by Slack's request signature, not by a token: the headers and
+ * timestamp are checked before the body is read, the body is read bounded (64 KiB by default), and
+ * its signature verified before anything is parsed.
+ */
+export const POST = withErrors(async ({ req }) => slackCallback(req));
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,6 +1,7 @@
 import { withAuth } from "@/lib/auth";
 import { exportAuditResponse } from "@/lib/audit/http";
 import { auditFilterSchema } from "@/lib/audit/schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -9,3 +10,5 @@ export const GET = withAuth(
   async ({ req, principal }) => exportAuditResponse(principal, auditFilterSchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "audit.export" },
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

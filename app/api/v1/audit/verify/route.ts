@@ -1,6 +1,7 @@
 import { withAuth } from "@/lib/auth";
 import { verifyAudit } from "@/lib/audit/http";
 import { verifyQuerySchema } from "@/lib/audit/schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -9,3 +10,5 @@ export const GET = withAuth(
   async ({ req, principal }) => verifyAudit(principal, verifyQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).tenant),
   { permission: "audit.read" },
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

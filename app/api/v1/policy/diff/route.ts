@@ -1,5 +1,6 @@
 import { withAuth } from "@/lib/auth";
 import { diffPolicy, diffRequestSchema, readFields } from "@/lib/policies";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -8,3 +9,5 @@ export const POST = withAuth(
   async ({ req, principal }) => diffPolicy(principal, diffRequestSchema.parse(await readFields(req))),
   { permission: "policies.simulate" },
 );
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

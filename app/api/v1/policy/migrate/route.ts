@@ -1,6 +1,9 @@
 import { withAuth } from "@/lib/auth";
 import { migratePolicyText, readPolicyText } from "@/lib/policies";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withAuth(async ({ req }) => migratePolicyText(await readPolicyText(req)), { permission: "policies.read" });
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,5 +1,6 @@
 import { withAuth } from "@/lib/auth";
 import { readFields, rollbackPolicy, rollbackRequestSchema } from "@/lib/policies";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -8,3 +9,5 @@ export const POST = withAuth(
   async ({ req, principal }) => rollbackPolicy(principal, rollbackRequestSchema.parse(await readFields(req))),
   { permission: "policies.apply" },
 );
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

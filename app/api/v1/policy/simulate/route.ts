@@ -1,9 +1,12 @@
 import { jsonBody, withAuth } from "@/lib/auth";
 import { simulateCall, simulateRequestSchema } from "@/lib/policies";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withAuth(
-  async ({ req, principal }) => simulateCall(principal, await jsonBody(req, simulateRequestSchema), new Date()),
+  async ({ req, principal }) => simulateCall(principal, await jsonBody(req, simulateRequestSchema, "policy"), new Date()),
   { permission: "policies.simulate" },
 );
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,5 +1,6 @@
 import { withAuth } from "@/lib/auth";
 import { describeActivePolicy, readPolicyText, validatePolicyText } from "@/lib/policies";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -7,3 +8,5 @@ export const dynamic = "force-dynamic";
 export const POST = withAuth(async ({ req }) => validatePolicyText(await readPolicyText(req)), { permission: "policies.read" });
 
 export const GET = withAuth(async ({ principal }) => validatePolicyText((await describeActivePolicy(principal.tenant)).yaml), { permission: "policies.read" });
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

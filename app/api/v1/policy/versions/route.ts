@@ -1,5 +1,6 @@
 import { withAuth } from "@/lib/auth";
 import { listPolicyVersions, versionsQuerySchema } from "@/lib/policies";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -7,3 +8,5 @@ export const GET = withAuth(
   async ({ req, principal }) => listPolicyVersions(principal, versionsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "policies.read" },
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

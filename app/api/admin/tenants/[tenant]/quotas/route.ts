@@ -1,5 +1,6 @@
 import { jsonBody, withAuth } from "@/lib/auth";
 import { getQuotas, QuotaConfigBodySchema } from "@/lib/quota";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -15,3 +16,5 @@ export const PUT = withAuth<Params>(
 );
 
 export const GET = withAuth<Params>(async ({ params }) => getQuotas().getConfig(params.tenant), { permission: "quotas.read" });
+
+export const { POST, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "PUT");

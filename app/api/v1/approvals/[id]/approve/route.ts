@@ -1,6 +1,7 @@
 import { jsonBody, withAuth } from "@/lib/auth";
 import { decideAsPrincipal } from "@/lib/approvals/http";
 import { decideBodySchema } from "@/lib/approvals/schemas";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -12,3 +13,5 @@ export const POST = withAuth<{ id: string }>(
   },
   { permission: "approvals.decide" },
 );
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,6 +1,7 @@
 import { getMember, putMember } from "@/lib/access/members";
 import { memberPutBodySchema } from "@/lib/access/schemas";
 import { jsonBody, withAuth } from "@/lib/auth";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -13,3 +14,5 @@ export const PUT = withAuth<Params>(
 );
 
 export const GET = withAuth<Params>(async ({ params, principal }) => getMember(principal, params.tenant, params.user), { permission: "rbac.read" });
+
+export const { POST, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "PUT");

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GET as searchRoute, POST as writeRoute } from "@/app/api/v1/audit/route";
 import { mintToken, tokenKeys } from "@/lib/auth";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
+import { upsertTenant } from "@/lib/db/tenants";
 import { resetEnvForTests } from "@/lib/env";
 import { memoryKv } from "@/lib/redis";
 import { appendAudit } from "./index";
@@ -25,6 +26,8 @@ beforeAll(async () => {
   g.__canopyKv = memoryKv();
   g.__canopySecrets = undefined;
   g.__canopyAudit = undefined;
+  // Tokens for tenants that do not exist are refused: create the ones the tests act in.
+  for (const t of ["acme", "globex"]) await upsertTenant(db.prisma, t, t);
   await appendAudit({ tenant: "acme", kind: "tool_decision", traceId: CALL_TRACE, subject: "agent-42", tool: "fs.write", decision: "allow" });
 });
 afterAll(async () => {

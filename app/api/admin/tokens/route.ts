@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { listTokens, mintTokenFor } from "@/lib/access/api-tokens";
 import { mintTokenBodySchema, tokenListQuerySchema } from "@/lib/access/token-schemas";
 import { jsonBody, withAuth } from "@/lib/auth";
+import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
@@ -16,3 +17,5 @@ export const GET = withAuth(
   async ({ req, principal }) => listTokens(principal.tenant, tokenListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "tokens.manage" },
 );
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

@@ -51,7 +51,7 @@ export const operations: Operation[] = [
     permission: "policies.read", aliases: ["/v1/policy/validate"], body: z.string(), bodyContentType: "text/yaml", response: validateResponseSchema,
   },
   {
-    method: "post", path: "/api/v1/policy/simulate", summary: "Decide a what-if call with the full trace (inline policy or the tenant's active one)", tag: "policy",
+    method: "post", path: "/api/v1/policy/simulate", summary: "Decide a what-if call with the full trace, against the tenant's active policy or an inline `policy` (an inline policy also needs `policies.write`: policy authors and admins)", tag: "policy",
     permission: "policies.simulate", aliases: ["/v1/policy/simulate"], body: simulateRequestSchema, response: simulateResponseSchema,
   },
   {
@@ -65,7 +65,7 @@ export const operations: Operation[] = [
   },
   {
     method: "post", path: "/api/v1/policy/diff", summary: "Proposed policy vs the tenant's active one: headline, risk, rule changes, decision changes replayed over recent recorded calls", tag: "policy",
-    permission: "policies.simulate", aliases: ["/v1/policy/diff"], body: diffRequestSchema, bodyContentType: "multipart/form-data", response: diffResponseSchema,
+    permission: "policies.write", aliases: ["/v1/policy/diff"], body: diffRequestSchema, bodyContentType: "multipart/form-data", response: diffResponseSchema,
   },
   {
     method: "post", path: "/api/v1/policy/apply", summary: "Store (or reuse) a policy version and roll it out: all, canary_percent or explicit (pins); signature required when signing is configured", tag: "policy",

@@ -8,18 +8,15 @@ import { z } from "zod";
 import { isDuration } from "./duration";
 import { HHMM_RE, dayNumber, isValidTimeZone } from "./time-window";
 import { parseArgPath } from "./json-path";
+import { regexProblem } from "./regex";
 
 export const ACTIONS = ["allow", "deny", "approval"] as const;
 export const PARAM_TYPES = ["string", "int", "integer", "float", "number", "bool", "boolean", "list", "array", "dict", "object"] as const;
 export const FACT_NAMES = ["host", "method", "path", "body", "amount", "op", "cost"] as const;
 
+/** True when `src` can be a policy regex: JS syntax, compiles on RE2, at most MAX_REGEX_LENGTH long. */
 export function isValidRegex(src: string): boolean {
-  try {
-    new RegExp(src, "u");
-    return true;
-  } catch {
-    return false;
-  }
+  return regexProblem(src) === null;
 }
 
 const NonEmpty = z.string().min(1, { error: "must not be empty" });
@@ -41,7 +38,10 @@ const HostPattern = z
   .regex(/^(?:\*|(?:\*\.)?[A-Za-z0-9_[\]:-]+(?:\.[A-Za-z0-9_-]+)*\.?)$/, {
     error: "must be a host (`api.example.com`), a suffix pattern (`*.example.com`) or `*`",
   });
-const Regex = z.string().refine(isValidRegex, { error: "is not a valid regular expression" });
+const Regex = z.string({ error: "must be a regular expression (a string)" }).superRefine((src, ctx) => {
+  const problem = regexProblem(src);
+  if (problem) ctx.addIssue({ code: "custom", message: problem, input: src });
+});
 const DURATION_MSG = "must be a number of seconds or a duration like `90s`, `30m`, `1h`, `1h30m`, `2d`";
 const Duration = z.union(
   [z.number({ error: DURATION_MSG }).int({ error: DURATION_MSG }).positive({ error: DURATION_MSG }), z.string({ error: DURATION_MSG }).refine(isDuration, { error: DURATION_MSG })],

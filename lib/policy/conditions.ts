@@ -183,10 +183,14 @@ function compileOne(key: keyof Conditions, v: NonNullable<Conditions[keyof Condi
     }
     case "estimated_cost_usd_over": {
       const n = v as number;
+      // An unknown cost (a cloud operation the catalog cannot price) counts as over: fail closed.
       return simple(key, n, (f) => {
         const c = f.cost();
-        return c === null || c > n;
-      }, (f) => f.cost() ?? "unknown");
+        return !c.known || c.usd > n;
+      }, (f) => {
+        const c = f.cost();
+        return c.known ? c.usd : `unknown (${c.note.replace(/^cost unknown: /, "")}): counted as over`;
+      });
     }
     case "params":
       return compileParams(v as Record<string, ParamConstraint>);

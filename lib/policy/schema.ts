@@ -143,6 +143,13 @@ const approvalFields = {
   expires_in: Duration.optional(),
 };
 
+/** What a call of unknown cost gets (lib/policy/README.md, "Unknown cost"). */
+const UnknownCost = z
+  .enum(ACTIONS, { error: "must be allow, deny or approval" })
+  .describe(
+    "Decision for a call whose cost is unknown (a cloud operation the price catalog lacks). On a rule: when the cost is unknown and the rule matches, it decides this instead of its action. In defaults: the same for rules that test estimated_cost_usd_over without their own setting; `allow` also lets budgets admit such a call at $0.",
+  );
+
 export const RuleSchema = z
   .strictObject({
     name: NonEmpty,
@@ -152,19 +159,21 @@ export const RuleSchema = z
     where: ConditionsSchema.optional(),
     action: z.enum(ACTIONS),
     reason: z.string().optional(),
+    unknown_cost: UnknownCost.optional(),
     ...approvalFields,
   })
   .superRefine((r, ctx) => {
-    if (r.action === "approval") return;
+    if (r.action === "approval" || r.unknown_cost === "approval") return;
     for (const k of ["required_approvals", "approver_group", "expires_in"] as const) {
       if (r[k] !== undefined)
-        ctx.addIssue({ code: "custom", path: [k], message: `\`${k}\` only applies to \`action: approval\`` });
+        ctx.addIssue({ code: "custom", path: [k], message: `\`${k}\` only applies to \`action: approval\` (or \`unknown_cost: approval\`)` });
     }
   });
 
 export const DefaultsSchema = z.strictObject({
   decision: z.enum(ACTIONS),
   reason: z.string().optional(),
+  unknown_cost: UnknownCost.optional(),
   ...approvalFields,
 });
 
@@ -205,8 +214,8 @@ export type ArgTest = z.infer<typeof ArgTestSchema>;
 /** Keys allowed in each kind of object, for "unknown key" messages and suggestions. */
 export const ALLOWED_KEYS = {
   policy: ["version", "name", "description", "defaults", "facts", "rules"],
-  defaults: ["decision", "reason", "required_approvals", "approver_group", "expires_in"],
-  rule: ["name", "description", "enabled", "match", "where", "action", "reason", "required_approvals", "approver_group", "expires_in"],
+  defaults: ["decision", "reason", "unknown_cost", "required_approvals", "approver_group", "expires_in"],
+  rule: ["name", "description", "enabled", "match", "where", "action", "reason", "unknown_cost", "required_approvals", "approver_group", "expires_in"],
   conditions: [
     "method", "host_in", "host_not_in", "body_bytes_over", "path_under", "path_not_under",
     "estimated_cost_usd_over", "cap_cents", "amount_cents_over", "ops", "params", "target_roles",

@@ -62,7 +62,10 @@ export function gatewayDeps(): EnforceDeps {
   wireApprovalAudit();
   g.__canopyGatewayDeps = {
     activePolicy: (tenant) => getActivePolicy(tenant),
-    estimateCost: (tool, args) => estimateCallCost(tool, args).estimated_cost_usd,
+    estimateCost: (tool, args) => {
+      const c = estimateCallCost(tool, args);
+      return { usd: c.estimated_cost_usd, known: c.known, ...(c.note ? { note: c.note } : {}) };
+    },
     admit: (input) => getQuotas().admit(input),
     audit: async (input) => {
       try {

@@ -3,7 +3,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalView } from "@/lib/approvals/schemas";
 import { digest } from "@/lib/canonical";
 import { AppError } from "@/lib/errors";
-import { evaluate, type PolicyDecision } from "@/lib/policy";
+import { evaluate, type CostFact, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
 import type { EnforceDeps } from "./deps";
 import type { ApprovalInfo, CallOutcome, EnforceOptions, GatewayCall, Principal, Verdict } from "./types";
@@ -18,7 +18,9 @@ export async function checkCall(deps: EnforceDeps, principal: Principal, call: G
 interface Decided {
   decision: PolicyDecision;
   policyVersion: number | null;
-  cost: number;
+  cost: CostFact;
+  /** The active policy's `defaults.unknown_cost: allow`: budgets admit an unknown-cost call at $0. */
+  unknownCostAllowed: boolean;
 }
 
 async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall, trace: boolean): Promise<Decided> {
@@ -26,7 +28,7 @@ async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall
   const active = await deps.activePolicy(principal.tenant).catch((err: Error) => err);
   if (active === null || active instanceof Error) {
     const reason = active === null ? `tenant ${principal.tenant} has no active policy` : `the active policy cannot be loaded: ${active.message}`;
-    return { decision: failClosed(call.tool, reason), policyVersion: null, cost };
+    return { decision: failClosed(call.tool, reason), policyVersion: null, cost, unknownCostAllowed: false };
   }
   const decision = evaluate(
     { tool: call.tool, arguments: call.arguments },
@@ -34,15 +36,19 @@ async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall
     { tenant: principal.tenant, subject: principal.subject, roles: principal.roles, now: deps.now(), estimateCost: () => cost },
     { trace },
   );
-  return { decision, policyVersion: active.version, cost };
+  return { decision, policyVersion: active.version, cost, unknownCostAllowed: active.compiled.defaults.unknown_cost === "allow" };
 }
 
-function safeCost(deps: EnforceDeps, call: GatewayCall): number {
+function safeCost(deps: EnforceDeps, call: GatewayCall): CostFact {
   try {
-    return deps.estimateCost(call.tool, call.arguments);
-  } catch {
-    // An unusable estimate must not make a call cheaper: the policy treats unknown cost as over.
-    return Number.NaN;
+    const c = deps.estimateCost(call.tool, call.arguments);
+    if (typeof c !== "number") return c;
+    if (Number.isFinite(c) && c >= 0) return { usd: c, known: true };
+    return { usd: 0, known: false, note: `cost unknown: the estimator returned ${c}` };
+  } catch (err) {
+    // An unusable estimate must not make a call cheaper: unknown is over every cost rule, and
+    // budgets refuse it. (A negative or non-finite stated cost is also denied by the policy.)
+    return { usd: 0, known: false, note: `cost unknown: ${(err as Error).message}` };
   }
 }
 
@@ -65,7 +71,7 @@ function failClosed(tool: string, reason: string): PolicyDecision {
   } as unknown as PolicyDecision;
 }
 
-function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersion: number | null, cost: number, withTrace: boolean): Verdict {
+function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersion: number | null, cost: CostFact, withTrace: boolean): Verdict {
   return {
     decision: d.decision,
     tool,
@@ -73,7 +79,8 @@ function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersi
     rule: d.rule ?? null,
     reason: d.reason ?? null,
     policy_version: policyVersion,
-    estimated_cost_usd: Number.isFinite(cost) ? cost : 0,
+    estimated_cost_usd: cost.known ? cost.usd : 0,
+    cost_known: cost.known,
     ...(d.error ? { error: { code: "policy_error", message: String(d.error) } } : {}),
     ...(withTrace && d.trace ? { trace: d.trace } : {}),
   };
@@ -103,7 +110,7 @@ function limitReason(l: QuotaDenial) {
 export async function enforceCall(deps: EnforceDeps, principal: Principal, call: GatewayCall, opts: EnforceOptions): Promise<CallOutcome> {
   const started = performance.now();
   const traceId = randomUUID();
-  const { decision, policyVersion, cost } = await decide(deps, principal, call, true);
+  const { decision, policyVersion, cost, unknownCostAllowed } = await decide(deps, principal, call, true);
   const verdict = verdictOf(call.tool, traceId, decision, policyVersion, cost, true);
   const argsDigest = digest(call.arguments);
   let approvalId: string | undefined;
@@ -111,7 +118,15 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   // Every call counts against the rate limits; only a call that will run spends the budget.
   let release: (() => Promise<void>) | undefined;
   try {
-    const admitted = await deps.admit({ tenant: principal.tenant, tool: call.tool, costUsd: (verdict.decision === "allow" || (verdict.decision === "approval" && call.approvalId)) && Number.isFinite(cost) ? cost : 0, now: deps.now() });
+    const willRun = verdict.decision === "allow" || (verdict.decision === "approval" && !!call.approvalId);
+    const admitted = await deps.admit({
+      tenant: principal.tenant,
+      tool: call.tool,
+      costUsd: willRun && cost.known ? cost.usd : 0,
+      costKnown: !willRun || cost.known,
+      allowUnknownCost: unknownCostAllowed,
+      now: deps.now(),
+    });
     if (admitted.ok) release = admitted.release;
     else {
       verdict.decision = "deny";
@@ -181,7 +196,7 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
         policyVersion,
         approvalId: approvalId ?? null,
         latencyMs: round(performance.now() - started),
-        data: { source: opts.source, estimated_cost_usd: verdict.estimated_cost_usd, limit: verdict.limit ?? null, error: verdict.error ?? null, meta: call.meta ?? null, trace: verdict.trace ?? null },
+        data: { source: opts.source, estimated_cost_usd: verdict.estimated_cost_usd, cost_known: cost.known, limit: verdict.limit ?? null, error: verdict.error ?? null, meta: call.meta ?? null, trace: verdict.trace ?? null },
       });
     } catch (err) {
       verdict.decision = "deny";

@@ -4,7 +4,7 @@ import { getUsage, listQuotas, replaceQuotas, upsertUsage, type UsageRow } from 
 import { tenantExists } from "@/lib/db/tenants";
 import { notFound } from "@/lib/errors";
 import type { KvStore } from "@/lib/redis";
-import { type AdmitInput, denialOf, type PersistedUsage, planAdmission, type QuotaDenial, type UsageMark, usageKey } from "./admit-plan";
+import { type AdmitInput, denialOf, type PersistedUsage, planAdmission, type QuotaDenial, unknownCostDenial, type UsageMark, usageKey } from "./admit-plan";
 import { bounded, QuotaUnavailableError } from "./errors";
 import { fromMicros, quotaKeys } from "./keys";
 import { configFromRows, type QuotaConfig, type QuotaConfigBody, rowsFromBody } from "./limits";
@@ -68,10 +68,19 @@ export class QuotaService {
     const now = typeof input.now === "number" ? input.now : input.now.getTime();
     const entry = await this.settings(input.tenant, now);
     const leaseId = randomUUID();
-    const plan = planAdmission(input, entry.config, entry.usage, leaseId, input.leaseMs ?? this.leaseMs);
+    // A call of unknown cost is metered like a refused call (it counts toward the rate, spends
+    // nothing); a budget that applies to it then refuses it, since it cannot say what it spends.
+    const unknownCost = input.costKnown === false && !input.allowUnknownCost;
+    const metered = unknownCost ? { ...input, costUsd: 0 } : input;
+    const plan = planAdmission(metered, entry.config, entry.usage, leaseId, input.leaseMs ?? this.leaseMs);
     const result = await bounded(this.opts.kv.meter(plan.ops), this.timeoutMs, `quota store (${this.opts.kv.kind})`);
-    if (!result.ok) return denialOf(result, plan, input);
+    if (!result.ok) return denialOf(result, plan, metered);
     for (const m of plan.marks) this.dirty.set(`${m.tenant}|${m.scope}|${usageWindow(m.window)}`, m);
+    const refused = unknownCost ? unknownCostDenial(plan, result.values, input) : null;
+    if (refused) {
+      if (plan.release.length > 0) await bounded(this.opts.kv.meter(plan.release), this.timeoutMs, "quota release").catch(() => {});
+      return refused;
+    }
     let released = plan.release.length === 0;
     return {
       ok: true,

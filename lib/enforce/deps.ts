@@ -2,7 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalService } from "@/lib/approvals";
 import type { AuditInput } from "@/lib/audit/schemas";
 import type { ActivePolicy } from "@/lib/policies";
-import type { CostFact } from "@/lib/policy";
+import type { CostFact, FactMap } from "@/lib/policy";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
 import type { Principal } from "./types";
 
@@ -11,6 +11,11 @@ export interface EnforceDeps {
   activePolicy(tenant: string): Promise<ActivePolicy | null>;
   /** The call's cost (lib/cost): a number is a known cost; `known: false` a cloud operation the catalog cannot price. */
   estimateCost(tool: string, args: Record<string, unknown>): number | CostFact;
+  /**
+   * The upstreams' `facts` maps (upstreams.yaml) for the tenant's tools: more arguments that feed
+   * host, path, body… on top of the policy's. The same object while they do not change.
+   */
+  factMaps?(tenant: string): Readonly<Record<string, FactMap>> | undefined;
   admit(input: AdmitInput): Promise<AdmitResult>;
   /** Resolves once the record is durable; rejects when it is not (the call is then refused). */
   audit(input: AuditInput): Promise<{ seq: number; hash: string }>;

@@ -384,3 +384,37 @@ rules:
     expect(h.executed).toHaveLength(0);
   });
 });
+
+describe("the upstreams' fact maps (issue 9 item 10)", () => {
+  const JAIL = `version: 1
+defaults: { decision: deny }
+rules:
+  - { name: outside, match: fs.move, where: { path_not_under: [/sandbox/tmp] }, action: approval, approver_group: secops }
+  - { name: inside, match: fs.move, action: allow }
+`;
+  const withFacts = (factMaps: EnforceDeps["factMaps"]) => {
+    const c = loadPolicy(JAIL, { version: "9" });
+    if (!c.ok) throw new Error("bad policy");
+    return harness({ activePolicy: async () => ({ compiled: c.compiled, version: 9, hash: "h", signed: false, verified: false }), factMaps });
+  };
+  const move = { tool: "fs.move", arguments: { source: "/sandbox/tmp/a", destination: "/etc/cron.d/x" } };
+
+  test("an upstream mapping makes its arguments count, though the tenant's policy names none", async () => {
+    const maps = { "fs.move": { path: ["source", "destination"] } };
+    const h = withFacts(() => maps);
+    expect((await enforceCall(h.deps, agent, move, forward)).verdict).toMatchObject({ decision: "approval", rule: "outside" });
+    expect(h.executed).toHaveLength(0);
+    // Without the mapping, neither argument is a default path key: the jail rule could not see them.
+    const blind = withFacts(undefined);
+    expect((await enforceCall(blind.deps, agent, move, forward)).verdict).toMatchObject({ decision: "allow", rule: "inside" });
+  });
+
+  test("unreadable mappings fail closed", async () => {
+    const h = withFacts(() => {
+      throw new Error("registry not loaded");
+    });
+    const { verdict } = await enforceCall(h.deps, agent, move, forward);
+    expect(verdict).toMatchObject({ decision: "deny", reason: "the upstreams' fact mappings cannot be read: registry not loaded" });
+    expect(h.executed).toHaveLength(0);
+  });
+});

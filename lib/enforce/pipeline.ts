@@ -30,10 +30,18 @@ async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall
     const reason = active === null ? `tenant ${principal.tenant} has no active policy` : `the active policy cannot be loaded: ${active.message}`;
     return { decision: failClosed(call.tool, reason), policyVersion: null, cost, unknownCostAllowed: false };
   }
+  let facts: ReturnType<NonNullable<EnforceDeps["factMaps"]>>;
+  try {
+    facts = deps.factMaps?.(principal.tenant);
+  } catch (err) {
+    // Without the upstream's mapping an argument it names (fs.move's destination) would go unchecked.
+    const reason = `the upstreams' fact mappings cannot be read: ${(err as Error).message}`;
+    return { decision: failClosed(call.tool, reason), policyVersion: active.version, cost, unknownCostAllowed: false };
+  }
   const decision = evaluate(
     { tool: call.tool, arguments: call.arguments },
     active.compiled,
-    { tenant: principal.tenant, subject: principal.subject, roles: principal.roles, now: deps.now(), estimateCost: () => cost },
+    { tenant: principal.tenant, subject: principal.subject, roles: principal.roles, now: deps.now(), estimateCost: () => cost, facts },
     { trace },
   );
   return { decision, policyVersion: active.version, cost, unknownCostAllowed: active.compiled.defaults.unknown_cost === "allow" };

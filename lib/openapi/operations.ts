@@ -124,7 +124,7 @@ export const operations: Operation[] = [
     method: "put", path: "/api/admin/tenants/{tenant}/quotas", summary: "Rate limits, concurrency, daily and monthly budgets (tenant-wide and per tool)", tag: "admin",
     permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,
   },
-  { method: "get", path: "/api/admin/tenants/{tenant}/quotas", summary: "The tenant's quota configuration", tag: "admin", permission: "quotas.read" },
+  { method: "get", path: "/api/admin/tenants/{tenant}/quotas", summary: "The tenant's quota configuration and its usage (requests, USD spent) in the current UTC day and month", tag: "admin", permission: "quotas.read" },
   {
     method: "get", path: "/api/admin/upstreams", summary: "Upstream MCP servers the caller's tenant can use: upstreams.yaml (read-only) and the database (admin-managed), with live connection status", tag: "admin",
     permission: "upstreams.manage", aliases: ["/admin/upstreams"], query: UpstreamQuerySchema, response: UpstreamListSchema,

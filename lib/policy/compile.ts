@@ -71,6 +71,8 @@ export class CompiledPolicy {
   private readonly globs: { rule: CompiledRule; pattern: string; test: NameTest }[] = [];
   private readonly candidateCache = new Map<string, readonly Candidate[]>();
   private readonly facts: FactResolver;
+  private readonly extraFacts = new WeakMap<object, FactResolver>();
+  private readonly optionFacts: Record<string, FactMap> | undefined;
 
   constructor(
     readonly policy: Policy,
@@ -78,6 +80,7 @@ export class CompiledPolicy {
   ) {
     this.hash = sha256Hex(canonicalJson(policy));
     this.version = options.version ?? `sha256:${this.hash.slice(0, 12)}`;
+    this.optionFacts = options.facts;
     this.facts = new FactResolver(options.facts, policy.facts);
     const d: Defaults = policy.defaults ?? { decision: "deny" as const };
     this.defaults = {
@@ -119,8 +122,15 @@ export class CompiledPolicy {
     return list;
   }
 
-  factSources(tool: string): ResolvedSources {
-    return this.facts.forTool(tool);
+  /** The arguments that feed each fact for `tool`; `extra` maps (an upstream's) add theirs. */
+  factSources(tool: string, extra?: Readonly<Record<string, FactMap>>): ResolvedSources {
+    if (!extra) return this.facts.forTool(tool);
+    let r = this.extraFacts.get(extra);
+    if (!r) {
+      r = new FactResolver(this.optionFacts, extra, this.policy.facts);
+      this.extraFacts.set(extra, r);
+    }
+    return r.forTool(tool);
   }
 }
 

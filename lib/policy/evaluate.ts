@@ -15,7 +15,7 @@ export function evaluate(call: unknown, compiled: CompiledPolicy, context: EvalC
   const tool = typeof (call as ToolCall | null)?.tool === "string" ? (call as ToolCall).tool : "";
   try {
     checkCall(call);
-    const facts = new CallFacts(call, context ?? ({} as EvalContext), compiled.factSources(tool));
+    const facts = new CallFacts(call, context ?? ({} as EvalContext), compiled.factSources(tool, context?.facts));
     facts.checkMoney();
     const candidates = compiled.candidates(tool);
     if (!trace) {

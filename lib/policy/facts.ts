@@ -79,10 +79,10 @@ export class FactResolver {
   private readonly cache = new Map<string, ResolvedSources>();
   private readonly defaults: ResolvedSources;
 
-  constructor(...maps: (Record<string, FactMap> | undefined)[]) {
+  constructor(...maps: (Readonly<Record<string, FactMap>> | undefined)[]) {
     // Exact names after globs within each map, so the order of sources reads general → specific.
     this.entries = maps
-      .filter((m): m is Record<string, FactMap> => !!m)
+      .filter((m): m is Readonly<Record<string, FactMap>> => !!m)
       .flatMap((m) => {
         const all = Object.entries(m).map(([pattern, map]) => ({ test: compileGlob(pattern), exact: !isGlob(pattern), map }));
         return [...all.filter((e) => !e.exact), ...all.filter((e) => e.exact)];

@@ -1,4 +1,5 @@
 /** Shared types of the policy engine: the call, the context, the decision and its trace. */
+import type { FactMap } from "./schema";
 
 export type Action = "allow" | "deny" | "approval";
 
@@ -23,6 +24,12 @@ export interface EvalContext {
    * undefined is an unknown cost. Absent: lib/cost's catalog estimator (`estimateCallCost`).
    */
   estimateCost?: (call: ToolCall) => CostFact | number | undefined | null;
+  /**
+   * More fact sources per tool pattern (the upstream's `facts` from upstreams.yaml), added to the
+   * defaults, the compile options' and the policy's. Pass the same object for the same maps: the
+   * compiled policy caches its resolver per object.
+   */
+  facts?: Readonly<Record<string, FactMap>>;
 }
 
 /** What the estimator knows of a call's cost. */

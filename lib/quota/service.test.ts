@@ -126,6 +126,10 @@ describe.each(stores)("quotas on the %s store", (_kind, makeKv) => {
     const r = await service.admit({ tenant, tool: "cloud.ops", costUsd: 0, costKnown: false, now: T0 });
     expect(r).toMatchObject({ ok: false, limit: "budget_unknown_cost", scope: "tool", tool: "cloud.ops", limit_value: 50, current: 20, resets_at: "2026-12-01T00:00:00.000Z" });
     expect(r.ok ? "" : r.message).toMatch(/^the cost of this call is unknown .* the monthly budget of \$50\.00 for tool cloud\.ops in tenant t-\w+ cannot meter it; the call is refused\. .*`defaults\.unknown_cost: allow`/);
+    // The usage the quota API shows: two requests, $20 spent, tenant-wide and for the tool.
+    const usage = (await service.describe(tenant, T0)).usage;
+    expect(usage.month).toMatchObject({ window: "2026-11", resets_at: "2026-12-01T00:00:00.000Z", requests: 2, spent_usd: 20, tools: { "cloud.ops": { requests: 2, spent_usd: 20 } } });
+    expect(usage.day).toMatchObject({ window: "2026-11-21", requests: 2, spent_usd: 20 });
     // Nothing was spent: $30 still fit. The refused call did count toward the rate (3 per minute).
     expect((await service.admit({ tenant, tool: "cloud.ops", costUsd: 30, now: T0 })).ok).toBe(true);
     expect(await service.admit({ tenant, tool: "cloud.ops", costUsd: 0, now: T0 })).toMatchObject({ ok: false, limit: "requests_per_minute" });

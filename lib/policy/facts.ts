@@ -242,13 +242,15 @@ export class CallFacts {
   /** The largest cost the call itself states (call-level and cost arguments); null when none. */
   statedCost(): number | null {
     if (this._stated === UNSET) {
-      let best: number | null = null;
-      const take = (v: unknown, what: string) => {
-        const n = money(v, what);
-        if (n !== undefined && (best === null || n > best)) best = n;
-      };
-      take(this.call.estimated_cost_usd, "estimated_cost_usd");
-      for (const s of this.src.cost) take(read(this.args, s), `argument \`${s.text}\``);
+      // No closures here: this runs on every call (checkMoney).
+      let best = money(this.call.estimated_cost_usd, "estimated_cost_usd") ?? null;
+      const sources = this.src.cost;
+      for (let i = 0; i < sources.length; i++) {
+        const v = read(this.args, sources[i]);
+        if (v === undefined || v === null) continue;
+        const n = money(v, sources[i])!;
+        if (best === null || n > best) best = n;
+      }
       this._stated = best;
     }
     return this._stated;
@@ -284,9 +286,12 @@ export class CallFacts {
   amount(): number | null {
     if (this._amount === UNSET) {
       let best: number | null = null;
-      for (const s of this.src.amount) {
-        const n = money(read(this.args, s), `argument \`${s.text}\``);
-        if (n !== undefined && (best === null || n > best)) best = n;
+      const sources = this.src.amount;
+      for (let i = 0; i < sources.length; i++) {
+        const v = read(this.args, sources[i]);
+        if (v === undefined || v === null) continue;
+        const n = money(v, sources[i])!;
+        if (best === null || n > best) best = n;
       }
       this._amount = best;
     }
@@ -300,9 +305,11 @@ function defaultEstimate(call: ToolCall): CostFact {
 }
 
 /** A money fact: a finite number >= 0 (or a decimal string of one); undefined when absent. */
-function money(v: unknown, what: string): number | undefined {
+function money(v: unknown, what: string | ResolvedSource): number | undefined {
+  if (typeof v === "number" && v >= 0 && v !== Infinity) return v; // the common case, without a call
+  if (v === undefined || v === null) return undefined;
   try {
-    return statedAmount(v, what);
+    return statedAmount(v, typeof what === "string" ? what : `argument \`${what.text}\``);
   } catch (e) {
     throw new FactError((e as Error).message);
   }

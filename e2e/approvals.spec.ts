@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import { mintToken } from "../lib/auth/tokens";
+import { E2E_DATA_DIR } from "./constants";
 import { signIn } from "./helpers";
 
 /**
@@ -14,9 +15,9 @@ import { signIn } from "./helpers";
 const TENANT = "demo-tenant";
 const SECOND = "e2e-carol";
 
-// The e2e server's own secrets (playwright.config.ts: CANOPY_DATA_DIR=.data/e2e).
+// The e2e server's own secrets (playwright.config.ts: CANOPY_DATA_DIR=E2E_DATA_DIR, per E2E_PORT).
 function serverSecrets() {
-  return JSON.parse(readFileSync(path.resolve(".data/e2e/secrets.json"), "utf8")) as { jwtPrivateKeyPem: string; jwtPublicKeyPem: string; hmacSecret: string };
+  return JSON.parse(readFileSync(path.resolve(E2E_DATA_DIR, "secrets.json"), "utf8")) as { jwtPrivateKeyPem: string; jwtPublicKeyPem: string; hmacSecret: string };
 }
 
 async function secondApproverToken() {

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compileGlob } from "./glob";
-import { compilePolicy, evaluate, formatValidationError, parsePolicy } from "./index";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compilePolicy, evaluate, formatValidationError, migratePolicy, parsePolicy } from "./index";
 import { compileRegex, MAX_REGEX_LENGTH, regexProblem } from "./regex";
 
 const now = new Date("2025-10-15T10:00:00Z");
@@ -107,6 +109,16 @@ describe("validation refuses what RE2 cannot run, saying what and how to fix it"
       expect.stringMatching(new RegExp(`^${at[1]}: \`regex\` uses a lookahead`)),
     ]);
     expect(r.errors.map((e) => e.path)).toEqual(["rules[0].where.params.name.pattern", "rules[1].where.args.tag.regex"]);
+  });
+});
+
+describe("importers", () => {
+  test("a TailOps pattern with a lookahead is refused by the migration, naming the converted path", () => {
+    const tailops = readFileSync(join(__dirname, "../../policies/examples/tailops-v2.yaml"), "utf8");
+    expect(migratePolicy(tailops).ok).toBe(true);
+    const r = migratePolicy(tailops.replace('pattern: "^[a-zA-Z0-9][a-zA-Z0-9_-]*$"', 'pattern: "^(?!sshd)[a-z]+$"'));
+    expect(r.ok).toBe(false);
+    expect(r.errors[0]).toMatchObject({ path: expect.stringMatching(/params\.service_name\.pattern$/), message: expect.stringMatching(/uses a lookahead .*linear-time engine \(RE2\)/) });
   });
 });
 

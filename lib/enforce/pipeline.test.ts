@@ -298,6 +298,13 @@ describe("list-time policy", () => {
   ])("%s visible: %s", (tool, visible) => {
     expect(mayBeAllowed(compiled.compiled, tool)).toBe(visible);
   });
+
+  test("a deny rule whose unknown_cost lets calls through keeps its tool visible", () => {
+    const c = loadPolicy(`version: 1\nrules:\n  - { name: a, match: lab.run, action: deny, unknown_cost: approval }\n  - { name: b, match: lab.stop, action: deny, unknown_cost: deny }\n`);
+    if (!c.ok) throw new Error("no");
+    expect(mayBeAllowed(c.compiled, "lab.run")).toBe(true);
+    expect(mayBeAllowed(c.compiled, "lab.stop")).toBe(false);
+  });
 });
 
 describe("cost and budgets (issue 9 item 4)", () => {

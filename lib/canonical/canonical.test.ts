@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { canonicalJson, digest } from "./index";
+import { canonicalJson, digest, nonFiniteNumberAt } from "./index";
 
 describe("canonicalJson", () => {
   test.each([
@@ -34,5 +34,22 @@ describe("canonicalJson", () => {
         expect(canonicalJson(parsed)).toBe(canonicalJson(v));
       }),
     );
+  });
+});
+
+describe("nonFiniteNumberAt", () => {
+  test.each([
+    [{ a: 1, b: [1, 2, { c: 3 }] }, null],
+    [JSON.parse('{"a":{"b":[0,1e309]}}'), "a.b[1]"],
+    [JSON.parse("-1e999"), "(value)"],
+    [{ n: Number.NaN }, "n"],
+  ])("%j → %s", (value, path) => {
+    expect(nonFiniteNumberAt(value)).toBe(path);
+  });
+
+  test("any depth, without recursion", () => {
+    let deep: unknown = Infinity;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(nonFiniteNumberAt(deep)).toMatch(/^\[0\]/);
   });
 });

@@ -35,6 +35,26 @@ function write(value: unknown): string {
   }
 }
 
+/**
+ * Where `value` holds a number canonical JSON cannot encode (JSON.parse reads 1e309 as Infinity),
+ * as a path like `a.b[2]`; null when there is none. Iterative, so any depth is safe to ask about.
+ */
+export function nonFiniteNumberAt(value: unknown, root = ""): string | null {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return path || "(value)";
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (v !== null && typeof v === "object" && !(v instanceof Date)) {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]], path ? `${path}.${keys[i]}` : keys[i]]);
+    }
+  }
+  return null;
+}
+
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }

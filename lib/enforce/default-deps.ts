@@ -2,6 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { approvals } from "@/lib/approvals";
 import { appendAudit } from "@/lib/audit";
 import { can } from "@/lib/auth/rbac";
+import { canonicalJson } from "@/lib/canonical";
 import { estimateCallCost } from "@/lib/cost";
 import { env } from "@/lib/env";
 import { forbidden } from "@/lib/errors";
@@ -9,6 +10,7 @@ import { log } from "@/lib/log";
 import { builtinTools, type BuiltinToolset, type CallerContext } from "@/lib/mcp/builtin";
 import { getUpstreams } from "@/lib/mcp/upstreams";
 import { describeActivePolicy, getActivePolicy } from "@/lib/policies";
+import type { FactMap } from "@/lib/policy";
 import { getQuotas } from "@/lib/quota";
 import { wireApprovalAudit } from "@/lib/wiring/approval-audit";
 import type { EnforceDeps } from "./deps";
@@ -63,13 +65,43 @@ async function execute(tool: string, args: Record<string, unknown>, ctx: { princ
   return getUpstreams().callTool(tool, args, { tenant: ctx.principal.tenant, signal: ctx.signal, traceId: ctx.traceId });
 }
 
+type FactMaps = Readonly<Record<string, FactMap>>;
+const FACT_MAPS_TTL_MS = 3_000;
+
+/**
+ * The upstreams' facts maps per tenant, re-read at most every few seconds (database upstreams
+ * reload on that scale too) and kept as the same object while unchanged, so the compiled policy's
+ * per-object resolver cache keeps hitting.
+ */
+function upstreamFactMaps(): (tenant: string) => FactMaps {
+  const byTenant = new Map<string, { at: number; key: string; maps: FactMaps }>();
+  return (tenant) => {
+    const now = Date.now();
+    const hit = byTenant.get(tenant);
+    if (hit && now - hit.at < FACT_MAPS_TTL_MS) return hit.maps;
+    const maps = getUpstreams().factMaps({ tenant });
+    const key = canonicalJson(maps);
+    if (hit && hit.key === key) {
+      hit.at = now;
+      return hit.maps;
+    }
+    if (byTenant.size >= 10_000) byTenant.clear();
+    byTenant.set(tenant, { at: now, key, maps });
+    return maps;
+  };
+}
+
 /** The production dependencies of the pipeline: Postgres, Redis, the upstreams. */
 export function gatewayDeps(): EnforceDeps {
   if (g.__canopyGatewayDeps) return g.__canopyGatewayDeps;
   wireApprovalAudit();
   g.__canopyGatewayDeps = {
     activePolicy: (tenant) => getActivePolicy(tenant),
-    estimateCost: (tool, args) => estimateCallCost(tool, args).estimated_cost_usd,
+    factMaps: upstreamFactMaps(),
+    estimateCost: (tool, args) => {
+      const c = estimateCallCost(tool, args);
+      return { usd: c.estimated_cost_usd, known: c.known, ...(c.note ? { note: c.note } : {}) };
+    },
     admit: (input) => getQuotas().admit(input),
     audit: async (input) => {
       try {

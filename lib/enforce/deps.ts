@@ -2,6 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalService } from "@/lib/approvals";
 import type { AuditInput } from "@/lib/audit/schemas";
 import type { ActivePolicy } from "@/lib/policies";
+import type { CostFact, FactMap } from "@/lib/policy";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
 import type { ArgumentLimits } from "./argument-limits";
 import type { Principal } from "./types";
@@ -9,7 +10,13 @@ import type { Principal } from "./types";
 /** What the pipeline needs from the rest of the system; injected so tests can fail each part. */
 export interface EnforceDeps {
   activePolicy(tenant: string): Promise<ActivePolicy | null>;
-  estimateCost(tool: string, args: Record<string, unknown>): number;
+  /** The call's cost (lib/cost): a number is a known cost; `known: false` a cloud operation the catalog cannot price. */
+  estimateCost(tool: string, args: Record<string, unknown>): number | CostFact;
+  /**
+   * The upstreams' `facts` maps (upstreams.yaml) for the tenant's tools: more arguments that feed
+   * host, path, body… on top of the policy's. The same object while they do not change.
+   */
+  factMaps?(tenant: string): Readonly<Record<string, FactMap>> | undefined;
   admit(input: AdmitInput): Promise<AdmitResult>;
   /** Resolves once the record is durable; rejects when it is not (the call is then refused). */
   audit(input: AuditInput): Promise<{ seq: number; hash: string }>;

@@ -10,7 +10,8 @@ import type { Principal } from "./types";
  */
 export function mayBeAllowed(compiled: CompiledPolicy, tool: string): boolean {
   for (const { rule } of compiled.candidates(tool)) {
-    if (rule.action !== "deny") return true;
+    // A deny rule whose unknown_cost is allow/approval still lets calls of unknown cost through.
+    if (rule.action !== "deny" || (rule.unknownCost !== null && rule.unknownCost.action !== "deny")) return true;
     if (rule.conditions.length === 0) return false;
   }
   return compiled.defaults.decision !== "deny";

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { ApprovalService } from "@/lib/approvals";
 import type { ApprovalView } from "@/lib/approvals/schemas";
 import type { AuditInput } from "@/lib/audit/schemas";
+import { estimateCallCost } from "@/lib/cost";
 import { loadPolicy } from "@/lib/policy";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
 import type { EnforceDeps } from "./deps";
@@ -320,6 +321,132 @@ describe("list-time policy", () => {
     ["shell.exec", false],
   ])("%s visible: %s", (tool, visible) => {
     expect(mayBeAllowed(compiled.compiled, tool)).toBe(visible);
+  });
+
+  test("a deny rule whose unknown_cost lets calls through keeps its tool visible", () => {
+    const c = loadPolicy(`version: 1\nrules:\n  - { name: a, match: lab.run, action: deny, unknown_cost: approval }\n  - { name: b, match: lab.stop, action: deny, unknown_cost: deny }\n`);
+    if (!c.ok) throw new Error("no");
+    expect(mayBeAllowed(c.compiled, "lab.run")).toBe(true);
+    expect(mayBeAllowed(c.compiled, "lab.stop")).toBe(false);
+  });
+});
+
+describe("cost and budgets (issue 9 item 4)", () => {
+  const COST = `version: 1
+defaults: { decision: deny }
+rules:
+  - { name: costly, match: "cloud.*", where: { estimated_cost_usd_over: 10 }, action: approval, approver_group: finops }
+  - { name: cloud, match: "cloud.*", action: allow }
+`;
+  const catalog: EnforceDeps["estimateCost"] = (tool, args) => {
+    const c = estimateCallCost(tool, args);
+    return { usd: c.estimated_cost_usd, known: c.known, ...(c.note ? { note: c.note } : {}) };
+  };
+  function costHarness(yaml: string, over: Partial<EnforceDeps> = {}, approvals: Partial<ApprovalService> = {}) {
+    const c = loadPolicy(yaml, { version: "8" });
+    if (!c.ok) throw new Error(JSON.stringify(c.errors));
+    return harness({ activePolicy: async () => ({ compiled: c.compiled, version: 8, hash: "h", signed: false, verified: false }), estimateCost: catalog, ...over }, approvals);
+  }
+
+  test("a stated $0 cannot talk a catalog-priced $30 instance under the cost rule", async () => {
+    const h = costHarness(COST);
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "cloud.ops", arguments: { provider: "aws", action: "ec2.run_instances", estimated_cost_usd: 0 } }, forward);
+    expect(verdict).toMatchObject({ decision: "approval", rule: "costly", estimated_cost_usd: 30.368, cost_known: true });
+    expect(h.executed).toHaveLength(0);
+  });
+
+  test("a cheap known call spends its catalog price", async () => {
+    const h = costHarness(COST);
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "cloud.ops", arguments: { provider: "aws", action: "ec2.allocate_address" } }, forward);
+    expect(verdict).toMatchObject({ decision: "allow", estimated_cost_usd: 3.65, cost_known: true });
+    expect(h.admits[0]).toMatchObject({ costUsd: 3.65, costKnown: true, allowUnknownCost: false });
+    expect(h.audits[0].data).toMatchObject({ estimated_cost_usd: 3.65, cost_known: true });
+  });
+
+  test("an unknown action counts as over; a retry carrying an approval tells admit its cost is unknown", async () => {
+    const h = costHarness(COST, {}, { consume: (async () => ({ ok: true, approval: approvalView({ status: "approved" }) })) as never });
+    const first = await enforceCall(h.deps, agent, { tool: "cloud.ops", arguments: { provider: "aws", action: "quantum.entangle" } }, forward);
+    expect(first.verdict).toMatchObject({ decision: "approval", rule: "costly", estimated_cost_usd: 0, cost_known: false });
+    expect(first.verdict.trace!.at(-1)).toMatchObject({ kind: "rule", name: "costly", matched: true });
+    // The first call will not run: admit meters its rate only.
+    expect(h.admits[0]).toMatchObject({ costUsd: 0, costKnown: true });
+    await enforceCall(h.deps, agent, { tool: "cloud.ops", arguments: { provider: "aws", action: "quantum.entangle" }, approvalId: "appr_1" }, forward);
+    expect(h.admits[1]).toMatchObject({ costUsd: 0, costKnown: false, allowUnknownCost: false });
+  });
+
+  test("a budget refusing the unknown cost denies the call, with the limit in the verdict", async () => {
+    const h = costHarness(COST.replace("{ decision: deny }", "{ decision: deny, unknown_cost: allow }"), {
+      admit: async (input) => {
+        h.admits.push(input);
+        return input.costKnown === false && !input.allowUnknownCost
+          ? { ok: false, limit: "budget_unknown_cost", scope: "tenant", tool: input.tool, limit_value: 5, current: 0, resets_at: null, message: "unknown cost" }
+          : { ok: true, release: async () => {} };
+      },
+    });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "cloud.ops", arguments: { provider: "aws", action: "quantum.entangle" } }, forward);
+    // defaults.unknown_cost: allow lets the cost rule pass the call and tells the budget to admit it at $0.
+    expect(verdict).toMatchObject({ decision: "allow", rule: "costly", cost_known: false });
+    expect(h.admits[0]).toMatchObject({ costUsd: 0, costKnown: false, allowUnknownCost: true });
+    expect(h.executed).toHaveLength(1);
+    // A rule's own unknown_cost: allow passes the policy, but only defaults.unknown_cost: allow admits at $0.
+    const strict = costHarness(`version: 1\nrules:\n  - { name: cloud, match: "cloud.*", action: allow, unknown_cost: allow }\n`, { admit: h.deps.admit });
+    const refused = await enforceCall(strict.deps, agent, { tool: "cloud.ops", arguments: { provider: "aws", action: "quantum.entangle" } }, forward);
+    expect(refused.verdict).toMatchObject({ decision: "deny", rule: "limit:budget_unknown_cost", limit: { limit: "budget_unknown_cost" } });
+    expect(strict.executed).toHaveLength(0);
+  });
+
+  test("an estimator that throws makes the cost unknown, never cheaper", async () => {
+    const h = costHarness(COST, { estimateCost: () => { throw new Error("catalog unreadable"); } });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "cloud.ops", arguments: { provider: "aws", action: "ec2.allocate_address" } }, forward);
+    expect(verdict).toMatchObject({ decision: "approval", rule: "costly", cost_known: false });
+    expect(verdict.trace!.at(-1)).toMatchObject({ conditions: [{ actual: "unknown (catalog unreadable): counted as over" }] });
+  });
+
+  test.each([
+    ["a negative stated cost", { provider: "aws", action: "ec2.allocate_address", estimated_cost_usd: -5 }, /must not be negative, got -5/],
+    ["a stated cost too large to be finite", { provider: "aws", action: "ec2.allocate_address", estimated_cost_usd: "9".repeat(400) }, /must be a finite number/],
+    ["a negative amount on any tool", { amount_cents: -100 }, /`amount_cents` must not be negative/],
+  ])("%s is denied by the policy and spends nothing", async (_label, args, reason) => {
+    const h = costHarness(COST);
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "cloud.ops", arguments: args }, forward);
+    expect(verdict).toMatchObject({ decision: "deny", rule: null, error: { code: "policy_error" } });
+    expect(verdict.reason).toMatch(reason);
+    expect(h.admits[0]).toMatchObject({ costUsd: 0, costKnown: true });
+    expect(h.executed).toHaveLength(0);
+  });
+});
+
+describe("the upstreams' fact maps (issue 9 item 10)", () => {
+  const JAIL = `version: 1
+defaults: { decision: deny }
+rules:
+  - { name: outside, match: fs.move, where: { path_not_under: [/sandbox/tmp] }, action: approval, approver_group: secops }
+  - { name: inside, match: fs.move, action: allow }
+`;
+  const withFacts = (factMaps: EnforceDeps["factMaps"]) => {
+    const c = loadPolicy(JAIL, { version: "9" });
+    if (!c.ok) throw new Error("bad policy");
+    return harness({ activePolicy: async () => ({ compiled: c.compiled, version: 9, hash: "h", signed: false, verified: false }), factMaps });
+  };
+  const move = { tool: "fs.move", arguments: { source: "/sandbox/tmp/a", destination: "/etc/cron.d/x" } };
+
+  test("an upstream mapping makes its arguments count, though the tenant's policy names none", async () => {
+    const maps = { "fs.move": { path: ["source", "destination"] } };
+    const h = withFacts(() => maps);
+    expect((await enforceCall(h.deps, agent, move, forward)).verdict).toMatchObject({ decision: "approval", rule: "outside" });
+    expect(h.executed).toHaveLength(0);
+    // Without the mapping, neither argument is a default path key: the jail rule could not see them.
+    const blind = withFacts(undefined);
+    expect((await enforceCall(blind.deps, agent, move, forward)).verdict).toMatchObject({ decision: "allow", rule: "inside" });
+  });
+
+  test("unreadable mappings fail closed", async () => {
+    const h = withFacts(() => {
+      throw new Error("registry not loaded");
+    });
+    const { verdict } = await enforceCall(h.deps, agent, move, forward);
+    expect(verdict).toMatchObject({ decision: "deny", reason: "the upstreams' fact mappings cannot be read: registry not loaded" });
+    expect(h.executed).toHaveLength(0);
   });
 });
 

@@ -5,7 +5,7 @@ import type { Gate } from "@/lib/approvals/state-machine";
 import { digest } from "@/lib/canonical";
 import { AppError, isAppError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import { evaluate, type PolicyDecision } from "@/lib/policy";
+import { evaluate, type CostFact, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
 import { type ArgumentViolation, checkArgumentBounds, checkToolName, DEFAULT_ARGUMENT_LIMITS, describeViolation, TOOL_NAME_MAX } from "./argument-limits";
 import type { EnforceDeps } from "./deps";
@@ -29,7 +29,9 @@ export async function checkCall(deps: EnforceDeps, principal: Principal, call: G
 interface Decided {
   decision: PolicyDecision;
   policyVersion: number | null;
-  cost: number;
+  cost: CostFact;
+  /** The active policy's `defaults.unknown_cost: allow`: budgets admit an unknown-cost call at $0. */
+  unknownCostAllowed: boolean;
 }
 
 async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall, trace: boolean): Promise<Decided> {
@@ -37,23 +39,35 @@ async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall
   const active = await deps.activePolicy(principal.tenant).catch((err: Error) => err);
   if (active === null || active instanceof Error) {
     const reason = active === null ? `tenant ${principal.tenant} has no active policy` : `the active policy cannot be loaded: ${active.message}`;
-    return { decision: failClosed(call.tool, reason), policyVersion: null, cost };
+    return { decision: failClosed(call.tool, reason), policyVersion: null, cost, unknownCostAllowed: false };
+  }
+  let facts: ReturnType<NonNullable<EnforceDeps["factMaps"]>>;
+  try {
+    facts = deps.factMaps?.(principal.tenant);
+  } catch (err) {
+    // Without the upstream's mapping an argument it names (fs.move's destination) would go unchecked.
+    const reason = `the upstreams' fact mappings cannot be read: ${(err as Error).message}`;
+    return { decision: failClosed(call.tool, reason), policyVersion: active.version, cost, unknownCostAllowed: false };
   }
   const decision = evaluate(
     { tool: call.tool, arguments: call.arguments },
     active.compiled,
-    { tenant: principal.tenant, subject: principal.subject, roles: principal.roles, now: deps.now(), estimateCost: () => cost },
+    { tenant: principal.tenant, subject: principal.subject, roles: principal.roles, now: deps.now(), estimateCost: () => cost, facts },
     { trace },
   );
-  return { decision, policyVersion: active.version, cost };
+  return { decision, policyVersion: active.version, cost, unknownCostAllowed: active.compiled.defaults.unknown_cost === "allow" };
 }
 
-function safeCost(deps: EnforceDeps, call: GatewayCall): number {
+function safeCost(deps: EnforceDeps, call: GatewayCall): CostFact {
   try {
-    return deps.estimateCost(call.tool, call.arguments);
-  } catch {
-    // An unusable estimate must not make a call cheaper: the policy treats unknown cost as over.
-    return Number.NaN;
+    const c = deps.estimateCost(call.tool, call.arguments);
+    if (typeof c !== "number") return c;
+    if (Number.isFinite(c) && c >= 0) return { usd: c, known: true };
+    return { usd: 0, known: false, note: `cost unknown: the estimator returned ${c}` };
+  } catch (err) {
+    // An unusable estimate must not make a call cheaper: unknown is over every cost rule, and
+    // budgets refuse it. (A negative or non-finite stated cost is also denied by the policy.)
+    return { usd: 0, known: false, note: `cost unknown: ${(err as Error).message}` };
   }
 }
 
@@ -77,7 +91,7 @@ function failClosed(tool: string, reason: string): PolicyDecision {
   };
 }
 
-function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersion: number | null, cost: number, withTrace: boolean): Verdict {
+function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersion: number | null, cost: CostFact, withTrace: boolean): Verdict {
   return {
     decision: d.decision,
     tool,
@@ -85,7 +99,8 @@ function verdictOf(tool: string, traceId: string, d: PolicyDecision, policyVersi
     rule: d.rule ?? null,
     reason: d.reason ?? null,
     policy_version: policyVersion,
-    estimated_cost_usd: Number.isFinite(cost) ? cost : 0,
+    estimated_cost_usd: cost.known ? cost.usd : 0,
+    cost_known: cost.known,
     ...(d.error ? { error: { code: "policy_error", message: String(d.error) } } : {}),
     ...(withTrace && d.trace ? { trace: d.trace } : {}),
   };
@@ -168,7 +183,7 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   const traceId = randomUUID();
   const violation = boundsViolation(deps, call);
   if (violation) await refuseArguments(deps, principal, call, opts, traceId, violation);
-  const { decision, policyVersion, cost } = await decide(deps, principal, call, true);
+  const { decision, policyVersion, cost, unknownCostAllowed } = await decide(deps, principal, call, true);
   const verdict = verdictOf(call.tool, traceId, decision, policyVersion, cost, true);
   const argsDigest = digest(call.arguments);
   let approvalId: string | undefined;
@@ -176,7 +191,15 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   // Every call counts against the rate limits; only a call that will run spends the budget.
   let release: (() => Promise<void>) | undefined;
   try {
-    const admitted = await deps.admit({ tenant: principal.tenant, tool: call.tool, costUsd: (verdict.decision === "allow" || (verdict.decision === "approval" && call.approvalId)) && Number.isFinite(cost) ? cost : 0, now: deps.now() });
+    const willRun = verdict.decision === "allow" || (verdict.decision === "approval" && !!call.approvalId);
+    const admitted = await deps.admit({
+      tenant: principal.tenant,
+      tool: call.tool,
+      costUsd: willRun && cost.known ? cost.usd : 0,
+      costKnown: !willRun || cost.known,
+      allowUnknownCost: unknownCostAllowed,
+      now: deps.now(),
+    });
     if (admitted.ok) release = admitted.release;
     else {
       verdict.decision = "deny";
@@ -257,7 +280,7 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
         policyVersion,
         approvalId: approvalId ?? null,
         latencyMs: round(performance.now() - started),
-        data: { source: opts.source, estimated_cost_usd: verdict.estimated_cost_usd, limit: verdict.limit ?? null, error: verdict.error ?? null, meta: call.meta ?? null, trace: verdict.trace ?? null },
+        data: { source: opts.source, estimated_cost_usd: verdict.estimated_cost_usd, cost_known: cost.known, limit: verdict.limit ?? null, error: verdict.error ?? null, meta: call.meta ?? null, trace: verdict.trace ?? null },
       });
     } catch (err) {
       verdict.decision = "deny";

@@ -33,6 +33,8 @@ export interface Verdict {
   reason: string | null;
   policy_version: number | null;
   estimated_cost_usd: number;
+  /** False for a cloud operation the price catalog cannot price (estimated_cost_usd is then 0). */
+  cost_known: boolean;
   /** Set when a rate limit, quota or budget decided the call. */
   limit?: QuotaDenial;
   /** Set when a human decision is (or was) involved. */

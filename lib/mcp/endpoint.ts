@@ -6,6 +6,7 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
+import { nonFiniteNumberAt } from "@/lib/canonical";
 import type { Principal } from "@/lib/auth";
 import { gatewayCall, gatewayListTools } from "@/lib/enforce";
 import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
@@ -82,6 +83,9 @@ async function dispatch(method: string, message: Record<string, unknown>, princi
       const parsed = CallToolRequestSchema.safeParse(message);
       if (!parsed.success) throw invalidParams(parsed.error.issues);
       const { name, arguments: args, _meta } = parsed.data.params;
+      // JSON reads 1e309 as Infinity: such a call can be neither priced, hashed nor audited.
+      const infinite = nonFiniteNumberAt(args, "arguments");
+      if (infinite) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${infinite} is not a finite number (JSON numbers past ±1.8e308 read as infinite); send a finite value` });
       const approvalId = _meta?.approval_id;
       try {
         const outcome = await gatewayCall(principal, { tool: name, arguments: args ?? {}, approvalId: typeof approvalId === "string" ? approvalId : undefined }, signal);

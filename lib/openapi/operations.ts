@@ -50,7 +50,7 @@ export const operations: Operation[] = [
     permission: "policies.read", aliases: ["/v1/policy/validate"], body: z.string(), bodyContentType: "text/yaml", response: validateResponseSchema,
   },
   {
-    method: "post", path: "/api/v1/policy/simulate", summary: "Decide a what-if call with the full trace (inline policy or the tenant's active one)", tag: "policy",
+    method: "post", path: "/api/v1/policy/simulate", summary: "Decide a what-if call with the full trace, against the tenant's active policy or an inline `policy` (an inline policy also needs `policies.write`: policy authors and admins)", tag: "policy",
     permission: "policies.simulate", aliases: ["/v1/policy/simulate"], body: simulateRequestSchema, response: simulateResponseSchema,
   },
   {
@@ -64,7 +64,7 @@ export const operations: Operation[] = [
   },
   {
     method: "post", path: "/api/v1/policy/diff", summary: "Proposed policy (YAML, or a stored `version`) vs the tenant's active one (or the stored version `against`): headline, risk, rule changes, decision changes replayed over recent recorded calls; stored versions are the caller's tenant's own or platform versions (any other id: 404)", tag: "policy",
-    permission: "policies.simulate", aliases: ["/v1/policy/diff"], body: diffRequestSchema, bodyContentType: "multipart/form-data", response: diffResponseSchema,
+    permission: "policies.write", aliases: ["/v1/policy/diff"], body: diffRequestSchema, bodyContentType: "multipart/form-data", response: diffResponseSchema,
   },
   {
     method: "post", path: "/api/v1/policy/apply", summary: "Store (or reuse) a policy version and roll it out: all, canary_percent or explicit (pins); signature required when signing is configured. Versions belong to the platform (rollouts reaching other tenants) or to one tenant (a pin of its own tenant); without YAML or `version`, the newest version of that scope is applied and `why` says so", tag: "policy",
@@ -123,7 +123,7 @@ export const operations: Operation[] = [
     method: "put", path: "/api/admin/tenants/{tenant}/quotas", summary: "Rate limits, concurrency, daily and monthly budgets (tenant-wide and per tool)", tag: "admin",
     permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,
   },
-  { method: "get", path: "/api/admin/tenants/{tenant}/quotas", summary: "The tenant's quota configuration", tag: "admin", permission: "quotas.read" },
+  { method: "get", path: "/api/admin/tenants/{tenant}/quotas", summary: "The tenant's quota configuration and its usage (requests, USD spent) in the current UTC day and month", tag: "admin", permission: "quotas.read" },
   {
     method: "post", path: "/api/admin/tokens", summary: "Mint an API token for the caller's tenant (201; the token is shown this once): known roles only, none the caller lacks unless admin, ttl_seconds at most CANOPY_TOKEN_MAX_TTL_SECONDS; audited", tag: "admin",
     permission: "tokens.manage", aliases: ["/admin/tokens"], body: mintTokenBodySchema, response: mintedTokenSchema,

@@ -1,5 +1,5 @@
 import type { Principal } from "@/lib/auth";
-import { auditLog, auditSearchQuerySchema, type AuditRecordView } from "@/lib/audit";
+import { auditLog, auditSearchQuerySchema } from "@/lib/audit";
 import { sha256Hex } from "@/lib/canonical";
 import { getDb } from "@/lib/db";
 import { activeVersionFor } from "@/lib/db/policy-versions";
@@ -95,12 +95,6 @@ function hasRedaction(v: unknown, depth = 0): boolean {
   return Object.values(o).some((x) => hasRedaction(x, depth + 1));
 }
 
-function recordedCost(r: AuditRecordView): number | undefined {
-  const data = r.data as { estimated_cost_usd?: unknown } | null;
-  const c = data?.estimated_cost_usd;
-  return typeof c === "number" && Number.isFinite(c) ? c : undefined;
-}
-
 /**
  * Replays the tenant's most recent recorded tool calls (newest first, up to `limit`) through both
  * policies. Roles are not part of the record, so calls replay with no roles; the time is the
@@ -137,8 +131,9 @@ export async function replayDecisions(tenant: string, current: CompiledPolicy, p
       const args = r.args !== null && typeof r.args === "object" && !Array.isArray(r.args) ? (r.args as Record<string, unknown>) : {};
       const redacted = hasRedaction(args);
       if (redacted) report.redacted++;
-      const cost = recordedCost(r);
-      const context = { tenant, subject: r.subject ?? undefined, roles: [], now: new Date(r.ts), estimateCost: () => cost };
+      // Costs are re-estimated from the arguments with today's catalog (the engine's default
+      // estimator), as the gateway would price the call now.
+      const context = { tenant, subject: r.subject ?? undefined, roles: [], now: new Date(r.ts) };
       const call = { tool: r.tool, arguments: args };
       const b = evaluate(call, current, context, { trace: false });
       const a = evaluate(call, proposed, context, { trace: false });

@@ -48,6 +48,25 @@ describe("simulate against the tenant's active policy", () => {
     expect(r).toMatchObject({ ok: true, policy_source: "inline", decision: { decision: "allow", matched_default: true } });
   });
 
+  test.each([
+    ["an agent", ["agent"]],
+    ["an approver", ["approver"]],
+    ["a viewer holding no write role", ["viewer", "approver"]],
+  ])("%s may simulate against the active policy but not send an inline one (403 naming policies.write)", async (_label, roles) => {
+    const caller: Principal = { kind: "token", tenant: "sim-tenant", subject: "bot", roles };
+    const active = await simulateCall(caller, simulateRequestSchema.parse({ tool: "fs.read", arguments: { path: "/sandbox/a" } }), now);
+    expect(active).toMatchObject({ ok: true, policy_source: "active" });
+    const inline = simulateCall(caller, simulateRequestSchema.parse({ tool: "x", policy: "version: 1\nrules: []\n" }), now);
+    await expect(inline).rejects.toMatchObject({ status: 403, code: "forbidden", details: { permission: "policies.write" } });
+    await expect(inline).rejects.toThrow(/permission policies.write is required to simulate an inline `policy`/);
+  });
+
+  test.each([["a policy author", ["policy_author"]], ["an admin", ["admin"]]])("%s may simulate an inline policy", async (_label, roles) => {
+    const caller: Principal = { kind: "token", tenant: "sim-tenant", subject: "author", roles };
+    const r = await simulateCall(caller, simulateRequestSchema.parse({ tool: "x", policy: "version: 1\ndefaults: { decision: allow }\nrules: []\n" }), now);
+    expect(r).toMatchObject({ ok: true, policy_source: "inline", decision: { decision: "allow" } });
+  });
+
   test("another tenant is refused", async () => {
     await expect(simulateCall(alice, simulateRequestSchema.parse({ tool: "x", tenant: "other" }), now)).rejects.toThrow(/acts for tenant sim-tenant, not other/);
   });

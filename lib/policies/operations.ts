@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { requireTenant, type Principal } from "@/lib/auth";
-import { unavailable } from "@/lib/errors";
+import { can, requireTenant, type Principal } from "@/lib/auth";
+import { forbidden, unavailable } from "@/lib/errors";
 import { migratePolicy, parsePolicy, simulate } from "@/lib/policy";
 import { digest } from "@/lib/canonical";
 import { getActivePolicy } from "./active";
@@ -15,10 +15,13 @@ export function validatePolicyText(text: string) {
 
 /**
  * Decides a what-if call without running it: against the inline policy when given, else the
- * tenant's active policy. Subject and roles default to the caller's.
+ * tenant's active policy. Subject and roles default to the caller's. An inline policy is code
+ * the server compiles and runs, so only those who may write policies (policies.write) send one;
+ * agents and approvers simulate against the active policy.
  */
 export async function simulateCall(principal: Principal, req: SimulateRequest, now: Date) {
   requireTenant(principal, req.tenant);
+  if (req.policy !== undefined) requireInlinePolicyPermission(principal, "simulate an inline `policy`");
   const tenant = req.tenant ?? principal.tenant;
   let policy: Parameters<typeof simulate>[0]["policy"];
   if (req.policy) policy = req.policy;
@@ -40,6 +43,15 @@ export async function simulateCall(principal: Principal, req: SimulateRequest, n
     trace: req.trace,
   });
   return { ...result, trace_id: randomUUID(), policy_source: req.policy ? ("inline" as const) : ("active" as const) };
+}
+
+/** Evaluating a caller-supplied policy (inline simulate, diff) is for policy authors and admins. */
+export function requireInlinePolicyPermission(principal: Principal, what: string) {
+  if (can(principal.roles, "policies.write")) return;
+  throw forbidden(
+    `permission policies.write is required to ${what} (roles policy_author or admin); your roles in ${principal.tenant} are: ${principal.roles.join(", ") || "none"}. Without it, simulate against the active policy: leave out \`policy\``,
+    { permission: "policies.write", roles: principal.roles },
+  );
 }
 
 /** AegisMCP v1/v2 or TailOps → canonical YAML (seed 004's POST /policy/migrate). */

@@ -138,7 +138,9 @@ describe("policy lifecycle routes", () => {
   test.each([
     ["a viewer cannot apply", applyRoute, ["viewer"], 403],
     ["an approver cannot roll back", rollbackRoute, ["approver"], 403],
-    ["an agent may diff (policies.simulate)", diffRoute, ["agent"], 200],
+    ["a policy author may diff (policies.write)", diffRoute, ["policy_author"], 200],
+    ["an agent may not diff: it runs a caller-supplied policy", diffRoute, ["agent"], 403],
+    ["an approver may not diff", diffRoute, ["approver"], 403],
     ["a viewer cannot diff", diffRoute, ["viewer"], 403],
   ] as const)("%s", async (_label, handler, roles, status) => {
     const r = await call(handler as Handler, "/api/v1/policy/x", await token([...roles]), form({ proposed: { file: samples } }));

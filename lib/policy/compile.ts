@@ -9,7 +9,7 @@ import { blockTest, compileBlock, type CompiledCondition } from "./conditions";
 import { durationSeconds } from "./duration";
 import { FactResolver, type ResolvedSources } from "./facts";
 import { compileGlob, isGlob, type NameTest } from "./glob";
-import type { FactMap, Policy, Rule } from "./schema";
+import type { Conditions, Defaults, FactMap, Policy, Rule } from "./schema";
 import type { Action } from "./types";
 import type { CallFacts } from "./facts";
 
@@ -26,6 +26,19 @@ export interface CompiledRule {
   expires_in_seconds: number | null;
   conditions: readonly CompiledCondition[];
   test: (f: CallFacts) => boolean;
+  /** What the rule decides for a call of unknown cost (its own `unknown_cost`, or the default's); null: its action. */
+  unknownCost: UnknownCostDecision | null;
+}
+
+export interface UnknownCostDecision {
+  /** Identity of this decision path (the rule's identity, marked as decided by unknown cost). */
+  identity: string;
+  action: Action;
+  /** True when `defaults.unknown_cost` supplied it. */
+  fromDefaults: boolean;
+  required_approvals: number | null;
+  approver_group: string | null;
+  expires_in_seconds: number | null;
 }
 
 export interface Candidate {
@@ -45,6 +58,8 @@ export interface CompiledDefault {
   /** SHA-256 of the canonical `defaults` block: the identity of an approval the default asks for. */
   identity: string;
   decision: Action;
+  /** `defaults.unknown_cost`; `allow` also lets budgets admit an unknown-cost call at $0. */
+  unknown_cost: Action | null;
   reason: string;
   required_approvals: number | null;
   approver_group: string | null;
@@ -62,6 +77,8 @@ export class CompiledPolicy {
   private readonly globs: { rule: CompiledRule; pattern: string; test: NameTest }[] = [];
   private readonly candidateCache = new Map<string, readonly Candidate[]>();
   private readonly facts: FactResolver;
+  private readonly extraFacts = new WeakMap<object, FactResolver>();
+  private readonly optionFacts: Record<string, FactMap> | undefined;
 
   constructor(
     readonly policy: Policy,
@@ -69,18 +86,20 @@ export class CompiledPolicy {
   ) {
     this.hash = sha256Hex(canonicalJson(policy));
     this.version = options.version ?? `sha256:${this.hash.slice(0, 12)}`;
+    this.optionFacts = options.facts;
     this.facts = new FactResolver(options.facts, policy.facts);
-    const d = policy.defaults ?? { decision: "deny" as const };
+    const d: Defaults = policy.defaults ?? { decision: "deny" as const };
     this.defaults = {
       identity: ruleIdentity({ defaults: d }),
       decision: d.decision,
+      unknown_cost: d.unknown_cost ?? null,
       reason: d.reason ?? `no rule matched; default decision is ${d.decision}`,
       ...approvalFields(d.decision, d),
     };
     const rules: CompiledRule[] = [];
     policy.rules.forEach((r, index) => {
       if (r.enabled === false) return;
-      const rule = compileRule(r, index);
+      const rule = compileRule(r, index, d);
       rules.push(rule);
       const seen = new Set<string>();
       for (const p of rule.patterns) {
@@ -110,8 +129,15 @@ export class CompiledPolicy {
     return list;
   }
 
-  factSources(tool: string): ResolvedSources {
-    return this.facts.forTool(tool);
+  /** The arguments that feed each fact for `tool`; `extra` maps (an upstream's) add theirs. */
+  factSources(tool: string, extra?: Readonly<Record<string, FactMap>>): ResolvedSources {
+    if (!extra) return this.facts.forTool(tool);
+    let r = this.extraFacts.get(extra);
+    if (!r) {
+      r = new FactResolver(this.optionFacts, extra, this.policy.facts);
+      this.extraFacts.set(extra, r);
+    }
+    return r.forTool(tool);
   }
 }
 
@@ -124,7 +150,7 @@ function approvalFields(action: Action, r: { required_approvals?: number; approv
   };
 }
 
-function compileRule(r: Rule, index: number): CompiledRule {
+function compileRule(r: Rule, index: number, defaults: Defaults): CompiledRule {
   const conditions = compileBlock(r.where);
   const patterns = typeof r.match === "string" ? [r.match] : r.match;
   return {
@@ -137,6 +163,7 @@ function compileRule(r: Rule, index: number): CompiledRule {
     ...approvalFields(r.action, r),
     conditions,
     test: blockTest(conditions),
+    unknownCost: unknownCostOf(r, defaults),
   };
 }
 
@@ -149,6 +176,31 @@ function compileRule(r: Rule, index: number): CompiledRule {
 export function ruleIdentity(body: Rule | { defaults: unknown }): string {
   const { description: _d, enabled: _e, ...rest } = body as Rule;
   return sha256Hex(canonicalJson(rest));
+}
+
+/**
+ * A rule's own `unknown_cost` applies whenever the rule matches a call of unknown cost. The
+ * default's applies only to rules that test `estimated_cost_usd_over` (anywhere in `where`), so
+ * it can never turn an unrelated deny rule into an allow.
+ */
+function unknownCostOf(r: Rule, d: Defaults): UnknownCostDecision | null {
+  const own = r.unknown_cost;
+  const action = own ?? (d.unknown_cost !== undefined && testsCost(r.where) ? d.unknown_cost : undefined);
+  if (action === undefined) return null;
+  const fromDefaults = own === undefined;
+  // Approval fields: the rule's own, else the defaults' (field by field), else the usual defaults.
+  const fields = approvalFields(action, {
+    required_approvals: r.required_approvals ?? d.required_approvals,
+    approver_group: r.approver_group ?? d.approver_group,
+    expires_in: r.expires_in ?? d.expires_in,
+  });
+  return { identity: sha256Hex(`${ruleIdentity(r)}:unknown_cost:${canonicalJson(fromDefaults ? d : null)}`), action, fromDefaults, ...fields };
+}
+
+function testsCost(c: Conditions | undefined): boolean {
+  if (!c) return false;
+  if (c.estimated_cost_usd_over !== undefined) return true;
+  return testsCost(c.not) || (c.any ?? []).some(testsCost);
 }
 
 function defaultReason(r: Rule): string {

@@ -8,6 +8,7 @@
 import { compileHostPatterns } from "./hosts";
 import { getAt, parseArgPath } from "./json-path";
 import { isUnderAny, normalizeAbsolutePath } from "./paths";
+import { compileRegex } from "./regex";
 import { compileWindow } from "./time-window";
 import { CallFacts, FactError } from "./facts";
 import type { ArgTest, Conditions, ParamConstraint, TimeWindow } from "./schema";
@@ -182,10 +183,14 @@ function compileOne(key: keyof Conditions, v: NonNullable<Conditions[keyof Condi
     }
     case "estimated_cost_usd_over": {
       const n = v as number;
+      // An unknown cost (a cloud operation the catalog cannot price) counts as over: fail closed.
       return simple(key, n, (f) => {
         const c = f.cost();
-        return c === null || c > n;
-      }, (f) => f.cost() ?? "unknown");
+        return !c.known || c.usd > n;
+      }, (f) => {
+        const c = f.cost();
+        return c.known ? c.usd : `unknown (${c.note.replace(/^cost unknown: /, "")}): counted as over`;
+      });
     }
     case "params":
       return compileParams(v as Record<string, ParamConstraint>);
@@ -297,7 +302,7 @@ function compileParams(spec: Record<string, ParamConstraint>): CompiledCondition
 
 function compileParam(name: string, c: ParamConstraint): ParamCheck {
   const typeTest = c.type ? TYPE_TESTS[c.type] : null;
-  const re = c.pattern !== undefined ? new RegExp(c.pattern, "u") : null;
+  const re = c.pattern !== undefined ? compileRegex(c.pattern) : null;
   const allow = c.allowlist ? new Set<unknown>(c.allowlist) : null;
   const hasOwn = Object.prototype.hasOwnProperty;
   return (args) => {
@@ -330,7 +335,7 @@ function compileArgs(spec: Record<string, ArgTest>): CompiledCondition {
     .map((path) => {
       const segs = parseArgPath(path) ?? [path];
       const t = spec[path];
-      const re = t.regex !== undefined ? new RegExp(t.regex, "u") : null;
+      const re = t.regex !== undefined ? compileRegex(t.regex) : null;
       const hasEquals = Object.prototype.hasOwnProperty.call(t, "equals");
       const test = (v: unknown): boolean => {
         if (t.exists !== undefined && (v !== undefined) !== t.exists) return false;

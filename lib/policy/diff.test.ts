@@ -292,6 +292,20 @@ describe("diffPolicies: shape and headline", () => {
     expect(d.risk.level).toBe("medium");
     expect(d.headline).toMatch(/^Fact sources changed: MEDIUM risk/);
   });
+
+  test("unknown_cost changes are flagged, loosening ones as such", () => {
+    const cost = `version: 1
+defaults: { decision: deny }
+rules:
+  - { name: costly, match: "cloud.*", where: { estimated_cost_usd_over: 10 }, action: approval }
+`;
+    const defaultsAllow = diffPolicies(policy(cost), policy(cost.replace("{ decision: deny }", "{ decision: deny, unknown_cost: allow }")));
+    expect(defaultsAllow.defaults_changed).toMatchObject({ fields_changed: ["unknown_cost"], effect: "loosens" });
+    expect(defaultsAllow.risk.reasons.join("\n")).toMatch(/defaults.unknown_cost \(unset\) → allow: cost rules and budgets now admit calls of unknown cost/);
+    const ruleDeny = diffPolicies(policy(cost), policy(cost.replace("action: approval }", "action: approval, unknown_cost: deny }")));
+    expect(ruleDeny.rule_changes).toMatchObject([{ kind: "modified", name: "costly", effect: "tightens" }]);
+    expect(ruleDeny.risk.reasons.join("\n")).toMatch(/rule "costly" now decides deny for calls of unknown cost \(was approval\)/);
+  });
 });
 
 describe("pattern coverage", () => {

@@ -61,7 +61,7 @@ export interface PolicyDiff {
 const LEVELS: readonly RiskLevel[] = ["low", "medium", "high", "critical"];
 const WEIGHT: Record<RiskLevel, number> = { low: 2, medium: 12, high: 30, critical: 50 };
 const STRICTNESS: Record<Action, number> = { allow: 0, approval: 1, deny: 2 };
-const RULE_FIELDS = ["match", "where", "action", "required_approvals", "approver_group", "expires_in", "enabled", "reason", "description"] as const;
+const RULE_FIELDS = ["match", "where", "action", "unknown_cost", "required_approvals", "approver_group", "expires_in", "enabled", "reason", "description"] as const;
 
 interface Finding {
   level: RiskLevel;
@@ -110,9 +110,9 @@ function fieldValue(r: Rule, field: (typeof RULE_FIELDS)[number]): unknown {
     case "enabled":
       return r.enabled !== false;
     case "required_approvals":
-      return r.action === "approval" ? (r.required_approvals ?? 1) : null;
+      return r.action === "approval" || r.unknown_cost === "approval" ? (r.required_approvals ?? 1) : null;
     case "expires_in":
-      return r.action === "approval" ? durationSeconds(r.expires_in) : null;
+      return r.action === "approval" || r.unknown_cost === "approval" ? durationSeconds(r.expires_in) : null;
     default:
       return r[field] ?? null;
   }
@@ -372,6 +372,11 @@ function analyzeModified(b: Rule, a: Rule, afterRules: Rule[], afterIndex: numbe
     }
   }
 
+  if ((b.unknown_cost ?? null) !== (a.unknown_cost ?? null)) {
+    // What a call of unknown cost gets: no setting counts as the rule's own action.
+    const t = transition(b.unknown_cost ?? b.action, a.unknown_cost ?? a.action);
+    found.push({ level: t.level, effect: t.effect, text: `rule "${a.name}" now decides ${a.unknown_cost ?? a.action} for calls of unknown cost (was ${b.unknown_cost ?? b.action})` });
+  }
   if (b.action === "approval" && a.action === "approval") {
     const rb = b.required_approvals ?? 1;
     const ra = a.required_approvals ?? 1;
@@ -430,18 +435,25 @@ function analyzeDefaults(bp: Policy, ap: Policy, out: Finding[]): DefaultsChange
   const b = effectiveDefaults(bp);
   const a = effectiveDefaults(ap);
   const val = (d: Defaults, k: string) => {
-    if (k === "required_approvals") return d.decision === "approval" ? (d.required_approvals ?? 1) : null;
-    if (k === "expires_in") return d.decision === "approval" ? durationSeconds(d.expires_in) : null;
+    if (k === "required_approvals") return d.decision === "approval" || d.unknown_cost === "approval" ? (d.required_approvals ?? 1) : null;
+    if (k === "expires_in") return d.decision === "approval" || d.unknown_cost === "approval" ? durationSeconds(d.expires_in) : null;
     return (d as Record<string, unknown>)[k] ?? null;
   };
-  const fields = ["decision", "required_approvals", "approver_group", "expires_in", "reason"].filter((k) => !same(val(b, k), val(a, k)));
+  const fields = ["decision", "unknown_cost", "required_approvals", "approver_group", "expires_in", "reason"].filter((k) => !same(val(b, k), val(a, k)));
   if (fields.length === 0) return undefined;
   const found: { level: RiskLevel; effect: ChangeEffect }[] = [];
   if (b.decision !== a.decision) {
     const t = transition(b.decision, a.decision);
     found.push(t);
     out.push({ level: t.level, text: `default decision ${b.decision} → ${a.decision}${a.decision === "allow" ? ": calls no rule matches are now allowed" : ""}` });
-  } else if (a.decision === "approval") {
+  }
+  if ((b.unknown_cost ?? null) !== (a.unknown_cost ?? null)) {
+    // Absent, an unknown cost is over every threshold and budgets refuse it: as strict as deny.
+    const t = transition(b.unknown_cost ?? "deny", a.unknown_cost ?? "deny");
+    found.push(t);
+    out.push({ level: t.level, text: `defaults.unknown_cost ${b.unknown_cost ?? "(unset)"} → ${a.unknown_cost ?? "(unset)"}${a.unknown_cost === "allow" ? ": cost rules and budgets now admit calls of unknown cost" : ""}` });
+  }
+  if (b.decision === a.decision && a.decision === "approval") {
     const rb = b.required_approvals ?? 1;
     const ra = a.required_approvals ?? 1;
     if (ra !== rb) {

@@ -32,7 +32,7 @@ rules:
   it("fails closed when the estimator returns garbage or throws", () => {
     expect(evaluate(call, p, { now, estimateCost: () => NaN }).error).toMatch(/cost estimator/);
     const d = evaluate(call, p, { now, estimateCost: () => { throw new Error("catalog down"); } });
-    expect(d).toMatchObject({ decision: "deny", error: "catalog down" });
+    expect(d).toMatchObject({ decision: "deny", error: "the call's cost cannot be estimated: catalog down" });
   });
 });
 
@@ -135,12 +135,16 @@ describe("compile", () => {
     expect(d.policy_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(compilePolicy(policy).version).toBe(`sha256:${d.policy_hash.slice(0, 12)}`);
   });
-  it("compile-option facts apply under the policy's own", () => {
+  it("compile-option facts and the policy's own add up, on top of the defaults", () => {
     const p: Policy = { version: 1, facts: { "w.b": { host: "b" } }, rules: [{ name: "h", match: "w.*", where: { host_in: ["ok.io"] }, action: "allow" }] };
     const c = compilePolicy(p, { facts: { "w.*": { host: "a" } } });
     expect(evaluate({ tool: "w.a", arguments: { a: "ok.io" } }, c, { now }).decision).toBe("allow");
-    expect(evaluate({ tool: "w.b", arguments: { a: "ok.io" } }, c, { now }).decision).toBe("deny");
+    expect(evaluate({ tool: "w.a", arguments: { b: "ok.io" } }, c, { now }).decision).toBe("deny");
+    expect(evaluate({ tool: "w.b", arguments: { a: "ok.io" } }, c, { now }).decision).toBe("allow");
     expect(evaluate({ tool: "w.b", arguments: { b: "ok.io" } }, c, { now }).decision).toBe("allow");
+    expect(evaluate({ tool: "w.b", arguments: { a: "ok.io", b: "ok.io", url: "https://OK.io/x" } }, c, { now }).decision).toBe("allow");
+    const conflict = evaluate({ tool: "w.b", arguments: { a: "ok.io", url: "https://evil.io/" } }, c, { now });
+    expect(conflict).toMatchObject({ decision: "deny", error: "conflicting hosts: argument `url` names evil.io but `a` names ok.io; a call must name one destination host" });
   });
 });
 

@@ -15,12 +15,13 @@ export function evaluate(call: unknown, compiled: CompiledPolicy, context: EvalC
   const tool = typeof (call as ToolCall | null)?.tool === "string" ? (call as ToolCall).tool : "";
   try {
     checkCall(call);
-    const facts = new CallFacts(call, context ?? ({} as EvalContext), compiled.factSources(tool));
+    const facts = new CallFacts(call, context ?? ({} as EvalContext), compiled.factSources(tool, context?.facts));
+    facts.checkMoney();
     const candidates = compiled.candidates(tool);
     if (!trace) {
       for (let i = 0; i < candidates.length; i++) {
         current = candidates[i].rule;
-        if (current.test(facts)) return ruleDecision(current, tool, compiled, context, undefined);
+        if (current.test(facts)) return ruleDecision(current, tool, compiled, context, facts, undefined, undefined);
       }
     } else {
       for (const c of candidates) {
@@ -37,7 +38,7 @@ export function evaluate(call: unknown, compiled: CompiledPolicy, context: EvalC
         trace.push(entry);
         if (traceBlock(c.rule.conditions, facts, entry.conditions)) {
           entry.matched = true;
-          return ruleDecision(c.rule, tool, compiled, context, trace);
+          return ruleDecision(c.rule, tool, compiled, context, facts, trace, entry);
         }
       }
     }
@@ -89,8 +90,34 @@ function ruleDecision(
   tool: string,
   compiled: CompiledPolicy,
   context: EvalContext,
+  facts: CallFacts,
   trace: TraceEntry[] | undefined,
+  entry: Extract<TraceEntry, { kind: "rule" }> | undefined,
 ): PolicyDecision {
+  if (rule.unknownCost) {
+    const cost = facts.cost();
+    if (!cost.known) {
+      const u = rule.unknownCost;
+      if (entry) entry.unknown_cost = u.action;
+      const d: PolicyDecision = {
+        decision: u.action,
+        tool,
+        rule: rule.name,
+        rule_index: rule.index,
+        rule_hash: u.identity,
+        reason: `${cost.note}; rule "${rule.name}" decides ${u.fromDefaults ? "defaults.unknown_cost" : "unknown_cost"}: ${u.action}`,
+        matched_default: false,
+        required_approvals: u.required_approvals,
+        approver_group: u.approver_group,
+        expires_in_seconds: u.expires_in_seconds,
+        expires_at: u.expires_in_seconds === null ? null : expiresAt(context, u.expires_in_seconds),
+        policy_version: compiled.version,
+        policy_hash: compiled.hash,
+      };
+      if (trace) d.trace = trace;
+      return d;
+    }
+  }
   const d: PolicyDecision = {
     decision: rule.action,
     tool,

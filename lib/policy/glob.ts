@@ -1,7 +1,10 @@
 /**
  * Tool-name patterns: exact names, or globs where `*` matches any run of characters (dots
  * included, as fnmatch in AegisMCP) and `?` one character. Compiled once to the cheapest test.
+ * Tool names come from callers, so a glob never runs on a backtracking engine: `*a*a*a*b`
+ * against a long made-up name would be polynomial there; on RE2 it is linear.
  */
+import { RE2JS } from "re2js";
 
 export function isGlob(pattern: string): boolean {
   return pattern.includes("*") || pattern.includes("?");
@@ -18,16 +21,23 @@ export function compileGlob(pattern: string): NameTest {
     const prefix = pattern.slice(0, -1);
     return (name) => name.startsWith(prefix);
   }
-  const re = globToRegExp(pattern);
-  return (name) => re.test(name);
+  const re = RE2JS.compile(globToRe2(pattern), RE2JS.DOTALL);
+  return (name) => re.testExact(name);
 }
 
-export function globToRegExp(pattern: string): RegExp {
+/** RE2 source of a glob, for a whole-name match (`testExact`) with DOTALL. */
+export function globToRe2(pattern: string): string {
   let src = "";
+  let literal = "";
   for (const ch of pattern) {
-    if (ch === "*") src += "[\\s\\S]*";
-    else if (ch === "?") src += "[\\s\\S]";
-    else src += ch.replace(/[.+^${}()|[\]\\/-]/g, "\\$&");
+    if (ch !== "*" && ch !== "?") {
+      literal += ch;
+      continue;
+    }
+    if (literal) src += RE2JS.quote(literal);
+    literal = "";
+    src += ch === "*" ? ".*" : ".";
   }
-  return new RegExp(`^${src}$`);
+  if (literal) src += RE2JS.quote(literal);
+  return src;
 }

@@ -13,7 +13,8 @@ interface FixtureCase {
   label: string;
   call: unknown;
   context?: { tenant?: string; subject?: string; roles?: string[]; target_role?: string; at?: string };
-  expect: { decision: string; rule: string | null; error?: boolean; required_approvals?: number };
+  /** error: true, or a regular expression the error must match (the reason, not just any failure). */
+  expect: { decision: string; rule: string | null; error?: boolean | string; required_approvals?: number };
 }
 interface Fixture {
   description: string;
@@ -53,7 +54,8 @@ for (const file of files) {
       const d = evaluate(c.call, compiled, ctx);
       expect({ decision: d.decision, rule: d.rule }).toEqual({ decision: c.expect.decision, rule: c.expect.rule });
       expect(d.matched_default).toBe(c.expect.rule === null && !c.expect.error);
-      if (c.expect.error) expect(d.error).toBeTruthy();
+      if (typeof c.expect.error === "string") expect(d.error).toMatch(new RegExp(c.expect.error));
+      else if (c.expect.error) expect(d.error).toBeTruthy();
       else expect(d.error).toBeUndefined();
       if (c.expect.required_approvals !== undefined) expect(d.required_approvals).toBe(c.expect.required_approvals);
 

@@ -12,6 +12,7 @@ export type {
   ValidationError,
   FactSources,
   FactName,
+  CostFact,
 } from "./types";
 export {
   PolicySchema,

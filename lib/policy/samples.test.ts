@@ -14,7 +14,9 @@ describe("policies/samples.yaml", () => {
   const cases: [string, { tool: string; arguments?: Record<string, unknown> }, Partial<EvalContext>, string, string | null][] = [
     ["seed 000 simulate: cloud.ops at $75", { tool: "cloud.ops", arguments: { provider: "aws", resource: "ec2", action: "run_instances", estimated_cost_usd: 75 } }, {}, "approval", "High-cost cloud operations need approval"],
     ["seed 000 estimator: cloud.estimate", { tool: "cloud.estimate", arguments: { provider: "aws", action: "ec2.run_instances", units: 10 } }, {}, "allow", "Cost estimates are free"],
-    ["cheap cloud.ops", { tool: "cloud.ops", arguments: { estimated_cost_usd: 3 } }, {}, "allow", "Low-cost cloud operations"],
+    ["cheap cloud.ops (catalog $0.0005, stated $3)", { tool: "cloud.ops", arguments: { provider: "aws", action: "s3.put_object", units: 100, estimated_cost_usd: 3 } }, {}, "allow", "Low-cost cloud operations"],
+    ["cloud.ops stating $0 for a $30 instance", { tool: "cloud.ops", arguments: { provider: "aws", action: "ec2.run_instances", estimated_cost_usd: 0 } }, {}, "approval", "High-cost cloud operations need approval"],
+    ["cloud.ops with an action the catalog lacks (unknown cost counts as over)", { tool: "cloud.ops", arguments: { provider: "aws", action: "quantum.entangle" } }, {}, "approval", "High-cost cloud operations need approval"],
     ["seed 000 dual control: write /etc/hosts", { tool: "fs.write", arguments: { path: "/etc/hosts", content: "malicious" } }, {}, "approval", "FS-write outside jail requires dual approval"],
     ["write inside the jail", { tool: "fs.write", arguments: { path: "/sandbox/tmp/out.txt", content: "ok" } }, {}, "allow", "FS-write inside jail"],
     ["write via traversal", { tool: "fs.write", arguments: { path: "/sandbox/out/../../root/.ssh/authorized_keys" } }, {}, "approval", "FS-write outside jail requires dual approval"],

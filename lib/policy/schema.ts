@@ -8,18 +8,15 @@ import { z } from "zod";
 import { isDuration } from "./duration";
 import { HHMM_RE, dayNumber, isValidTimeZone } from "./time-window";
 import { parseArgPath } from "./json-path";
+import { regexProblem } from "./regex";
 
 export const ACTIONS = ["allow", "deny", "approval"] as const;
 export const PARAM_TYPES = ["string", "int", "integer", "float", "number", "bool", "boolean", "list", "array", "dict", "object"] as const;
 export const FACT_NAMES = ["host", "method", "path", "body", "amount", "op", "cost"] as const;
 
+/** True when `src` can be a policy regex: JS syntax, compiles on RE2, at most MAX_REGEX_LENGTH long. */
 export function isValidRegex(src: string): boolean {
-  try {
-    new RegExp(src, "u");
-    return true;
-  } catch {
-    return false;
-  }
+  return regexProblem(src) === null;
 }
 
 const NonEmpty = z.string().min(1, { error: "must not be empty" });
@@ -41,7 +38,10 @@ const HostPattern = z
   .regex(/^(?:\*|(?:\*\.)?[A-Za-z0-9_[\]:-]+(?:\.[A-Za-z0-9_-]+)*\.?)$/, {
     error: "must be a host (`api.example.com`), a suffix pattern (`*.example.com`) or `*`",
   });
-const Regex = z.string().refine(isValidRegex, { error: "is not a valid regular expression" });
+const Regex = z.string({ error: "must be a regular expression (a string)" }).superRefine((src, ctx) => {
+  const problem = regexProblem(src);
+  if (problem) ctx.addIssue({ code: "custom", message: problem, input: src });
+});
 const DURATION_MSG = "must be a number of seconds or a duration like `90s`, `30m`, `1h`, `1h30m`, `2d`";
 const Duration = z.union(
   [z.number({ error: DURATION_MSG }).int({ error: DURATION_MSG }).positive({ error: DURATION_MSG }), z.string({ error: DURATION_MSG }).refine(isDuration, { error: DURATION_MSG })],
@@ -143,6 +143,13 @@ const approvalFields = {
   expires_in: Duration.optional(),
 };
 
+/** What a call of unknown cost gets (lib/policy/README.md, "Unknown cost"). */
+const UnknownCost = z
+  .enum(ACTIONS, { error: "must be allow, deny or approval" })
+  .describe(
+    "Decision for a call whose cost is unknown (a cloud operation the price catalog lacks). On a rule: when the cost is unknown and the rule matches, it decides this instead of its action. In defaults: the same for rules that test estimated_cost_usd_over without their own setting; `allow` also lets budgets admit such a call at $0.",
+  );
+
 export const RuleSchema = z
   .strictObject({
     name: NonEmpty,
@@ -152,19 +159,21 @@ export const RuleSchema = z
     where: ConditionsSchema.optional(),
     action: z.enum(ACTIONS),
     reason: z.string().optional(),
+    unknown_cost: UnknownCost.optional(),
     ...approvalFields,
   })
   .superRefine((r, ctx) => {
-    if (r.action === "approval") return;
+    if (r.action === "approval" || r.unknown_cost === "approval") return;
     for (const k of ["required_approvals", "approver_group", "expires_in"] as const) {
       if (r[k] !== undefined)
-        ctx.addIssue({ code: "custom", path: [k], message: `\`${k}\` only applies to \`action: approval\`` });
+        ctx.addIssue({ code: "custom", path: [k], message: `\`${k}\` only applies to \`action: approval\` (or \`unknown_cost: approval\`)` });
     }
   });
 
 export const DefaultsSchema = z.strictObject({
   decision: z.enum(ACTIONS),
   reason: z.string().optional(),
+  unknown_cost: UnknownCost.optional(),
   ...approvalFields,
 });
 
@@ -205,8 +214,8 @@ export type ArgTest = z.infer<typeof ArgTestSchema>;
 /** Keys allowed in each kind of object, for "unknown key" messages and suggestions. */
 export const ALLOWED_KEYS = {
   policy: ["version", "name", "description", "defaults", "facts", "rules"],
-  defaults: ["decision", "reason", "required_approvals", "approver_group", "expires_in"],
-  rule: ["name", "description", "enabled", "match", "where", "action", "reason", "required_approvals", "approver_group", "expires_in"],
+  defaults: ["decision", "reason", "unknown_cost", "required_approvals", "approver_group", "expires_in"],
+  rule: ["name", "description", "enabled", "match", "where", "action", "reason", "unknown_cost", "required_approvals", "approver_group", "expires_in"],
   conditions: [
     "method", "host_in", "host_not_in", "body_bytes_over", "path_under", "path_not_under",
     "estimated_cost_usd_over", "cap_cents", "amount_cents_over", "ops", "params", "target_roles",

@@ -1,4 +1,5 @@
 /** Shared types of the policy engine: the call, the context, the decision and its trace. */
+import type { FactMap } from "./schema";
 
 export type Action = "allow" | "deny" | "approval";
 
@@ -17,8 +18,28 @@ export interface EvalContext {
   roles?: readonly string[];
   targetRole?: string;
   now: Date;
-  /** Optional cost estimator (USD) for calls whose cost is not in the call itself. */
-  estimateCost?: (call: ToolCall) => number | undefined | null;
+  /**
+   * The cost estimator: the catalog price of the call (the floor that a stated cost can only
+   * raise) and whether the cost is known at all. A plain number is a known cost; null or
+   * undefined is an unknown cost. Absent: lib/cost's catalog estimator (`estimateCallCost`).
+   */
+  estimateCost?: (call: ToolCall) => CostFact | number | undefined | null;
+  /**
+   * More fact sources per tool pattern (the upstream's `facts` from upstreams.yaml), added to the
+   * defaults, the compile options' and the policy's. Pass the same object for the same maps: the
+   * compiled policy caches its resolver per object.
+   */
+  facts?: Readonly<Record<string, FactMap>>;
+}
+
+/** What the estimator knows of a call's cost. */
+export interface CostFact {
+  /** USD; ignored when the cost is unknown. */
+  usd: number;
+  /** False for a priced (cloud) call the catalog cannot price. */
+  known: boolean;
+  /** Why the cost is unknown, shown in reasons and traces. */
+  note?: string;
 }
 
 export interface EvalOptions {
@@ -45,6 +66,8 @@ export type TraceEntry =
       pattern: string;
       matched: boolean;
       conditions: ConditionTrace[];
+      /** Set when the call's cost was unknown and the rule's `unknown_cost` (or the default's) decided. */
+      unknown_cost?: Action;
     }
   | { kind: "default"; decision: Action; reason: string }
   | { kind: "error"; message: string; rule?: string; index?: number };

@@ -9,14 +9,24 @@ export interface AdmitInput {
   tool: string;
   /** Estimated cost (lib/cost), consumed from the daily and monthly budgets on admission. */
   costUsd: number;
+  /**
+   * false: a cloud operation the price catalog cannot price. Refused (limit `budget_unknown_cost`)
+   * whenever a daily or monthly budget applies to the call, unless `allowUnknownCost`. Default true.
+   */
+  costKnown?: boolean;
+  /** The active policy's `defaults.unknown_cost: allow`: admit an unknown cost at $0. */
+  allowUnknownCost?: boolean;
   now: Date | number;
   /** How long a concurrency slot is held if release() is never called (a crashed call). */
   leaseMs?: number;
 }
 
+/** What refused the call: one of the limits, or a budget that cannot meter a call of unknown cost. */
+export type DenialLimit = LimitName | "budget_unknown_cost";
+
 export interface QuotaDenial {
   ok: false;
-  limit: LimitName;
+  limit: DenialLimit;
   scope: "tenant" | "tool";
   tool: string;
   limit_value: number;
@@ -119,6 +129,33 @@ export function planAdmission(input: AdmitInput, config: QuotaConfig, usage: Per
 }
 
 const money = (usd: number) => `$${usd.toFixed(2)}`;
+
+/** True for the daily and monthly budget checks. */
+const isBudget = (l: LimitName) => l === "daily_budget_usd" || l === "monthly_budget_usd";
+
+/**
+ * The refusal of a call of unknown cost when a budget applies: the first budget check of the
+ * plan, with what it had spent (read from the admission's own meter values), or null when no
+ * budget applies to the call.
+ */
+export function unknownCostDenial(plan: AdmitPlan, values: readonly number[], input: AdmitInput): QuotaDenial | null {
+  for (const [index, c] of plan.checks) {
+    if (!isBudget(c.limit)) continue;
+    const who = c.scope === "tenant" ? `tenant ${input.tenant}` : `tool ${input.tool} in tenant ${input.tenant}`;
+    const period = c.limit === "daily_budget_usd" ? "daily" : "monthly";
+    return {
+      ok: false,
+      limit: "budget_unknown_cost",
+      scope: c.scope,
+      tool: input.tool,
+      limit_value: c.value,
+      current: fromMicros(values[index] ?? 0),
+      resets_at: c.resetsAt === null ? null : new Date(c.resetsAt).toISOString(),
+      message: `the cost of this call is unknown (a cloud operation the price catalog cannot price), so the ${period} budget of ${money(c.value)} for ${who} cannot meter it; the call is refused. Use an action the catalog lists, or ask a policy author to set \`defaults.unknown_cost: allow\` to admit such calls at $0`,
+    };
+  }
+  return null;
+}
 
 /** The denial for a failed meter result, in the caller's words. */
 export function denialOf(result: Extract<MeterResult, { ok: false }>, plan: AdmitPlan, input: AdmitInput): QuotaDenial {

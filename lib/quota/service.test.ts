@@ -120,6 +120,33 @@ describe.each(stores)("quotas on the %s store", (_kind, makeKv) => {
     expect((await service.admit({ tenant, tool: "cloud.ops", costUsd: 10, now: T0 + 86_400_000 })).ok).toBe(true);
   });
 
+  test("a call of unknown cost is refused where a budget applies, spending nothing; counted toward the rate", async () => {
+    const tenant = await tenantWith(service, { requests_per_minute: 3, tools: { "cloud.ops": { monthly_budget_usd: 50 } } });
+    expect((await service.admit({ tenant, tool: "cloud.ops", costUsd: 20, now: T0 })).ok).toBe(true);
+    const r = await service.admit({ tenant, tool: "cloud.ops", costUsd: 0, costKnown: false, now: T0 });
+    expect(r).toMatchObject({ ok: false, limit: "budget_unknown_cost", scope: "tool", tool: "cloud.ops", limit_value: 50, current: 20, resets_at: "2026-12-01T00:00:00.000Z" });
+    expect(r.ok ? "" : r.message).toMatch(/^the cost of this call is unknown .* the monthly budget of \$50\.00 for tool cloud\.ops in tenant t-\w+ cannot meter it; the call is refused\. .*`defaults\.unknown_cost: allow`/);
+    // The usage the quota API shows: two requests, $20 spent, tenant-wide and for the tool.
+    const usage = (await service.describe(tenant, T0)).usage;
+    expect(usage.month).toMatchObject({ window: "2026-11", resets_at: "2026-12-01T00:00:00.000Z", requests: 2, spent_usd: 20, tools: { "cloud.ops": { requests: 2, spent_usd: 20 } } });
+    expect(usage.day).toMatchObject({ window: "2026-11-21", requests: 2, spent_usd: 20 });
+    // Nothing was spent: $30 still fit. The refused call did count toward the rate (3 per minute).
+    expect((await service.admit({ tenant, tool: "cloud.ops", costUsd: 30, now: T0 })).ok).toBe(true);
+    expect(await service.admit({ tenant, tool: "cloud.ops", costUsd: 0, now: T0 })).toMatchObject({ ok: false, limit: "requests_per_minute" });
+  });
+
+  test("an unknown cost passes where no budget applies, and at $0 where the policy allows unknown costs", async () => {
+    const tenant = await tenantWith(service, { daily_budget_usd: 10, tools: { "cloud.ops": { max_concurrent: 5 } } });
+    // A budget applies to every tool of this tenant: refused, and its concurrency slot given back.
+    for (let i = 0; i < 6; i++) expect(await service.admit({ tenant, tool: "cloud.ops", costUsd: 0, costKnown: false, now: T0 })).toMatchObject({ limit: "budget_unknown_cost", scope: "tenant" });
+    const allowed = await service.admit({ tenant, tool: "cloud.ops", costUsd: 0, costKnown: false, allowUnknownCost: true, now: T0 });
+    expect(allowed.ok).toBe(true);
+    // Admitted at $0: the whole $10 is still there.
+    expect((await service.admit({ tenant, tool: "cloud.ops", costUsd: 10, now: T0 })).ok).toBe(true);
+    const free = await tenantWith(service, { requests_per_minute: 100 });
+    expect((await service.admit({ tenant: free, tool: "cloud.ops", costUsd: 0, costKnown: false, now: T0 })).ok).toBe(true);
+  });
+
   test("a tenant without quotas is admitted, and its usage still counted", async () => {
     const tenant = await tenantWith(service, {});
     const results = await admitMany(30, { tenant, tool: "fs.read", costUsd: 0.25, now: T0 });

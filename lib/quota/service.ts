@@ -4,11 +4,11 @@ import { getUsage, listQuotas, replaceQuotas, upsertUsage, type UsageRow } from 
 import { tenantExists } from "@/lib/db/tenants";
 import { notFound } from "@/lib/errors";
 import type { KvStore } from "@/lib/redis";
-import { type AdmitInput, denialOf, type PersistedUsage, planAdmission, type QuotaDenial, type UsageMark, usageKey } from "./admit-plan";
+import { type AdmitInput, denialOf, type PersistedUsage, planAdmission, type QuotaDenial, unknownCostDenial, type UsageMark, usageKey } from "./admit-plan";
 import { bounded, QuotaUnavailableError } from "./errors";
-import { fromMicros, quotaKeys } from "./keys";
+import { fromMicros, quotaKeys, type Scope } from "./keys";
 import { configFromRows, type QuotaConfig, type QuotaConfigBody, rowsFromBody } from "./limits";
-import { dayWindow, monthWindow, usageWindow } from "./windows";
+import { dayWindow, monthWindow, usageWindow, type Window } from "./windows";
 
 export interface Admitted {
   ok: true;
@@ -17,6 +17,23 @@ export interface Admitted {
 }
 
 export type AdmitResult = Admitted | QuotaDenial;
+
+export interface ScopeUsage {
+  requests: number;
+  spent_usd: number;
+}
+
+/** One budget period: the tenant's totals and each tool with its own limits. */
+export interface PeriodUsage extends ScopeUsage {
+  window: string;
+  resets_at: string;
+  tools: Record<string, ScopeUsage>;
+}
+
+export interface QuotaUsage {
+  day: PeriodUsage;
+  month: PeriodUsage;
+}
 
 export interface QuotaServiceOptions {
   kv: KvStore;
@@ -68,10 +85,19 @@ export class QuotaService {
     const now = typeof input.now === "number" ? input.now : input.now.getTime();
     const entry = await this.settings(input.tenant, now);
     const leaseId = randomUUID();
-    const plan = planAdmission(input, entry.config, entry.usage, leaseId, input.leaseMs ?? this.leaseMs);
+    // A call of unknown cost is metered like a refused call (it counts toward the rate, spends
+    // nothing); a budget that applies to it then refuses it, since it cannot say what it spends.
+    const unknownCost = input.costKnown === false && !input.allowUnknownCost;
+    const metered = unknownCost ? { ...input, costUsd: 0 } : input;
+    const plan = planAdmission(metered, entry.config, entry.usage, leaseId, input.leaseMs ?? this.leaseMs);
     const result = await bounded(this.opts.kv.meter(plan.ops), this.timeoutMs, `quota store (${this.opts.kv.kind})`);
-    if (!result.ok) return denialOf(result, plan, input);
+    if (!result.ok) return denialOf(result, plan, metered);
     for (const m of plan.marks) this.dirty.set(`${m.tenant}|${m.scope}|${usageWindow(m.window)}`, m);
+    const refused = unknownCost ? unknownCostDenial(plan, result.values, input) : null;
+    if (refused) {
+      if (plan.release.length > 0) await bounded(this.opts.kv.meter(plan.release), this.timeoutMs, "quota release").catch(() => {});
+      return refused;
+    }
     let released = plan.release.length === 0;
     return {
       ok: true,
@@ -87,6 +113,35 @@ export class QuotaService {
   async getConfig(tenant: string): Promise<QuotaConfig> {
     const prisma = await this.opts.prisma();
     return configFromRows(tenant, await listQuotas(prisma, tenant));
+  }
+
+  /** The configuration with the usage of the current day and month: what GET /admin/tenants/{t}/quotas shows. */
+  async describe(tenant: string, now: Date | number): Promise<QuotaConfig & { usage: QuotaUsage }> {
+    const config = await this.getConfig(tenant);
+    return { ...config, usage: await this.getUsage(tenant, Object.keys(config.tools), typeof now === "number" ? now : now.getTime()) };
+  }
+
+  /**
+   * Requests and spend of the tenant (and of each tool with its own limits) in the current UTC day
+   * and month, from the live counters; a counter the store lost reads as what Postgres persisted.
+   */
+  async getUsage(tenant: string, tools: string[], now: number): Promise<QuotaUsage> {
+    const prisma = await this.opts.prisma();
+    const kv = this.opts.kv;
+    const windows = [dayWindow(now), monthWindow(now)];
+    const persisted = new Map((await getUsage(prisma, tenant, windows.map(usageWindow))).map((u) => [usageKey(u.tool, u.window), u]));
+    const scopes: Scope[] = ["*", ...tools];
+    const read = async (scope: Scope, w: Window): Promise<ScopeUsage> => {
+      const [req, usd] = await bounded(Promise.all([kv.get(quotaKeys.requests(tenant, scope, w)), kv.get(quotaKeys.spend(tenant, scope, w))]), this.timeoutMs, `quota store (${kv.kind})`);
+      const p = persisted.get(usageKey(scope, usageWindow(w)));
+      return { requests: req === null ? (p?.requests ?? 0) : Number(req), spent_usd: usd === null ? (p?.costUsd ?? 0) : fromMicros(Number(usd)) };
+    };
+    const period = async (w: Window): Promise<PeriodUsage> => {
+      const [all, ...own] = await Promise.all(scopes.map((scope) => read(scope, w)));
+      return { window: w.id, resets_at: new Date(w.endsAt).toISOString(), ...all, tools: Object.fromEntries(tools.map((t, i) => [t, own[i]])) };
+    };
+    const [day, month] = await Promise.all(windows.map(period));
+    return { day, month };
   }
 
   /** Replaces the tenant's configuration (PUT semantics) and returns what was stored. */

@@ -7,4 +7,4 @@ export const dynamic = "force-dynamic";
 /** Revokes a token of the caller's tenant: refused (401) from its very next use, on every replica. */
 export const DELETE = withAuth<{ id: string }>(async ({ params, principal }) => revokeTokenFor(principal, params.id), { permission: "tokens.manage" });
 
-export const { GET, POST, PUT, PATCH, OPTIONS } = methodsNotAllowed("DELETE");
+export const { GET, HEAD, POST, PUT, PATCH, OPTIONS } = methodsNotAllowed("DELETE");

@@ -4,10 +4,10 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-/** Seed 000 §6D: `curl -F proposed=@policy.yaml` (or JSON `{proposed}`, raw YAML, or `version`; `against` a stored version) → headline, risk, rule and decision changes. */
+/** Seed 000 §6D (it compiles and replays a caller-supplied policy, so it needs policies.write): `curl -F proposed=@policy.yaml` (or JSON `{proposed}`, raw YAML, or `version`; `against` a stored version) → headline, risk, rule and decision changes. */
 export const POST = withAuth(
   async ({ req, principal }) => diffPolicy(principal, diffRequestSchema.parse(await readFields(req))),
-  { permission: "policies.simulate" },
+  { permission: "policies.write" },
 );
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

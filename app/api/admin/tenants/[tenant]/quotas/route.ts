@@ -15,6 +15,7 @@ export const PUT = withAuth<Params>(
   { permission: "quotas.manage" },
 );
 
-export const GET = withAuth<Params>(async ({ params }) => getQuotas().getConfig(params.tenant), { permission: "quotas.read" });
+/** The configuration and the usage of the current UTC day and month (requests, USD spent). */
+export const GET = withAuth<Params>(async ({ params }) => getQuotas().describe(params.tenant, new Date()), { permission: "quotas.read" });
 
 export const { POST, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "PUT");

@@ -21,6 +21,9 @@ interface World {
   bAgent: string;
   approvalId: string;
   versionId: number;
+  /** A token minted in A through the API: B may neither list nor revoke it. */
+  aTokenId: string;
+  aToken: string;
 }
 
 type Attack = (request: APIRequestContext, w: World) => Promise<APIResponse | APIResponse[]>;
@@ -114,6 +117,19 @@ const CASES: Record<string, Attack> = {
     refused(await r.put(`/api/admin/upstreams/tickets?tenant=${w.a}`, { headers: bearer(w.bAdmin), data: { transport: "http", url: "https://tickets.example.com/mcp" } }), 403),
   "DELETE /api/admin/upstreams/{name}": async (r, w) => refused(await r.delete(`/api/admin/upstreams/tickets?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
 
+  "POST /api/admin/tokens": async (r, w) => {
+    const res = await r.post("/api/admin/tokens", { headers: bearer(w.bAdmin), data: { subject: "agent-b2", roles: ["agent"], ttl_seconds: 600 } });
+    expect(res.status()).toBe(201);
+    refused(await r.post("/api/admin/tokens", { headers: bearer(w.bAdmin), data: { subject: "x", roles: ["agent"], ttl_seconds: 600, tenant: w.a } }), 400);
+    return res;
+  },
+  "GET /api/admin/tokens": async (r, w) => {
+    const res = await r.get("/api/admin/tokens?limit=200", { headers: bearer(w.bAdmin) });
+    expect(JSON.stringify(await res.json())).not.toContain(w.aTokenId);
+    return res;
+  },
+  "DELETE /api/admin/tokens/{id}": async (r, w) => refused(await r.delete(`/api/admin/tokens/${w.aTokenId}`, { headers: bearer(w.bAdmin) }), 404),
+
   "GET /api/v1/audit": async (r, w) => [
     refused(await r.get(`/api/v1/audit?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
     await r.get(`/api/v1/audit?limit=500&q=${w.marker}`, { headers: bearer(w.bAdmin) }),
@@ -149,6 +165,9 @@ async function snapshot(request: APIRequestContext, w: World) {
     policy: ((await read("/api/v1/policy")) as { version?: number }).version ?? null,
     member: await read(`/api/admin/rbac/${w.a}/users/a1`),
     quotas: await read(`/api/admin/tenants/${w.a}/quotas`),
+    tokens: ((await read("/api/admin/tokens?limit=200")) as { tokens: { id: string; revoked_at: string | null }[] }).tokens.map((t) => [t.id, t.revoked_at]),
+    // A's own API token still works.
+    tokenWorks: (await request.get("/api/v1/policy", { headers: bearer(w.aToken) })).status(),
   };
 }
 
@@ -177,7 +196,10 @@ rules:
     const agent = token(a, "agent-a", "agent");
     await mcpCall(request, agent, "probe.echo", { message: marker });
     const approvalId = verdictOf(await mcpCall(request, agent, "probe.write", { path: `/${marker}`, content: marker }))!.approval!.id;
-    w = { a, b, marker, secrets: [marker, slackA], aAdmin, bAdmin: token(b, "root", ["admin", "policy_author", "approver", "agent"]), bAgent: token(b, "agent-b", "agent"), approvalId, versionId };
+    const minted = await request.post("/api/admin/tokens", { headers: bearer(aAdmin), data: { subject: "agent-a2", roles: ["agent"], ttl_seconds: 3600, name: marker } });
+    expect(minted.status(), await minted.text()).toBe(201);
+    const { id: aTokenId, token: aToken } = (await minted.json()) as { id: string; token: string };
+    w = { aTokenId, aToken, a, b, marker, secrets: [marker, slackA], aAdmin, bAdmin: token(b, "root", ["admin", "policy_author", "approver", "agent"]), bAgent: token(b, "agent-b", "agent"), approvalId, versionId };
   });
 
   test("every operation of the OpenAPI document has an isolation case", async ({ request }) => {

@@ -22,6 +22,11 @@ export default async function PoliciesPage() {
     describeActivePolicy(user.tenant).catch(() => null),
     listPolicyVersions(principal, versionsQuerySchema.parse({ limit: 50 })),
   ]);
+  // The version the tenant runs and the fleet's stable one stay in the table even when fifty newer ones push them off the page.
+  const shown = new Set(versions.versions.map((v) => v.id));
+  const missing = [...new Set([versions.active_version, versions.stable_version])].filter((id): id is number => id !== null && !shown.has(id));
+  const extra = await Promise.all(missing.map((id) => listPolicyVersions(principal, versionsQuerySchema.parse({ limit: 1, cursor: id + 1 }))));
+  const rows = [...versions.versions, ...extra.flatMap((e) => e.versions.filter((v) => missing.includes(v.id)))];
   return (
     <>
       <PageHeader
@@ -44,7 +49,7 @@ export default async function PoliciesPage() {
       ) : (
         <EmptyState title="No active policy">Every tool call of this tenant is denied until a policy is applied.</EmptyState>
       )}
-      <PolicyVersionsTable versions={versions.versions} />
+      <PolicyVersionsTable versions={rows} />
     </>
   );
 }

@@ -21,7 +21,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { adminQuery } from "@/lib/db/testing";
+import { adminQuery } from "@/lib/db/admin-query";
 import { isMap, isSeq, parseDocument } from "yaml";
 import type { z } from "zod";
 import type { MemberView } from "@/lib/access/schemas";

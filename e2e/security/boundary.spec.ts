@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { type APIRequestContext, expect, request as playwrightRequest, test } from "@playwright/test";
-import pg from "pg";
+import { adminQuery } from "../../lib/db/admin-query";
 import { E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, E2E_LOGIN_THROTTLE_WINDOW_SECONDS } from "../constants";
 import { approvalsOf, auditRecords, tok } from "./http-kit";
 import { bearer, expectEnvelope, mcpCall, newTenant, pinPolicy, PLATFORM_TENANT, PROBE_POLICY, probeCalls, resultText, verdictOf } from "./kit";
@@ -15,15 +15,7 @@ import { bearer, expectEnvelope, mcpCall, newTenant, pinPolicy, PLATFORM_TENANT,
 const DATABASE_URL = process.env.DATABASE_URL;
 
 /** One statement on the e2e server's own Postgres database (the tests that need it say so in their skip). */
-async function sql(text: string) {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string) => adminQuery(DATABASE_URL!, text);
 
 test.describe("JSON-RPC ids: a notification is a message without an id member", () => {
   for (const [label, id] of [

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { env } from "@/lib/env";
 import { type Db, openDb } from "./client";
+import { adminQuery } from "./admin-query";
 import { migrate } from "./migrate";
+
+export { adminQuery };
 
 export interface TestDb extends Db {
   url?: string;
@@ -35,15 +37,4 @@ export async function createTestDb(opts: { migrate?: boolean } = {}): Promise<Te
       await adminQuery(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
   };
-}
-
-/** One statement on its own connection (CREATE/DROP DATABASE cannot run in a pool transaction). */
-export async function adminQuery(url: string, sql: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

@@ -94,42 +94,24 @@ function ruleDecision(
   trace: TraceEntry[] | undefined,
   entry: Extract<TraceEntry, { kind: "rule" }> | undefined,
 ): PolicyDecision {
-  if (rule.unknownCost) {
-    const cost = facts.cost();
-    if (!cost.known) {
-      const u = rule.unknownCost;
-      if (entry) entry.unknown_cost = u.action;
-      const d: PolicyDecision = {
-        decision: u.action,
-        tool,
-        rule: rule.name,
-        rule_index: rule.index,
-        rule_hash: u.identity,
-        reason: `${cost.note}; rule "${rule.name}" decides ${u.fromDefaults ? "defaults.unknown_cost" : "unknown_cost"}: ${u.action}`,
-        matched_default: false,
-        required_approvals: u.required_approvals,
-        approver_group: u.approver_group,
-        expires_in_seconds: u.expires_in_seconds,
-        expires_at: u.expires_in_seconds === null ? null : expiresAt(context, u.expires_in_seconds),
-        policy_version: compiled.version,
-        policy_hash: compiled.hash,
-      };
-      if (trace) d.trace = trace;
-      return d;
-    }
-  }
+  // A rule whose unknown_cost applies decides with that setting (and its own identity) instead of its action.
+  const cost = rule.unknownCost ? facts.cost() : null;
+  const unknownNote = cost && !cost.known ? cost.note : null;
+  const u = unknownNote !== null ? rule.unknownCost : null;
+  if (u && entry) entry.unknown_cost = u.action;
+  const fields = u ?? rule;
   const d: PolicyDecision = {
-    decision: rule.action,
+    decision: u ? u.action : rule.action,
     tool,
     rule: rule.name,
     rule_index: rule.index,
-    rule_hash: rule.identity,
-    reason: rule.reason,
+    rule_hash: u ? u.identity : rule.identity,
+    reason: u ? `${unknownNote}; rule "${rule.name}" decides ${u.fromDefaults ? "defaults.unknown_cost" : "unknown_cost"}: ${u.action}` : rule.reason,
     matched_default: false,
-    required_approvals: rule.required_approvals,
-    approver_group: rule.approver_group,
-    expires_in_seconds: rule.expires_in_seconds,
-    expires_at: rule.expires_in_seconds === null ? null : expiresAt(context, rule.expires_in_seconds),
+    required_approvals: fields.required_approvals,
+    approver_group: fields.approver_group,
+    expires_in_seconds: fields.expires_in_seconds,
+    expires_at: fields.expires_in_seconds === null ? null : expiresAt(context, fields.expires_in_seconds),
     policy_version: compiled.version,
     policy_hash: compiled.hash,
   };

@@ -21,6 +21,19 @@ describe("parseEnv", () => {
     expect(env.POLICY_REQUIRE_SIGNATURE).toBe(false);
   });
 
+  test.each([
+    ["INFO", "info"],
+    ["Debug", "debug"],
+    ["WARNING", "warn"],
+    ["silent", "silent"],
+  ])("LOG_LEVEL=%s is %s (any case, as seed 004 writes it)", (given, level) => {
+    expect(parseEnv({ LOG_LEVEL: given }).LOG_LEVEL).toBe(level);
+  });
+
+  test("LOG_LEVEL=verbose is refused naming the levels", () => {
+    expect(problems({ LOG_LEVEL: "verbose" }).join("\n")).toMatch(/LOG_LEVEL: .*(fatal|info)/);
+  });
+
   test("empty strings count as unset", () => {
     expect(parseEnv({ DATABASE_URL: "", REDIS_URL: "" }).DATABASE_URL).toBeUndefined();
   });

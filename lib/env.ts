@@ -25,7 +25,12 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // Any case (seed 004 writes LOG_LEVEL=INFO); WARNING is Python's spelling of warn.
+    LOG_LEVEL: z
+      .string()
+      .transform((v) => (v.toLowerCase() === "warning" ? "warn" : v.toLowerCase()))
+      .pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+      .default("info"),
     PORT: int(1, 65535).default(3000),
     CANOPY_DATA_DIR: z.string().min(1).default(".data"),
     DATABASE_URL: url(["postgres:", "postgresql:"], "a postgres:// or postgresql:// URL").optional(),

@@ -151,7 +151,7 @@ function approvalFields(action: Action, r: { required_approvals?: number; approv
 }
 
 function compileRule(r: Rule, index: number, defaults: Defaults): CompiledRule {
-  const conditions = compileBlock(r.where);
+  const conditions = compileBlock(r.where ?? undefined);
   const patterns = typeof r.match === "string" ? [r.match] : r.match;
   return {
     index,
@@ -185,7 +185,7 @@ export function ruleIdentity(body: Rule | { defaults: unknown }): string {
  */
 function unknownCostOf(r: Rule, d: Defaults): UnknownCostDecision | null {
   const own = r.unknown_cost;
-  const action = own ?? (d.unknown_cost !== undefined && testsCost(r.where) ? d.unknown_cost : undefined);
+  const action = own ?? (d.unknown_cost !== undefined && testsCost(r.where ?? undefined) ? d.unknown_cost : undefined);
   if (action === undefined) return null;
   const fromDefaults = own === undefined;
   // Approval fields: the rule's own, else the defaults' (field by field), else the usual defaults.

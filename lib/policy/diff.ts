@@ -106,7 +106,7 @@ function fieldValue(r: Rule, field: (typeof RULE_FIELDS)[number]): unknown {
     case "match":
       return [...new Set(patternsOf(r))].sort();
     case "where":
-      return normConditions(r.where);
+      return normConditions(r.where ?? undefined);
     case "enabled":
       return r.enabled !== false;
     case "required_approvals":
@@ -346,7 +346,7 @@ function analyzeModified(b: Rule, a: Rule, afterRules: Rule[], afterIndex: numbe
   }
   const found: { level: RiskLevel; effect: ChangeEffect; text: string }[] = [];
   const pScope = setScope(patternsOf(b), patternsOf(a), patternCovers);
-  const cDelta = conditionScope(b.where, a.where);
+  const cDelta = conditionScope(b.where ?? undefined, a.where ?? undefined);
   const scope = combine([pScope, cDelta.scope]);
   const detail = describeDelta(pScope, b, a, cDelta);
 

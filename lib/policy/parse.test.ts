@@ -180,6 +180,16 @@ describe("parsePolicy", () => {
     expect(r.errors.length).toBeGreaterThan(0);
   });
 
+  it("seed 001's `where:` with only a comment under it means no conditions", async () => {
+    const text = 'version: 1\ndefaults:\n  decision: deny\nrules:\n  - name: "Rule name"\n    match: "tool.name"\n    where:\n      # conditions\n    action: allow\n    reason: "Human-readable explanation"\n';
+    const r = parsePolicy(text);
+    expect(r.errors).toEqual([]);
+    if (!r.ok) return;
+    const { compilePolicy, evaluate } = await import("./index");
+    const d = evaluate({ tool: "tool.name", arguments: { anything: 1 } }, compilePolicy(r.policy), { now: new Date(0) });
+    expect(d).toMatchObject({ decision: "allow", rule: "Rule name" });
+  });
+
   it("validates plain objects (JSON input) too", () => {
     expect(validatePolicyObject({ version: 1, rules: [] }).ok).toBe(true);
     const r = validatePolicyObject({ version: 1, rules: [{ name: "x", match: "a", action: "nope" }] });

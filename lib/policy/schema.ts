@@ -156,7 +156,8 @@ export const RuleSchema = z
     description: z.string().optional(),
     enabled: z.boolean().optional(),
     match: oneOrMany(ToolPattern, "tool pattern"),
-    where: ConditionsSchema.optional(),
+    // Seed 001 writes `where:` with only a comment under it: an empty block means no conditions.
+    where: ConditionsSchema.nullable().optional(),
     action: z.enum(ACTIONS),
     reason: z.string().optional(),
     unknown_cost: UnknownCost.optional(),

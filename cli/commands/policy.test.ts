@@ -49,6 +49,40 @@ describe("canopy policy", () => {
     expect(r.err).toContain(`${bad}:5:13: unknown action \`aprove\`; expected allow, deny or approval`);
   });
 
+  it.each([
+    ["aegis-v1.yaml", "AegisMCP v1"],
+    ["aegis-v2.yaml", "AegisMCP v2"],
+    ["tailops-v2.yaml", "TailOps v2"],
+  ])("validate checks %s natively and names its format (seed 004)", async (name, format) => {
+    const r = await run("validate", join(__dirname, "../../policies/examples", name));
+    expect(r).toMatchObject({ code: 0, out: expect.stringContaining(`is a valid ${format} policy`) });
+  });
+
+  it("validate reports a foreign file's errors with its format", async () => {
+    const bad = join(dir, "bad-v2.yml");
+    writeFileSync(bad, 'version: 2\nrules:\n  - match: "refunds.*"\n    decision: alow\n');
+    const r = await run("validate", bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("AegisMCP v2 policy with errors");
+    expect(r.err).toMatch(/unknown decision "alow"/);
+  });
+
+  it("migrate --backup converts in place after keeping the original as FILE.bak (seed 004)", async () => {
+    const original = readFileSync(join(__dirname, "../../policies/examples/aegis-v1.yaml"), "utf8");
+    const f = join(dir, "policy.yml");
+    writeFileSync(f, original);
+    const r = await run("migrate", f, "--backup");
+    expect(r).toMatchObject({ code: 0, out: expect.stringContaining("policy.yml.bak") });
+    expect(readFileSync(`${f}.bak`, "utf8")).toBe(original);
+    expect((await run("validate", f)).out).toMatch(/is a valid policy/);
+    // A file that cannot be converted is left alone, and no backup is written.
+    const broken = join(dir, "broken.yml");
+    writeFileSync(broken, 'version: 2\nrules:\n  - match: "x"\n    decision: nope\n');
+    expect((await run("migrate", broken, "--backup")).code).toBe(2);
+    expect(readFileSync(broken, "utf8")).toContain("decision: nope");
+    expect(() => readFileSync(`${broken}.bak`)).toThrow();
+  });
+
   it("migrate prints canonical YAML", async () => {
     const r = await run("migrate", join(__dirname, "../../policies/examples/aegis-v2.yaml"));
     expect(r.code).toBe(0);

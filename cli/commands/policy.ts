@@ -137,29 +137,62 @@ function printErrors(file: string, errors: ValidationError[], io: CommandIO) {
   for (const e of errors) io.err(e.line > 0 ? `${file}:${e.line}:${e.column}: ${e.message}\n` : `${file}: ${formatValidationError(e)}\n`);
 }
 
+const FORMAT_NAMES: Record<string, string> = { "aegis-v1": "AegisMCP v1", "aegis-v2": "AegisMCP v2", "tailops-v2": "TailOps v2" };
+
+/**
+ * Validates a policy in our language, or natively an AegisMCP v1/v2 or TailOps v2 file (seed 004's
+ * `tools/cli.py validate policy.yml`): the format is detected and said; a foreign file is valid when
+ * it converts to a valid policy (what `policy migrate` would write), with the importer's notes.
+ */
 function validateCmd(argv: string[], io: CommandIO): number {
   const { positionals } = args(argv, {}, 1);
   const file = need(positionals[0], "FILE to validate");
-  const r = parsePolicy(readFileSync(file, "utf8"));
+  const text = readFileSync(file, "utf8");
+  const r = parsePolicy(text);
   if (r.ok) {
     io.out(`OK: ${file} is a valid policy (${r.policy.rules.length} rules, default ${r.policy.defaults?.decision ?? "deny"})\n`);
     return 0;
+  }
+  const migrated = migratePolicy(text);
+  const foreign = FORMAT_NAMES[migrated.format];
+  if (foreign) {
+    if (migrated.ok && migrated.policy) {
+      io.out(`OK: ${file} is a valid ${foreign} policy (${migrated.policy.rules.length} rules once converted, default ${migrated.policy.defaults?.decision ?? "deny"}; \`canopy policy migrate ${file}\` writes it in CanopyIQ's language)\n`);
+      for (const w of migrated.warnings) io.err(`note: ${w}\n`);
+      return 0;
+    }
+    io.err(`${file}: ${foreign} policy with errors\n`);
+    printErrors(file, migrated.errors, io);
+    io.err(`${migrated.errors.length} error${migrated.errors.length === 1 ? "" : "s"}\n`);
+    return 2;
   }
   printErrors(file, r.errors, io);
   io.err(`${r.errors.length} error${r.errors.length === 1 ? "" : "s"}\n`);
   return 2;
 }
 
+/**
+ * Converts to CanopyIQ's language on stdout; with `--backup` (seed 004's `policy_migrate.py policy.yml
+ * --backup`) the file is converted in place after its original is copied to FILE.bak.
+ */
 function migrateCmd(argv: string[], io: CommandIO): number {
-  const { values, positionals } = args(argv, { "emergency-role": { type: "string" }, "tool-prefix": { type: "string" } }, 1);
+  const { values, positionals } = args(argv, { "emergency-role": { type: "string" }, "tool-prefix": { type: "string" }, backup: { type: "boolean" } }, 1);
   const file = need(positionals[0], "FILE to migrate");
-  const r = migratePolicy(readFileSync(file, "utf8"), { emergencyRole: values["emergency-role"], toolPrefix: values["tool-prefix"] });
+  const original = readFileSync(file, "utf8");
+  const r = migratePolicy(original, { emergencyRole: values["emergency-role"], toolPrefix: values["tool-prefix"] });
   if (!r.ok) {
     printErrors(file, r.errors, io);
     return 2;
   }
   for (const w of r.warnings) io.err(`note: ${w}\n`);
-  io.out(r.yaml);
+  if (!values.backup) {
+    io.out(r.yaml);
+    return 0;
+  }
+  // The backup is written (and flushed) before the original is replaced: a failure leaves the original.
+  writeFileSync(`${file}.bak`, original, { flag: "w" });
+  writeFileSync(file, r.yaml);
+  io.out(`wrote ${file}.bak (the original ${FORMAT_NAMES[r.format] ?? "policy"}) and ${file} (CanopyIQ's language)\n`);
   return 0;
 }
 

@@ -137,17 +137,16 @@ async function clearQuotaCounters(url: string, opts: { sweeperMarker?: "remember
   }
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
+/** A port the system says is free now (port 0): no fixed range to collide with other servers. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
     const s = net.createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    s.once("error", (err) => reject(new DemoAbort(`no free port: ${err.message}`)));
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
-}
-
-async function freePort(): Promise<number> {
-  for (let p = 3300; p <= 3399; p++) if (await portFree(p)) return p;
-  throw new DemoAbort("no free port in 3300..3399");
 }
 
 const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;

@@ -1,10 +1,20 @@
 import { getDb } from "@/lib/db";
-import { migrationStatus } from "@/lib/db/migrate";
+import { migrationStatus, readMigrations } from "@/lib/db/migrate";
+import { schemaSql } from "@/lib/db/schema-sql";
 
-/** `canopy db migrate`: opening the database applies pending migrations under the lock. */
+const USAGE = "usage: canopy db migrate | canopy db sql   (the full schema for psql, as app/audit/migrate.sql holds it)\n";
+
+/**
+ * `canopy db migrate`: opening the database applies pending migrations under the lock.
+ * `canopy db sql`: prints every migration as one idempotent psql script (seed 000's migrate.sql).
+ */
 export async function dbCommand(argv: string[]): Promise<number> {
-  if (argv[0] !== "migrate") {
-    process.stderr.write("usage: canopy db migrate\n");
+  if (argv[0] === "sql" && argv.length === 1) {
+    process.stdout.write(schemaSql(readMigrations()));
+    return 0;
+  }
+  if (argv[0] !== "migrate" || argv.length !== 1) {
+    process.stderr.write(USAGE);
     return 2;
   }
   const { sql, prisma } = await getDb();

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Database, SqlSession } from "./connection";
 
 // Any fixed 64-bit key; every CanopyIQ process takes this advisory lock before migrating.
-const LOCK_KEY = "7249082211359001";
+export const LOCK_KEY = "7249082211359001";
 
 export interface Migration {
   name: string;
@@ -35,7 +35,7 @@ export function readMigrations(dir = defaultMigrationsDir()): Migration[] {
     });
 }
 
-const LEDGER = `CREATE TABLE IF NOT EXISTS "_canopy_migrations" (
+export const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS "_canopy_migrations" (
   "name" TEXT PRIMARY KEY,
   "checksum" TEXT NOT NULL,
   "applied_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -67,7 +67,7 @@ async function migrateLocked(db: Database, migrations: Migration[]): Promise<{ a
   return db.session(async (s) => {
     await s.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
     try {
-      await s.exec(LEDGER);
+      await s.exec(LEDGER_DDL);
       const done = await applied(s);
       const newlyApplied: string[] = [];
       for (const m of migrations) {

@@ -7,8 +7,10 @@ const USAGE = "usage: canopy mint-token --tenant T --subject S --roles a,b [--tt
  * folder's secrets.json, the same the server uses). Refuses unknown roles, a ttl above
  * CANOPY_TOKEN_MAX_TTL_SECONDS and a tenant that does not exist (it reads the database for that).
  * On a Postgres database the token is recorded and audited at once (listed and revocable before
- * its first use); on the embedded database, which belongs to the one server process using it, the
- * CLI only reads, and the server records the token on its first use.
+ * its first use). The embedded database (PGlite, no DATABASE_URL) belongs to the one server process
+ * that has it open — a second process must not even open it — so the CLI does not touch it: the
+ * token is signed, the tenant is checked by the server on first use (unknown tenants are refused
+ * there), and the server records the token then.
  */
 export async function mintTokenCommand(argv: string[]): Promise<number> {
   let values;
@@ -50,26 +52,29 @@ export async function mintTokenCommand(argv: string[]): Promise<number> {
     throw e;
   }
 
-  const { getDb } = await import("@/lib/db");
-  const db = await getDb();
-  try {
-    let out: { token: string; id: string; expires_at: string };
-    if (db.sql.kind === "postgres") {
-      const { userInfo } = await import("node:os");
-      const t = await issueToken({ tenant: values.tenant!, subject: `cli:${userInfo().username}`, roles: "operator" }, { subject: values.subject!, roles, ttlSeconds: ttl, name: values.name });
-      out = { token: t.token, id: t.id, expires_at: t.expires_at };
-    } else {
-      const { tenantExists } = await import("@/lib/db/tenants");
-      if (!(await tenantExists(db.prisma, values.tenant!))) {
-        process.stderr.write(`canopy mint-token: tenant ${values.tenant} does not exist (a platform admin creates tenants: POST /api/admin/tenants)\n`);
-        return 2;
-      }
+  const { env } = await import("@/lib/env");
+  if (!env().DATABASE_URL) {
+    try {
       const { tokenKeys } = await import("@/lib/auth/token-keys");
       const { mintToken } = await import("@/lib/auth/tokens");
       const m = await mintToken({ tenant: values.tenant!, subject: values.subject!, roles, ttlSeconds: ttl, now: Math.floor(Date.now() / 1000) }, tokenKeys());
-      out = { token: m.token, id: m.jti, expires_at: m.expiresAt.toISOString() };
+      process.stdout.write(values.json ? `${JSON.stringify({ token: m.token, jti: m.jti, expires_at: m.expiresAt.toISOString() })}\n` : `${m.token}\n`);
+      return 0;
+    } catch (e) {
+      if (e instanceof ZodError) {
+        process.stderr.write(`canopy mint-token: ${e.issues.map((i) => `--${String(i.path[0]).replace("ttlSeconds", "ttl")}: ${i.message}`).join("; ")}\n`);
+        return 2;
+      }
+      throw e;
     }
-    process.stdout.write(values.json ? `${JSON.stringify({ token: out.token, jti: out.id, expires_at: out.expires_at })}\n` : `${out.token}\n`);
+  }
+
+  const { getDb } = await import("@/lib/db");
+  const db = await getDb();
+  try {
+    const { userInfo } = await import("node:os");
+    const t = await issueToken({ tenant: values.tenant!, subject: `cli:${userInfo().username}`, roles: "operator" }, { subject: values.subject!, roles, ttlSeconds: ttl, name: values.name });
+    process.stdout.write(values.json ? `${JSON.stringify({ token: t.token, jti: t.id, expires_at: t.expires_at })}\n` : `${t.token}\n`);
     return 0;
   } catch (e) {
     if (isAppError(e) && e.status < 500) {

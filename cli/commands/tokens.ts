@@ -29,6 +29,15 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     process.stderr.write(TOKENS_USAGE);
     return 2;
   }
+  const { env } = await import("@/lib/env");
+  if (!env().DATABASE_URL) {
+    // The embedded database belongs to the one server process that has it open: a second process
+    // must not open it (PGlite has no cross-process locking), so this command works on Postgres only.
+    process.stderr.write(
+      `canopy tokens ${sub}: the embedded database (no DATABASE_URL) belongs to the server that uses it; use the API instead (${sub === "list" ? "GET /api/admin/tokens" : `DELETE /api/admin/tokens/${id}`}), or set DATABASE_URL to the server's Postgres\n`,
+    );
+    return 2;
+  }
   const { isAppError } = await import("@/lib/errors");
   const { getDb } = await import("@/lib/db");
   const { closeAll } = await import("./mint-token");
@@ -54,9 +63,6 @@ export async function tokensCommand(argv: string[]): Promise<number> {
       }
       if (page.next_cursor) process.stdout.write(`(more: raise --limit, or use GET /api/admin/tokens?cursor=${page.next_cursor})\n`);
       return 0;
-    }
-    if (db.sql.kind === "pglite") {
-      process.stderr.write("note: on the embedded database, which belongs to the one server process using it, revoke through the API (DELETE /api/admin/tokens/ID) while a server runs\n");
     }
     const { getTokenById } = await import("@/lib/db/api-tokens");
     const row = await getTokenById(db.prisma, id!);

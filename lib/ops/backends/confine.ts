@@ -46,7 +46,7 @@ export async function resolveExisting(roots: readonly string[], p: string): Prom
     if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notFound(p);
     throw e;
   }
-  if (!isUnder(real, rootReal)) throw new ConfinementError(`${p} resolves to ${real}, outside the file root ${root}: refused (symlink escape)`);
+  if (!isUnder(real, rootReal)) throw new ConfinementError(`${p} resolves outside the file root ${root}: refused (symlink escape)`);
   return { real, root };
 }
 
@@ -61,7 +61,7 @@ export async function resolveEntry(roots: readonly string[], p: string): Promise
     if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new AppError(404, "file_not_found", `the folder of ${p} does not exist`);
     throw e;
   }
-  if (parent !== rootReal && !isUnder(parent, rootReal)) throw new ConfinementError(`the folder of ${p} resolves to ${parent}, outside the file root ${root}: refused (symlink escape)`);
+  if (parent !== rootReal && !isUnder(parent, rootReal)) throw new ConfinementError(`the folder of ${p} resolves outside the file root ${root}: refused (symlink escape)`);
   const real = path.join(parent, path.basename(p));
   let existing: Stats | null = null;
   try {

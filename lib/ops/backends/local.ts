@@ -11,7 +11,8 @@ import { LIST_CONTAINERS } from "../commands";
 import { type LocalOptions, optionsOf, type HostTool } from "../targets";
 import type { ActionStep, ConnectivityResult, ExecutionResult, Plan, StepOutcome, Target } from "../types";
 import { copyConfined, deleteConfined, readConfined, resolveExisting, writeConfined } from "./confine";
-import { hostProblems, planHost } from "./host-plan";
+import type { OpsConfig } from "../config";
+import { commandsOf, hostProblems, isFileOp, planHost } from "./host-plan";
 import { runProcess } from "./process";
 import { type Backend, type BackendContext, deadline, type RunOptions } from "./types";
 
@@ -73,12 +74,18 @@ export async function runSteps(
   };
 }
 
-export function localBackend(): Backend {
+/** `config` is the operator's (the allowlist of programs is checked in validate, before any I/O). */
+export function localBackend(config: OpsConfig): Backend {
   return {
     name: "local",
 
     validate(target: Target, op: OperationSpec, p: Record<string, unknown>): string[] {
-      return hostProblems(target, op, p, optionsOf(target, "local"));
+      const o = optionsOf(target, "local");
+      const problems = hostProblems(target, op, p, o);
+      if (problems.length === 0 && !isFileOp(op)) {
+        for (const c of commandsOf(op, p, o)) if (!config.local.binaries[c.tool]) problems.push(`the operator has not allowed ${c.tool} on the gateway host (OPS_LOCAL_BINARIES)`);
+      }
+      return problems;
     },
 
     async plan(ctx, target, op, p, timeoutMs) {

@@ -255,7 +255,7 @@ async function remoteExisting(sftp: SFTPWrapper, roots: string[], p: string): Pr
   const root = rootOf(roots, p);
   const rootReal = await remoteRealpath(sftp, root, `file root ${root}`);
   const real = await remoteRealpath(sftp, p, p);
-  if (!isUnder(real, rootReal)) throw outside(`${p} resolves to ${real}, outside the file root ${root}: refused (symlink escape)`);
+  if (!isUnder(real, rootReal)) throw outside(`${p} resolves outside the file root ${root}: refused (symlink escape)`);
   return real;
 }
 
@@ -264,7 +264,7 @@ async function remoteEntry(sftp: SFTPWrapper, roots: string[], p: string): Promi
   const rootReal = await remoteRealpath(sftp, root, `file root ${root}`);
   const slash = p.lastIndexOf("/");
   const parent = await remoteRealpath(sftp, p.slice(0, slash) || "/", `the folder of ${p}`);
-  if (parent !== rootReal && !isUnder(parent, rootReal)) throw outside(`the folder of ${p} resolves to ${parent}, outside the file root ${root}: refused (symlink escape)`);
+  if (parent !== rootReal && !isUnder(parent, rootReal)) throw outside(`the folder of ${p} resolves outside the file root ${root}: refused (symlink escape)`);
   const real = `${parent === "/" ? "" : parent}/${p.slice(slash + 1)}`;
   try {
     return { real, existing: await call<Stats>((cb) => sftp.lstat(real, cb)) };

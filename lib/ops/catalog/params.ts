@@ -23,8 +23,8 @@ export const IMAGE_RE =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]{0,252})(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*){0,8}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 /** A Proxmox volume id: `storage:content/file` (templates and backups). */
 export const PVE_STORAGE_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
-export const PVE_TEMPLATE_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}:vztmpl\/[A-Za-z0-9_.+-]{1,200}$/;
-export const PVE_BACKUP_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}:backup\/[A-Za-z0-9_.+-]{1,200}$/;
+export const PVE_TEMPLATE_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}:vztmpl\/[A-Za-z0-9][A-Za-z0-9_.+-]{0,199}$/;
+export const PVE_BACKUP_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}:backup\/[A-Za-z0-9][A-Za-z0-9_.+-]{0,199}$/;
 /** Proxmox snapshot names: a letter first, at most 40 characters. */
 export const SNAPSHOT_RE = /^[a-zA-Z][a-zA-Z0-9_-]{0,39}$/;
 /** A DNS host name (labels of letters, digits and inner hyphens). */

@@ -315,7 +315,7 @@ async function sftpFileOp(client: Client, step: Extract<ActionStep, { kind: "fil
     switch (step.op) {
       case "read": {
         const real = await remoteExisting(sftp, roots, step.path);
-        return withHandle(sftp, real, "r", undefined, async (h) => {
+        return await withHandle(sftp, real, "r", undefined, async (h) => {
           const st = await call<Stats>((cb) => sftp.fstat(h, cb));
           if (!st.isFile()) throw notFile(step.path);
           const content = await readHandle(sftp, h, Math.min(step.max_bytes ?? 65_536, st.size));

@@ -152,7 +152,10 @@ export const TargetInputSchema = z
         if (t.options.socket_path !== undefined) {
           need(t.address == null && t.port == null, "address", "a docker target uses either socket_path or address/port, not both");
           need(t.options.tls === undefined, "options", "tls applies to docker over TCP, not to a socket");
-        } else need(t.address != null, "address", "a docker target needs an address (TCP) or options.socket_path");
+        } else {
+          need(t.address != null, "address", "a docker target needs an address (TCP) or options.socket_path");
+          need(t.options.tls !== undefined, "options", "docker over TCP needs options.tls (ca_ref, cert_ref, key_ref): an unauthenticated Docker API is root on its host");
+        }
         need(t.credential_ref == null, "credential_ref", "docker authenticates with options.tls (client certificate), not credential_ref");
         break;
       case "proxmox":

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { pathProblem } from "./catalog/params";
-import { HOST_TOOLS, type HostTool } from "./targets";
+import { HOST_TOOLS, type HostTool } from "./types";
 
 export interface OpsConfig {
   /** Global dry run (seed 002 SYSTEMMANAGER_ENABLE_DRY_RUN): every call is planned, nothing runs. */

@@ -10,7 +10,7 @@ import { badRequest, forbidden } from "@/lib/errors";
 import { compileWindow, dayNumber, HHMM_RE, isValidTimeZone } from "@/lib/policy/time-window";
 import { AbsolutePath, Host, Port, ServiceName, TARGET_ID_RE, TargetId } from "./catalog/params";
 import type { OpsConfig } from "./config";
-import { BACKENDS, type BackendName, type MaintenanceWindow, type Target, TARGET_ROLES } from "./types";
+import { BACKENDS, type BackendName, HOST_TOOLS, type MaintenanceWindow, type Target, TARGET_ROLES } from "./types";
 
 /** Secret names: upper-case words joined by single `_` (`PROD_WEB_SSH_KEY`). The resolver scopes them to the tenant. */
 export const SECRET_REF_RE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
@@ -39,9 +39,7 @@ const FileRoots = z.array(AbsolutePath("a file root"), { error: "file_roots must
 const AllowedServices = z.array(ServiceName, { error: "allowed_services must be a list of service names" }).max(200).optional();
 const PackageManager = z.enum(["apt", "dnf", "apk"], { error: "package_manager must be apt, dnf or apk" }).default("apt");
 
-/** Programs the host backends run, by the name the command builders use. */
-export const HOST_TOOLS = ["systemctl", "docker", "apt-get", "dpkg-query", "dnf", "rpm", "apk", "ping", "nc", "ip", "nmap", "env", "timeout"] as const;
-export type HostTool = (typeof HOST_TOOLS)[number];
+export { HOST_TOOLS, type HostTool } from "./types";
 
 /** An absolute path whose file name is the tool's own name: `/usr/bin/systemctl` for systemctl, never `/bin/sh`. */
 const ToolPaths = z

@@ -7,6 +7,10 @@ export type BackendName = (typeof BACKENDS)[number];
 export const TARGET_ROLES = ["gateway", "production", "staging", "development", "testing", "maintenance"] as const;
 export type TargetRole = (typeof TARGET_ROLES)[number];
 
+/** Programs the host backends (local, ssh) run, by the name the command builders use. */
+export const HOST_TOOLS = ["systemctl", "docker", "apt-get", "dpkg-query", "dnf", "rpm", "apk", "ping", "nc", "ip", "nmap", "env", "timeout"] as const;
+export type HostTool = (typeof HOST_TOOLS)[number];
+
 export const CATEGORIES = ["service", "container", "stack", "backup", "snapshot", "file", "network", "package"] as const;
 export type Category = (typeof CATEGORIES)[number];
 

@@ -17,7 +17,7 @@ import { BoundedOutput } from "../output";
 import { type DockerOptions, optionsOf } from "../targets";
 import type { ActionStep, ConnectivityResult, Plan, Target } from "../types";
 import { action } from "./host-plan";
-import { errorText, runSteps } from "./local";
+import { errorText, runSteps } from "./steps";
 import type { Backend, BackendContext, RunOptions } from "./types";
 
 type P = Record<string, unknown>;

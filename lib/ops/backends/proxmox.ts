@@ -14,7 +14,7 @@ import { BoundedOutput } from "../output";
 import { optionsOf, type ProxmoxOptions } from "../targets";
 import type { ActionStep, ConnectivityResult, Plan, Target } from "../types";
 import { action } from "./host-plan";
-import { errorText, runSteps } from "./local";
+import { errorText, runSteps } from "./steps";
 import type { Backend, BackendContext, RunOptions } from "./types";
 
 type P = Record<string, unknown>;

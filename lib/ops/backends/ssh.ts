@@ -26,7 +26,7 @@ import { type HostTool, optionsOf, type SshOptions } from "../targets";
 import type { ActionStep, ConnectivityResult, Plan, Target } from "../types";
 import { MAX_COPY_BYTES, rootOf } from "./confine";
 import { hostProblems, planHost } from "./host-plan";
-import { contentText, errorText, runSteps } from "./local";
+import { contentText, errorText, runSteps } from "./steps";
 import type { Backend, BackendContext } from "./types";
 
 /** SHA256 fingerprint as OpenSSH prints it. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseAllowlist } from "@/lib/mcp/upstreams/address-policy";
 import { DEFAULT_REDACT_KEYS, parseRedactKeys } from "@/lib/audit/redact-keys";
 import { parseValuePatterns } from "@/lib/audit/redact-values";
+import { OpsEnvShape } from "@/lib/ops/config";
 
 /**
  * The one place that reads process.env. Parsed and validated once; a bad value stops start-up
@@ -145,6 +146,8 @@ const schema = z
     LOGIN_MAX_FAILURES_PER_LOGIN: int(1, 1_000_000).default(10),
     LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000).default(50),
     LOGIN_THROTTLE_WINDOW_SECONDS: int(1, 86_400).default(900),
+    // The ops built-in tools (seed 002): dry-run mode, output bounds, gateway-host allowlists (lib/ops/config.ts).
+    ...OpsEnvShape,
   })
   .superRefine((v, ctx) => {
     const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];

@@ -49,7 +49,7 @@ export function PolicySimulationPanel({ sim, canSimulateDraft, canSimulateActive
   const shown = sim.rows.filter((r) => (filter === "changed" ? r.changed : filter === "tests" ? r.case.source === "test" : filter === "approximate" ? r.approximate.length > 0 : true));
 
   return (
-    <section aria-labelledby="sim-heading" className="flex min-h-0 flex-col rounded-xl border border-slate-200 bg-white">
+    <section aria-labelledby="sim-heading" className="flex min-h-0 min-w-0 flex-col rounded-xl border border-slate-200 bg-white">
       <div className="border-b border-slate-200 px-3 py-2">
         <div className="flex flex-wrap items-center justify-between gap-2">
           <h2 id="sim-heading" className="text-base font-semibold">

@@ -161,7 +161,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
         </p>
       )}
 
-      <div className="grid gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+      <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <section aria-label="Policy editor" className="min-w-0">
           <div className="h-[55vh] min-h-80 xl:h-[60vh]">
             {draft.ready ? (
@@ -191,7 +191,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
         />
       </div>
 
-      <section className="rounded-xl border border-slate-200 bg-white">
+      <section className="min-w-0 rounded-xl border border-slate-200 bg-white">
         <div role="tablist" aria-label="Studio" className="flex overflow-x-auto border-b border-slate-200">
           {tabs.map((t) => (
             <button

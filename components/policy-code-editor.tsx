@@ -17,6 +17,8 @@ export interface PolicyCodeEditorProps {
   issues: readonly ValidationIssue[];
   label: string;
   className?: string;
+  /** Called once the editor exists and takes keystrokes. */
+  onReady?: () => void;
 }
 
 const MARKER_OWNER = "canopy-validate";
@@ -49,16 +51,18 @@ function markersFor(monaco: Monaco, model: Model, issues: readonly ValidationIss
  * actions from the schema and shows each one's documentation on hover; markers are the server
  * validator's findings.
  */
-export function PolicyCodeEditor({ value, onChange, readOnly, schema, issues, label, className }: PolicyCodeEditorProps) {
+export function PolicyCodeEditor({ value, onChange, readOnly, schema, issues, label, className, onReady }: PolicyCodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const id = useId().replace(/[^a-zA-Z0-9]/g, "");
   const [state, setState] = useState<{ monaco: Monaco; editor: Editor; model: Model } | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const onChangeRef = useRef(onChange);
+  const onReadyRef = useRef(onReady);
   const valueRef = useRef(value);
   const external = useRef(false);
   useEffect(() => {
     onChangeRef.current = onChange;
+    onReadyRef.current = onReady;
     valueRef.current = value;
   });
 
@@ -90,6 +94,7 @@ export function PolicyCodeEditor({ value, onChange, readOnly, schema, issues, la
         });
         created = { editor, model };
         setState({ monaco, editor, model });
+        onReadyRef.current?.();
       })
       .catch((err: Error) => !disposed && setFailed(err.message));
     return () => {

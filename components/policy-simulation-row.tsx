@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { memo, useState } from "react";
 import { AuditDecisionBadge } from "@/components/audit-decision-badge";
 import { PolicyTrace } from "@/components/policy-trace";
 import type { SimulateResult } from "@/lib/console/policy-api";
@@ -22,8 +22,26 @@ function when(ts: string): string {
   return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
 }
 
+/** Rows are rebuilt whenever any answer lands; a row re-renders only when its own answers change. */
+function sameRow(a: PolicySimulationRowProps, b: PolicySimulationRowProps): boolean {
+  const x = a.row;
+  const y = b.row;
+  return (
+    x.case === y.case &&
+    x.draft === y.draft &&
+    x.active === y.active &&
+    x.changed === y.changed &&
+    x.approximate.join() === y.approximate.join() &&
+    x.expectation?.pass === y.expectation?.pass &&
+    x.expectation?.message === y.expectation?.message &&
+    a.loadTrace === b.loadTrace &&
+    a.traceKey === b.traceKey &&
+    a.onSaveTestCase === b.onSaveTestCase
+  );
+}
+
 /** One simulated call: the draft's decision, the active policy's when it differs, and on expand the rule, reason and trace. */
-export function PolicySimulationRow({ row, loadTrace, traceKey, onSaveTestCase }: PolicySimulationRowProps) {
+export const PolicySimulationRow = memo(function PolicySimulationRow({ row, loadTrace, traceKey, onSaveTestCase }: PolicySimulationRowProps) {
   const [open, setOpen] = useState(false);
   const c = row.case;
   const d = row.draft?.decision ?? null;
@@ -139,4 +157,4 @@ export function PolicySimulationRow({ row, loadTrace, traceKey, onSaveTestCase }
       )}
     </li>
   );
-}
+}, sameRow);

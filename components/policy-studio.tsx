@@ -1,7 +1,7 @@
 "use client";
 
 import dynamic from "next/dynamic";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { PolicyApplyPanel } from "@/components/policy-apply-panel";
 import { type DiffSelection, PolicyDiffView } from "@/components/policy-diff-view";
 import { PolicyProblems } from "@/components/policy-problems";
@@ -67,6 +67,19 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
     setLastValid({ text: validation.text, hash: validation.result.hash });
   }
 
+  // Monaco's code starts downloading with the page, alongside the policy it will show.
+  useEffect(() => {
+    void import("@/components/policy-code-editor");
+    void import("@/lib/console/monaco");
+  }, []);
+  // The simulation's requests wait until the editor takes keystrokes, so they never delay it.
+  const [editorReady, setEditorReady] = useState(false);
+  const onEditorReady = useCallback(() => {
+    // …and until the page is idle after it (the YAML worker starting, the first validation).
+    if (typeof window.requestIdleCallback === "function") window.requestIdleCallback(() => setEditorReady(true), { timeout: 1_500 });
+    else setTimeout(() => setEditorReady(true), 300);
+  }, []);
+
   const cases = useMemo<SimCase[]>(() => [...tests.simCases, ...recorded.cases], [tests.simCases, recorded.cases]);
   const sim = useLiveSimulation({
     api,
@@ -76,6 +89,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
     active: active.data ? { version: active.data.version, text: active.data.yaml } : null,
     canSimulateDraft: can.write,
     canSimulateActive: can.simulate && Boolean(active.data),
+    enabled: editorReady,
   });
   const rowsById = useMemo(() => new Map(sim.rows.map((r) => [r.case.id, r])), [sim.rows]);
 
@@ -84,12 +98,13 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
     [api, limiter, lastValid],
   );
 
+  const addTestCase = tests.add;
   const saveTestCase = useCallback(
     (row: SimRow) => {
       const d = row.draft?.decision;
-      if (d) tests.add(testCaseFrom(row.case.call, { decision: d.decision, rule: d.rule }));
+      if (d) addTestCase(testCaseFrom(row.case.call, { decision: d.decision, rule: d.rule }));
     },
-    [tests],
+    [addTestCase],
   );
 
   const apply = useApplyPolicy(api);
@@ -165,7 +180,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
         <section aria-label="Policy editor" className="min-w-0">
           <div className="h-[55vh] min-h-80 xl:h-[60vh]">
             {draft.ready ? (
-              <PolicyCodeEditor value={draft.text} onChange={draft.setText} readOnly={readOnly} schema={schema} issues={issues} label="Policy YAML" className="h-full" />
+              <PolicyCodeEditor value={draft.text} onChange={draft.setText} readOnly={readOnly} schema={schema} issues={issues} label="Policy YAML" className="h-full" onReady={onEditorReady} />
             ) : (
               <p className="grid h-full place-items-center rounded-md border border-slate-300 bg-white text-sm text-slate-500">Loading the policy…</p>
             )}

@@ -263,6 +263,12 @@ export interface PolicyApi {
   validate(text: string, signal?: AbortSignal): Promise<ValidateResult>;
   /** `policy` undefined → the tenant's active policy (needs policies.simulate); a string → inline (needs policies.write). */
   simulate(input: SimCall & { policy?: string; trace?: boolean }, signal?: AbortSignal): Promise<SimulateResult>;
+  /**
+   * Many calls against one policy in one request, answers in the order of `calls`. The API has no
+   * batch route yet: when one is added, implementing this makes the live simulation use it (one
+   * request per run instead of one per call).
+   */
+  simulateBatch?(input: { calls: SimCall[]; policy?: string; trace?: boolean }, signal?: AbortSignal): Promise<SimulateResult[]>;
   diff(input: DiffInput & { replay_limit?: number }, signal?: AbortSignal): Promise<DiffResult>;
   apply(input: ApplyInput): Promise<ApplyResult>;
   rollback(input: { version?: number; message?: string }): Promise<RollbackResult>;

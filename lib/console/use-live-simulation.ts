@@ -45,10 +45,38 @@ export interface LiveSimulationInput {
   /** policies.simulate: the active policy can be simulated. */
   canSimulateActive: boolean;
   debounceMs?: number;
+  /** False holds every request back (the studio waits for the editor to be interactive first). */
+  enabled?: boolean;
 }
 
 const MAX_CACHED = 4_000;
 const FLUSH_MS = 80;
+/** Calls per request when the API offers simulateBatch. */
+const BATCH = 100;
+
+type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * Simulates `cases` against `policy` (undefined: the active policy): one request per call through
+ * the limiter, or batches of BATCH calls when the API has simulateBatch. Outcomes arrive per case.
+ */
+function simulateCases(
+  api: PolicyApi,
+  limiter: Limiter,
+  cases: SimCase[],
+  policy: string | undefined,
+  signal: AbortSignal,
+  onResult: (c: SimCase, o: Outcome<SimulateResult>) => void,
+): Promise<void> {
+  const batch = api.simulateBatch?.bind(api);
+  if (!batch) return runAll(limiter, cases, (c, s) => api.simulate({ ...c.call, ...(policy !== undefined ? { policy } : {}), trace: false }, s), { signal, onResult });
+  const chunks: SimCase[][] = [];
+  for (let i = 0; i < cases.length; i += BATCH) chunks.push(cases.slice(i, i + BATCH));
+  return runAll(limiter, chunks, (chunk, s) => batch({ calls: chunk.map((c) => c.call), ...(policy !== undefined ? { policy } : {}), trace: false }, s), {
+    signal,
+    onResult: (chunk, o) => chunk.forEach((c, i) => onResult(c, o.ok ? (o.value[i] ? { ok: true, value: o.value[i] } : { ok: false, error: new Error("the batch answer is missing this call") }) : o)),
+  });
+}
 
 function outcomeOf(r: SimulateResult): SimOutcome {
   if (r.ok && r.decision) return { decision: r.decision };
@@ -65,6 +93,7 @@ function outcomeOf(r: SimulateResult): SimOutcome {
 export function useLiveSimulation(input: LiveSimulationInput): LiveSimulation {
   const { api, limiter, cases, draft, active, canSimulateDraft, canSimulateActive } = input;
   const debounceMs = input.debounceMs ?? 250;
+  const enabled = input.enabled ?? true;
   const [results, setResults] = useState<ReadonlyMap<string, SimOutcome>>(() => new Map());
   const [run, setRun] = useState<{ hash: string; done: number; total: number; running: boolean; error: string | null } | null>(null);
   const buffer = useRef<Map<string, SimOutcome>>(new Map());
@@ -101,7 +130,7 @@ export function useLiveSimulation(input: LiveSimulationInput): LiveSimulation {
 
   // The draft's run.
   useEffect(() => {
-    if (!canSimulateDraft || draftHash === null || draftText === null) return;
+    if (!enabled || !canSimulateDraft || draftHash === null || draftText === null) return;
     const controller = new AbortController();
     const uniq = new Map<string, SimCase>();
     for (const c of cases) if (!resultsRef.current.has(`d:${draftHash}|${c.key}`)) uniq.set(c.key, c);
@@ -111,9 +140,7 @@ export function useLiveSimulation(input: LiveSimulationInput): LiveSimulation {
       if (jobs.length === 0) return;
       let done = 0;
       let fatal: string | null = null;
-      runAll(limiter, jobs, (c, signal) => api.simulate({ ...c.call, policy: draftText, trace: false }, signal), {
-        signal: controller.signal,
-        onResult: (c, outcome) => {
+      simulateCases(api, limiter, jobs, draftText, controller.signal, (c, outcome) => {
           done++;
           if (outcome.ok) schedule.current(`d:${draftHash}|${c.key}`, outcomeOf(outcome.value));
           else if (!isAbort(outcome.error)) {
@@ -123,7 +150,6 @@ export function useLiveSimulation(input: LiveSimulationInput): LiveSimulation {
             else schedule.current(`d:${draftHash}|${c.key}`, { decision: null, error: (outcome.error as Error).message });
           }
           if (done % 10 === 0 || done === jobs.length) setRun({ hash: draftHash, done, total: jobs.length, running: done < jobs.length, error: fatal });
-        },
       }).catch(() => undefined);
     }, debounceMs);
     return () => {
@@ -132,24 +158,21 @@ export function useLiveSimulation(input: LiveSimulationInput): LiveSimulation {
     };
     // casesSig stands for `cases` (a new array with the same calls must not restart the run).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, limiter, casesSig, draftHash, draftText, canSimulateDraft, debounceMs]);
+  }, [api, limiter, casesSig, draftHash, draftText, canSimulateDraft, debounceMs, enabled]);
 
   // The active policy's decisions: once per version and call.
   useEffect(() => {
-    if (!canSimulateActive || !active) return;
+    if (!enabled || !canSimulateActive || !active) return;
     const controller = new AbortController();
     const uniq = new Map<string, SimCase>();
     for (const c of cases) if (!resultsRef.current.has(`a:${activeVersion}|${c.key}`)) uniq.set(c.key, c);
-    runAll(limiter, [...uniq.values()], (c, signal) => api.simulate({ ...c.call, trace: false }, signal), {
-      signal: controller.signal,
-      onResult: (c, outcome) => {
-        if (outcome.ok) schedule.current(`a:${activeVersion}|${c.key}`, outcomeOf(outcome.value));
-        else if (!isAbort(outcome.error)) schedule.current(`a:${activeVersion}|${c.key}`, { decision: null, error: (outcome.error as Error).message });
-      },
+    simulateCases(api, limiter, [...uniq.values()], undefined, controller.signal, (c, outcome) => {
+      if (outcome.ok) schedule.current(`a:${activeVersion}|${c.key}`, outcomeOf(outcome.value));
+      else if (!isAbort(outcome.error)) schedule.current(`a:${activeVersion}|${c.key}`, { decision: null, error: (outcome.error as Error).message });
     }).catch(() => undefined);
     return () => controller.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, limiter, casesSig, activeVersion, active !== null, canSimulateActive]);
+  }, [api, limiter, casesSig, activeVersion, active !== null, canSimulateActive, enabled]);
 
   const activeText = active?.text ?? null;
   const rows = useMemo(
@@ -173,7 +196,7 @@ export function useLiveSimulation(input: LiveSimulationInput): LiveSimulation {
   return {
     rows,
     progress: { done: current?.done ?? 0, total: current?.total ?? 0 },
-    running: Boolean(current?.running) || (draftHash !== null && canSimulateDraft && current === null),
+    running: Boolean(current?.running) || (enabled && draftHash !== null && canSimulateDraft && current === null),
     error: current?.error ?? null,
   };
 }

@@ -111,36 +111,36 @@ export interface Conditions {
 
 export const ConditionsSchema: z.ZodType<Conditions> = z.lazy(() =>
   z.strictObject({
-    method: oneOrMany(NonEmpty, "HTTP method").optional(),
-    host_in: oneOrMany(HostPattern, "host").optional(),
-    host_not_in: oneOrMany(HostPattern, "host").optional(),
-    body_bytes_over: z.number().int().nonnegative().optional(),
-    path_under: oneOrMany(AbsPath, "path").optional(),
-    path_not_under: oneOrMany(AbsPath, "path").optional(),
-    estimated_cost_usd_over: Money.optional(),
-    cap_cents: Money.optional(),
-    amount_cents_over: Money.optional(),
-    ops: oneOrMany(NonEmpty, "op").optional(),
-    params: z.record(z.string(), ParamConstraintSchema).optional(),
-    target_roles: oneOrMany(NonEmpty, "role").optional(),
+    method: oneOrMany(NonEmpty, "HTTP method").optional().describe("HTTP method(s) of the call (its `method` argument, case-insensitive), e.g. `GET` or `[POST, PUT]`. Holds when the call's method is listed."),
+    host_in: oneOrMany(HostPattern, "host").optional().describe("Holds when the call's host (from every host argument: url, uri, endpoint, base_url, host, hostname) is listed: `api.example.com`, `*.example.com` (subdomains only) or `*`. No host: does not hold; two different hosts: deny."),
+    host_not_in: oneOrMany(HostPattern, "host").optional().describe("Holds when the call's host is NOT listed (same host patterns as host_in). No host: does not hold."),
+    body_bytes_over: z.number().int().nonnegative().optional().describe("Holds when the UTF-8 bytes of all body arguments (body, content, data, payload), summed, are strictly more than this."),
+    path_under: oneOrMany(AbsPath, "path").optional().describe("Holds when every path the call names (path, paths, file, file_path, filepath), normalized (`.`, `..`, `//`), is under one of these absolute roots. No path: does not hold."),
+    path_not_under: oneOrMany(AbsPath, "path").optional().describe("Holds when at least one normalized path the call names is outside all of these absolute roots (`/sandbox/tmpevil` is not under `/sandbox/tmp`). No path: does not hold."),
+    estimated_cost_usd_over: Money.optional().describe("Holds when the call's estimated cost in USD (catalog price, raised by a stated estimated_cost_usd) is strictly more than this. An unknown cost counts as over (see unknown_cost)."),
+    cap_cents: Money.optional().describe("AegisMCP cap: holds when the `amount_cents` argument is known and at most this."),
+    amount_cents_over: Money.optional().describe("Holds when the `amount_cents` argument is strictly more than this; an unknown amount counts as over."),
+    ops: oneOrMany(NonEmpty, "op").optional().describe("Holds when the call's `op` argument is listed."),
+    params: z.record(z.string(), ParamConstraintSchema).optional().describe("TailOps parameter constraints: `{name: {type, required, max_length, pattern, min, max, allowlist}}`. Holds when every parameter satisfies its constraints (absent optional parameters pass)."),
+    target_roles: oneOrMany(NonEmpty, "role").optional().describe("Holds when the call's target role is listed."),
     time_window: z
       .union([TimeWindowSchema, listOf(TimeWindowSchema, "window")], {
         error: "must be a window {days, start, end, timezone} or a list of them",
       })
-      .optional(),
-    tenant_in: oneOrMany(NonEmpty, "tenant").optional(),
-    subject_in: oneOrMany(NonEmpty, "subject").optional(),
-    roles_any: oneOrMany(NonEmpty, "role").optional(),
-    args: z.record(ArgPath, ArgTestSchema).optional(),
-    not: ConditionsSchema.optional(),
-    any: listOf(ConditionsSchema, "condition block").optional(),
+      .optional().describe("Holds when the time of the call is inside the window `{days, start, end, timezone}` (or any of a list of windows). Days 1 = Monday … 7 = Sunday or names; `start <= time < end`; end before start wraps midnight; default timezone UTC."),
+    tenant_in: oneOrMany(NonEmpty, "tenant").optional().describe("Holds when the caller's tenant is listed."),
+    subject_in: oneOrMany(NonEmpty, "subject").optional().describe("Holds when the caller (token subject or console user) is listed."),
+    roles_any: oneOrMany(NonEmpty, "role").optional().describe("Holds when any of the caller's roles is listed."),
+    args: z.record(ArgPath, ArgTestSchema).optional().describe("Tests on argument values by JSON path: `{\"options.force\": {equals: true}}` with equals, in, regex, lt, gt, exists. Holds when every test holds."),
+    not: ConditionsSchema.optional().describe("A condition block that must NOT hold."),
+    any: listOf(ConditionsSchema, "condition block").optional().describe("A list of condition blocks; holds when at least one of them holds."),
   }),
 );
 
 const approvalFields = {
-  required_approvals: z.number().int().min(1).max(100).optional(),
-  approver_group: NonEmpty.optional(),
-  expires_in: Duration.optional(),
+  required_approvals: z.number().int().min(1).max(100).optional().describe("Approval only: how many distinct approvers must approve (1–100, default 1)."),
+  approver_group: NonEmpty.optional().describe("Approval only: the group whose members may approve (e.g. `secops`)."),
+  expires_in: Duration.optional().describe("Approval only: how long the request stays open: seconds or `90s`, `30m`, `1h`, `1h30m`, `2d` (default 1h)."),
 };
 
 /** What a call of unknown cost gets (lib/policy/README.md, "Unknown cost"). */
@@ -152,14 +152,14 @@ const UnknownCost = z
 
 export const RuleSchema = z
   .strictObject({
-    name: NonEmpty,
+    name: NonEmpty.describe("Unique name of the rule; decisions, traces and approvals name it."),
     description: z.string().optional(),
-    enabled: z.boolean().optional(),
-    match: oneOrMany(ToolPattern, "tool pattern"),
+    enabled: z.boolean().optional().describe("`false` skips the rule (default true)."),
+    match: oneOrMany(ToolPattern, "tool pattern").describe("Tool name(s) the rule governs: exact (`fs.write`), glob (`fs.*`, `*`, `?`) or a list."),
     // Seed 001 writes `where:` with only a comment under it: an empty block means no conditions.
-    where: ConditionsSchema.nullable().optional(),
-    action: z.enum(ACTIONS),
-    reason: z.string().optional(),
+    where: ConditionsSchema.nullable().optional().describe("Conditions that must all hold for the rule to decide (omitted: always). Rules run top down; the first that matches decides."),
+    action: z.enum(ACTIONS).describe("The decision: `allow`, `deny`, or `approval` (a human must approve first)."),
+    reason: z.string().optional().describe("Why, shown to the agent and recorded in the audit log."),
     unknown_cost: UnknownCost.optional(),
     ...approvalFields,
   })
@@ -172,7 +172,7 @@ export const RuleSchema = z
   });
 
 export const DefaultsSchema = z.strictObject({
-  decision: z.enum(ACTIONS),
+  decision: z.enum(ACTIONS).describe("Decision when no rule matches (deny when `defaults` is absent)."),
   reason: z.string().optional(),
   unknown_cost: UnknownCost.optional(),
   ...approvalFields,

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
 import { PolicyVersionsTable } from "@/components/policy-versions-table";
@@ -32,6 +33,7 @@ export default async function PoliciesPage() {
       <PageHeader
         title="Policies"
         description="The policy your tenant runs, and every version with where it is rolled out. Diff, apply and roll back through the API (see the README)."
+        actions={<Link href="/policies/edit" className="rounded-md bg-canopy-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-canopy-900">Open the policy studio</Link>}
       />
       {active ? (
         <section aria-labelledby="active-policy" className="mb-8 rounded-xl border border-slate-200 bg-white p-5">

@@ -2,10 +2,16 @@ import { describe, expect, it } from "vitest";
 import { ALLOWED_KEYS, policyJsonSchema } from "./schema";
 
 /** The studio's hover docs come from the JSON Schema: every condition and rule key must carry one. */
-type Node = { $ref?: string; description?: string; properties?: Record<string, Node>; items?: Node; $defs?: Record<string, Node> };
+type Node = { $ref?: string; description?: string; properties?: Record<string, Node>; items?: Node; $defs?: Record<string, Node>; anyOf?: Node[] };
+
+/** The node a property refers to; a nullable one (`where:` may be left empty) is `anyOf: [{$ref}, {type: null}]`. */
+function refOf(n: Node): string | undefined {
+  return n.$ref ?? n.anyOf?.find((x) => x.$ref)?.$ref;
+}
 
 function resolve(root: Node, n: Node): Node {
-  return n.$ref ? root.$defs![n.$ref.replace("#/$defs/", "")] : n;
+  const ref = refOf(n);
+  return ref ? root.$defs![ref.replace("#/$defs/", "")] : n;
 }
 
 describe("policyJsonSchema descriptions", () => {
@@ -25,6 +31,6 @@ describe("policyJsonSchema descriptions", () => {
   );
 
   it("a nested `not` block still points at the condition definitions", () => {
-    expect(conditions.properties!.not.$ref).toBe(rule.properties!.where.$ref);
+    expect(refOf(conditions.properties!.not)).toBe(refOf(rule.properties!.where));
   });
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
+import type { Services } from "@/lib/server/types";
 import type { Principal } from "@/lib/auth/principal";
-import { requireTenant } from "@/lib/auth/with-auth";
+import { requireTenant } from "@/lib/auth/tenant-scope";
 import { AppError } from "@/lib/errors";
 import { keyId } from "./hash";
-import { auditLog } from "./index";
 import type { AuditFilter, AuditPage, AuditRecordView, AuditSearchQuery, AuditWrite, CheckpointView, VerifyResult } from "./schemas";
 
 /** What the /api/v1/audit handlers call: tenant scoping plus one audit-log operation each. */
@@ -13,8 +13,9 @@ function tenantOf(principal: Principal, tenant: string | undefined): string {
   return tenant ?? principal.tenant;
 }
 
-export function searchAudit(principal: Principal, query: AuditSearchQuery): Promise<AuditPage> {
-  return auditLog().search(tenantOf(principal, query.tenant), query);
+
+export function searchAudit(svc: Services, principal: Principal, query: AuditSearchQuery): Promise<AuditPage> {
+  return svc.audit.search(tenantOf(principal, query.tenant), query);
 }
 
 /**
@@ -23,8 +24,9 @@ export function searchAudit(principal: Principal, query: AuditSearchQuery): Prom
  * `trace_id` the caller gives is kept as `data.refers_to`, and only when it names a record of the
  * caller's own tenant and subject; otherwise 403, the same answer whether it exists elsewhere or not.
  */
-export async function writeAgentNote(principal: Principal, body: AuditWrite, requestId: string): Promise<{ ok: true; record: AuditRecordView }> {
-  const log = auditLog();
+
+export async function writeAgentNote(svc: Services, principal: Principal, body: AuditWrite, requestId: string): Promise<{ ok: true; record: AuditRecordView }> {
+  const log = svc.audit;
   if (body.trace_id !== undefined) {
     const own = await log.search(principal.tenant, { trace_id: body.trace_id, subject: principal.subject, limit: 1 });
     if (own.records.length === 0) {
@@ -48,24 +50,28 @@ export async function writeAgentNote(principal: Principal, body: AuditWrite, req
   return { ok: true, record };
 }
 
-export function verifyAudit(principal: Principal, tenant: string | undefined): Promise<VerifyResult> {
-  return auditLog().verify(tenantOf(principal, tenant));
+
+export function verifyAudit(svc: Services, principal: Principal, tenant: string | undefined): Promise<VerifyResult> {
+  return svc.audit.verify(tenantOf(principal, tenant));
 }
 
+
 export async function listCheckpoints(
+  svc: Services,
   principal: Principal,
   q: { tenant?: string; after?: number; limit: number },
 ): Promise<{ checkpoints: CheckpointView[]; public_key: string; key_id: string }> {
-  const log = auditLog();
+  const log = svc.audit;
   const checkpoints = await log.checkpoints(tenantOf(principal, q.tenant), { after: q.after, limit: q.limit });
   const pub = log.publicKeys()[0];
   return { checkpoints, public_key: pub, key_id: keyId(pub) };
 }
 
 /** The JSONL export as a streamed HTTP response (pulled page by page: nothing is loaded whole). */
-export async function exportAuditResponse(principal: Principal, filter: AuditFilter): Promise<Response> {
+
+export async function exportAuditResponse(svc: Services, principal: Principal, filter: AuditFilter): Promise<Response> {
   const tenant = tenantOf(principal, filter.tenant);
-  const lines = auditLog().exportLines(tenant, filter);
+  const lines = svc.audit.exportLines(tenant, filter);
   const encoder = new TextEncoder();
   // The first chunk is read before answering, so a database failure is an error response, not a cut stream.
   const first = await lines.next();

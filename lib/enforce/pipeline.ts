@@ -4,7 +4,6 @@ import type { ApprovalView } from "@/lib/approvals/schemas";
 import type { Gate } from "@/lib/approvals/state-machine";
 import { digest } from "@/lib/canonical";
 import { AppError, isAppError } from "@/lib/errors";
-import { log } from "@/lib/log";
 import { evaluate, type CostFact, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
 import { type ArgumentViolation, checkArgumentBounds, checkToolName, DEFAULT_ARGUMENT_LIMITS, describeViolation, TOOL_NAME_MAX } from "./argument-limits";
@@ -257,7 +256,7 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
         approvalId = approval.id;
         verdict.approval = approvalInfo(approval);
       } catch (err) {
-        log().error({ err, tenant: principal.tenant, tool: call.tool, traceId }, "approval request could not be stored");
+        deps.log.error({ err, tenant: principal.tenant, tool: call.tool, traceId }, "approval request could not be stored");
         const message = `the approval request could not be stored (${briefCause(err)})`;
         verdict.decision = "deny";
         verdict.reason = `${verdict.reason ?? "approval required"}; ${message}, so the call is refused: retry when approvals are available`;

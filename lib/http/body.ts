@@ -109,3 +109,11 @@ export async function readBodyForm(req: Request, limit: BodyLimit): Promise<Form
   const type = req.headers.get("content-type") ?? "";
   return new Response(bytes, { headers: { "content-type": type } }).formData();
 }
+/**
+ * Parses a JSON body with a zod schema; bad JSON and bad shapes map to 400 with the field named,
+ * a body past the route's limit (JSON API bodies unless told) to 413.
+ */
+export async function jsonBody<T>(req: Request, schema: { parse(v: unknown): T }, limit: BodyLimit = "api"): Promise<T> {
+  const text = await readBodyText(req, limit);
+  return schema.parse(text.trim() === "" ? {} : JSON.parse(text));
+}

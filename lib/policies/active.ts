@@ -1,4 +1,4 @@
-import { getDb } from "@/lib/db";
+import type { Db } from "@/lib/db";
 import { activeVersionFor, getVersion } from "@/lib/db/policy-versions";
 import { type CompiledPolicy, loadPolicy } from "@/lib/policy";
 
@@ -10,42 +10,49 @@ export interface ActivePolicy {
   verified: boolean;
 }
 
-// Compiled once per version; which version a tenant runs is re-read at most every second, so a
-// rollout reaches every replica within a second without a query per call.
-const compiledByVersion = new Map<number, ActivePolicy | Error>();
-const tenantVersion = new Map<string, { version: number | null; until: number }>();
-const TENANT_TTL_MS = 1_000;
+/** The tenants' active policies, compiled and cached; the composition root holds one per process. */
+export interface ActivePolicies {
+  /** The tenant's active policy, compiled; null when none is loaded (every call is then denied). */
+  get(tenant: string, nowMs?: number): Promise<ActivePolicy | null>;
+  /** After a rollout: forget which version each tenant runs (compiled versions stay valid). */
+  forgetTenantVersions(): void;
+}
 
-/** The tenant's active policy, compiled; null when none is loaded (every call is then denied). */
-export async function getActivePolicy(tenant: string, nowMs: number = Date.now()): Promise<ActivePolicy | null> {
-  const cached = tenantVersion.get(tenant);
-  let versionId = cached && cached.until > nowMs ? cached.version : undefined;
-  let row: Awaited<ReturnType<typeof activeVersionFor>> | undefined;
-  if (versionId === undefined) {
-    const { prisma } = await getDb();
-    row = await activeVersionFor(prisma, tenant);
-    versionId = row?.id ?? null;
-    tenantVersion.set(tenant, { version: versionId, until: nowMs + TENANT_TTL_MS });
-  }
-  if (versionId === null) return null;
-  let entry = compiledByVersion.get(versionId);
-  if (!entry) {
-    if (!row || row.id !== versionId) {
+export function createActivePolicies(getDb: () => Promise<Db>): ActivePolicies {
+  // Compiled once per version; which version a tenant runs is re-read at most every second, so a
+  // rollout reaches every replica within a second without a query per call.
+  const compiledByVersion = new Map<number, ActivePolicy | Error>();
+  const tenantVersion = new Map<string, { version: number | null; until: number }>();
+
+  async function get(tenant: string, nowMs: number = Date.now()): Promise<ActivePolicy | null> {
+    const cached = tenantVersion.get(tenant);
+    let versionId = cached && cached.until > nowMs ? cached.version : undefined;
+    let row: Awaited<ReturnType<typeof activeVersionFor>> | undefined;
+    if (versionId === undefined) {
       const { prisma } = await getDb();
-      row = await getVersion(prisma, versionId);
+      row = await activeVersionFor(prisma, tenant);
+      versionId = row?.id ?? null;
+      tenantVersion.set(tenant, { version: versionId, until: nowMs + TENANT_TTL_MS });
     }
-    if (!row) return null;
-    const loaded = loadPolicy(row.yaml, { version: String(row.id) });
-    entry = loaded.ok
-      ? { compiled: loaded.compiled, version: row.id, hash: row.hash, signed: Boolean(row.signature), verified: row.verified }
-      : new Error(`policy version ${row.id} does not compile: ${loaded.errors[0]?.message ?? "unknown error"}`);
-    compiledByVersion.set(versionId, entry);
+    if (versionId === null) return null;
+    let entry = compiledByVersion.get(versionId);
+    if (!entry) {
+      if (!row || row.id !== versionId) {
+        const { prisma } = await getDb();
+        row = await getVersion(prisma, versionId);
+      }
+      if (!row) return null;
+      const loaded = loadPolicy(row.yaml, { version: String(row.id) });
+      entry = loaded.ok
+        ? { compiled: loaded.compiled, version: row.id, hash: row.hash, signed: Boolean(row.signature), verified: row.verified }
+        : new Error(`policy version ${row.id} does not compile: ${loaded.errors[0]?.message ?? "unknown error"}`);
+      compiledByVersion.set(versionId, entry);
+    }
+    if (entry instanceof Error) throw entry;
+    return entry;
   }
-  if (entry instanceof Error) throw entry;
-  return entry;
+
+  return { get, forgetTenantVersions: () => tenantVersion.clear() };
 }
 
-/** After a rollout: forget which version each tenant runs (compiled versions stay valid). */
-export function forgetTenantVersions() {
-  tenantVersion.clear();
-}
+const TENANT_TTL_MS = 1_000;

@@ -1,10 +1,10 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { handleMcpRequest } from "@/lib/mcp/endpoint";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 // Stateless Streamable HTTP: no SSE stream to GET, no session to DELETE (both answer 405).
-export const POST = withAuth(async ({ req, principal }) => handleMcpRequest(req, principal), { permission: "mcp.call" });
+export const POST = withAuth(async ({ req, principal, services }) => handleMcpRequest(req, principal, services.gateway), { permission: "mcp.call" });
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

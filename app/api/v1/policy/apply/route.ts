@@ -1,4 +1,4 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { applyPolicy, applyRequestSchema, readFields } from "@/lib/policies";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 
 /** Seed 001: `-F strategy=all|canary_percent|explicit [-F canary_percent=10] [-F tenants_csv=a,b] [-F policy=@p.yaml -F signature=…]`. */
 export const POST = withAuth(
-  async ({ req, principal }) => applyPolicy(principal, applyRequestSchema.parse(await readFields(req))),
+  async ({ req, principal, services }) => applyPolicy(services, principal, applyRequestSchema.parse(await readFields(req))),
   { permission: "policies.apply" },
 );
 

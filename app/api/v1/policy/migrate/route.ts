@@ -1,4 +1,4 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { migratePolicyText, readPolicyText } from "@/lib/policies";
 import { methodsNotAllowed } from "@/lib/http/methods";
 

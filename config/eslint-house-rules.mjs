@@ -6,7 +6,7 @@
  */
 
 // Tests, fixtures and programs that set up a process may do what the application may not.
-const NOT_APP_CODE = ["**/*.test.ts", "**/*.test.tsx", "**/__fixtures__/**", "**/testing.ts", "**/test-kit.ts", "e2e/**", "bench/**", "scripts/**", "test/**"];
+const NOT_APP_CODE = ["**/*.test.ts", "**/*.test.tsx", "**/__fixtures__/**", "**/testing.ts", "e2e/**", "bench/**", "scripts/**", "test/**"];
 const APP_CODE = ["lib/**/*.{ts,tsx}", "app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}", "cli/**/*.ts"];
 
 const PRISMA = {

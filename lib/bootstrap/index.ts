@@ -9,7 +9,7 @@ import { upsertTenant } from "@/lib/db/tenants";
 import { ensureMembership, ensureUser, setPasswordHash } from "@/lib/db/users";
 import { publicUrl } from "@/lib/env";
 import { secretsFile } from "@/lib/secrets";
-import { loadStartupPolicy } from "@/lib/policies/startup";
+import { loadStartupPolicy } from "@/lib/policy-store/startup";
 
 export interface BootstrapReport {
   url: string;

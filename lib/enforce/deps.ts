@@ -2,7 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalService } from "@/lib/approvals";
 import type { AuditInput } from "@/lib/audit/schemas";
 import type { Logger } from "@/lib/log";
-import type { ActivePolicy } from "@/lib/policies";
+import type { ActivePolicy } from "@/lib/policy-store";
 import type { CostFact, FactMap } from "@/lib/policy";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
 import type { ArgumentLimits } from "./argument-limits";

@@ -242,7 +242,7 @@ async function limitsStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; a
       now: deps.now(),
     });
     if (admitted.ok) return { flow, admitted: true, release: admitted.release };
-    return { flow: { ...flow, verdict: { ...v, decision: "deny", rule: `limit:${admitted.limit}`, reason: limitReason(admitted), limit: admitted } }, admitted: false };
+    return { flow: { ...flow, verdict: { ...v, decision: "deny", rule: `limit:${admitted.limit}`, reason: limitReason(admitted), limit: { ...admitted } } }, admitted: false };
   } catch (err) {
     const message = (err as Error).message;
     return {

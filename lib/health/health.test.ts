@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GET as healthRoute } from "@/app/api/health/route";
 import type { AuditLog } from "@/lib/audit";
-import { makeAuditLog } from "@/lib/audit/test-kit";
+import { makeAuditLog } from "@/lib/audit/testing";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { createTestServices, installTestServices } from "@/lib/server/testing";
 

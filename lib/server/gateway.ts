@@ -8,7 +8,7 @@ import { shownVerdict } from "@/lib/enforce/shown-verdict";
 import type { Principal } from "@/lib/enforce/types";
 import { forbidden } from "@/lib/errors";
 import { builtinTools, type BuiltinToolset, type CallerContext } from "@/lib/mcp/builtin";
-import { describeActivePolicy } from "@/lib/policies/current";
+import { describeActivePolicy } from "@/lib/policy-store/current";
 import type { FactMap } from "@/lib/policy";
 import type { Services } from "./types";
 

@@ -11,7 +11,7 @@ import type { Env } from "@/lib/env";
 import { createLogger } from "@/lib/log";
 import { createUpstreamRegistry, upstreamNetwork } from "@/lib/mcp/upstreams/default-registry";
 import { createMetrics } from "@/lib/metrics";
-import { createActivePolicies } from "@/lib/policies/active";
+import { createActivePolicies } from "@/lib/policy-store/active";
 import { QuotaService } from "@/lib/quota";
 import { openKv } from "@/lib/redis";
 import { loadSecrets } from "@/lib/secrets";

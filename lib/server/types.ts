@@ -13,7 +13,7 @@ import type { BuiltinToolset } from "@/lib/mcp/builtin";
 import type { UpstreamAdminDeps } from "@/lib/mcp/upstreams/admin";
 import type { UpstreamRegistry } from "@/lib/mcp/upstreams/registry";
 import type { Metrics } from "@/lib/metrics";
-import type { ActivePolicies } from "@/lib/policies/active";
+import type { ActivePolicies } from "@/lib/policy-store/active";
 import type { QuotaService } from "@/lib/quota";
 import type { KvStore } from "@/lib/redis";
 import type { Secrets } from "@/lib/secrets";

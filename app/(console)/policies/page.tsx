@@ -4,7 +4,7 @@ import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
 import { PolicyVersionsTable } from "@/components/policy-versions-table";
 import { requireConsoleUser } from "@/lib/console/session";
-import { describeActivePolicy, listPolicyVersions, versionsQuerySchema } from "@/lib/policies";
+import { describeActivePolicy, listPolicyVersions, versionsQuerySchema } from "@/lib/policy-store";
 import { services } from "@/lib/server";
 
 export const metadata: Metadata = { title: "Policies" };

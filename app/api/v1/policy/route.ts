@@ -1,5 +1,5 @@
 import { withAuth } from "@/lib/server";
-import { describeActivePolicy } from "@/lib/policies";
+import { describeActivePolicy } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";

@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 /** The tenant's signed checkpoints (ascending seq, `after` + `limit`) and the key that signs them. */
 export const GET = withAuth(
-  async ({ req, principal, services }) => listCheckpoints(services, principal, checkpointsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  async ({ req, principal, services }) => listCheckpoints(services.audit, principal, checkpointsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "audit.read" },
 );
 

@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 /** Stream the tenant's chain (or a filtered part) as JSONL that verifies offline with the public key. */
 export const GET = withAuth(
-  async ({ req, principal, services }) => exportAuditResponse(services, principal, auditFilterSchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  async ({ req, principal, services }) => exportAuditResponse(services.audit, principal, auditFilterSchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "audit.export" },
 );
 

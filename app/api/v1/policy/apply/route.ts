@@ -1,5 +1,5 @@
 import { withAuth } from "@/lib/server";
-import { applyPolicy, applyRequestSchema, readFields } from "@/lib/policies";
+import { applyPolicy, applyRequestSchema, readFields } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";

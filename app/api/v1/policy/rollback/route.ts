@@ -1,5 +1,5 @@
 import { withAuth } from "@/lib/server";
-import { readFields, rollbackPolicy, rollbackRequestSchema } from "@/lib/policies";
+import { readFields, rollbackPolicy, rollbackRequestSchema } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";

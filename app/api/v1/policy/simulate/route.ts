@@ -1,5 +1,5 @@
 import { jsonBody, withAuth } from "@/lib/server";
-import { simulateCall, simulateRequestSchema } from "@/lib/policies";
+import { simulateCall, simulateRequestSchema } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";

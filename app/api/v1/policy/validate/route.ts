@@ -1,5 +1,5 @@
 import { withAuth } from "@/lib/server";
-import { describeActivePolicy, readPolicyText, validatePolicyText } from "@/lib/policies";
+import { describeActivePolicy, readPolicyText, validatePolicyText } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { withAuth } from "@/lib/server";
-import { listPolicyVersions, versionsQuerySchema } from "@/lib/policies";
+import { listPolicyVersions, versionsQuerySchema } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";

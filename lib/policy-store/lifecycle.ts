@@ -4,6 +4,7 @@ import { isPlatformAdmin } from "@/lib/auth/platform";
 import { sha256Hex } from "@/lib/canonical";
 import type { PrismaClient } from "@/lib/db";
 import * as q from "@/lib/db/policy-versions";
+import { type RolloutCoverage, type RolloutStrategy, inCanary, resolveVersionId, rolloutCovers } from "@/lib/policy/rollout";
 import { env, platformTenant } from "@/lib/env";
 import { AppError, badRequest, conflict, forbidden, notFound } from "@/lib/errors";
 import { diffPolicies, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
@@ -13,7 +14,7 @@ import { ownerLabel, requirePlatformScope, scopeOf, usableBy, usableVersion } fr
 import { type ApplyRequest, policyTextOf, type RollbackRequest, type VersionsQuery } from "./schemas";
 
 type VersionRow = NonNullable<Awaited<ReturnType<typeof q.getVersion>>>;
-type Strategy = q.RolloutStrategy;
+type Strategy = RolloutStrategy;
 
 const BOM = "\uFEFF";
 const EMPTY_POLICY: Policy = { version: 1, defaults: { decision: "deny" }, rules: [] };
@@ -118,12 +119,12 @@ async function rollOut(svc: Services, prisma: PrismaClient, principal: Principal
   const diff: PolicyDiff = diffPolicies(policyOrEmpty(before?.yaml), parseOrReject(row.yaml, `policy version ${row.id}`));
   const headline = before ? diff.headline : `first policy for ${principal.tenant}: ${parseOrReject(row.yaml).rules.length} rules`;
   const rolloutId = await q.reserveRolloutId(prisma);
-  const coverage: q.RolloutCoverage = { id: rolloutId, versionId: row.id, strategy: plan.strategy, canaryPercent: plan.canaryPercent ?? null, tenants: plan.tenants };
+  const coverage: RolloutCoverage = { id: rolloutId, versionId: row.id, strategy: plan.strategy, canaryPercent: plan.canaryPercent ?? null, tenants: plan.tenants };
 
   let canary: { percent: number; tenants: string[]; known_tenants: number } | null = null;
   if (plan.strategy === "canary_percent") {
     const ids = await q.allTenantIds(prisma);
-    canary = { percent: plan.canaryPercent!, tenants: ids.filter((t) => q.inCanary(t, rolloutId, plan.canaryPercent!)), known_tenants: ids.length };
+    canary = { percent: plan.canaryPercent!, tenants: ids.filter((t) => inCanary(t, rolloutId, plan.canaryPercent!)), known_tenants: ids.length };
   }
 
   const data = {
@@ -159,7 +160,7 @@ async function rollOut(svc: Services, prisma: PrismaClient, principal: Principal
         subject: principal.subject,
         reason: `${what}: ${headline}`,
         policyVersion: row.id,
-        data: { ...data, covers_tenant: q.rolloutCovers(coverage, tenant) || plan.unpin.includes(tenant) },
+        data: { ...data, covers_tenant: rolloutCovers(coverage, tenant) || plan.unpin.includes(tenant) },
       }),
     ),
   );
@@ -375,13 +376,13 @@ export async function listPolicyVersions(svc: Services, principal: Principal, qu
   const state = await q.rolloutState(prisma);
   const onVersion = new Map<number, string[]>();
   for (const t of everything ? await q.allTenantIds(prisma) : [own]) {
-    const v = q.resolveVersionId(state, t);
+    const v = resolveVersionId(state, t);
     if (v === null) continue;
     const list = onVersion.get(v) ?? [];
     list.push(t);
     onVersion.set(v, list);
   }
-  const active = q.resolveVersionId(state, own);
+  const active = resolveVersionId(state, own);
   const stable = state.recent.find((r) => r.strategy === "all")?.versionId ?? null;
   return {
     versions: page.map((v) => {
@@ -389,7 +390,7 @@ export async function listPolicyVersions(svc: Services, principal: Principal, qu
       const rollouts = everything
         ? v.rollouts
         : v.rollouts
-            .filter((r) => q.rolloutCovers({ ...r, versionId: v.id }, own))
+            .filter((r) => rolloutCovers({ ...r, versionId: v.id }, own))
             .map((r) => ({ ...r, tenants: r.tenants.filter((t) => t === own) }));
       return {
         ...versionView(v),

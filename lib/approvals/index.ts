@@ -19,6 +19,7 @@ import { handleSlackInteraction, parseChannelMap, slackNotifier } from "./slack"
  *   const c = await (await approvals()).consume({ id, tenant, subject, tool, argsDigest: digest(args), gate });  // once, under the invariant
  */
 export { createApprovalService, normalizeApprovalId, toView, refusalError, DEFAULT_EXPIRY_SECONDS, TTL_INDEX_KEY, TTL_INDEX_MARKER } from "./service";
+export { approvalCode, normalizeCode, LEGACY_CODE_APPROVER } from "./codes";
 export type { ApprovalService, ApprovalServiceDeps, NewApproval, DecideInput, ConsumeInput, ConsumeResult, WaitResult, ApprovalNotifier, ApprovalDecisionLike } from "./service";
 export { onApprovalEvent, type ApprovalEvent, type ApprovalEventListener } from "./events";
 export * from "./state-machine";
@@ -44,7 +45,16 @@ export function approvals(): Promise<ApprovalService> {
             consoleUrl: publicUrl(),
           })
         : null;
-    const service = createApprovalService({ prisma, kv: getKv(), hmacSecret: getSecrets().hmacSecret, redaction: redactionSettings(), notifier, log: log().child({ module: "approvals" }) });
+    const service = createApprovalService({
+      prisma,
+      kv: getKv(),
+      hmacSecret: getSecrets().hmacSecret,
+      redaction: redactionSettings(),
+      notifier,
+      log: log().child({ module: "approvals" }),
+      legacyApprovalCode: e.APPROVAL_CODE_LEGACY ? (e.APPROVAL_CODE ?? null) : null,
+      codeAttempts: { perApproval: e.APPROVAL_CODE_MAX_FAILURES_PER_APPROVAL, perCaller: e.APPROVAL_CODE_MAX_FAILURES_PER_CALLER, windowMs: e.APPROVAL_CODE_THROTTLE_WINDOW_SECONDS * 1000 },
+    });
     g.__canopyApprovalSweeper ??= service.startSweeper(e.APPROVAL_SWEEP_INTERVAL_MS);
     return service;
   })().catch((err) => {

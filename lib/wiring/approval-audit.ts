@@ -7,6 +7,8 @@ export function auditRecordOf(e: ApprovalEvent): AuditInput {
   switch (e.kind) {
     case "rbac_change":
       return { tenant: e.tenant, kind: "rbac_change", subject: e.actor, reason: `roles of ${e.user} changed`, data: { user: e.user, before: e.before, after: e.after } };
+    case "approval_code_revealed":
+      return { tenant: e.tenant, kind: "approval_vote", subject: e.actor, approvalId: e.approvalId, decision: "code_revealed", reason: `${e.actor} revealed their approval code`, data: { action: "code" } };
     case "approval_refused":
       return { tenant: e.tenant, kind: "approval_vote", subject: e.actor, approvalId: e.approvalId, decision: "refused", reason: e.message, data: { action: e.action, code: e.code } };
     default: {

@@ -9,6 +9,12 @@ import { checkCall, enforceCall, policyDecision } from "./pipeline";
 import { shownVerdict } from "./shown-verdict";
 import type { CallOutcome, GatewayCall, Principal, Verdict } from "./types";
 
+/** Seed 004's bare tool names are aliases: the policy, the approval binding and the audit see the canonical aegis.* name. */
+function canonicalCall(call: GatewayCall): GatewayCall {
+  const name = builtins().canonical(call.tool);
+  return name === call.tool ? call : { ...call, tool: name };
+}
+
 function observe(principal: Principal, verdict: Verdict, started: number) {
   const m = metrics();
   m.decisions.inc({ tenant: principal.tenant, decision: verdict.decision });
@@ -16,7 +22,8 @@ function observe(principal: Principal, verdict: Verdict, started: number) {
 }
 
 /** guard/check: the decision with its trace; nothing recorded, nothing run. */
-export async function gatewayCheck(principal: Principal, call: GatewayCall): Promise<Verdict> {
+export async function gatewayCheck(principal: Principal, given: GatewayCall): Promise<Verdict> {
+  const call = canonicalCall(given);
   return shownVerdict(principal, call, await checkCall(gatewayDeps(), principal, call));
 }
 
@@ -26,7 +33,8 @@ export function gatewayDecision(principal: Principal, call: GatewayCall) {
 }
 
 /** guard/enforce: decided, metered, audited and handed to approvers when needed; not forwarded. */
-export async function gatewayEnforce(principal: Principal, call: GatewayCall): Promise<Verdict> {
+export async function gatewayEnforce(principal: Principal, given: GatewayCall): Promise<Verdict> {
+  const call = canonicalCall(given);
   const started = performance.now();
   const { verdict } = await enforceCall(gatewayDeps(), principal, call, { forward: false, syncWaitMs: 0, source: "guard" });
   observe(principal, verdict, started);
@@ -34,7 +42,8 @@ export async function gatewayEnforce(principal: Principal, call: GatewayCall): P
 }
 
 /** MCP tools/call: the whole pipeline, forwarding what is allowed. */
-export async function gatewayCall(principal: Principal, call: GatewayCall, signal?: AbortSignal): Promise<CallOutcome> {
+export async function gatewayCall(principal: Principal, given: GatewayCall, signal?: AbortSignal): Promise<CallOutcome> {
+  const call = canonicalCall(given);
   const started = performance.now();
   const outcome = await enforceCall(gatewayDeps(), principal, call, { forward: true, syncWaitMs: env().APPROVAL_SYNC_WAIT_MS, source: "mcp", signal });
   observe(principal, outcome.verdict, started);
@@ -48,7 +57,7 @@ export async function gatewayListTools(principal: Principal): Promise<Tool[]> {
   for (const e of upstream.errors) log().warn({ upstream: e.upstream }, `upstream not listed: ${e.message}`);
   const set = builtins();
   const listable: ListableTool[] = [
-    ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission })),
+    ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission, policyName: set.canonical(tool.name) })),
     ...upstream.tools.map((t) => ({
       tool: { name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}), ...(t.annotations ? { annotations: t.annotations } : {}) } as Tool,
     })),

@@ -163,9 +163,9 @@ describe("revealing and completing with codes (Postgres + the KV store)", () => 
   });
 
   test("an expired approval's code is refused (it expires with the approval)", async () => {
-    const { approval: created } = await svc.create({ tenant: FIXTURE_TENANT, subject: "agent-42", tool: "refunds.refund", args: { n: ++n }, requiredApprovals: 1, expiresInSeconds: 1 });
+    const { approval: created } = await svc.create({ tenant: FIXTURE_TENANT, subject: "agent-42", tool: "refunds.refund", args: { n: ++n }, requiredApprovals: 1, expiresInSeconds: 5 });
     const a = await svc.revealCode({ id: created.id, tenant: FIXTURE_TENANT, approver: "alice" });
-    skew = 2000;
+    skew = 10_000;
     try {
       const err = await refusal(svc.completeWithCode({ id: created.id, tenant: FIXTURE_TENANT, caller: "agent-42", code: a.approval_code }));
       expect(err.code).toBe("expired");
@@ -203,5 +203,25 @@ describe("the legacy global APPROVAL_CODE", () => {
     await legacySvc.completeWithCode({ id: approval.id, tenant: FIXTURE_TENANT, caller: "agent-42", code: LEGACY });
     const used = await svc.consume({ id: approval.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "refunds.refund", argsDigest: digest(args), gate: { ruleHash: RULE, requiredApprovals: 1, approverGroup: null } });
     expect(used).toMatchObject({ ok: false, code: "quorum_not_met" });
+  });
+});
+
+describe("the Slack message to each approver carries their code", () => {
+  test("a new approval sends each linked eligible approver (not the subject, not outside the group) a DM with a code that works for them", async () => {
+    const sent: { approver: string; slackUserId: string; code: string }[] = [];
+    const notifier = {
+      created: async () => null,
+      updated: async () => {},
+      personalCode: async (_a: unknown, to: { approver: string; slackUserId: string }, code: string) => void sent.push({ ...to, code }),
+    };
+    const withSlack = createApprovalService({ prisma: db.prisma, kv, hmacSecret: FIXTURE_SECRET, namespace: ns, notifier, log: { warn() {}, error() {} } });
+    const { approval } = await withSlack.create({ tenant: FIXTURE_TENANT, subject: "agent-42", tool: "refunds.refund", args: { n: ++n }, approverGroup: "secops", requiredApprovals: 2, ruleHash: RULE, quorumSource: "rule" });
+    await withSlack.flush();
+    // alice, bob and carol are secops approvers linked to Slack; erin (finance) and victor (viewer) are not eligible.
+    expect(sent.map((s) => s.approver).sort()).toEqual(["alice", "bob", "carol"]);
+    expect(sent.find((s) => s.approver === "bob")!.slackUserId).toBe("UBOB0001");
+    const bob = sent.find((s) => s.approver === "bob")!;
+    expect(await withSlack.completeWithCode({ id: approval.id, tenant: FIXTURE_TENANT, caller: "agent-42", code: bob.code })).toMatchObject({ approver: "bob", approvals: 1 });
+    await withSlack.close();
   });
 });

@@ -13,7 +13,7 @@ import {
 } from "@/lib/db/approvals";
 import type { PrismaClient } from "@/lib/db";
 import type { Prisma } from "@/lib/db/generated/client";
-import { getMembership } from "@/lib/db/users";
+import { getMembership, listSlackApprovers } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import type { KvStore } from "@/lib/redis";
 import { ApprovalBus, type ApprovalEvent, emitApprovalEvent } from "./events";
@@ -61,6 +61,8 @@ export interface ApprovalNotifier {
   created(approval: ApprovalView): Promise<SlackMessageRef | null>;
   /** Votes and resolutions: refresh the message. */
   updated(approval: ApprovalView, message: SlackMessageRef | null): Promise<void>;
+  /** A direct message to one approver with their personal approval code (only where messages can go to a person). */
+  personalCode?(approval: ApprovalView, to: { approver: string; slackUserId: string }, code: string): Promise<void>;
 }
 
 export interface ApprovalServiceDeps {
@@ -353,6 +355,17 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       inBackground("notify create", async () => {
         const ref = await deps.notifier!.created(view);
         if (ref) await setSlackMessage(prisma, id, ref.channel, ref.ts);
+      });
+    }
+    const personal = deps.notifier?.personalCode?.bind(deps.notifier);
+    if (personal) {
+      inBackground("notify codes", async () => {
+        const to = await listSlackApprovers(prisma, input.tenant, view.approver_group, MAX_CODES_PER_APPROVAL);
+        for (const m of to) {
+          if (m.userId === view.subject || m.userId === view.requested_by || !m.slackUserId) continue;
+          await kv.zadd(codesKey(id), expiresAt.getTime(), m.userId);
+          await personal(view, { approver: m.userId, slackUserId: m.slackUserId }, approvalCode(deps.hmacSecret, id, m.userId, expiresAt));
+        }
       });
     }
     return { approval: view, created: true };

@@ -71,6 +71,12 @@ const schema = z
     POLICY_PUBLIC_KEY_B64: z.string().min(1).optional(),
     POLICY_SIG_PATH: z.string().min(1).optional(),
     APPROVAL_SYNC_WAIT_MS: int(0, 600_000).default(0),
+    // Seed 004: JSON-lines copies of audit records and approval events (`tail -f audit.log | jq`).
+    // Postgres stays the source of truth; a write error is logged, never blocks. Each file is
+    // rotated to FILE.1 past JSONL_MAX_BYTES.
+    AUDIT_PATH: z.string().min(1).optional(),
+    APPROVALS_PATH: z.string().min(1).optional(),
+    JSONL_MAX_BYTES: int(1024, 100 * 1024 ** 3).default(100 * 1024 ** 2),
     AUDIT_CHECKPOINT_EVERY: int(1, 10_000_000).default(1000),
     AUDIT_CHECKPOINT_SECONDS: int(1, 86_400).default(60),
     AUDIT_APPEND_TIMEOUT_MS: int(100, 120_000).default(5000),

@@ -2,6 +2,7 @@ import { getDb } from "@/lib/db";
 import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 import { getSecrets } from "@/lib/secrets";
+import { decisionOk, type JsonlSink, jsonlSink } from "./jsonl-sink";
 import { AuditLog } from "./log";
 import { type RedactionConfig, redactionConfig, Redactor } from "./redact";
 import type { AuditInput, AuditRecordView } from "./schemas";
@@ -12,8 +13,18 @@ export { verifyExportLines, EXPORT_FORMAT } from "./export-format";
 export { recordHash, hashPayload, keyId, signCheckpoint, checkpointSignatureValid } from "./hash";
 export { redact, redactionConfig, parseRedactKeys, isSensitiveKey, tenantRedactionKey, Redactor, RedactionScope, type RedactionConfig } from "./redact";
 export * from "./schemas";
+export { jsonlSink, decisionOk, type JsonlSink } from "./jsonl-sink";
 
-const g = globalThis as { __canopyAudit?: AuditLog; __canopyRedaction?: RedactionConfig; __canopyRedactor?: Redactor };
+const g = globalThis as { __canopyAudit?: AuditLog; __canopyRedaction?: RedactionConfig; __canopyRedactor?: Redactor; __canopyAuditFile?: JsonlSink | null };
+
+/** AUDIT_PATH's JSON-lines copy of every record (null when unset). */
+function auditFile(): JsonlSink | null {
+  if (g.__canopyAuditFile === undefined) {
+    const e = env();
+    g.__canopyAuditFile = e.AUDIT_PATH ? jsonlSink(e.AUDIT_PATH, { maxBytes: e.JSONL_MAX_BYTES, log: log().child({ module: "audit-file" }) }) : null;
+  }
+  return g.__canopyAuditFile;
+}
 
 /** The redaction settings from AUDIT_REDACT_KEYS and AUDIT_REDACT_VALUE_PATTERNS (validated with the environment). */
 export function redactionSettings(): RedactionConfig {
@@ -53,6 +64,9 @@ export function auditLog(): AuditLog {
  * `audit_unavailable` AppError when the store fails or does not answer in AUDIT_APPEND_TIMEOUT_MS:
  * the caller must then refuse the action it was about to take (fail closed).
  */
-export function appendAudit(input: AuditInput): Promise<AuditRecordView> {
-  return auditLog().append(input);
+export async function appendAudit(input: AuditInput): Promise<AuditRecordView> {
+  const record = await auditLog().append(input);
+  // After the durable append: the file is a copy for `tail -f | jq`, and never holds the caller up.
+  auditFile()?.write({ ...record, ok: decisionOk(record.decision) });
+  return record;
 }

@@ -49,6 +49,8 @@ export function freePort(): Promise<number> {
 export interface StartedServer {
   url: string;
   output: () => string;
+  /** Its data folder and database, for `npx canopy` against it (mint-token with its key). */
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -96,7 +98,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 90_00
     }
     try {
       const res = await fetch(`${url}/api/health`);
-      if (res.status === 200) return { url, output: () => out, stop: cleanup };
+      if (res.status === 200) return { url, output: () => out, stop: cleanup, env: { CANOPY_DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } };
     } catch {
       // not listening yet
     }

@@ -30,8 +30,8 @@ export function canopy(args: string[], env: Record<string, string | undefined> =
 }
 
 /** A shell command line, for the examples that pipe (`$(cat …)`, `| jq`): bash -c. */
-export function sh(line: string, env: Record<string, string | undefined> = {}): Run {
-  const r = spawnSync("bash", ["-c", line], { encoding: "utf8", env: { ...process.env, CANOPY_DATA_DIR: E2E_DATA_DIR, ...env }, timeout: 120_000 });
+export function sh(line: string, env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Run {
+  const r = spawnSync("bash", ["-c", line], { encoding: "utf8", env: { ...process.env, CANOPY_DATA_DIR: E2E_DATA_DIR, ...env }, timeout: timeoutMs });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 

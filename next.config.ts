@@ -7,6 +7,10 @@ const aliases = [
   { source: "/metrics", destination: "/api/metrics" },
   { source: "/v1/:path*", destination: "/api/v1/:path*" },
   { source: "/approvals/:path+", destination: "/api/approvals/:path+" },
+  // Seed 004's GET /approvals lists approvals as JSON for API clients (a bearer token or an
+  // Accept: application/json); a browser (cookies, text/html) gets the console's inbox page.
+  { source: "/approvals", has: [{ type: "header" as const, key: "authorization", value: "[Bb][Ee][Aa][Rr][Ee][Rr] .*" }], destination: "/api/v1/approvals" },
+  { source: "/approvals", has: [{ type: "header" as const, key: "accept", value: ".*application/json.*" }], destination: "/api/v1/approvals" },
   { source: "/admin/:path*", destination: "/api/admin/:path*" },
   // AegisMCP's (seed 004) paths.
   { source: "/policy", destination: "/api/v1/policy" },

@@ -14,6 +14,8 @@ Commands:
   policy validate FILE                                          check a policy; errors with line and column
   policy migrate FILE                                           AegisMCP v1/v2 or TailOps → canonical YAML
   policy simulate --policy FILE --call JSON [--tenant T --subject S --roles a,b --target-role R --at ISO]
+  approvals wait ID [--timeout S] [--url U] [--token T]         wait for a decision (long poll); prints the final state;
+                                                                exit 0 approved, 3 rejected, 4 expired, 5 still pending
   audit verify [--tenant T] [--public-key K] [--json]           recompute the tenant's hash chain and checkpoints
   audit verify --from-export FILE --public-key K                verify an exported JSONL file offline (no database)
   audit export --tenant T [--out FILE]                          export the chain as JSONL
@@ -39,7 +41,13 @@ async function policy(argv: string[]): Promise<number> {
   return policyCommand(argv);
 }
 
+async function approvalsCmd(argv: string[]): Promise<number> {
+  const { approvalsCommand } = await import("./commands/approvals");
+  return approvalsCommand(argv);
+}
+
 const COMMANDS: Record<string, Command> = {
+  approvals: approvalsCmd,
   "mint-token": mintTokenCommand,
   tokens,
   policy,

@@ -1,5 +1,6 @@
 import type { KvStore } from "@/lib/redis";
 import type { ApprovalView } from "./schemas";
+import type { RefusalCodeExtra } from "./service";
 import type { ApprovalStatus, RefusalCode, VoteDecision } from "./state-machine";
 
 /**
@@ -12,7 +13,8 @@ export type ApprovalEvent =
   | { kind: "approval_vote"; approval: ApprovalView; actor: string; vote: { decision: VoteDecision; comment: string | null; via: string } }
   | { kind: "approval_resolution"; approval: ApprovalView; actor: string }
   | { kind: "approval_executed"; approval: ApprovalView; actor: string }
-  | { kind: "approval_refused"; approvalId: string; tenant: string; actor: string; action: "vote" | "execute"; code: RefusalCode | "not_found" | "invalid_signature"; message: string }
+  | { kind: "approval_refused"; approvalId: string; tenant: string; actor: string; action: "vote" | "execute" | "code"; code: RefusalCode | RefusalCodeExtra; message: string }
+  | { kind: "approval_code_revealed"; approvalId: string; tenant: string; actor: string }
   | { kind: "rbac_change"; tenant: string; actor: string; user: string; before: { roles: string[]; groups: string[] } | null; after: { roles: string[]; groups: string[]; slack_user_id: string | null } };
 
 export type ApprovalEventListener = (event: ApprovalEvent) => void | Promise<void>;

@@ -4,7 +4,7 @@ import { requireTenant } from "@/lib/auth/tenant-scope";
 import { getMembership } from "@/lib/db/users";
 import { forbidden } from "@/lib/errors";
 import type { NewApproval } from "./service";
-import type { CreateApprovalBody, DecideBody, ListQuery, RequestApprovalBody } from "./schemas";
+import type { CompleteBody, CreateApprovalBody, DecideBody, ListQuery, RequestApprovalBody } from "./schemas";
 
 /**
  * What the route handlers call: each maps one authenticated request onto the approval service,
@@ -141,4 +141,26 @@ export async function decideAsPrincipal(svc: Services, principal: Principal, id:
 
 export async function verifyForPrincipal(svc: Services, principal: Principal, id: string, body: { signature: string; decision?: "approved" | "rejected"; approver?: string }) {
   return (await svc.approvals()).verify({ id, tenant: principal.tenant, ...body });
+}
+
+/** The caller's personal approval code for a pending approval it could vote on (inbox "Reveal code"). */
+export async function revealCodeForPrincipal(svc: Services, principal: Principal, id: string) {
+  return (await svc.approvals()).revealCode({ id, tenant: principal.tenant, approver: principal.subject });
+}
+
+/** Seed 004 `POST /approvals/complete`: whoever holds an approver's code casts that approver's vote. */
+export async function completeForPrincipal(svc: Services, principal: Principal, body: CompleteBody) {
+  return (await svc.approvals()).completeWithCode({ id: body.dry_run_id, tenant: principal.tenant, caller: principal.subject, code: body.approval_code });
+}
+
+/**
+ * Seed 000's wait_for_resolution as a long poll: answers as soon as the approval leaves pending
+ * (the same pub/sub wake-up the gateway's sync wait uses), or when `timeoutSeconds` pass.
+ */
+export async function waitForPrincipal(svc: Services, principal: Principal, id: string, timeoutSeconds: number) {
+  const service = await svc.approvals();
+  await service.get(id, principal.tenant);
+  const r = await service.waitForResolution(id, Math.round(timeoutSeconds * 1000));
+  const approval = await service.get(id, principal.tenant, principal.subject);
+  return { id: approval.id, status: approval.status, timed_out: r.timedOut && approval.status === "pending", approval };
 }

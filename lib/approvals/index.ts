@@ -15,6 +15,7 @@ import { handleSlackInteraction, parseChannelMap, slackNotifier } from "./slack"
  *   const c = await service.consume({ id, tenant, subject, tool, argsDigest: digest(args), gate });  // once, under the invariant
  */
 export { createApprovalService, normalizeApprovalId, toView, refusalError, DEFAULT_EXPIRY_SECONDS, TTL_INDEX_KEY, TTL_INDEX_MARKER } from "./service";
+export { approvalCode, normalizeCode, LEGACY_CODE_APPROVER } from "./codes";
 export type { ApprovalService, ApprovalServiceDeps, NewApproval, DecideInput, ConsumeInput, ConsumeResult, WaitResult, ApprovalNotifier, ApprovalDecisionLike } from "./service";
 export { ApprovalEvents, type ApprovalEvent, type ApprovalEventListener } from "./events";
 export * from "./state-machine";

@@ -160,6 +160,14 @@ export function slackNotifier(cfg: SlackConfig): ApprovalNotifier {
       if (!cfg.botToken || !ref) return;
       await slackCall(cfg, `${api}/chat.update`, { channel: ref.channel, ts: ref.ts, ...approvalMessage(a, cfg.consoleUrl) }, cfg.botToken);
     },
+    // A webhook posts to one channel only: personal codes go by direct message, so only with a bot token.
+    ...(cfg.botToken
+      ? {
+          async personalCode(a: ApprovalView, to: { approver: string; slackUserId: string }, code: string) {
+            await slackCall(cfg, `${api}/chat.postMessage`, { channel: to.slackUserId, ...personalCodeMessage(a, to.approver, code) }, cfg.botToken);
+          },
+        }
+      : {}),
   };
 }
 
@@ -241,4 +249,10 @@ export async function handleSlackInteraction(body: string | (() => Promise<strin
     if (isAppError(err)) return ephemeral(`Your click was not counted: ${err.message}.`);
     throw err;
   }
+}
+
+/** The direct message carrying one approver's personal code (seed 004's two-phase approval). */
+export function personalCodeMessage(a: ApprovalView, approver: string, code: string) {
+  const text = `Your approval code for ${a.id} (${a.tool} by ${a.subject}) is ${code}. Giving it to the requester (POST /approvals/complete {"dry_run_id":"${a.id}","approval_code":"${code}"}) counts as your approval (${approver}), once, until ${a.expires_at}.`;
+  return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text: `Your approval code for \`${a.id}\` (\`${a.tool}\` by ${a.subject}): *\`${code}\`*\nGiven to the requester, it counts as *your* approval (${approver}), once, until ${a.expires_at}. Do not share it otherwise.` } }] };
 }

@@ -5,3 +5,4 @@ export { verifyExportLines, EXPORT_FORMAT } from "./export-format";
 export { recordHash, hashPayload, keyId, signCheckpoint, checkpointSignatureValid } from "./hash";
 export { redact, redactionConfig, parseRedactKeys, isSensitiveKey, tenantRedactionKey, Redactor, RedactionScope, type RedactionConfig } from "./redact";
 export * from "./schemas";
+export { jsonlSink, decisionOk, type JsonlSink } from "./jsonl-sink";

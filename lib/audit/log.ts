@@ -52,6 +52,8 @@ export interface AuditLogOptions {
   maxBatch?: number;
   now?: () => Date;
   onBackgroundError?: (err: unknown, what: string) => void;
+  /** Called with each record once durable (AUDIT_PATH's JSON-lines copy); must not throw or block. */
+  onAppended?: (record: AuditRecordView) => void;
 }
 
 interface Pending {
@@ -238,7 +240,10 @@ export class AuditLog {
           continue;
         }
         this.noteWrite(null);
-        batch.forEach((p, i) => this.settle(p, () => p.resolve(views[i])));
+        batch.forEach((p, i) => this.settle(p, () => {
+          this.o.onAppended?.(views[i]);
+          p.resolve(views[i]);
+        }));
       }
     } finally {
       chain.running = false;

@@ -23,6 +23,9 @@ export interface BootstrapReport {
   policyVersion?: number;
   policyFile: string;
   policyVerified: boolean;
+  /** Set when POLICY_PATH is an AegisMCP or TailOps policy, converted at load. */
+  policyConvertedFrom?: string;
+  policyWarnings?: string[];
   secretsFile: string;
 }
 
@@ -90,6 +93,8 @@ export async function bootstrap(svc: Services): Promise<BootstrapReport> {
     policyVersion,
     policyFile: policy.path,
     policyVerified: policy.verified,
+    policyConvertedFrom: policy.converted?.from,
+    policyWarnings: policy.converted?.warnings ?? [],
     secretsFile: secretsFile(e),
   };
 }
@@ -111,6 +116,10 @@ export function formatReport(r: BootstrapReport): string {
     lines.push(`  sign in   ${r.adminEmail} with CANOPY_ADMIN_PASSWORD`);
   }
   lines.push(`  API token npx canopy mint-token --tenant ${r.tenant} --subject alice --roles admin,approver --ttl 7200`);
+  if (r.policyConvertedFrom) {
+    lines.push(`  policy    ${r.policyFile} is a ${r.policyConvertedFrom} policy: converted at load (npx canopy policy migrate shows the result)`);
+    for (const w of r.policyWarnings ?? []) lines.push(`            note: ${w}`);
+  }
   if (r.policyVersion) lines.push(`  policy    ${r.policyFile} loaded as version ${r.policyVersion}${r.policyVerified ? " (signature verified)" : ""} and rolled out to all tenants`);
   lines.push("");
   return lines.join("\n");

@@ -38,25 +38,33 @@ export interface Gateway {
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const d = deps.pipeline;
+  /** Seed 004's bare tool names are aliases: the policy, the approval binding and the audit see the canonical aegis.* name. */
+  function canonicalCall(call: GatewayCall): GatewayCall {
+    const name = deps.builtins().canonical(call.tool);
+    return name === call.tool ? call : { ...call, tool: name };
+  }
   function observe(principal: Principal, verdict: Verdict, started: number) {
     deps.metrics.decisions.inc({ tenant: principal.tenant, decision: verdict.decision });
     deps.metrics.decisionLatency.observe({ decision: verdict.decision }, (performance.now() - started) / 1000);
   }
   return {
     pipeline: d,
-    async check(principal, call) {
+    async check(principal, given) {
+      const call = canonicalCall(given);
       return shownVerdict(principal, call, await checkCall(d, principal, call), deps.redactor);
     },
     decision(principal, call) {
       return policyDecision(d, principal, call);
     },
-    async enforce(principal, call) {
+    async enforce(principal, given) {
+      const call = canonicalCall(given);
       const started = performance.now();
       const { verdict } = await enforceCall(d, principal, call, { forward: false, syncWaitMs: 0, source: "guard" });
       observe(principal, verdict, started);
       return shownVerdict(principal, call, verdict, deps.redactor);
     },
-    async call(principal, call, signal) {
+    async call(principal, given, signal) {
+      const call = canonicalCall(given);
       const started = performance.now();
       const outcome = await enforceCall(d, principal, call, { forward: true, syncWaitMs: deps.syncWaitMs, source: "mcp", signal });
       observe(principal, outcome.verdict, started);
@@ -67,7 +75,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       for (const e of upstream.errors) d.log.warn({ upstream: e.upstream }, `upstream not listed: ${e.message}`);
       const set = deps.builtins();
       const listable: ListableTool[] = [
-        ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission })),
+        ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission, policyName: set.canonical(tool.name) })),
         ...upstream.tools.map((t) => ({
           tool: { name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}), ...(t.annotations ? { annotations: t.annotations } : {}) } as Tool,
         })),

@@ -72,3 +72,27 @@ describe("the policy loaded at start", () => {
     expect(() => loadStartupPolicy()).toThrow(/policy file not found/);
   });
 });
+
+describe("POLICY_PATH pointing at an AegisMCP or TailOps file (seed 004 POLICY_PATH=/app/config/policy.yml)", () => {
+  test.each([
+    ["AegisMCP v1", "policies/examples/aegis-v1.yaml"],
+    ["AegisMCP v2", "policies/examples/aegis-v2.yaml"],
+    ["TailOps v2", "config/policy-examples/production-security-focused.yaml"],
+  ])("a %s file is converted at load and says so", (format, file) => {
+    setup({ policy: readFileSync(file, "utf8"), sig: null }, {});
+    const p = loadStartupPolicy();
+    expect(p.converted).toMatchObject({ from: format });
+    expect(p.yaml).toMatch(/^version: 1/m);
+  });
+
+  test("a canonical file is not converted", () => {
+    setup({ sig: null }, {});
+    expect(loadStartupPolicy().converted).toBeUndefined();
+  });
+
+  test("with signatures required, a foreign-format file is refused: sign the converted form", () => {
+    const aegis = readFileSync("policies/examples/aegis-v1.yaml", "utf8");
+    setup({ policy: aegis }, { POLICY_REQUIRE_SIGNATURE: "true", POLICY_PUBLIC_KEY_B64: keys.publicKey });
+    expect(() => loadStartupPolicy()).toThrow(/AegisMCP v1 policy and policy signatures are required: convert it first/);
+  });
+});

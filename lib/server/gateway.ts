@@ -1,4 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { normalizeApprovalId } from "@/lib/approvals";
 import { can } from "@/lib/auth/rbac";
 import { canonicalJson } from "@/lib/canonical";
 import { estimateCallCost } from "@/lib/cost";
@@ -20,22 +21,22 @@ export function createBuiltins(svc: Services): BuiltinToolset {
     aegis: {
       getPolicy: async (ctx) => describeActivePolicy((await svc.db()).prisma, ctx.tenant),
       check: async (call, ctx) => {
-        const c = { tool: call.tool, arguments: call.arguments, meta: call.meta };
+        const c = { tool: svc.builtins.canonical(call.tool), arguments: call.arguments, meta: call.meta };
         return shownVerdict(principalOf(ctx), c, await checkCall(svc.gateway.pipeline, principalOf(ctx), c), svc.redactor);
       },
       enforce: async (call, ctx) => {
-        const c = { tool: call.tool, arguments: call.arguments, meta: call.meta };
+        const c = { tool: svc.builtins.canonical(call.tool), arguments: call.arguments, meta: call.meta, approvalId: call.approvalId };
         return shownVerdict(principalOf(ctx), c, (await enforceCall(svc.gateway.pipeline, principalOf(ctx), c, { forward: false, syncWaitMs: 0, source: "builtin" })).verdict, svc.redactor);
       },
       requireApproval: async (req, ctx) => {
         const service = await svc.approvals();
-        const view = await service.get(req.dry_run_id, ctx.tenant, ctx.subject);
+        if (req.approval_code) await service.completeWithCode({ id: req.dry_run_id, tenant: ctx.tenant, caller: ctx.subject, code: req.approval_code });
+        const view = await service.get(normalizeApprovalId(req.dry_run_id), ctx.tenant, ctx.subject);
         return {
           approval: view,
-          note: req.approval_code
-            ? "approval codes are not accepted: approvers decide in the console inbox or with Slack buttons"
-            : view.status === "approved"
-              ? `approved: repeat the call with _meta.approval_id = "${view.id}"`
+          note:
+            view.status === "approved"
+              ? `approved: repeat the call with _meta.approval_id (or firewall_enforce's approval_id) = "${view.id}"`
               : `status ${view.status}: ${view.remaining_approvals} more approval(s) needed`,
         };
       },

@@ -1,5 +1,5 @@
 import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
-import { AuditLog, redactionConfig, Redactor } from "@/lib/audit";
+import { AuditLog, decisionOk, jsonlSink, redactionConfig, Redactor } from "@/lib/audit";
 import { createAuthenticator } from "@/lib/auth/authenticate";
 import { createAuthOptions } from "@/lib/auth/next-auth";
 import { createTokenGuard } from "@/lib/auth/token-guard";
@@ -15,7 +15,7 @@ import { createActivePolicies } from "@/lib/policy-store/active";
 import { QuotaService } from "@/lib/quota";
 import { openKv } from "@/lib/redis";
 import { loadSecrets } from "@/lib/secrets";
-import { auditRecordOf, loginRecordOf } from "./event-audit";
+import { approvalLineOf, auditRecordOf, loginRecordOf } from "./event-audit";
 import { createBuiltins, createPipelineDeps } from "./gateway";
 import type { ServiceOverrides, Services } from "./types";
 
@@ -62,6 +62,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   const kv = once(() => overrides.kv ?? openKv(env.REDIS_URL, env.REDIS_COMMAND_TIMEOUT_MS));
   const redaction = once(() => redactionConfig(env.AUDIT_REDACT_KEYS, env.AUDIT_REDACT_VALUE_PATTERNS));
   const redactor = once(() => new Redactor(secrets().hmacSecret, redaction()));
+  // Seed 004's AUDIT_PATH / APPROVALS_PATH: JSON-lines copies after the durable write (Postgres stays the truth).
+  const auditFile = env.AUDIT_PATH ? jsonlSink(env.AUDIT_PATH, { maxBytes: env.JSONL_MAX_BYTES, log: { warn: (o, m) => log().child({ module: "audit-file" }).warn(o, m) } }) : null;
+  const approvalsFile = env.APPROVALS_PATH ? jsonlSink(env.APPROVALS_PATH, { maxBytes: env.JSONL_MAX_BYTES, log: { warn: (o, m) => log().child({ module: "approvals-file" }).warn(o, m) } }) : null;
   const audit = once(
     () =>
       overrides.audit ??
@@ -76,11 +79,14 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
         timeoutMs: env.AUDIT_APPEND_TIMEOUT_MS,
         now: () => clock.now(),
         onBackgroundError: (err, what) => log().error({ err }, `${what} failed`),
+        onAppended: auditFile ? (record) => auditFile.write({ ...record, ok: decisionOk(record.decision) }) : undefined,
       }),
   );
   // Approval and membership events become audit records here: neither domain imports the audit log.
   const approvalEvents = new ApprovalEvents();
   approvalEvents.on(async (e) => {
+    const line = approvalsFile ? approvalLineOf(e, clock.now()) : null;
+    if (line) approvalsFile!.write(line);
     await audit().append(auditRecordOf(e));
   });
   const approvals = oncePromise<ApprovalService>(async () =>
@@ -95,6 +101,8 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
         events: approvalEvents,
         now: () => clock.nowMs(),
           log: log().child({ module: "approvals" }),
+          legacyApprovalCode: env.APPROVAL_CODE_LEGACY ? (env.APPROVAL_CODE ?? null) : null,
+          codeAttempts: { perApproval: env.APPROVAL_CODE_MAX_FAILURES_PER_APPROVAL, perCaller: env.APPROVAL_CODE_MAX_FAILURES_PER_CALLER, windowMs: env.APPROVAL_CODE_THROTTLE_WINDOW_SECONDS * 1000 },
         }),
   );
   const quotas = once(

@@ -6,6 +6,7 @@ import { getMembership, listMembershipsOfUser } from "@/lib/db/users";
 import { forbidden, unauthorized } from "@/lib/errors";
 import { authOptions } from "./next-auth";
 import type { Principal } from "./principal";
+import { VerifiedTokenCache } from "./token-cache";
 import { tokenGuard } from "./token-guard";
 import { tokenKeys } from "./token-keys";
 import { hashToken, verifyToken } from "./tokens";
@@ -19,8 +20,21 @@ export const TENANT_COOKIE = "canopy_tenant";
 const LAST_USED_EVERY_MS = 60_000;
 const touched = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_EVERY_MS });
 
+const g = globalThis as { __canopyVerifiedTokens?: VerifiedTokenCache };
+
+/** The process's verified-token cache (revocation and tenant checks stay with the token guard). */
+export function verifiedTokens(): VerifiedTokenCache {
+  if (!g.__canopyVerifiedTokens) {
+    const cache = new VerifiedTokenCache({ verify: (token) => verifyToken(token, tokenKeys()) });
+    tokenGuard().onRevoked((jti) => cache.forget(jti));
+    g.__canopyVerifiedTokens = cache;
+  }
+  return g.__canopyVerifiedTokens;
+}
+
 export async function principalFromBearer(token: string): Promise<Principal> {
-  const p = await verifyToken(token, tokenKeys());
+  const p = await verifiedTokens().verify(token);
+  // Every use, cached or not: a revocation (here, or announced through Redis) refuses at once.
   await tokenGuard().check(p);
   if (!touched.has(p.tokenId!)) {
     touched.set(p.tokenId!, true);

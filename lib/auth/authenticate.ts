@@ -68,16 +68,23 @@ export async function principalFromSession(tenantCookie?: string): Promise<Princ
   return { kind: "session", tenant: membership.tenantId, subject: userId, roles: membership.roles };
 }
 
+/** The token of an `Authorization: Bearer <token>` header (401 for any other form). */
+export function bearerToken(header: string): string {
+  const m = header.match(/^Bearer\s+(\S+)$/i);
+  if (!m) throw unauthorized("Authorization header must be `Bearer <token>`");
+  return m[1];
+}
+
+/** Only a request carrying next-auth's session cookie can be a console session. */
+export function hasSessionCookie(cookies: string): boolean {
+  return /(?:^|;\s*)(?:__Secure-)?next-auth\.session-token(?:\.\d+)?=/.test(cookies);
+}
+
 export async function authenticate(req: Request): Promise<Principal> {
   const header = req.headers.get("authorization");
-  if (header) {
-    const m = header.match(/^Bearer\s+(\S+)$/i);
-    if (!m) throw unauthorized("Authorization header must be `Bearer <token>`");
-    return principalFromBearer(m[1]);
-  }
+  if (header) return principalFromBearer(bearerToken(header));
   const cookies = req.headers.get("cookie") ?? "";
-  // Only a request carrying next-auth's session cookie can be a console session.
-  if (!/(?:^|;\s*)(?:__Secure-)?next-auth\.session-token(?:\.\d+)?=/.test(cookies)) throw unauthorized();
+  if (!hasSessionCookie(cookies)) throw unauthorized();
   const tenant = cookies.match(new RegExp(`(?:^|;\\s*)${TENANT_COOKIE}=([^;]+)`))?.[1];
   const p = await principalFromSession(tenant ? decodeURIComponent(tenant) : undefined);
   if (!p) throw unauthorized();

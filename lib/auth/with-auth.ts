@@ -74,9 +74,23 @@ export function checkSameOrigin(req: Request): void {
   if (!own.has(origin)) throw refuse(`it comes from ${origin}, not from this site`);
 }
 
-function requestIdOf(req: Request) {
-  const given = req.headers.get("x-request-id");
+/** The caller's x-request-id when it is a sane token, else a fresh one. */
+export function requestIdFrom(given: string | null | undefined): string {
   return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+function requestIdOf(req: Request) {
+  return requestIdFrom(req.headers.get("x-request-id"));
+}
+
+/** 403 unless the principal's roles grant `permission` (the message names the roles held). */
+export function requirePermission(principal: Principal, permission: Permission): void {
+  if (!can(principal.roles, permission)) {
+    throw forbidden(`permission ${permission} is required; your roles in ${principal.tenant} are: ${principal.roles.join(", ") || "none"}`, {
+      permission,
+      roles: principal.roles,
+    });
+  }
 }
 
 /**
@@ -96,12 +110,7 @@ export function withAuth<P extends Record<string, string | string[]> = Record<st
       if (principal.kind === "session") checkSameOrigin(req);
       const params = ((await route?.params) ?? {}) as P;
       requireTenant(principal, typeof params.tenant === "string" ? params.tenant : undefined);
-      if (!can(principal.roles, opts.permission)) {
-        throw forbidden(`permission ${opts.permission} is required; your roles in ${principal.tenant} are: ${principal.roles.join(", ") || "none"}`, {
-          permission: opts.permission,
-          roles: principal.roles,
-        });
-      }
+      requirePermission(principal, opts.permission);
       return respond(await handler({ req, params, principal, requestId, log: logger.child({ tenant: principal.tenant, subject: principal.subject }) }), requestId);
     } catch (err) {
       return fail(err, requestId, logger);

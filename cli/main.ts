@@ -19,6 +19,7 @@ Commands:
   audit export --tenant T [--out FILE]                          export the chain as JSONL
   audit checkpoints --tenant T                                  list signed checkpoints
   db migrate                                                    apply pending database migrations
+  gateway [--port N] [--host ADDRESS]                           serve the MCP data plane alone (POST /mcp)
   help                                                          this text
 `;
 
@@ -39,7 +40,13 @@ async function policy(argv: string[]): Promise<number> {
   return policyCommand(argv);
 }
 
+async function gateway(argv: string[]): Promise<number> {
+  const { gatewayCommand } = await import("./commands/gateway");
+  return gatewayCommand(argv);
+}
+
 const COMMANDS: Record<string, Command> = {
+  gateway,
   "mint-token": mintTokenCommand,
   tokens,
   policy,

@@ -15,6 +15,8 @@ export interface ActivePolicy {
 const compiledByVersion = new Map<number, ActivePolicy | Error>();
 const tenantVersion = new Map<string, { version: number | null; until: number }>();
 const TENANT_TTL_MS = 1_000;
+let forgotten = 0;
+const loadingVersion = new Map<string, Promise<Awaited<ReturnType<typeof activeVersionFor>>>>();
 
 /** The tenant's active policy, compiled; null when none is loaded (every call is then denied). */
 export async function getActivePolicy(tenant: string, nowMs: number = Date.now()): Promise<ActivePolicy | null> {
@@ -22,10 +24,21 @@ export async function getActivePolicy(tenant: string, nowMs: number = Date.now()
   let versionId = cached && cached.until > nowMs ? cached.version : undefined;
   let row: Awaited<ReturnType<typeof activeVersionFor>> | undefined;
   if (versionId === undefined) {
-    const { prisma } = await getDb();
-    row = await activeVersionFor(prisma, tenant);
+    // One read per tenant at a time: every call arriving while it runs waits for the same answer
+    // (under load, a query per call at each expiry queued hundreds of reads on the pool).
+    let pending = loadingVersion.get(tenant);
+    if (!pending) {
+      const generation = forgotten;
+      pending = (async () => {
+        const { prisma } = await getDb();
+        const r = await activeVersionFor(prisma, tenant);
+        if (generation === forgotten) tenantVersion.set(tenant, { version: r?.id ?? null, until: nowMs + TENANT_TTL_MS });
+        return r;
+      })().finally(() => loadingVersion.delete(tenant));
+      loadingVersion.set(tenant, pending);
+    }
+    row = await pending;
     versionId = row?.id ?? null;
-    tenantVersion.set(tenant, { version: versionId, until: nowMs + TENANT_TTL_MS });
   }
   if (versionId === null) return null;
   let entry = compiledByVersion.get(versionId);
@@ -48,4 +61,7 @@ export async function getActivePolicy(tenant: string, nowMs: number = Date.now()
 /** After a rollout: forget which version each tenant runs (compiled versions stay valid). */
 export function forgetTenantVersions() {
   tenantVersion.clear();
+  forgotten++;
+  // A read begun before the rollout must not answer calls made after it.
+  loadingVersion.clear();
 }

@@ -3,7 +3,6 @@
 // other request goes to Next's request handler. Run through tsx (a dependency), like the CLI.
 import { parseArgs } from "node:util";
 import next from "next";
-import { serveDataPlane } from "@/lib/data-plane/serve";
 import { env } from "@/lib/env";
 
 const { values } = parseArgs({
@@ -22,6 +21,9 @@ const hostname = values.hostname ?? "0.0.0.0";
 const app = next({ dev: false, hostname, port, dir: process.cwd() });
 await app.prepare();
 const handle = app.getRequestHandler();
+// Loaded after prepare(): the data plane's modules reach Next internals (next/server, next-auth)
+// that need the AsyncLocalStorage Next sets up while preparing.
+const { serveDataPlane } = await import("@/lib/data-plane/serve");
 const { url } = await serveDataPlane({ port, host: hostname, fallback: (req, res) => handle(req, res) });
 console.log(`  console + data plane on ${url} (/mcp served by the data plane)`);
 

@@ -26,6 +26,8 @@ export interface DataPlaneOptions {
    * for a session.
    */
   fallback?: NodeHandler;
+  /** Whether the fallback understands console sessions (Next does; the gateway's own does not). Default: when a fallback is given. */
+  sessions?: boolean;
 }
 
 /** The path of a request target, without its query. */
@@ -73,7 +75,7 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
       return send(res, 405, { error: { code: "method_not_allowed", message, details: { allow: ALLOW } } }, { allow: ALLOW_HEADER });
     }
     const authorization = req.headers.authorization;
-    if (authorization === undefined && o.fallback && hasSessionCookie(req.headers.cookie ?? "")) return o.fallback(req, res);
+    if (authorization === undefined && (o.sessions ?? Boolean(o.fallback)) && hasSessionCookie(req.headers.cookie ?? "")) return fallback(req, res);
 
     const admitted = o.admission.tryEnter();
     if (!admitted.ok) {

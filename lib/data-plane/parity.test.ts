@@ -171,6 +171,15 @@ describe("identical answers from the data plane, canopy gateway and the Next rou
     if (gateway) expect(normalize(await viaHttp(gateway.url, method, h, body))).toEqual(normalize(next));
   });
 
+  test("alone, the data plane answers GET /health like the console, and 404 in the envelope for other paths", async () => {
+    const health = await fetch(`${inProcess.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", checks: { db: { ok: true } } });
+    const other = await fetch(`${inProcess.url}/api/v1/audit`);
+    expect(other.status).toBe(404);
+    expect(await other.json()).toMatchObject({ error: { code: "not_found" } });
+  });
+
   test("canopy gateway took part (skipped only without DATABASE_URL: the embedded database belongs to one process)", () => {
     expect(Boolean(gateway)).toBe(Boolean(db));
   });

@@ -1,7 +1,26 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dataPlaneAdmission } from "./index";
-import { createDataPlaneHandler, type NodeHandler } from "./handler";
+import { checkHealth } from "@/lib/health";
+import { createDataPlaneHandler, type NodeHandler, pathOf } from "./handler";
+
+const HEALTH_PATHS = new Set(["/health", "/api/health"]);
+
+/**
+ * The data plane alone (`canopy gateway`) also answers GET /health and /api/health, as the
+ * console does, so load balancers and the image's HEALTHCHECK probe it the same way; anything
+ * else is 404.
+ */
+const alone: NodeHandler = async (req, res) => {
+  if (req.method === "GET" && HEALTH_PATHS.has(pathOf(req.url))) {
+    const health = await checkHealth().catch(() => ({ status: "error" }));
+    const text = JSON.stringify(health);
+    res.writeHead(health.status === "ok" ? 200 : 503, { "content-type": "application/json" }).end(text);
+    return;
+  }
+  const text = JSON.stringify({ error: { code: "not_found", message: `${pathOf(req.url)} is not served here: this process serves the MCP data plane only (POST /mcp or /api/mcp, GET /health)` } });
+  res.writeHead(404, { "content-type": "application/json" }).end(text);
+};
 
 export interface ServeOptions {
   port: number;
@@ -15,7 +34,7 @@ export interface ServeOptions {
  * typical load balancer idle timeouts (60 s), so agents reuse their connections.
  */
 export async function serveDataPlane(o: ServeOptions): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
-  const handler = createDataPlaneHandler({ admission: dataPlaneAdmission(), ...(o.fallback ? { fallback: o.fallback } : {}) });
+  const handler = createDataPlaneHandler({ admission: dataPlaneAdmission(), fallback: o.fallback ?? alone, sessions: Boolean(o.fallback) });
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000 }, (req, res) => void handler(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -23,7 +23,6 @@ const nextConfig: NextConfig = {
   // Gzip of small JSON answers costs the tool-call path more than it saves; a reverse proxy
   // compresses the console's pages in production.
   compress: false,
-  typescript: { ignoreBuildErrors: true }, // `npm run typecheck` is the one type gate
   // monaco-yaml's worker (through monaco-worker-manager) imports Monaco's worker by its pre-0.56
   // path, which monaco-editor's exports map no longer serves: point it at the file it moved to.
   turbopack: { resolveAlias: { "monaco-editor/esm/vs/editor/editor.worker.js": "monaco-editor/editor/editor.worker.js" } },

@@ -24,14 +24,11 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const { bootstrap } = await import("@/lib/bootstrap");
-  const { startApprovalSweeper } = await import("@/lib/approvals");
-  const { startUsageFlusher } = await import("@/lib/quota");
-  const { wireApprovalAudit } = await import("@/lib/wiring/approval-audit");
+  const { services } = await import("@/lib/server");
   const { serveDataPlane } = await import("@/lib/data-plane/serve");
-  await bootstrap();
-  wireApprovalAudit();
-  await startApprovalSweeper();
-  startUsageFlusher();
+  const svc = services();
+  await bootstrap(svc);
+  await svc.start();
   const { url, close } = await serveDataPlane({ port, host: values.host ?? "127.0.0.1" });
   process.stdout.write(`canopy gateway: MCP data plane on ${url}/mcp (max ${env().DATA_PLANE_MAX_IN_FLIGHT} requests in flight)\n`);
   await new Promise<void>((resolve) => {

@@ -4,7 +4,7 @@ import type { ApprovalStatus, RefusalCode, VoteDecision } from "./state-machine"
 
 /**
  * Lifecycle events, for the audit log (and metrics). The approvals code does not depend on the
- * audit module: whoever wires the application registers a listener with onApprovalEvent().
+ * audit module: the composition root registers a listener on its ApprovalEvents.
  * Listeners run after the change is committed; their failures are logged, never undo a decision.
  */
 export type ApprovalEvent =
@@ -17,21 +17,24 @@ export type ApprovalEvent =
 
 export type ApprovalEventListener = (event: ApprovalEvent) => void | Promise<void>;
 
-const g = globalThis as { __canopyApprovalListeners?: Set<ApprovalEventListener> };
-const listeners = () => (g.__canopyApprovalListeners ??= new Set());
+/** The listeners of approval and membership events (one set per composition root). */
+export class ApprovalEvents {
+  private readonly listeners = new Set<ApprovalEventListener>();
 
-/** Registers a listener for every approval lifecycle event in this process; returns the unregister function. */
-export function onApprovalEvent(listener: ApprovalEventListener): () => void {
-  listeners().add(listener);
-  return () => listeners().delete(listener);
-}
+  /** Registers a listener for every event; returns the unregister function. */
+  on(listener: ApprovalEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
-export async function emitApprovalEvent(event: ApprovalEvent, onError: (err: unknown, event: ApprovalEvent) => void): Promise<void> {
-  for (const l of [...listeners()]) {
-    try {
-      await l(event);
-    } catch (err) {
-      onError(err, event);
+  /** Runs every listener in turn; a listener's failure goes to onError and never stops the others. */
+  async emit(event: ApprovalEvent, onError: (err: unknown, event: ApprovalEvent) => void): Promise<void> {
+    for (const l of [...this.listeners]) {
+      try {
+        await l(event);
+      } catch (err) {
+        onError(err, event);
+      }
     }
   }
 }

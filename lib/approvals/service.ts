@@ -12,11 +12,11 @@ import {
   setSlackMessage,
 } from "@/lib/db/approvals";
 import type { PrismaClient } from "@/lib/db";
-import type { Prisma } from "@/lib/db/generated/client";
+import type { Prisma } from "@/lib/db";
 import { getMembership } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import type { KvStore } from "@/lib/redis";
-import { ApprovalBus, type ApprovalEvent, emitApprovalEvent } from "./events";
+import { ApprovalBus, type ApprovalEvent, type ApprovalEvents } from "./events";
 import { type RedactionConfig, Redactor } from "@/lib/audit/redact";
 import type { ApprovalList, ApprovalView, DecisionResult, ListQuery } from "./schemas";
 import { isoSeconds, signDecision, verifyDecision } from "./signature";
@@ -73,6 +73,8 @@ export interface ApprovalServiceDeps {
   redaction?: RedactionConfig;
   now?: () => number;
   notifier?: ApprovalNotifier | null;
+  /** Where lifecycle events go (the composition root wires them to the audit log). */
+  events?: ApprovalEvents;
   log?: ApprovalLogger;
   /**
    * A waiter re-reads Postgres this often in case a wake-up was lost (Redis restarting). It is a
@@ -261,8 +263,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     background.add(p);
   }
 
-  const emit = (e: ApprovalEvent) =>
-    emitApprovalEvent(e, (err, ev) => log.error({ err: String(err), kind: ev.kind }, "approval event listener failed"));
+  const emit = async (e: ApprovalEvent) =>
+    deps.events?.emit(e, (err, ev) => log.error({ err: String(err), kind: ev.kind }, "approval event listener failed"));
 
   async function announce(row: ApprovalRow, previous: ApprovalStatus) {
     const status = row.status as ApprovalStatus;

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { hmacSha256Hex, hmacVerifyHex } from "@/lib/signing/hmac";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ApprovalView } from "./schemas";
 import type { ApprovalNotifier } from "./service";
@@ -41,13 +41,12 @@ export function checkSlackHeaders(input: SlackHeaderCheck): { ok: true; hex: str
 export function verifySlackSignature(input: SlackHeaderCheck & { rawBody: string }): { ok: true } | { ok: false; reason: SlackVerifyFailure } {
   const h = checkSlackHeaders(input);
   if (!h.ok) return h;
-  const expected = createHmac("sha256", input.signingSecret!).update(`v0:${input.timestamp}:${input.rawBody}`).digest();
-  return timingSafeEqual(expected, Buffer.from(h.hex, "hex")) ? { ok: true } : { ok: false, reason: "bad_signature" };
+  return hmacVerifyHex(input.signingSecret!, `v0:${input.timestamp}:${input.rawBody}`, h.hex) ? { ok: true } : { ok: false, reason: "bad_signature" };
 }
 
 /** For tests and tools: the headers Slack would send with `rawBody` at `timestamp`. */
 export function signSlackRequest(signingSecret: string, timestamp: number, rawBody: string) {
-  const sig = createHmac("sha256", signingSecret).update(`v0:${timestamp}:${rawBody}`).digest("hex");
+  const sig = hmacSha256Hex(signingSecret, `v0:${timestamp}:${rawBody}`);
   return { "x-slack-request-timestamp": String(timestamp), "x-slack-signature": `v0=${sig}` };
 }
 

@@ -1,16 +1,15 @@
 import { randomBytes } from "node:crypto";
+import type { Services } from "@/lib/server/types";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { hashPassword } from "@/lib/auth/passwords";
 import { sha256Hex } from "@/lib/canonical";
-import { getDb } from "@/lib/db";
 import { createVersionRolledOutToAll, latestFileVersion } from "@/lib/db/policy-versions";
 import { upsertTenant } from "@/lib/db/tenants";
 import { ensureMembership, ensureUser, setPasswordHash } from "@/lib/db/users";
-import { env, publicUrl } from "@/lib/env";
-import { getKv } from "@/lib/redis";
-import { getSecrets, secretsFile } from "@/lib/secrets";
-import { loadStartupPolicy } from "@/lib/policies/startup";
+import { publicUrl } from "@/lib/env";
+import { secretsFile } from "@/lib/secrets";
+import { loadStartupPolicy } from "@/lib/policy-store/startup";
 
 export interface BootstrapReport {
   url: string;
@@ -33,10 +32,11 @@ export const ADMIN_USER_ID = "admin";
  * Start-up, idempotent: secrets, migrations, demo tenant, admin user, default policy. Several
  * processes may run it at once (migrations are locked; seeding uses upserts).
  */
-export async function bootstrap(): Promise<BootstrapReport> {
-  const e = env();
-  getSecrets();
-  const { prisma, sql } = await getDb();
+export async function bootstrap(svc: Services): Promise<BootstrapReport> {
+  const e = svc.env;
+  // Secrets first: generated on the first start, before anything signs with them.
+  void svc.secrets;
+  const { prisma, sql } = await svc.db();
   const policy = loadStartupPolicy();
 
   await upsertTenant(prisma, e.CANOPY_DEMO_TENANT, "Demo tenant");
@@ -82,7 +82,7 @@ export async function bootstrap(): Promise<BootstrapReport> {
   return {
     url: publicUrl(),
     database: sql.kind === "pglite" ? `${sql.label} (embedded)` : sql.label,
-    redis: getKv().kind === "redis" ? "redis" : "in-process (single process only)",
+    redis: svc.kv.kind === "redis" ? "redis" : "in-process (single process only)",
     tenant: e.CANOPY_DEMO_TENANT,
     adminEmail: e.CANOPY_ADMIN_EMAIL,
     generatedPassword,
@@ -90,9 +90,10 @@ export async function bootstrap(): Promise<BootstrapReport> {
     policyVersion,
     policyFile: policy.path,
     policyVerified: policy.verified,
-    secretsFile: secretsFile(),
+    secretsFile: secretsFile(e),
   };
 }
+
 
 export function formatReport(r: BootstrapReport): string {
   const lines = [

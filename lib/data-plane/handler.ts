@@ -1,11 +1,13 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bearerToken, hasSessionCookie, principalFromBearer } from "@/lib/auth/authenticate";
-import { requestIdFrom, requirePermission } from "@/lib/auth/with-auth";
-import { toErrorEnvelope, unauthorized } from "@/lib/errors";
+import { bearerToken, hasSessionCookie } from "@/lib/auth/authenticate";
+import type { Principal } from "@/lib/auth/principal";
+import { can } from "@/lib/auth/rbac";
+import { forbidden, toErrorEnvelope, unauthorized } from "@/lib/errors";
 import { PAYLOAD_TOO_LARGE, readNodeBodyText } from "@/lib/http/body";
 import { allowedMethods } from "@/lib/http/methods";
-import { log } from "@/lib/log";
 import { answerMcp, versionRefusal } from "@/lib/mcp/endpoint";
+import { services } from "@/lib/server";
 import type { Admission } from "./admission";
 import { overloadAnswer } from "./overload";
 
@@ -15,6 +17,18 @@ export const DATA_PLANE_PATHS: ReadonlySet<string> = new Set(["/mcp", "/api/mcp"
 const CANONICAL_PATH = "/api/mcp";
 const ALLOW = allowedMethods(["POST"]);
 const ALLOW_HEADER = ALLOW.join(", ");
+
+/** The caller's x-request-id when it is a sane token, else a fresh one (as the route wrapper does). */
+function requestIdFrom(given: string | undefined): string {
+  return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+/** 403 unless the roles grant mcp.call, worded as the route wrapper words it. */
+function requireMcpCall(principal: Principal): void {
+  if (!can(principal.roles, "mcp.call")) {
+    throw forbidden(`permission mcp.call is required; your roles in ${principal.tenant} are: ${principal.roles.join(", ") || "none"}`, { permission: "mcp.call", roles: principal.roles });
+  }
+}
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -49,7 +63,7 @@ function send(res: ServerResponse, status: number, body: object | null, headers:
 
 function sendError(res: ServerResponse, err: unknown, requestId: string) {
   const { status, body } = toErrorEnvelope(err);
-  if (status >= 500) log().error({ err, requestId, path: CANONICAL_PATH }, "request failed");
+  if (status >= 500) services().log.error({ err, requestId, path: CANONICAL_PATH }, "request failed");
   const tooLarge = body.error.code === PAYLOAD_TOO_LARGE;
   // A body past the limit is left unread: the connection cannot carry another request.
   send(res, status, body, { "x-request-id": requestId, ...(tooLarge ? { connection: "close" } : {}) });
@@ -90,11 +104,12 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
     res.once("close", onClose);
     try {
       if (authorization === undefined) throw unauthorized();
-      const principal = await principalFromBearer(bearerToken(authorization));
-      requirePermission(principal, "mcp.call");
+      const svc = services();
+      const principal = await svc.auth.principalFromBearer(bearerToken(authorization));
+      requireMcpCall(principal);
       const version = (req.headers["mcp-protocol-version"] as string | undefined) ?? null;
       const refused = versionRefusal(version);
-      const answer = refused ?? (await answerMcp(await readNodeBodyText(req, "mcp"), version, principal, controller.signal));
+      const answer = refused ?? (await answerMcp(svc.gateway, await readNodeBodyText(req, "mcp"), version, principal, controller.signal));
       send(res, answer.status, answer.body, { "x-request-id": requestId });
     } catch (err) {
       sendError(res, err, requestId);

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST as nextPost, GET as nextGet } from "@/app/api/mcp/route";
-import { tokenKeys } from "@/lib/auth";
 import { mintToken } from "@/lib/auth/tokens";
 import { bootstrap } from "@/lib/bootstrap";
+import { installServices, services } from "@/lib/server";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { env, resetEnvForTests } from "@/lib/env";
 import { startTestUpstream, type TestUpstream } from "@/lib/mcp/upstreams/test-server";
@@ -81,8 +81,9 @@ beforeAll(async () => {
   }
   Object.assign(process.env, shared);
   resetEnvForTests();
-  await bootstrap();
-  ({ token } = await mintToken({ tenant: env().CANOPY_DEMO_TENANT, subject: "parity-agent", roles: ["agent"], ttlSeconds: 3600, now: Math.floor(Date.now() / 1000) }, tokenKeys()));
+  installServices(undefined);
+  await bootstrap(services());
+  ({ token } = await mintToken({ tenant: env().CANOPY_DEMO_TENANT, subject: "parity-agent", roles: ["agent"], ttlSeconds: 3600, now: Math.floor(Date.now() / 1000) }, services().tokenKeys));
   inProcess = await serveDataPlane({ port: 0, host: "127.0.0.1" });
   if (db) {
     const child = spawn(process.execPath, ["cli/canopy.mjs", "gateway", "--port", "0"], { env: { ...process.env, ...shared }, stdio: ["ignore", "pipe", "pipe"] });
@@ -108,6 +109,8 @@ afterAll(async () => {
   gateway?.child.kill("SIGTERM");
   await inProcess?.close();
   await upstream?.stop();
+  await services().close().catch(() => {});
+  installServices(undefined);
   process.env = saved;
   resetEnvForTests();
   await db?.drop().catch(() => {});

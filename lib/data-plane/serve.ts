@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dataPlaneAdmission } from "./index";
 import { checkHealth } from "@/lib/health";
+import { services } from "@/lib/server";
 import { createDataPlaneHandler, type NodeHandler, pathOf } from "./handler";
 
 const HEALTH_PATHS = new Set(["/health", "/api/health"]);
@@ -13,7 +14,7 @@ const HEALTH_PATHS = new Set(["/health", "/api/health"]);
  */
 const alone: NodeHandler = async (req, res) => {
   if (req.method === "GET" && HEALTH_PATHS.has(pathOf(req.url))) {
-    const health = await checkHealth().catch(() => ({ status: "error" }));
+    const health = await checkHealth(services()).catch(() => ({ status: "error" }));
     const text = JSON.stringify(health);
     res.writeHead(health.status === "ok" ? 200 : 503, { "content-type": "application/json" }).end(text);
     return;

@@ -5,9 +5,9 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Pool } from "undici";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { tokenKeys } from "@/lib/auth";
 import { mintToken } from "@/lib/auth/tokens";
 import { bootstrap } from "@/lib/bootstrap";
+import { installServices, services } from "@/lib/server";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { env, resetEnvForTests } from "@/lib/env";
 import { startTestUpstream, type TestUpstream } from "@/lib/mcp/upstreams/test-server";
@@ -46,8 +46,9 @@ beforeAll(async () => {
   }
   Object.assign(process.env, shared);
   resetEnvForTests();
-  await bootstrap();
-  ({ token } = await mintToken({ tenant: env().CANOPY_DEMO_TENANT, subject: "soak-agent", roles: ["agent"], ttlSeconds: 3600, now: Math.floor(Date.now() / 1000) }, tokenKeys()));
+  installServices(undefined);
+  await bootstrap(services());
+  ({ token } = await mintToken({ tenant: env().CANOPY_DEMO_TENANT, subject: "soak-agent", roles: ["agent"], ttlSeconds: 3600, now: Math.floor(Date.now() / 1000) }, services().tokenKeys));
   plane = await serveDataPlane({ port: 0, host: "127.0.0.1" });
 }, 120_000);
 
@@ -55,6 +56,8 @@ afterAll(async () => {
   process.off("warning", onWarning);
   await plane?.close();
   await upstream?.stop();
+  await services().close().catch(() => {});
+  installServices(undefined);
   process.env = saved;
   resetEnvForTests();
   await db?.drop().catch(() => {});

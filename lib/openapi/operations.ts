@@ -25,7 +25,7 @@ import {
   validateResponseSchema,
   versionsQuerySchema,
   versionsResponseSchema,
-} from "@/lib/policies/schemas";
+} from "@/lib/policy-store/schemas";
 import {
   UpstreamDeleteResponseSchema,
   UpstreamListSchema,

@@ -1,8 +1,13 @@
-import { type ApprovalEvent, onApprovalEvent } from "@/lib/approvals/events";
-import { appendAudit } from "@/lib/audit";
+import type { ApprovalEvent } from "@/lib/approvals/events";
 import type { AuditInput } from "@/lib/audit/schemas";
+import type { LoginEvent } from "@/lib/auth/next-auth";
 
-/** Maps an approval lifecycle event to its audit record. */
+/**
+ * How domain events become audit records. Approvals, access and auth emit events and never import
+ * the audit log; the composition root registers these mappings on them.
+ */
+
+/** Maps an approval lifecycle (or membership) event to its audit record. */
 export function auditRecordOf(e: ApprovalEvent): AuditInput {
   switch (e.kind) {
     case "rbac_change":
@@ -30,13 +35,7 @@ export function auditRecordOf(e: ApprovalEvent): AuditInput {
   }
 }
 
-const g = globalThis as { __canopyApprovalAuditWired?: boolean };
-
-/** Records every approval request, vote, refusal and resolution in the audit log (once per process). */
-export function wireApprovalAudit() {
-  if (g.__canopyApprovalAuditWired) return;
-  g.__canopyApprovalAuditWired = true;
-  onApprovalEvent(async (e) => {
-    await appendAudit(auditRecordOf(e));
-  });
+/** A console sign-in (accepted or refused) as its audit record. */
+export function loginRecordOf(e: LoginEvent): AuditInput {
+  return { tenant: e.tenant, kind: "login", subject: e.subject, decision: e.decision, reason: e.reason, data: e.data };
 }

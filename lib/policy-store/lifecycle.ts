@@ -1,20 +1,20 @@
 import type { Principal } from "@/lib/auth";
+import type { Services } from "@/lib/server/types";
 import { isPlatformAdmin } from "@/lib/auth/platform";
-import { appendAudit } from "@/lib/audit";
 import { sha256Hex } from "@/lib/canonical";
-import { getDb, type PrismaClient } from "@/lib/db";
+import type { PrismaClient } from "@/lib/db";
 import * as q from "@/lib/db/policy-versions";
+import { type RolloutCoverage, type RolloutStrategy, inCanary, resolveVersionId, rolloutCovers } from "@/lib/policy/rollout";
 import { env, platformTenant } from "@/lib/env";
 import { AppError, badRequest, conflict, forbidden, notFound } from "@/lib/errors";
 import { diffPolicies, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
 import { verify } from "@/lib/signing";
-import { forgetTenantVersions } from "./active";
 import { parseOrReject } from "./diff";
 import { ownerLabel, requirePlatformScope, scopeOf, usableBy, usableVersion } from "./scope";
 import { type ApplyRequest, policyTextOf, type RollbackRequest, type VersionsQuery } from "./schemas";
 
 type VersionRow = NonNullable<Awaited<ReturnType<typeof q.getVersion>>>;
-type Strategy = q.RolloutStrategy;
+type Strategy = RolloutStrategy;
 
 const BOM = "\uFEFF";
 const EMPTY_POLICY: Policy = { version: 1, defaults: { decision: "deny" }, rules: [] };
@@ -31,6 +31,7 @@ export function signingRequired(): boolean {
  * Checks a signature over the exact YAML bytes. With signing configured it must be present and
  * verify (else 422); without, a given signature is kept but marked unverified.
  */
+
 export function checkSignature(yaml: string, signature: string | null | undefined, what = "the policy"): { signature: string | null; verified: boolean } {
   // A stored version has lost a leading byte-order mark (the database driver drops it): a
   // signature over the file as signed, BOM included, still verifies.
@@ -49,6 +50,7 @@ export function checkSignature(yaml: string, signature: string | null | undefine
 }
 
 /** A stored version about to run again: with signing configured, its (or the given) signature must verify now. */
+
 async function ensureSigned(prisma: PrismaClient, row: VersionRow, given?: string): Promise<VersionRow> {
   if (!signingRequired()) return row;
   const sig = checkSignature(row.yaml, given ?? row.signature, `policy version ${row.id}`);
@@ -57,6 +59,7 @@ async function ensureSigned(prisma: PrismaClient, row: VersionRow, given?: strin
 }
 
 // --- views -----------------------------------------------------------------------------------
+
 
 function versionView(v: { id: number; tenantId: string | null; hash: string; author: string; message: string | null; createdAt: Date; signature: string | null; verified: boolean }) {
   return {
@@ -72,6 +75,7 @@ function versionView(v: { id: number; tenantId: string | null; hash: string; aut
   };
 }
 
+
 function rolloutView(r: { id: number; versionId: number; strategy: string; canaryPercent: number | null; tenants: string[]; createdBy: string; createdAt: Date }) {
   return {
     id: r.id,
@@ -83,6 +87,7 @@ function rolloutView(r: { id: number; versionId: number; strategy: string; canar
     created_at: r.createdAt.toISOString(),
   };
 }
+
 
 function policyOrEmpty(yaml: string | undefined): Policy {
   if (yaml === undefined) return EMPTY_POLICY;
@@ -108,17 +113,18 @@ interface Plan {
  * Audits, then writes one rollout (and its pin changes). The audit records come first and must be
  * durable: when the audit log cannot take them, nothing is applied (503).
  */
-async function rollOut(prisma: PrismaClient, principal: Principal, row: VersionRow, plan: Plan) {
+
+async function rollOut(svc: Services, prisma: PrismaClient, principal: Principal, row: VersionRow, plan: Plan) {
   const before = await q.activeVersionFor(prisma, principal.tenant);
   const diff: PolicyDiff = diffPolicies(policyOrEmpty(before?.yaml), parseOrReject(row.yaml, `policy version ${row.id}`));
   const headline = before ? diff.headline : `first policy for ${principal.tenant}: ${parseOrReject(row.yaml).rules.length} rules`;
   const rolloutId = await q.reserveRolloutId(prisma);
-  const coverage: q.RolloutCoverage = { id: rolloutId, versionId: row.id, strategy: plan.strategy, canaryPercent: plan.canaryPercent ?? null, tenants: plan.tenants };
+  const coverage: RolloutCoverage = { id: rolloutId, versionId: row.id, strategy: plan.strategy, canaryPercent: plan.canaryPercent ?? null, tenants: plan.tenants };
 
   let canary: { percent: number; tenants: string[]; known_tenants: number } | null = null;
   if (plan.strategy === "canary_percent") {
     const ids = await q.allTenantIds(prisma);
-    canary = { percent: plan.canaryPercent!, tenants: ids.filter((t) => q.inCanary(t, rolloutId, plan.canaryPercent!)), known_tenants: ids.length };
+    canary = { percent: plan.canaryPercent!, tenants: ids.filter((t) => inCanary(t, rolloutId, plan.canaryPercent!)), known_tenants: ids.length };
   }
 
   const data = {
@@ -148,13 +154,13 @@ async function rollOut(prisma: PrismaClient, principal: Principal, row: VersionR
   const audited = [principal.tenant, ...(plan.pin ? plan.tenants.filter((t) => t !== principal.tenant) : [])];
   await Promise.all(
     audited.map((tenant) =>
-      appendAudit({
+      svc.audit.append({
         tenant,
         kind: "policy_change",
         subject: principal.subject,
         reason: `${what}: ${headline}`,
         policyVersion: row.id,
-        data: { ...data, covers_tenant: q.rolloutCovers(coverage, tenant) || plan.unpin.includes(tenant) },
+        data: { ...data, covers_tenant: rolloutCovers(coverage, tenant) || plan.unpin.includes(tenant) },
       }),
     ),
   );
@@ -173,10 +179,10 @@ async function rollOut(prisma: PrismaClient, principal: Principal, row: VersionR
     });
   } catch (err) {
     // The change was audited as made; record that it was not (best effort) before failing.
-    await appendAudit({ tenant: principal.tenant, kind: "policy_change", subject: principal.subject, reason: `${what}: FAILED, nothing changed`, policyVersion: row.id, data: { ...data, outcome: "failed", error: (err as Error).message } }).catch(() => undefined);
+    await svc.audit.append({ tenant: principal.tenant, kind: "policy_change", subject: principal.subject, reason: `${what}: FAILED, nothing changed`, policyVersion: row.id, data: { ...data, outcome: "failed", error: (err as Error).message } }).catch(() => undefined);
     throw err;
   } finally {
-    forgetTenantVersions();
+    svc.policies.forgetTenantVersions();
   }
   const after = await q.activeVersionFor(prisma, principal.tenant);
   return { rollout: rolloutView(rollout), canary, headline, risk: diff.risk, previous_version: before?.id ?? null, active_version: after?.id ?? null };
@@ -197,6 +203,7 @@ interface Chosen {
  * (stored, or the identical version of that scope reused), the version named, or else the newest
  * version of that scope, never another tenant's.
  */
+
 async function versionToApply(prisma: PrismaClient, principal: Principal, req: ApplyRequest, owner: string | null): Promise<Chosen> {
   const scope = ownerLabel(owner);
   const raw = policyTextOf(req);
@@ -247,6 +254,7 @@ async function versionToApply(prisma: PrismaClient, principal: Principal, req: A
  * A tenant's credentials never act on another tenant: rollouts that reach other tenants (all,
  * canary, pins of others) are for the platform tenant's policy authors only.
  */
+
 function assertMayReach(principal: Principal, what: string) {
   const platform = platformTenant();
   if (principal.tenant !== platform) {
@@ -256,8 +264,9 @@ function assertMayReach(principal: Principal, what: string) {
   }
 }
 
-export async function applyPolicy(principal: Principal, req: ApplyRequest) {
-  const { prisma } = await getDb();
+
+export async function applyPolicy(svc: Services, principal: Principal, req: ApplyRequest) {
+  const { prisma } = await svc.db();
   const tenants = [...new Set([...(req.tenants_csv ?? []), ...(req.tenants ?? [])])];
   if (req.strategy !== "explicit") assertMayReach(principal, `strategy ${req.strategy}`);
   else if (tenants.some((t) => t !== principal.tenant)) assertMayReach(principal, `pinning ${tenants.filter((t) => t !== principal.tenant).join(", ")}`);
@@ -268,7 +277,7 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
   // A rollout that reaches any tenant besides the caller's own is a platform rollout.
   const owner = req.strategy === "explicit" && tenants.every((t) => t === principal.tenant) ? principal.tenant : null;
   const { row, reused, why } = await versionToApply(prisma, principal, req, owner);
-  const r = await rollOut(prisma, principal, row, {
+  const r = await rollOut(svc, prisma, principal, row, {
     action: "apply",
     strategy: req.strategy,
     canaryPercent: req.canary_percent,
@@ -297,6 +306,7 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
  * The newest version the tenant ran before `current`, from the rollouts that covered it, among
  * those `accept` allows (by owner): a fleet rollback only returns to platform versions.
  */
+
 async function previousVersionOf(prisma: PrismaClient, tenant: string, current: number | null, accept: (owner: string | null) => boolean): Promise<number | null> {
   const candidates = (await q.rolloutsCovering(prisma, tenant)).map((r) => r.versionId).filter((id) => id !== current);
   const owners = await q.versionOwners(prisma, candidates);
@@ -311,8 +321,9 @@ async function previousVersionOf(prisma: PrismaClient, tenant: string, current: 
  * fleet's version (recorded as an explicit rollout of that version for the tenant, without a pin,
  * so later rollouts reach it again). Another tenant's version id is "not found".
  */
-export async function rollbackPolicy(principal: Principal, req: RollbackRequest) {
-  const { prisma } = await getDb();
+
+export async function rollbackPolicy(svc: Services, principal: Principal, req: RollbackRequest) {
+  const { prisma } = await svc.db();
   const tenant = principal.tenant;
   const fleetWide = tenant === platformTenant();
   const pin = await q.pinOf(prisma, tenant);
@@ -325,7 +336,7 @@ export async function rollbackPolicy(principal: Principal, req: RollbackRequest)
     const fleetRow = await q.getVersion(prisma, fleet);
     if (!fleetRow || !usableBy(fleetRow, tenant)) throw conflict(`tenant ${tenant} is pinned to version ${pin.versionId} and the fleet runs no version it may use: roll back to a version id instead`);
     const row = await ensureSigned(prisma, fleetRow);
-    const r = await rollOut(prisma, principal, row, { action: "unpin", strategy: "explicit", tenants: [tenant], pin: false, unpin: [tenant], message: req.message, reused: true });
+    const r = await rollOut(svc, prisma, principal, row, { action: "unpin", strategy: "explicit", tenants: [tenant], pin: false, unpin: [tenant], message: req.message, reused: true });
     return { action: "unpin" as const, version: row.id, previous_version: current?.id ?? null, rollout: r.rollout, unpinned: [tenant], headline: r.headline, active_version: r.active_version };
   }
 
@@ -336,11 +347,11 @@ export async function rollbackPolicy(principal: Principal, req: RollbackRequest)
   if (fleetWide) requirePlatformScope(found, "a rollback by the platform tenant (strategy all)");
   const row = await ensureSigned(prisma, found);
   if (!fleetWide) {
-    const r = await rollOut(prisma, principal, row, { action: "rollback", strategy: "explicit", tenants: [tenant], pin: true, unpin: [], message: req.message, reused: true });
+    const r = await rollOut(svc, prisma, principal, row, { action: "rollback", strategy: "explicit", tenants: [tenant], pin: true, unpin: [], message: req.message, reused: true });
     return { action: "rollout" as const, version: row.id, previous_version: current?.id ?? null, rollout: r.rollout, unpinned: [], headline: r.headline, active_version: r.active_version };
   }
   const unpin = pin ? [tenant] : [];
-  const r = await rollOut(prisma, principal, row, { action: "rollback", strategy: "all", tenants: [], pin: false, unpin, message: req.message, reused: true });
+  const r = await rollOut(svc, prisma, principal, row, { action: "rollback", strategy: "all", tenants: [], pin: false, unpin, message: req.message, reused: true });
   return { action: "rollout" as const, version: row.id, previous_version: current?.id ?? null, rollout: r.rollout, unpinned: unpin, headline: r.headline, active_version: r.active_version };
 }
 
@@ -354,8 +365,9 @@ const MAX_TENANTS_LISTED = 100;
  * the versions its tenant may use (its own and the platform's) and, of each, only its own tenant's
  * facts (whether it runs or is pinned to it, the rollouts that covered it).
  */
-export async function listPolicyVersions(principal: Principal, query: VersionsQuery) {
-  const { prisma } = await getDb();
+
+export async function listPolicyVersions(svc: Services, principal: Principal, query: VersionsQuery) {
+  const { prisma } = await svc.db();
   const everything = isPlatformAdmin(principal);
   const own = principal.tenant;
   const rows = await q.listVersionsWithRollouts(prisma, { limit: query.limit + 1, beforeId: query.cursor, visibleToTenant: everything ? undefined : own });
@@ -364,13 +376,13 @@ export async function listPolicyVersions(principal: Principal, query: VersionsQu
   const state = await q.rolloutState(prisma);
   const onVersion = new Map<number, string[]>();
   for (const t of everything ? await q.allTenantIds(prisma) : [own]) {
-    const v = q.resolveVersionId(state, t);
+    const v = resolveVersionId(state, t);
     if (v === null) continue;
     const list = onVersion.get(v) ?? [];
     list.push(t);
     onVersion.set(v, list);
   }
-  const active = q.resolveVersionId(state, own);
+  const active = resolveVersionId(state, own);
   const stable = state.recent.find((r) => r.strategy === "all")?.versionId ?? null;
   return {
     versions: page.map((v) => {
@@ -378,7 +390,7 @@ export async function listPolicyVersions(principal: Principal, query: VersionsQu
       const rollouts = everything
         ? v.rollouts
         : v.rollouts
-            .filter((r) => q.rolloutCovers({ ...r, versionId: v.id }, own))
+            .filter((r) => rolloutCovers({ ...r, versionId: v.id }, own))
             .map((r) => ({ ...r, tenants: r.tenants.filter((t) => t === own) }));
       return {
         ...versionView(v),

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
+import type { Services } from "@/lib/server/types";
 import { can, requireTenant, type Principal } from "@/lib/auth";
 import { forbidden, unavailable } from "@/lib/errors";
 import { migratePolicy, parsePolicy, simulate } from "@/lib/policy";
 import { digest } from "@/lib/canonical";
-import { getActivePolicy } from "./active";
 import type { SimulateRequest } from "./schemas";
 
 /** Validates policy YAML: ok with a summary, or every error with line and column. */
@@ -19,14 +19,15 @@ export function validatePolicyText(text: string) {
  * the server compiles and runs, so only those who may write policies (policies.write) send one;
  * agents and approvers simulate against the active policy.
  */
-export async function simulateCall(principal: Principal, req: SimulateRequest, now: Date) {
+
+export async function simulateCall(svc: Services, principal: Principal, req: SimulateRequest, now: Date) {
   requireTenant(principal, req.tenant);
   if (req.policy !== undefined) requireInlinePolicyPermission(principal, "simulate an inline `policy`");
   const tenant = req.tenant ?? principal.tenant;
   let policy: Parameters<typeof simulate>[0]["policy"];
   if (req.policy) policy = req.policy;
   else {
-    const active = await getActivePolicy(tenant);
+    const active = await svc.policies.get(tenant);
     if (!active) throw unavailable(`tenant ${tenant} has no active policy; every call would be denied`);
     policy = active.compiled;
   }
@@ -46,6 +47,7 @@ export async function simulateCall(principal: Principal, req: SimulateRequest, n
 }
 
 /** Evaluating a caller-supplied policy (inline simulate, diff) is for policy authors and admins. */
+
 export function requireInlinePolicyPermission(principal: Principal, what: string) {
   if (can(principal.roles, "policies.write")) return;
   throw forbidden(
@@ -55,6 +57,7 @@ export function requireInlinePolicyPermission(principal: Principal, what: string
 }
 
 /** AegisMCP v1/v2 or TailOps → canonical YAML (seed 004's POST /policy/migrate). */
+
 export function migratePolicyText(text: string) {
   const r = migratePolicy(text);
   return { ok: r.ok, format: r.format, yaml: r.yaml, warnings: r.warnings, errors: r.errors };

@@ -1,20 +1,10 @@
 import type { Principal } from "@/lib/auth";
-import { auditLog, auditSearchQuerySchema } from "@/lib/audit";
+import type { Services } from "@/lib/server/types";
+import { auditSearchQuerySchema } from "@/lib/audit";
 import { sha256Hex } from "@/lib/canonical";
-import { getDb } from "@/lib/db";
 import { activeVersionFor } from "@/lib/db/policy-versions";
 import { AppError, badRequest } from "@/lib/errors";
-import {
-  type Action,
-  type CompiledPolicy,
-  compilePolicy,
-  diffPolicies,
-  evaluate,
-  formatValidationError,
-  parsePolicy,
-  type Policy,
-  type PolicyDiff,
-} from "@/lib/policy";
+import { type Action, type CompiledPolicy, compilePolicy, diffPolicies, evaluate, formatValidationError, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
 
 import { usableVersion } from "./scope";
 import { type DiffRequest, policyTextOf } from "./schemas";
@@ -65,8 +55,9 @@ export function parseOrReject(yaml: string, what = "proposed policy"): Policy {
 }
 
 /** The pure diff against what the tenant runs now (an empty deny-all policy when nothing). */
-export async function currentPolicyOf(tenant: string): Promise<{ id: number | null; hash: string | null; policy: Policy }> {
-  const { prisma } = await getDb();
+
+export async function currentPolicyOf(svc: Services, tenant: string): Promise<{ id: number | null; hash: string | null; policy: Policy }> {
+  const { prisma } = await svc.db();
   const row = await activeVersionFor(prisma, tenant);
   if (!row) return { id: null, hash: null, policy: EMPTY_POLICY };
   const parsed = parsePolicy(row.yaml);
@@ -77,8 +68,9 @@ export async function currentPolicyOf(tenant: string): Promise<{ id: number | nu
 }
 
 /** A stored version the caller may use (else 404), parsed, as the base of a diff. */
-async function storedPolicyOf(principal: Principal, id: number): Promise<{ id: number; hash: string; policy: Policy }> {
-  const { prisma } = await getDb();
+
+async function storedPolicyOf(svc: Services, principal: Principal, id: number): Promise<{ id: number; hash: string; policy: Policy }> {
+  const { prisma } = await svc.db();
   const row = await usableVersion(prisma, principal, id);
   const parsed = parsePolicy(row.yaml);
   if (!parsed.ok) throw new AppError(409, "stored_policy_invalid", `policy version ${row.id} does not validate: ${formatValidationError(parsed.errors[0])}`, { errors: parsed.errors });
@@ -86,6 +78,7 @@ async function storedPolicyOf(principal: Principal, id: number): Promise<{ id: n
 }
 
 /** A value redacted by key (`{redacted: true, …}`) or a secret redacted inside a string (`[redacted:<kind>:…]`). */
+
 function hasRedaction(v: unknown, depth = 0): boolean {
   if (typeof v === "string") return v.includes("[redacted:");
   if (v === null || typeof v !== "object" || depth > 64) return false;
@@ -101,7 +94,8 @@ function hasRedaction(v: unknown, depth = 0): boolean {
  * record's own. A record whose arguments were redacted still replays (conditions see the
  * `{redacted, hmac}` object) and is flagged.
  */
-export async function replayDecisions(tenant: string, current: CompiledPolicy, proposed: CompiledPolicy, limit: number): Promise<ReplayReport> {
+
+export async function replayDecisions(svc: Services, tenant: string, current: CompiledPolicy, proposed: CompiledPolicy, limit: number): Promise<ReplayReport> {
   const report: ReplayReport = {
     replayed: 0,
     changed: 0,
@@ -118,7 +112,7 @@ export async function replayDecisions(tenant: string, current: CompiledPolicy, p
     to: null,
   };
   let cursor: string | undefined;
-  const log = auditLog();
+  const log = svc.audit;
   while (report.replayed < limit) {
     const page = await log.search(tenant, auditSearchQuerySchema.parse({ kind: "tool_decision", limit: Math.min(PAGE, limit - report.replayed), cursor }));
     for (const r of page.records) {
@@ -180,14 +174,15 @@ export interface DiffResult extends Omit<PolicyDiff, "defaults_changed" | "facts
  * Seed 000 §6D: the proposed policy against the tenant's active version: rule changes, risk,
  * headline, and the decisions that would change over the tenant's recent recorded calls.
  */
-export async function diffAgainstActive(principal: Principal, proposedYaml: string, opts: { replay_limit?: number; against?: number } = {}): Promise<DiffResult> {
+
+export async function diffAgainstActive(svc: Services, principal: Principal, proposedYaml: string, opts: { replay_limit?: number; against?: number } = {}): Promise<DiffResult> {
   const proposed = parseOrReject(proposedYaml);
-  const current = opts.against === undefined ? await currentPolicyOf(principal.tenant) : await storedPolicyOf(principal, opts.against);
+  const current = opts.against === undefined ? await currentPolicyOf(svc, principal.tenant) : await storedPolicyOf(svc, principal, opts.against);
   const d = diffPolicies(current.policy, proposed);
   const limit = opts.replay_limit ?? 500;
   const compiledCurrent = compilePolicy(current.policy, { version: current.id === null ? "none" : String(current.id) });
   const compiledProposed = compilePolicy(proposed, { version: "proposed" });
-  const decision_changes = await replayDecisions(principal.tenant, compiledCurrent, compiledProposed, limit);
+  const decision_changes = await replayDecisions(svc, principal.tenant, compiledCurrent, compiledProposed, limit);
   return {
     headline: d.headline,
     risk: d.risk,
@@ -206,12 +201,13 @@ export async function diffAgainstActive(principal: Principal, proposedYaml: stri
  * policy or the stored version `against`. Stored versions are the caller's own or the platform's;
  * any other id is "not found".
  */
-export async function diffPolicy(principal: Principal, req: DiffRequest): Promise<DiffResult> {
+
+export async function diffPolicy(svc: Services, principal: Principal, req: DiffRequest): Promise<DiffResult> {
   let yaml = policyTextOf(req);
   if (yaml === undefined && req.version !== undefined) {
-    const { prisma } = await getDb();
+    const { prisma } = await svc.db();
     yaml = (await usableVersion(prisma, principal, req.version)).yaml;
   }
   if (yaml === undefined) throw badRequest("send the proposed policy YAML: multipart field `proposed` (or `policy`, `file`), JSON {\"proposed\": \"…\"}, a text/yaml body, or a stored version id in `version`");
-  return diffAgainstActive(principal, yaml, { replay_limit: req.replay_limit, against: req.against });
+  return diffAgainstActive(svc, principal, yaml, { replay_limit: req.replay_limit, against: req.against });
 }

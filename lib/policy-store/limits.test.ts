@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { POST as applyRoute } from "@/app/api/v1/policy/apply/route";
 import { POST as diffRoute } from "@/app/api/v1/policy/diff/route";
 import { POST as simulateRoute } from "@/app/api/v1/policy/simulate/route";
 import { POST as validateRoute } from "@/app/api/v1/policy/validate/route";
-import { mintToken, tokenKeys } from "@/lib/auth";
+import { mintToken } from "@/lib/auth";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { upsertTenant } from "@/lib/db/tenants";
 import { resetEnvForTests } from "@/lib/env";
@@ -16,7 +18,8 @@ import { generatePolicy } from "./testing";
 
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopySecrets?: unknown; __canopyAudit?: { close(): void } };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 const saved = { ...process.env };
 const big = generatePolicy(1000);
 
@@ -26,15 +29,12 @@ beforeAll(async () => {
   Object.assign(process.env, { CANOPY_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
   for (const k of ["POLICY_REQUIRE_SIGNATURE", "POLICY_PUBLIC_KEY_B64", "POLICY_SIG_PATH", "BODY_LIMIT_POLICY_BYTES"]) delete process.env[k];
   resetEnvForTests();
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopySecrets = undefined;
-  g.__canopyAudit = undefined;
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
   await upsertTenant(db.prisma, "demo-tenant", "Demo");
 });
 afterAll(async () => {
-  g.__canopyAudit?.close();
-  g.__canopyAudit = undefined;
-  g.__canopyDb = undefined;
+  await restoreServices();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   process.env = { ...saved };
@@ -44,7 +44,7 @@ afterAll(async () => {
 type Handler = (req: Request, ctx: { params: Promise<Record<string, never>> }) => Promise<Response>;
 
 async function call(handler: Handler, url: string, body: BodyInit, headers: Record<string, string> = {}) {
-  const { token } = await mintToken({ tenant: "demo-tenant", subject: "pat", roles: ["policy_author"], ttlSeconds: 600, now: Date.now() / 1000 }, tokenKeys());
+  const { token } = await mintToken({ tenant: "demo-tenant", subject: "pat", roles: ["policy_author"], ttlSeconds: 600, now: Date.now() / 1000 }, svc.tokenKeys);
   const res = await handler(new Request(`http://localhost${url}`, { method: "POST", headers: { authorization: `Bearer ${token}`, ...headers }, body }), { params: Promise.resolve({}) });
   return { status: res.status, json: await res.json() };
 }

@@ -3,9 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { appendAudit, auditLog, auditSearchQuerySchema, auditUnavailable } from "@/lib/audit";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
+import { type AuditLog, auditSearchQuerySchema, auditUnavailable } from "@/lib/audit";
 import type { Principal } from "@/lib/auth";
-import { activeVersionFor, canaryBucket, inCanary, resolveVersionId } from "@/lib/db/policy-versions";
+import { activeVersionFor } from "@/lib/db/policy-versions";
+import { canaryBucket, inCanary, resolveVersionId } from "@/lib/policy/rollout";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { upsertTenant } from "@/lib/db/tenants";
 import { resetEnvForTests } from "@/lib/env";
@@ -21,7 +24,8 @@ import { applyRequestSchema, diffRequestSchema, rollbackRequestSchema, versionsQ
 
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopySecrets?: unknown; __canopyAudit?: { close(): void } };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 const saved = { ...process.env };
 
 const alice: Principal = { kind: "token", tenant: "demo", subject: "alice", roles: ["policy_author"] };
@@ -32,8 +36,8 @@ const TENANTS = ["demo", "acme-prod", "globex-critical", ...Array.from({ length:
 const samples = readFileSync("policies/samples.yaml", "utf8");
 const policyN = (n: number, extra = "") => `version: 1\nname: p${n}\ndefaults: { decision: deny }\nrules:\n  - name: "reads ${n}"\n    match: "fs.read"\n    action: allow\n${extra}`;
 
-const apply = (p: Principal, body: Record<string, unknown>) => applyPolicy(p, applyRequestSchema.parse(body));
-const rollback = (p: Principal, body: Record<string, unknown> = {}) => rollbackPolicy(p, rollbackRequestSchema.parse(body));
+const apply = (p: Principal, body: Record<string, unknown>) => applyPolicy(svc, p, applyRequestSchema.parse(body));
+const rollback = (p: Principal, body: Record<string, unknown> = {}) => rollbackPolicy(svc, p, rollbackRequestSchema.parse(body));
 async function versionOf(tenant: string) {
   const { prisma } = await db;
   return (await activeVersionFor(prisma, tenant))?.id ?? null;
@@ -43,7 +47,7 @@ async function counts() {
   return { versions: await prisma.policyVersion.count(), rollouts: await prisma.policyRollout.count(), pins: await prisma.tenantPolicyPin.count() };
 }
 async function policyChanges(tenant: string) {
-  return (await auditLog().search(tenant, auditSearchQuerySchema.parse({ kind: "policy_change", limit: 100 }))).records;
+  return (await svc.audit.search(tenant, auditSearchQuerySchema.parse({ kind: "policy_change", limit: 100 }))).records;
 }
 function setEnv(vars: Record<string, string | undefined>) {
   for (const [k, v] of Object.entries(vars)) {
@@ -57,15 +61,12 @@ beforeAll(async () => {
   db = await createTestDb();
   dataDir = mkdtempSync(path.join(tmpdir(), "canopy-lifecycle-"));
   setEnv({ CANOPY_DATA_DIR: dataDir, CANOPY_PLATFORM_TENANT: "demo", LOG_LEVEL: "silent", POLICY_REQUIRE_SIGNATURE: undefined, POLICY_PUBLIC_KEY_B64: undefined, POLICY_SIG_PATH: undefined });
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopySecrets = undefined;
-  g.__canopyAudit = undefined;
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
   for (const t of TENANTS) await upsertTenant(db.prisma, t, t);
 });
 afterAll(async () => {
-  g.__canopyAudit?.close();
-  g.__canopyAudit = undefined;
-  g.__canopyDb = undefined;
+  await restoreServices();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   process.env = { ...saved };
@@ -223,12 +224,12 @@ describe("apply", () => {
 
   test("when the audit log cannot record the change, nothing is applied (503)", async () => {
     const before = await counts();
-    const real = g.__canopyAudit;
-    g.__canopyAudit = { append: () => Promise.reject(auditUnavailable("audit store down")), close() {} } as unknown as typeof real;
+    const real = svc;
+    svc = createTestServices(db, { audit: { append: () => Promise.reject(auditUnavailable("audit store down")), close() {} } as unknown as AuditLog });
     try {
       await expect(apply(alice, { policy: policyN(6), strategy: "all" })).rejects.toMatchObject({ status: 503, code: "audit_unavailable" });
     } finally {
-      g.__canopyAudit = real;
+      svc = real;
     }
     const after = await counts();
     expect(after.rollouts).toBe(before.rollouts);
@@ -267,7 +268,7 @@ describe("rollback and versions", () => {
   });
 
   test("versions (platform admin): newest first, with rollouts, pins, tenants on each, the caller's active and the stable one", async () => {
-    const list = await listPolicyVersions(platformAdmin, versionsQuerySchema.parse({}));
+    const list = await listPolicyVersions(svc, platformAdmin, versionsQuerySchema.parse({}));
     expect(list.view).toBe("platform");
     const active = await versionOf("demo");
     expect(list.active_version).toBe(active);
@@ -283,15 +284,15 @@ describe("rollback and versions", () => {
     expect(pinned.rollouts.some((r) => r.strategy === "explicit" && r.tenants.includes("globex-critical"))).toBe(true);
     expect(list.versions.reduce((n, v) => n + v.tenant_count, 0)).toBe(TENANTS.length);
 
-    const page = await listPolicyVersions(alice, versionsQuerySchema.parse({ limit: "2" }));
+    const page = await listPolicyVersions(svc, alice, versionsQuerySchema.parse({ limit: "2" }));
     expect(page.versions).toHaveLength(2);
-    const next = await listPolicyVersions(alice, versionsQuerySchema.parse({ limit: "2", cursor: page.next_cursor }));
+    const next = await listPolicyVersions(svc, alice, versionsQuerySchema.parse({ limit: "2", cursor: page.next_cursor }));
     expect(next.versions[0].id).toBeLessThan(page.versions[1].id);
   });
 
   test("versions (anyone else, even the platform tenant's policy author): only its own tenant's facts", async () => {
     for (const p of [alice, acmeAdmin]) {
-      const list = await listPolicyVersions(p, versionsQuerySchema.parse({ limit: "200" }));
+      const list = await listPolicyVersions(svc, p, versionsQuerySchema.parse({ limit: "200" }));
       expect(list.view).toBe("tenant");
       const mine = await versionOf(p.tenant);
       for (const v of list.versions) {
@@ -366,15 +367,15 @@ describe("diff replays recorded decisions", () => {
       { tool: "net.http", args: { url: "https://evil.example.com/x", method: "GET" }, decision: "deny" },
     ];
     for (const [i, c] of calls.entries()) {
-      await appendAudit({ tenant, kind: "tool_decision", traceId: `t-${i}`, subject: "agent-1", tool: c.tool, args: c.args, decision: c.decision, rule: null, ts: new Date(at.getTime() + i * 1000) });
+      await svc.audit.append({ tenant, kind: "tool_decision", traceId: `t-${i}`, subject: "agent-1", tool: c.tool, args: c.args, decision: c.decision, rule: null, ts: new Date(at.getTime() + i * 1000) });
     }
     // a duplicate record of an approved retry is not replayed twice
-    await appendAudit({ tenant, kind: "tool_decision", traceId: "t-4", subject: "agent-1", tool: "net.http", args: calls[4].args, decision: "allow", data: { after_wait: true } });
-    await appendAudit({ tenant, kind: "agent_note", subject: "agent-1", data: { note: "not a decision" } });
+    await svc.audit.append({ tenant, kind: "tool_decision", traceId: "t-4", subject: "agent-1", tool: "net.http", args: calls[4].args, decision: "allow", data: { after_wait: true } });
+    await svc.audit.append({ tenant, kind: "agent_note", subject: "agent-1", data: { note: "not a decision" } });
 
     const proposed = samples.replace('  - name: "User export forbidden"\n    match: "users.export"\n    action: deny', '  - name: "User export forbidden"\n    match: "users.export"\n    action: allow');
     expect(proposed).not.toBe(samples);
-    const d = await diffAgainstActive(bob, proposed);
+    const d = await diffAgainstActive(svc, bob, proposed);
     expect(d.current_version).toBe(await versionOf(tenant));
     expect(d.proposed_hash).toBe(createHash("sha256").update(proposed).digest("hex"));
     expect(d.risk.level).toBe("critical");
@@ -388,16 +389,16 @@ describe("diff replays recorded decisions", () => {
     expect(d.decision_changes.notes.join(" ")).toMatch(/no roles/);
     expect(d.decision_changes.from).toBe("2026-11-20T09:00:00.000Z");
 
-    const limited = await diffAgainstActive(bob, proposed, { replay_limit: 1 });
+    const limited = await diffAgainstActive(svc, bob, proposed, { replay_limit: 1 });
     expect(limited.decision_changes).toMatchObject({ replayed: 1, changed: 0 });
-    const none = await diffAgainstActive(bob, proposed, { replay_limit: 0 });
+    const none = await diffAgainstActive(svc, bob, proposed, { replay_limit: 0 });
     expect(none.decision_changes.replayed).toBe(0);
   });
 
   test("an invalid proposal is a 400 with line and column; a tenant with nothing recorded replays nothing", async () => {
-    await expect(diffAgainstActive(alice, "version: 1\nrules: 5\n")).rejects.toMatchObject({ status: 400, code: "invalid_policy", details: { errors: [expect.objectContaining({ line: 2 })] } });
+    await expect(diffAgainstActive(svc, alice, "version: 1\nrules: 5\n")).rejects.toMatchObject({ status: 400, code: "invalid_policy", details: { errors: [expect.objectContaining({ line: 2 })] } });
     const lonely: Principal = { kind: "token", tenant: `nobody-${randomUUID().slice(0, 8)}`, subject: "x", roles: [] };
-    const d = await diffAgainstActive(lonely, policyN(1));
+    const d = await diffAgainstActive(svc, lonely, policyN(1));
     expect(d.decision_changes).toMatchObject({ replayed: 0, changed: 0, examples: [] });
   });
 });
@@ -454,8 +455,8 @@ describe("version scopes: a tenant's own versions are private to it", () => {
   test.each([
     ["pin it (apply explicit with version)", () => apply(authorB, { strategy: "explicit", tenants_csv: B, version: aVersion })],
     ["roll back to it", () => rollback(authorB, { version: aVersion })],
-    ["diff against it", () => diffAgainstActive(authorB, policyN(1), { against: aVersion })],
-    ["diff it as the proposal", () => diffPolicy(authorB, diffRequestSchema.parse({ version: aVersion }))],
+    ["diff against it", () => diffAgainstActive(svc, authorB, policyN(1), { against: aVersion })],
+    ["diff it as the proposal", () => diffPolicy(svc, authorB, diffRequestSchema.parse({ version: aVersion }))],
     ["roll it out fleet-wide (platform author)", () => apply(alice, { version: aVersion })],
     ["canary it (platform author)", () => apply(alice, { version: aVersion, strategy: "canary_percent", canary_percent: 50 })],
   ])("another tenant cannot %s: 404 as for an id that does not exist, nothing changes", async (_label, attempt) => {
@@ -470,14 +471,14 @@ describe("version scopes: a tenant's own versions are private to it", () => {
   });
 
   test("another tenant's listing does not show it; the owner's and a platform admin's do", async () => {
-    const ofB = await listPolicyVersions(adminB, versionsQuerySchema.parse({ limit: "200" }));
+    const ofB = await listPolicyVersions(svc, adminB, versionsQuerySchema.parse({ limit: "200" }));
     expect(ofB.versions.map((v) => v.id)).not.toContain(aVersion);
     expect(ofB.versions.map((v) => v.id)).toContain(platformNewest);
     expect(ofB.versions.every((v) => v.scope === "platform" || v.tenant === B)).toBe(true);
     expect(JSON.stringify(ofB)).not.toContain(A);
-    const ofA = await listPolicyVersions(authorA, versionsQuerySchema.parse({ limit: "200" }));
+    const ofA = await listPolicyVersions(svc, authorA, versionsQuerySchema.parse({ limit: "200" }));
     expect(ofA.versions.find((v) => v.id === aVersion)).toMatchObject({ scope: "tenant", tenant: A, active: true, tenants: [A], pinned_tenants: [A] });
-    const all = await listPolicyVersions(platformAdmin, versionsQuerySchema.parse({ limit: "200" }));
+    const all = await listPolicyVersions(svc, platformAdmin, versionsQuerySchema.parse({ limit: "200" }));
     expect(all.versions.find((v) => v.id === aVersion)).toMatchObject({ scope: "tenant", tenant: A, pinned_tenants: [A] });
   });
 
@@ -539,9 +540,9 @@ describe("version scopes: a tenant's own versions are private to it", () => {
   });
 
   test("a tenant diffs against its own and platform versions", async () => {
-    const own = await diffAgainstActive(authorA, policyN(1), { against: aVersion });
+    const own = await diffAgainstActive(svc, authorA, policyN(1), { against: aVersion });
     expect(own.current_version).toBe(aVersion);
-    const plat = await diffPolicy(authorB, diffRequestSchema.parse({ version: platformNewest, against: platformNewest, replay_limit: 0 }));
+    const plat = await diffPolicy(svc, authorB, diffRequestSchema.parse({ version: platformNewest, against: platformNewest, replay_limit: 0 }));
     expect(plat).toMatchObject({ current_version: platformNewest, headline: expect.stringMatching(/^No changes/) });
     expect(() => diffRequestSchema.parse({ proposed: "x", version: 3 })).toThrow(/either the proposed policy YAML or a version id/);
   });

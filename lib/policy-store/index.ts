@@ -1,4 +1,4 @@
-export { getActivePolicy, forgetTenantVersions, type ActivePolicy } from "./active";
+export { createActivePolicies, type ActivePolicies, type ActivePolicy } from "./active";
 export { loadStartupPolicy, StartupPolicyError, type StartupPolicy } from "./startup";
 export { validatePolicyText, simulateCall, migratePolicyText } from "./operations";
 export * from "./schemas";

@@ -1,14 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { getDb } from "@/lib/db";
+import { mintToken } from "@/lib/auth/tokens";
 import { recordToken } from "@/lib/db/api-tokens";
 import { upsertTenant } from "@/lib/db/tenants";
-import { tokenKeys } from "./authenticate";
-import { mintToken } from "./tokens";
+import { createTestDb, type TestDb } from "@/lib/db/testing";
+import { createTestServices, installTestServices } from "./testing";
+import type { Services } from "./types";
 import { withAuth } from "./with-auth";
+
+let db: TestDb;
+let svc: Services;
+let restoreServices: () => Promise<void>;
 
 const now = () => Math.floor(Date.now() / 1000);
 async function token(tenant: string, roles: string[], ttlSeconds = 600) {
-  return mintToken({ tenant, subject: "agent-42", roles, ttlSeconds, now: now() }, tokenKeys());
+  return mintToken({ tenant, subject: "agent-42", roles, ttlSeconds, now: now() }, svc.tokenKeys);
 }
 
 const handler = withAuth<{ tenant?: string }>(async ({ principal, params }) => ({ who: principal.subject, tenant: principal.tenant, params }), {
@@ -21,13 +26,14 @@ async function call(headers: Record<string, string>, params: { tenant?: string }
 }
 
 beforeAll(async () => {
-  const { prisma } = await getDb();
-  await upsertTenant(prisma, "tenant-a", "A");
+  db = await createTestDb();
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
+  await upsertTenant(db.prisma, "tenant-a", "A");
 });
 afterAll(async () => {
-  const { prisma, sql } = await getDb();
-  await prisma.$disconnect();
-  await sql.close();
+  await restoreServices();
+  await db?.drop();
 });
 
 describe("withAuth", () => {
@@ -67,7 +73,7 @@ describe("withAuth", () => {
 
   test("a revoked token → 401", async () => {
     const minted = await token("tenant-a", ["admin"]);
-    const { prisma } = await getDb();
+    const { prisma } = await svc.db();
     await recordToken(prisma, { id: minted.jti, tenantId: "tenant-a", subject: "agent-42", roles: ["admin"], tokenHash: minted.tokenHash, expiresAt: minted.expiresAt });
     await prisma.apiToken.update({ where: { id: minted.jti }, data: { revokedAt: new Date() } });
     const r = await call({ authorization: `Bearer ${minted.token}` });

@@ -2,11 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { POST as applyRoute } from "@/app/api/v1/policy/apply/route";
 import { POST as diffRoute } from "@/app/api/v1/policy/diff/route";
 import { POST as rollbackRoute } from "@/app/api/v1/policy/rollback/route";
 import { GET as versionsRoute } from "@/app/api/v1/policy/versions/route";
-import { mintToken, tokenKeys } from "@/lib/auth";
+import { mintToken } from "@/lib/auth";
 import { activeVersionFor } from "@/lib/db/policy-versions";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { upsertTenant } from "@/lib/db/tenants";
@@ -16,7 +18,8 @@ import { resetEnvForTests } from "@/lib/env";
 
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopySecrets?: unknown; __canopyAudit?: { close(): void } };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 const saved = { ...process.env };
 const samples = readFileSync("policies/samples.yaml", "utf8");
 
@@ -26,15 +29,12 @@ beforeAll(async () => {
   Object.assign(process.env, { CANOPY_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
   for (const k of ["POLICY_REQUIRE_SIGNATURE", "POLICY_PUBLIC_KEY_B64", "POLICY_SIG_PATH"]) delete process.env[k];
   resetEnvForTests();
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopySecrets = undefined;
-  g.__canopyAudit = undefined;
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
   for (const t of ["demo-tenant", "acme-prod", "globex-critical"]) await upsertTenant(db.prisma, t, t);
 });
 afterAll(async () => {
-  g.__canopyAudit?.close();
-  g.__canopyAudit = undefined;
-  g.__canopyDb = undefined;
+  await restoreServices();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   process.env = { ...saved };
@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 async function token(roles: string[], tenant = "demo-tenant") {
-  return (await mintToken({ tenant, subject: "pat", roles, ttlSeconds: 600, now: Date.now() / 1000 }, tokenKeys())).token;
+  return (await mintToken({ tenant, subject: "pat", roles, ttlSeconds: 600, now: Date.now() / 1000 }, svc.tokenKeys)).token;
 }
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, never>> }) => Promise<Response>;

@@ -1,12 +1,20 @@
-import { afterEach, describe, expect, test, vi } from "vitest";
-import { resetEnvForTests } from "@/lib/env";
-import type { Principal } from "./principal";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import type { Principal } from "@/lib/auth/principal";
+import { checkSameOrigin as checkOrigin } from "@/lib/auth/same-origin";
+import { env, publicUrl, resetEnvForTests } from "@/lib/env";
+import { createServices } from "./services";
+import { installTestServices } from "./testing";
+import { withAuth } from "./with-auth";
 
-// The credential kind is what decides: mock authentication to return a session or a token principal.
+// The credential kind is what decides: a fake authenticator returns a session or a token principal.
 let principal: Principal;
-vi.mock("./authenticate", () => ({ authenticate: async () => principal }));
-
-const { withAuth, checkSameOrigin } = await import("./with-auth");
+const restoreServices = installTestServices(
+  createServices(env(), {
+    db: () => Promise.reject(new Error("this test opens no database")),
+    auth: { authenticate: async () => principal, principalFromBearer: async () => principal, principalFromSession: async () => principal } }),
+);
+afterAll(() => restoreServices());
+const checkSameOrigin = (req: Request) => checkOrigin(req, publicUrl());
 
 let reached = 0;
 const handler = withAuth(

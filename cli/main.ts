@@ -21,6 +21,7 @@ Commands:
   audit export --tenant T [--out FILE]                          export the chain as JSONL
   audit checkpoints --tenant T                                  list signed checkpoints
   db migrate                                                    apply pending database migrations
+  gateway [--port N] [--host ADDRESS]                           serve the MCP data plane alone (POST /mcp)
   help                                                          this text
 `;
 
@@ -46,8 +47,14 @@ async function approvalsCmd(argv: string[]): Promise<number> {
   return approvalsCommand(argv);
 }
 
+async function gateway(argv: string[]): Promise<number> {
+  const { gatewayCommand } = await import("./commands/gateway");
+  return gatewayCommand(argv);
+}
+
 const COMMANDS: Record<string, Command> = {
   approvals: approvalsCmd,
+  gateway,
   "mint-token": mintTokenCommand,
   tokens,
   policy,

@@ -156,6 +156,9 @@ const schema = z
     // JSON-RPC batches on /mcp (only under MCP revisions before 2025-06-18, which removed them):
     // at most this many messages, or the whole batch is refused.
     MCP_MAX_BATCH: int(1, 10_000).default(20),
+    // The data plane's bound on /mcp requests in flight per process: past it, a request is refused
+    // at once (503 with Retry-After) rather than queued. Sized from bench/data-plane.bench.ts.
+    DATA_PLANE_MAX_IN_FLIGHT: int(1, 100_000).default(256),
     // Console sign-in throttling: failed sign-ins counted per login and per client address within
     // the window; past either limit, sign-ins are refused (with the same generic failure).
     LOGIN_MAX_FAILURES_PER_LOGIN: int(1, 1_000_000).default(10),

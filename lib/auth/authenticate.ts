@@ -5,11 +5,24 @@ import { recordTokenUse } from "@/lib/db/api-tokens";
 import { getMembership, listMembershipsOfUser } from "@/lib/db/users";
 import { forbidden, unauthorized } from "@/lib/errors";
 import type { Principal } from "./principal";
+import { VerifiedTokenCache } from "./token-cache";
 import type { TokenGuard } from "./token-guard";
 import type { TokenKeys } from "./token-keys";
 import { hashToken, verifyToken } from "./tokens";
 
 export const TENANT_COOKIE = "canopy_tenant";
+
+/** The token of an `Authorization: Bearer <token>` header (401 for any other form). */
+export function bearerToken(header: string): string {
+  const m = header.match(/^Bearer\s+(\S+)$/i);
+  if (!m) throw unauthorized("Authorization header must be `Bearer <token>`");
+  return m[1];
+}
+
+/** Only a request carrying next-auth's session cookie can be a console session. */
+export function hasSessionCookie(cookies: string): boolean {
+  return /(?:^|;\s*)(?:__Secure-)?next-auth\.session-token(?:\.\d+)?=/.test(cookies);
+}
 
 // "Last used" is written at most once a minute per token and process, not on every call.
 const LAST_USED_EVERY_MS = 60_000;
@@ -32,8 +45,13 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
   const getDb = deps.db;
   const touched = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_EVERY_MS });
 
+  // Verified tokens are kept until they expire; revocation and the tenant are checked on every use.
+  const verified = new VerifiedTokenCache({ verify: (token) => verifyToken(token, deps.tokenKeys) });
+  deps.tokenGuard.onRevoked((jti) => verified.forget(jti));
+
   async function principalFromBearer(token: string): Promise<Principal> {
-    const p = await verifyToken(token, deps.tokenKeys);
+    const p = await verified.verify(token);
+    // Every use, cached or not: a revocation (here, or announced through Redis) refuses at once.
     await deps.tokenGuard.check(p);
     if (!touched.has(p.tokenId!)) {
       touched.set(p.tokenId!, true);
@@ -69,14 +87,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
 
   async function authenticate(req: Request): Promise<Principal> {
     const header = req.headers.get("authorization");
-    if (header) {
-      const m = header.match(/^Bearer\s+(\S+)$/i);
-      if (!m) throw unauthorized("Authorization header must be `Bearer <token>`");
-      return principalFromBearer(m[1]);
-    }
+    if (header) return principalFromBearer(bearerToken(header));
     const cookies = req.headers.get("cookie") ?? "";
-    // Only a request carrying next-auth's session cookie can be a console session.
-    if (!/(?:^|;\s*)(?:__Secure-)?next-auth\.session-token(?:\.\d+)?=/.test(cookies)) throw unauthorized();
+    if (!hasSessionCookie(cookies)) throw unauthorized();
     const tenant = cookies.match(new RegExp(`(?:^|;\\s*)${TENANT_COOKIE}=([^;]+)`))?.[1];
     const p = await principalFromSession(tenant ? decodeURIComponent(tenant) : undefined);
     if (!p) throw unauthorized();

@@ -68,9 +68,18 @@ export class TokenGuard {
     );
   }
 
+  private readonly revokedListeners = new Set<(jti: string) => void>();
+
+  /** Called for every revocation seen here (local or announced), e.g. to drop cached verifications. */
+  onRevoked(fn: (jti: string) => void): () => void {
+    this.revokedListeners.add(fn);
+    return () => this.revokedListeners.delete(fn);
+  }
+
   private markRevoked(jti: string) {
     this.notRevoked.delete(jti);
     this.revoked.set(jti, true);
+    for (const fn of this.revokedListeners) fn(jti);
   }
 
   async isRevoked(jti: string): Promise<boolean> {

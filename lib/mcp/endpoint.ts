@@ -154,8 +154,41 @@ export function batchRefusal(size: number, version: string | null): string | nul
   return null;
 }
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** What /mcp answers: a status and a JSON body (null: 202 Accepted, no body). */
+export interface McpAnswer {
+  status: number;
+  body: object | null;
+}
+
+/** The answer for a request whose MCP-Protocol-Version header this server does not speak; null when it may proceed. */
+export function versionRefusal(version: string | null): McpAnswer | null {
+  if (!version || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
+  return { status: 400, body: rpcError(null, { code: ErrorCode.InvalidRequest, message: `unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}` }) };
+}
+
+/**
+ * The transport-free core of /mcp: the (already bounded) body text in, the answer out. The Next
+ * route and the node:http data plane (lib/data-plane) both call it, so they answer alike.
+ */
+export async function answerMcp(gateway: McpGateway, text: string, version: string | null, principal: Principal, signal: AbortSignal): Promise<McpAnswer> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    return { status: 400, body: rpcError(null, { code: ErrorCode.ParseError, message: `request body is not valid JSON: ${(err as Error).message}` }) };
+  }
+  const batch = Array.isArray(body);
+  const messages = batch ? (body as unknown[]) : [body];
+  if (batch) {
+    const refused = batchRefusal(messages.length, version);
+    if (refused) return { status: 400, body: rpcError(null, { code: ErrorCode.InvalidRequest, message: refused }) };
+  }
+  const replies = (await Promise.all(messages.map((m) => handleMessage(gateway, m, principal, signal)))).filter((r): r is object => r !== null);
+  if (replies.length === 0) return { status: 202, body: null };
+  return { status: 200, body: batch ? replies : replies[0] };
+}
 
 /**
  * POST /api/mcp: MCP Streamable HTTP, stateless (no session to hijack: every request carries its
@@ -166,24 +199,11 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
  */
 export async function handleMcpRequest(req: Request, principal: Principal, gateway: McpGateway): Promise<Response> {
   const version = req.headers.get("mcp-protocol-version");
-  if (version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    return json(rpcError(null, { code: ErrorCode.InvalidRequest, message: `unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}` }), 400);
-  }
+  const refused = versionRefusal(version);
+  if (refused) return json(refused.body, refused.status);
   // Bounded while read (BODY_LIMIT_MCP_BYTES): past it, 413 in the error envelope.
   const text = await readBodyText(req, "mcp");
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    return json(rpcError(null, { code: ErrorCode.ParseError, message: `request body is not valid JSON: ${(err as Error).message}` }), 400);
-  }
-  const batch = Array.isArray(body);
-  const messages = batch ? (body as unknown[]) : [body];
-  if (batch) {
-    const refused = batchRefusal(messages.length, version);
-    if (refused) return json(rpcError(null, { code: ErrorCode.InvalidRequest, message: refused }), 400);
-  }
-  const replies = (await Promise.all(messages.map((m) => handleMessage(gateway, m, principal, req.signal)))).filter((r): r is object => r !== null);
-  if (replies.length === 0) return new Response(null, { status: 202 });
-  return json(batch ? replies : replies[0]);
+  const answer = await answerMcp(gateway, text, version, principal, req.signal);
+  if (answer.body === null) return new Response(null, { status: answer.status });
+  return json(answer.body, answer.status);
 }

@@ -84,7 +84,7 @@ export const operations: Operation[] = [
     permission: "policies.apply", aliases: ["/v1/policy/rollback"], body: rollbackRequestSchema, response: rollbackResponseSchema,
   },
   {
-    method: "post", path: "/api/mcp", summary: "MCP Streamable HTTP (JSON-RPC 2.0): initialize, ping, tools/list, tools/call — every call enforced", tag: "gateway",
+    method: "post", path: "/api/mcp", summary: "MCP Streamable HTTP (JSON-RPC 2.0): initialize, ping, tools/list, tools/call — every call enforced. Past DATA_PLANE_MAX_IN_FLIGHT requests in flight the gateway refuses at once: 503 with Retry-After and a JSON-RPC error whose data.code is `overloaded` (nothing was run)", tag: "gateway",
     permission: "mcp.call", aliases: ["/mcp"], body: z.object({ jsonrpc: z.literal("2.0"), id: z.union([z.string(), z.number()]).optional(), method: z.string(), params: z.record(z.string(), z.unknown()).optional() }),
   },
   {

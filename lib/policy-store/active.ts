@@ -23,16 +23,29 @@ export function createActivePolicies(getDb: () => Promise<Db>): ActivePolicies {
   // rollout reaches every replica within a second without a query per call.
   const compiledByVersion = new Map<number, ActivePolicy | Error>();
   const tenantVersion = new Map<string, { version: number | null; until: number }>();
+  const loadingVersion = new Map<string, Promise<Awaited<ReturnType<typeof activeVersionFor>>>>();
+  let forgotten = 0;
 
   async function get(tenant: string, nowMs: number = Date.now()): Promise<ActivePolicy | null> {
     const cached = tenantVersion.get(tenant);
     let versionId = cached && cached.until > nowMs ? cached.version : undefined;
     let row: Awaited<ReturnType<typeof activeVersionFor>> | undefined;
     if (versionId === undefined) {
-      const { prisma } = await getDb();
-      row = await activeVersionFor(prisma, tenant);
+      // One read per tenant at a time: every call arriving while it runs waits for the same answer
+      // (under load, a query per call at each expiry queued hundreds of reads on the pool).
+      let pending = loadingVersion.get(tenant);
+      if (!pending) {
+        const generation = forgotten;
+        pending = (async () => {
+          const { prisma } = await getDb();
+          const r = await activeVersionFor(prisma, tenant);
+          if (generation === forgotten) tenantVersion.set(tenant, { version: r?.id ?? null, until: nowMs + TENANT_TTL_MS });
+          return r;
+        })().finally(() => loadingVersion.delete(tenant));
+        loadingVersion.set(tenant, pending);
+      }
+      row = await pending;
       versionId = row?.id ?? null;
-      tenantVersion.set(tenant, { version: versionId, until: nowMs + TENANT_TTL_MS });
     }
     if (versionId === null) return null;
     let entry = compiledByVersion.get(versionId);
@@ -52,7 +65,15 @@ export function createActivePolicies(getDb: () => Promise<Db>): ActivePolicies {
     return entry;
   }
 
-  return { get, forgetTenantVersions: () => tenantVersion.clear() };
+  return {
+    get,
+    forgetTenantVersions: () => {
+      tenantVersion.clear();
+      // A read begun before the rollout must not answer calls made after it.
+      forgotten++;
+      loadingVersion.clear();
+    },
+  };
 }
 
 const TENANT_TTL_MS = 1_000;

@@ -1,3 +1,4 @@
+import { Admission } from "@/lib/data-plane/admission";
 import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
 import { AuditLog, decisionOk, jsonlSink, redactionConfig, Redactor } from "@/lib/audit";
 import { createAuthenticator } from "@/lib/auth/authenticate";
@@ -119,6 +120,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   const upstreams = once(() => overrides.upstreams ?? createUpstreamRegistry(env, db, log()));
   const policies = once(() => createActivePolicies(db));
   const metrics = once(createMetrics);
+  const admission = once(() => new Admission({ maxInFlight: env.DATA_PLANE_MAX_IN_FLIGHT }));
   const tokenGuard = once(() => createTokenGuard(kv(), db));
   const tokenKeys = once(() => tokenKeysOf(secrets(), env));
   const authOptions = once(() =>
@@ -185,6 +187,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     },
     get gateway() {
       return gateway();
+    },
+    get admission() {
+      return admission();
     },
     async start() {
       if (started) return;

@@ -7,6 +7,7 @@ import type { TokenKeys } from "@/lib/auth/token-keys";
 import type { Clock } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import type { Gateway } from "@/lib/enforce/gateway";
+import type { Admission } from "@/lib/data-plane/admission";
 import type { Env } from "@/lib/env";
 import type { Logger } from "@/lib/log";
 import type { BuiltinToolset } from "@/lib/mcp/builtin";
@@ -49,6 +50,8 @@ export interface Services {
   readonly auth: Authenticator;
   readonly builtins: BuiltinToolset;
   readonly gateway: Gateway;
+  /** The in-flight bound for /mcp (DATA_PLANE_MAX_IN_FLIGHT), shared by the Next route and the node:http entry. */
+  readonly admission: Admission;
   /** Background work of a server process: approval expiry sweeper, usage flusher. Idempotent. */
   start(): Promise<void>;
   /** Stops background work and closes what was opened (CLI commands and tests, before they end). */

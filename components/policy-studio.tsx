@@ -63,8 +63,10 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
 
   // The simulation follows the last draft that validated, so rows stay while the author types.
   const [lastValid, setLastValid] = useState<{ text: string; hash: string } | null>(null);
-  if (validation.status === "valid" && validation.result?.hash && validation.text !== null && (lastValid?.hash !== validation.result.hash || lastValid.text !== validation.text)) {
-    setLastValid({ text: validation.text, hash: validation.result.hash });
+  // Keyed by the semantic hash: an edit to comments or layout decides nothing differently.
+  const simKey = validation.result?.semantic_hash ?? validation.result?.hash;
+  if (validation.status === "valid" && simKey && validation.text !== null && (lastValid?.hash !== simKey || lastValid.text !== validation.text)) {
+    setLastValid({ text: validation.text, hash: simKey });
   }
 
   // Monaco's code starts downloading with the page, alongside the policy it will show.

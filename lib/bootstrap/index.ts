@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { hashPassword } from "@/lib/auth/passwords";
-import { sha256Hex } from "@/lib/canonical";
+import { policyHash as hashOfPolicy } from "@/lib/policies/identity";
 import { getDb } from "@/lib/db";
 import { createVersionRolledOutToAll, latestFileVersion } from "@/lib/db/policy-versions";
 import { upsertTenant } from "@/lib/db/tenants";
@@ -65,7 +65,7 @@ export async function bootstrap(): Promise<BootstrapReport> {
   // The policy file is applied at start when it changed since it was last loaded (as the seed's
   // servers load their file), so editing the file and restarting rolls it out.
   let policyVersion: number | undefined;
-  const policyHash = sha256Hex(policy.yaml);
+  const policyHash = hashOfPolicy(policy.yaml);
   const lastLoaded = await latestFileVersion(prisma);
   if (!lastLoaded || lastLoaded.hash !== policyHash || lastLoaded.signature !== policy.signature) {
     const v = await createVersionRolledOutToAll(prisma, {

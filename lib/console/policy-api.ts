@@ -19,8 +19,10 @@ export interface ValidateResult {
   ok: boolean;
   errors: ValidationIssue[];
   rules?: number;
-  /** Identity of the parsed policy (whitespace and comments do not change it). */
+  /** SHA-256 of the exact bytes (a leading BOM stripped): the policy's identity everywhere. */
   hash?: string;
+  /** Identity of the parsed policy (whitespace and comments do not change it). */
+  semantic_hash?: string;
 }
 
 export interface ConditionTrace {
@@ -263,11 +265,7 @@ export interface PolicyApi {
   validate(text: string, signal?: AbortSignal): Promise<ValidateResult>;
   /** `policy` undefined → the tenant's active policy (needs policies.simulate); a string → inline (needs policies.write). */
   simulate(input: SimCall & { policy?: string; trace?: boolean }, signal?: AbortSignal): Promise<SimulateResult>;
-  /**
-   * Many calls against one policy in one request, answers in the order of `calls`. The API has no
-   * batch route yet: when one is added, implementing this makes the live simulation use it (one
-   * request per run instead of one per call).
-   */
+  /** Many calls against one policy in one request (POST /api/v1/policy/simulate/batch), answers in the order of `calls`. */
   simulateBatch?(input: { calls: SimCall[]; policy?: string; trace?: boolean }, signal?: AbortSignal): Promise<SimulateResult[]>;
   diff(input: DiffInput & { replay_limit?: number }, signal?: AbortSignal): Promise<DiffResult>;
   apply(input: ApplyInput): Promise<ApplyResult>;
@@ -280,6 +278,8 @@ export interface PolicyApi {
 export const policyApi: PolicyApi = {
   validate: (text, signal) => call("/api/v1/policy/validate", { method: "POST", json: { yaml: text }, signal }),
   simulate: (input, signal) => call("/api/v1/policy/simulate", { method: "POST", json: input, signal }),
+  simulateBatch: async (input, signal) =>
+    (await call<{ results: SimulateResult[] }>("/api/v1/policy/simulate/batch", { method: "POST", json: input, signal })).results.map((r) => ({ ...r, policy_source: input.policy === undefined ? ("active" as const) : ("inline" as const) })),
   diff: (input, signal) => call("/api/v1/policy/diff", { method: "POST", json: input, signal }),
   apply: (input) => call("/api/v1/policy/apply", { method: "POST", json: input }),
   rollback: (input) => call("/api/v1/policy/rollback", { method: "POST", json: input }),

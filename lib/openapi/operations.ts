@@ -20,6 +20,8 @@ import {
   diffResponseSchema,
   rollbackRequestSchema,
   rollbackResponseSchema,
+  simulateBatchRequestSchema,
+  simulateBatchResponseSchema,
   simulateRequestSchema,
   simulateResponseSchema,
   validateResponseSchema,
@@ -52,6 +54,10 @@ export const operations: Operation[] = [
   {
     method: "post", path: "/api/v1/policy/simulate", summary: "Decide a what-if call with the full trace, against the tenant's active policy or an inline `policy` (an inline policy also needs `policies.write`: policy authors and admins)", tag: "policy",
     permission: "policies.simulate", aliases: ["/v1/policy/simulate"], body: simulateRequestSchema, response: simulateResponseSchema,
+  },
+  {
+    method: "post", path: "/api/v1/policy/simulate/batch", summary: "Decide up to 500 what-if calls against one policy in one request (the studio's live simulation): an inline `policy` (needs `policies.write`; compiled once per SHA-256 of its bytes and cached) or the tenant's active one; answers in the order of `calls`", tag: "policy",
+    permission: "policies.simulate", aliases: ["/v1/policy/simulate/batch"], body: simulateBatchRequestSchema, response: simulateBatchResponseSchema,
   },
   {
     method: "get", path: "/api/v1/policy/validate", summary: "Validate the tenant's active policy (seed 004)", tag: "policy",

@@ -1,6 +1,5 @@
 import type { Principal } from "@/lib/auth";
 import { auditLog, auditSearchQuerySchema } from "@/lib/audit";
-import { sha256Hex } from "@/lib/canonical";
 import { getDb } from "@/lib/db";
 import { activeVersionFor } from "@/lib/db/policy-versions";
 import { AppError, badRequest } from "@/lib/errors";
@@ -16,6 +15,7 @@ import {
   type PolicyDiff,
 } from "@/lib/policy";
 
+import { policyHash, withoutBom } from "./identity";
 import { usableVersion } from "./scope";
 import { type DiffRequest, policyTextOf } from "./schemas";
 
@@ -181,7 +181,7 @@ export interface DiffResult extends Omit<PolicyDiff, "defaults_changed" | "facts
  * headline, and the decisions that would change over the tenant's recent recorded calls.
  */
 export async function diffAgainstActive(principal: Principal, proposedYaml: string, opts: { replay_limit?: number; against?: number } = {}): Promise<DiffResult> {
-  const proposed = parseOrReject(proposedYaml);
+  const proposed = parseOrReject(withoutBom(proposedYaml));
   const current = opts.against === undefined ? await currentPolicyOf(principal.tenant) : await storedPolicyOf(principal, opts.against);
   const d = diffPolicies(current.policy, proposed);
   const limit = opts.replay_limit ?? 500;
@@ -197,7 +197,7 @@ export async function diffAgainstActive(principal: Principal, proposedYaml: stri
     decision_changes,
     current_version: current.id,
     current_hash: current.hash,
-    proposed_hash: sha256Hex(proposedYaml),
+    proposed_hash: policyHash(proposedYaml),
   };
 }
 

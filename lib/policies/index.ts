@@ -8,3 +8,7 @@ export { diffAgainstActive, diffPolicy, replayDecisions, type DiffResult, type D
 export { applyPolicy, rollbackPolicy, listPolicyVersions, signingRequired } from "./lifecycle";
 export { readFields } from "./form";
 export { scopeOf, usableBy, type VersionScope } from "./scope";
+export { simulateBatch } from "./batch";
+export { compiledDrafts } from "./services";
+export { createCompiledDraftCache, type CompiledDraftCache } from "./compiled-cache";
+export { policyHash, semanticHash, withoutBom } from "./identity";

@@ -1,7 +1,6 @@
 import type { Principal } from "@/lib/auth";
 import { isPlatformAdmin } from "@/lib/auth/platform";
 import { appendAudit } from "@/lib/audit";
-import { sha256Hex } from "@/lib/canonical";
 import { getDb, type PrismaClient } from "@/lib/db";
 import * as q from "@/lib/db/policy-versions";
 import { env, platformTenant } from "@/lib/env";
@@ -9,6 +8,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from "@/lib/error
 import { diffPolicies, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
 import { verify } from "@/lib/signing";
 import { forgetTenantVersions } from "./active";
+import { policyHash } from "./identity";
 import { parseOrReject } from "./diff";
 import { ownerLabel, requirePlatformScope, scopeOf, usableBy, usableVersion } from "./scope";
 import { type ApplyRequest, policyTextOf, type RollbackRequest, type VersionsQuery } from "./schemas";
@@ -205,7 +205,7 @@ async function versionToApply(prisma: PrismaClient, principal: Principal, req: A
     const text = raw.startsWith(BOM) ? raw.slice(1) : raw;
     parseOrReject(text);
     const sig = checkSignature(raw, req.signature);
-    const hash = sha256Hex(text);
+    const hash = policyHash(text);
     // Only a version of the same scope is reused: never another tenant's, and a tenant's pin never
     // touches (re-signs) a platform version.
     const existing = await q.findVersionByHash(prisma, hash, owner);

@@ -23,7 +23,10 @@ export const validateResponseSchema = z.object({
   ok: z.boolean(),
   errors: z.array(validationErrorSchema),
   rules: z.number().optional(),
+  /** SHA-256 of the exact bytes (a leading BOM stripped): the `hash` of versions, diff, apply and the audit log. */
   hash: z.string().optional(),
+  /** Identity of the parsed policy (comments and layout do not change it). */
+  semantic_hash: z.string().optional(),
 });
 
 /** The decision object (see lib/policy's PolicyDecision), loosely typed for the API document. */
@@ -48,6 +51,8 @@ export const simulateResponseSchema = z.object({
   errors: z.array(validationErrorSchema),
   trace_id: z.string(),
   policy_source: z.enum(["inline", "active"]),
+  /** SHA-256 of the simulated policy's bytes (BOM stripped). */
+  policy_hash: z.string().optional(),
 });
 
 // --- diff, apply, versions, rollback -------------------------------------------------------
@@ -246,4 +251,30 @@ export const versionsResponseSchema = z.object({
   stable_version: z.number().nullable(),
   view: z.enum(["platform", "tenant"]),
   next_cursor: z.string().nullable(),
+});
+
+// --- batch simulation ---------------------------------------------------------------------
+
+/** Calls one batch request may carry: a studio round (saved test cases + 200 recorded calls) fits. */
+export const MAX_BATCH_CALLS = 500;
+
+export const batchCallSchema = simulateRequestSchema.omit({ policy: true, trace: true });
+export type BatchCall = z.infer<typeof batchCallSchema>;
+
+/** POST /api/v1/policy/simulate/batch: one policy (inline, or the active one) against many calls. */
+export const simulateBatchRequestSchema = z.strictObject({
+  policy: z.string().min(1).optional(),
+  calls: z.array(batchCallSchema).min(1, "calls must hold at least one call").max(MAX_BATCH_CALLS, `at most ${MAX_BATCH_CALLS} calls per request: split the batch`),
+  trace: z.boolean().default(false),
+});
+export type SimulateBatchRequest = z.infer<typeof simulateBatchRequestSchema>;
+
+export const simulateBatchResponseSchema = z.object({
+  policy_source: z.enum(["inline", "active"]),
+  /** SHA-256 of the policy's bytes (BOM stripped): the same `hash` validate, diff, apply and the versions table show. */
+  policy_hash: z.string(),
+  policy_version: z.number().nullable(),
+  /** The inline policy was already compiled (by a validation or an earlier batch of the same bytes). */
+  cached: z.boolean(),
+  results: z.array(z.object({ ok: z.boolean(), decision: decisionSchema.nullable(), errors: z.array(validationErrorSchema), trace_id: z.string() })),
 });

@@ -169,7 +169,7 @@ async function simulationRoundTrip(author: string) {
   const single: number[] = [];
   for (let i = 0; i < 1; i++) {
     const t = performance.now();
-    await runAll(limiter, cases.slice(0, 20), (c) => post(author, "/api/v1/policy/simulate", { ...c.call, policy, trace: false }), {});
+    await runAll(limiter, cases.slice(0, 20), (c) => post(author, "/api/v1/policy/simulate", { ...c.call, policy, trace: false }), { onResult: () => undefined });
     single.push(((performance.now() - t) * CASES) / 20);
   }
 

@@ -12,3 +12,7 @@ export { simulateBatch } from "./batch";
 export { compiledDrafts } from "./services";
 export { createCompiledDraftCache, type CompiledDraftCache } from "./compiled-cache";
 export { policyHash, semanticHash, withoutBom } from "./identity";
+export { promoteCanary, readVersionYaml } from "./lifecycle";
+export { getOwnDraft, saveOwnDraft, deleteOwnDraft } from "./drafts";
+export { listTestCases, createTestCase, updateTestCase, deleteTestCase, enforceTestCases, gateCases, MAX_TEST_CASES_PER_TENANT, type TestCaseView } from "./test-cases";
+export * from "./test-case-schemas";

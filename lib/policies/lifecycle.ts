@@ -5,13 +5,14 @@ import { getDb, type PrismaClient } from "@/lib/db";
 import * as q from "@/lib/db/policy-versions";
 import { env, platformTenant } from "@/lib/env";
 import { AppError, badRequest, conflict, forbidden, notFound } from "@/lib/errors";
-import { diffPolicies, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
+import { compilePolicy, diffPolicies, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
 import { verify } from "@/lib/signing";
 import { forgetTenantVersions } from "./active";
-import { policyHash } from "./identity";
+import { policyHash, withoutBom } from "./identity";
+import { enforceTestCases } from "./test-cases";
 import { parseOrReject } from "./diff";
 import { ownerLabel, requirePlatformScope, scopeOf, usableBy, usableVersion } from "./scope";
-import { type ApplyRequest, policyTextOf, type RollbackRequest, type VersionsQuery } from "./schemas";
+import { type ApplyRequest, policyTextOf, type PromoteRequest, type RollbackRequest, type VersionsQuery } from "./schemas";
 
 type VersionRow = NonNullable<Awaited<ReturnType<typeof q.getVersion>>>;
 type Strategy = q.RolloutStrategy;
@@ -93,7 +94,7 @@ function policyOrEmpty(yaml: string | undefined): Policy {
 // --- rollout ---------------------------------------------------------------------------------
 
 interface Plan {
-  action: "apply" | "rollback" | "unpin";
+  action: "apply" | "rollback" | "unpin" | "promote";
   strategy: Strategy;
   canaryPercent?: number;
   /** Explicit: the tenants listed (and pinned unless `pin` is false). */
@@ -102,6 +103,8 @@ interface Plan {
   unpin: string[];
   message?: string;
   reused: boolean;
+  /** Facts the audit record carries besides the rollout (test gate, signer). */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -140,11 +143,12 @@ async function rollOut(prisma: PrismaClient, principal: Principal, row: VersionR
     verified: row.verified,
     reused_version: plan.reused,
     message: plan.message ?? null,
+    ...(plan.extra ?? {}),
   };
   const what =
     plan.action === "unpin"
       ? `pin of ${principal.tenant} removed: back to version ${row.id}`
-      : `policy version ${row.id} ${plan.action === "rollback" ? "rolled back to" : "applied"} (${plan.strategy}${plan.strategy === "canary_percent" ? ` ${plan.canaryPercent}%` : plan.strategy === "explicit" ? `: ${plan.tenants.join(", ")}` : ""})`;
+      : `policy version ${row.id} ${plan.action === "rollback" ? "rolled back to" : plan.action === "promote" ? "promoted from canary to every tenant" : "applied"} (${plan.strategy}${plan.strategy === "canary_percent" ? ` ${plan.canaryPercent}%` : plan.strategy === "explicit" ? `: ${plan.tenants.join(", ")}` : ""})`;
   const audited = [principal.tenant, ...(plan.pin ? plan.tenants.filter((t) => t !== principal.tenant) : [])];
   await Promise.all(
     audited.map((tenant) =>
@@ -267,7 +271,20 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
   }
   // A rollout that reaches any tenant besides the caller's own is a platform rollout.
   const owner = req.strategy === "explicit" && tenants.every((t) => t === principal.tenant) ? principal.tenant : null;
+  const sent = policyTextOf(req);
+  if (req.base_version !== undefined) await checkBaseVersion(prisma, principal, req.base_version, sent);
+  // The scope's test cases run before anything is stored: a policy sent is checked as sent.
+  let gate = sent !== undefined ? await gateFor(owner, withoutBom(sent), principal, req.override_reason) : null;
   const { row, reused, why } = await versionToApply(prisma, principal, req, owner);
+  gate ??= await gateFor(owner, row.yaml, principal, req.override_reason);
+  const tests = {
+    total: gate.run.total,
+    passed: gate.run.passed,
+    failed: gate.run.failed,
+    overridden: gate.overridden !== null,
+    override_reason: gate.overridden,
+    failing: gate.run.results.filter((x) => !x.pass).map((x) => ({ name: x.name, message: x.message })),
+  };
   const r = await rollOut(prisma, principal, row, {
     action: "apply",
     strategy: req.strategy,
@@ -277,9 +294,11 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
     unpin: [],
     message: req.message,
     reused,
+    extra: { tests, ...(tests.overridden ? { test_override_reason: gate.overridden } : {}), base_version: req.base_version ?? null },
   });
   return {
     version: { ...versionView(row), reused },
+    tests,
     why,
     rollout: r.rollout,
     pinned: req.strategy === "explicit" ? tenants : [],
@@ -289,6 +308,42 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
     previous_version: r.previous_version,
     active_version: r.active_version,
   };
+}
+
+async function gateFor(owner: string | null, yaml: string, principal: Principal, overrideReason: string | undefined) {
+  const compiled = compilePolicy(parseOrReject(yaml));
+  return enforceTestCases(owner, compiled, principal, overrideReason, new Date());
+}
+
+/**
+ * Two authors must not silently overwrite each other: the draft's base must still be what the
+ * caller's tenant runs. Otherwise 409 with what changed since the base and how the proposal
+ * differs from what runs now (and the active YAML), so the author can merge.
+ */
+async function checkBaseVersion(prisma: PrismaClient, principal: Principal, base: number, proposed: string | undefined) {
+  const current = await q.activeVersionFor(prisma, principal.tenant);
+  const currentId = current?.id ?? 0;
+  if (currentId === base) return;
+  const baseRow = base > 0 ? await q.getVersion(prisma, base) : null;
+  const basePolicy = baseRow && usableBy(baseRow, principal.tenant) ? policyOrEmpty(baseRow.yaml) : EMPTY_POLICY;
+  const activePolicy = policyOrEmpty(current?.yaml);
+  const sinceBase = diffPolicies(basePolicy, activePolicy);
+  const proposal = proposed !== undefined ? diffPolicies(activePolicy, parseOrReject(withoutBom(proposed))) : null;
+  throw new AppError(
+    409,
+    "base_version_conflict",
+    `your draft started from version ${base || "none"}, but ${principal.tenant} now runs version ${current?.id ?? "none"}${current ? ` (by ${current.author}${current.message ? `: “${current.message}”` : ""})` : ""}; nothing was applied. Merge the changes, then apply with base_version=${currentId || "none"}`,
+    {
+      base_version: base || null,
+      active_version: current?.id ?? null,
+      active_hash: current?.hash ?? null,
+      active_author: current?.author ?? null,
+      active_message: current?.message ?? null,
+      active_yaml: current?.yaml ?? null,
+      changes_since_base: { headline: sinceBase.headline, rule_changes: sinceBase.rule_changes },
+      proposed_vs_active: proposal ? { headline: proposal.headline, risk: proposal.risk, rule_changes: proposal.rule_changes } : null,
+    },
+  );
 }
 
 // --- rollback --------------------------------------------------------------------------------
@@ -342,6 +397,40 @@ export async function rollbackPolicy(principal: Principal, req: RollbackRequest)
   const unpin = pin ? [tenant] : [];
   const r = await rollOut(prisma, principal, row, { action: "rollback", strategy: "all", tenants: [], pin: false, unpin, message: req.message, reused: true });
   return { action: "rollout" as const, version: row.id, previous_version: current?.id ?? null, rollout: r.rollout, unpinned: unpin, headline: r.headline, active_version: r.active_version };
+}
+
+// --- promote ---------------------------------------------------------------------------------
+
+/**
+ * Completes a canary: the version of the newest canary rollout still in progress (no `all`
+ * rollout after it) goes to every tenant without a pin (strategy all). Platform tenant only.
+ */
+export async function promoteCanary(principal: Principal, req: PromoteRequest) {
+  assertMayReach(principal, "promoting a canary");
+  const { prisma } = await getDb();
+  const state = await q.rolloutState(prisma);
+  const canaries = state.recent.filter((r) => r.strategy === "canary_percent");
+  const canary = req.version !== undefined ? canaries.find((r) => r.versionId === req.version) : canaries[0];
+  if (!canary) {
+    throw conflict(
+      req.version !== undefined
+        ? `version ${req.version} is not in a canary in progress (a later rollout to all tenants ended it, or it never was one); apply it with strategy all instead`
+        : "no canary is in progress: apply a version with strategy canary_percent first",
+      { canaries: canaries.map((c) => ({ rollout: c.id, version: c.versionId, percent: c.canaryPercent })) },
+    );
+  }
+  const row = await ensureSigned(prisma, (await q.getVersion(prisma, canary.versionId))!);
+  const r = await rollOut(prisma, principal, row, {
+    action: "promote",
+    strategy: "all",
+    tenants: [],
+    pin: false,
+    unpin: [],
+    message: req.message,
+    reused: true,
+    extra: { canary_rollout: canary.id, canary_percent_before: canary.canaryPercent },
+  });
+  return { version: row.id, canary_rollout: canary.id, rollout: r.rollout, headline: r.headline, previous_version: r.previous_version, active_version: r.active_version };
 }
 
 // --- versions --------------------------------------------------------------------------------
@@ -399,4 +488,20 @@ export async function listPolicyVersions(principal: Principal, query: VersionsQu
     view: everything ? ("platform" as const) : ("tenant" as const),
     next_cursor: more ? String(page[page.length - 1].id) : null,
   };
+}
+
+/** GET /api/v1/policy/versions/{id}/yaml: the stored bytes as text/yaml, with the hash in a header. */
+export async function readVersionYaml(principal: Principal, id: string) {
+  const n = Number(id);
+  if (!Number.isInteger(n) || n <= 0) throw badRequest(`version id must be a positive whole number, not “${id.slice(0, 40)}”`);
+  const { prisma } = await getDb();
+  const row = await usableVersion(prisma, principal, n);
+  return new Response(row.yaml, {
+    headers: {
+      "content-type": "text/yaml; charset=utf-8",
+      "x-policy-hash": row.hash,
+      "x-policy-signed": String(Boolean(row.signature)),
+      "content-disposition": `inline; filename="policy-v${row.id}.yaml"`,
+    },
+  });
 }

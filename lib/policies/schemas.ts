@@ -107,6 +107,14 @@ export const applyRequestSchema = z
     message: z.string().max(2000).optional(),
     /** base64 Ed25519 signature of the exact YAML bytes (required when the server enforces signing). */
     signature: z.string().trim().min(1).optional(),
+    /**
+     * The version the author's draft started from (`none` or 0: the tenant ran none). When another
+     * version became active since, the apply is refused (409) with the diff to merge. Optional:
+     * scripts that send no base apply as before.
+     */
+    base_version: z.union([z.literal("none").transform(() => 0), z.coerce.number({ error: "base_version must be a version id or none" }).int().min(0)]).optional(),
+    /** Apply although test cases of the scope fail; the reason is audited with the apply. */
+    override_reason: z.string().trim().min(3, "override_reason must say why (at least 3 characters)").max(2000).optional(),
   })
   .superRefine((r, ctx) => {
     const tenants = [...(r.tenants_csv ?? []), ...(r.tenants ?? [])];
@@ -215,6 +223,8 @@ const rolloutInfo = z.object({
 
 export const applyResponseSchema = z.object({
   version: versionInfo.extend({ reused: z.boolean() }),
+  /** The test cases of the applied scope, run against the version before it was applied. */
+  tests: z.object({ total: z.number(), passed: z.number(), failed: z.number(), overridden: z.boolean(), override_reason: z.string().nullable(), failing: z.array(z.object({ name: z.string(), message: z.string() })) }),
   /** Which version was applied and why, in one sentence. */
   why: z.string(),
   rollout: rolloutInfo,
@@ -277,4 +287,40 @@ export const simulateBatchResponseSchema = z.object({
   /** The inline policy was already compiled (by a validation or an earlier batch of the same bytes). */
   cached: z.boolean(),
   results: z.array(z.object({ ok: z.boolean(), decision: decisionSchema.nullable(), errors: z.array(validationErrorSchema), trace_id: z.string() })),
+});
+
+// --- promote ------------------------------------------------------------------------------
+
+/** POST /api/v1/policy/promote: complete a canary (default: the newest one in progress). */
+export const promoteRequestSchema = z.strictObject({
+  version: z.coerce.number().int().positive().optional(),
+  message: z.string().max(2000).optional(),
+});
+export type PromoteRequest = z.infer<typeof promoteRequestSchema>;
+
+export const promoteResponseSchema = z.object({
+  version: z.number(),
+  canary_rollout: z.number(),
+  rollout: rolloutInfo,
+  headline: z.string(),
+  previous_version: z.number().nullable(),
+  active_version: z.number().nullable(),
+});
+
+// --- drafts -------------------------------------------------------------------------------
+
+/** PUT /api/v1/policy/draft: the caller's draft in its tenant, saved as the author types. */
+export const draftBodySchema = z.strictObject({
+  text: z.string().max(1_000_000, "a draft is at most 1,000,000 characters"),
+  base_version: z.number().int().positive().nullable().default(null),
+});
+export type DraftBody = z.infer<typeof draftBodySchema>;
+
+export const draftViewSchema = z.object({
+  tenant: z.string(),
+  author: z.string(),
+  text: z.string(),
+  base_version: z.number().nullable(),
+  hash: z.string(),
+  saved_at: z.string(),
 });

@@ -8,14 +8,14 @@ import { PolicyProblems } from "@/components/policy-problems";
 import { PolicySimulationPanel } from "@/components/policy-simulation-panel";
 import { PolicyTestCasesPanel } from "@/components/policy-test-cases-panel";
 import { PolicyVersionHistory } from "@/components/policy-version-history";
-import { draftKey, localDraftStore } from "@/lib/console/drafts";
+import { serverDraftStore } from "@/lib/console/drafts";
 import { createLimiter } from "@/lib/console/limiter";
 import { type PolicyApi, policyApi } from "@/lib/console/policy-api";
 import type { SimCase } from "@/lib/console/sim-cases";
-import { localTestCaseStore, testCaseFrom, testCasesKey } from "@/lib/console/test-cases";
+import { serverTestCaseStore, testCaseFrom } from "@/lib/console/test-cases";
 import { useDraft } from "@/lib/console/use-draft";
 import { useLiveSimulation, type SimRow } from "@/lib/console/use-live-simulation";
-import { useActivePolicy, useApplyPolicy, usePolicyVersions, useRecordedCalls, useRollbackPolicy } from "@/lib/console/use-policy-queries";
+import { useActivePolicy, useApplyPolicy, usePolicyVersions, usePromotePolicy, useRecordedCalls, useRollbackPolicy } from "@/lib/console/use-policy-queries";
 import { usePolicyValidation } from "@/lib/console/use-policy-validation";
 import { useTestCases } from "@/lib/console/use-test-cases";
 
@@ -36,15 +36,6 @@ export interface PolicyStudioProps {
 
 type Tab = "tests" | "diff" | "apply" | "history";
 
-function browserStorage(): Storage | undefined {
-  try {
-    return typeof window === "undefined" ? undefined : window.localStorage;
-  } catch {
-    // Storage disabled by the browser's settings: drafts then live in the tab only.
-    return undefined;
-  }
-}
-
 /** The policy studio: edit with completion and the server's validator, simulate live, test, diff, apply and roll back. */
 export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: PolicyStudioProps) {
   const [limiter] = useState(() => createLimiter(4));
@@ -53,12 +44,14 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
   const versions = usePolicyVersions(api);
   const recorded = useRecordedCalls(api, can.readAudit);
 
-  const draftStore = useMemo(() => localDraftStore(browserStorage(), draftKey(tenant, user.id)), [tenant, user.id]);
+  // Drafts and test cases live on the server (per author, per tenant): a reload, a sign-out or
+  // another browser finds them again. `tenant` and `user` key the stores to the session.
+  const draftStore = useMemo(() => (void tenant, void user.id, serverDraftStore(api)), [api, tenant, user.id]);
   const base = active.isPending ? undefined : active.data ? { text: active.data.yaml, version: active.data.version } : null;
   const draft = useDraft(draftStore, base, { readOnly });
   const validation = usePolicyValidation(api, draft.text, { enabled: draft.ready });
 
-  const testStore = useMemo(() => localTestCaseStore(browserStorage(), testCasesKey(tenant)), [tenant]);
+  const testStore = useMemo(() => (void tenant, serverTestCaseStore(api)), [api, tenant]);
   const tests = useTestCases(testStore);
 
   // The simulation follows the last draft that validated, so rows stay while the author types.
@@ -111,6 +104,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
 
   const apply = useApplyPolicy(api);
   const rollback = useRollbackPolicy(api);
+  const promote = usePromotePolicy(api);
   const [tab, setTab] = useState<Tab>("tests");
   const [diffSelection, setDiffSelection] = useState<DiffSelection>({ mode: "draft" });
 
@@ -136,7 +130,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
           ) : draft.saveError ? (
             <span className="text-red-700">Draft not saved: {draft.saveError}</span>
           ) : draft.savedAt ? (
-            `Draft saved in this browser ${new Date(draft.savedAt).toLocaleTimeString()}`
+            `Draft saved on the server ${new Date(draft.savedAt).toLocaleTimeString()}`
           ) : draft.dirty ? (
             "Draft not saved yet"
           ) : (
@@ -234,7 +228,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
               onAdd={tests.add}
               onRemove={tests.remove}
               error={tests.error}
-              storageNote={`Test cases are kept in this browser for tenant ${tenant} and run against the draft on every change.`}
+              storageNote={`Test cases are kept on the server for tenant ${tenant}; they run against the draft on every change, and an apply refuses a version they fail unless you give a reason.`}
             />
           )}
           {tab === "diff" && (
@@ -258,7 +252,11 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
               pending={apply.isPending}
               error={apply.error}
               result={apply.data ?? null}
-              onApply={(input) => apply.mutate(input, { onSuccess: (r) => draft.rebase(r.active_version) })}
+              baseVersion={draft.baseVersion}
+              onApply={(input) => apply.mutate({ ...input, base_version: draft.baseVersion ?? "none" }, { onSuccess: (r) => draft.rebase(r.active_version) })}
+              onPromote={(input) => promote.mutate(input)}
+              promote={{ pending: promote.isPending, error: promote.error, result: promote.data ?? null }}
+              onOpenDiff={() => setTab("diff")}
             />
           )}
           {tab === "history" && (

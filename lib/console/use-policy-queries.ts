@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import type { ApplyInput, ApplyResult, DiffInput, DiffResult, PolicyApi, PolicyApiError, RollbackResult } from "./policy-api";
+import type { ApplyInput, ApplyResult, DiffInput, DiffResult, PolicyApi, PolicyApiError, PromoteResult, RollbackResult } from "./policy-api";
 import { recordedCases } from "./sim-cases";
 
 /** The studio's server state through TanStack Query: the active policy, the history, recorded calls, and the writes. */
@@ -58,4 +58,9 @@ export function useApplyPolicy(api: PolicyApi) {
 export function useRollbackPolicy(api: PolicyApi) {
   const invalidate = useInvalidateAfterWrite();
   return useMutation<RollbackResult, PolicyApiError, { version?: number; message?: string }>({ mutationFn: (input) => api.rollback(input), onSuccess: () => invalidate() });
+}
+
+export function usePromotePolicy(api: PolicyApi) {
+  const invalidate = useInvalidateAfterWrite();
+  return useMutation<PromoteResult, PolicyApiError, { version?: number; message?: string }>({ mutationFn: (input) => api.promote(input), onSuccess: () => invalidate() });
 }

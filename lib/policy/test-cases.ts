@@ -38,11 +38,13 @@ export const testCaseInputSchema = z.strictObject({
 });
 export type TestCaseInput = z.infer<typeof testCaseInputSchema>;
 
-/** A cases file: `cases: [...]` or a bare list. */
-export const testCasesFileSchema = z.union([
-  z.strictObject({ version: z.literal(1).optional(), cases: z.array(testCaseInputSchema).max(MAX_TEST_CASES_PER_RUN) }),
-  z.array(testCaseInputSchema).max(MAX_TEST_CASES_PER_RUN),
-]).transform((v) => (Array.isArray(v) ? v : v.cases));
+/** A cases file: `cases: [...]` or a bare list (read as `cases`, so errors name cases[i].field either way). */
+export const testCasesFileSchema = z
+  .preprocess(
+    (v) => (Array.isArray(v) ? { cases: v } : v),
+    z.strictObject({ version: z.literal(1).optional(), cases: z.array(testCaseInputSchema).max(MAX_TEST_CASES_PER_RUN, `at most ${MAX_TEST_CASES_PER_RUN} cases per file`) }, { error: "a cases file holds `cases:` with a list of test cases" }),
+  )
+  .transform((v) => v.cases);
 
 export interface TestCaseResult {
   name: string;

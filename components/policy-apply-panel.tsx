@@ -19,6 +19,8 @@ export interface PolicyApplyPanelProps {
   onPromote?: (input: { version?: number; message?: string }) => void;
   promote?: { pending: boolean; error: PolicyApiError | null; result: PromoteResult | null };
   onOpenDiff?: () => void;
+  /** Present when the caller holds policies.sign and the server holds a key. */
+  onSignWithServerKey?: (text: string) => Promise<{ signature: string; hash: string }>;
 }
 
 const input = "w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
@@ -40,7 +42,7 @@ function useSha256(text: string): string | null {
 }
 
 /** Apply the draft: to every tenant, a canary percent, or explicit tenants; with a detached Ed25519 signature when the server requires one. */
-export function PolicyApplyPanel({ draftText, draftValid, tenant, canApply, onApply, pending, error, result, baseVersion, onPromote, promote, onOpenDiff }: PolicyApplyPanelProps) {
+export function PolicyApplyPanel({ draftText, draftValid, tenant, canApply, onApply, pending, error, result, baseVersion, onPromote, promote, onOpenDiff, onSignWithServerKey }: PolicyApplyPanelProps) {
   const [overrideReason, setOverrideReason] = useState("");
   const failing = error?.code === "test_cases_failed" ? ((error.details as { failing?: { name: string; message: string }[] } | undefined)?.failing ?? []) : [];
   const conflict = error?.code === "base_version_conflict" ? (error.details as { active_version: number | null; changes_since_base?: { headline: string } } | undefined) : undefined;
@@ -149,6 +151,24 @@ export function PolicyApplyPanel({ draftText, draftValid, tenant, canApply, onAp
             }}
           />
         </label>
+        {onSignWithServerKey && (
+          <button
+            type="button"
+            disabled={!draftValid}
+            className="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 disabled:opacity-50"
+            onClick={() =>
+              onSignWithServerKey(draftText).then(
+                (r) => {
+                  setSignature(r.signature);
+                  setFileNote(`signed by the server key on your behalf (audited), sha256 ${r.hash.slice(0, 12)}…`);
+                },
+                (err: Error) => setFileNote(`the server did not sign: ${err.message}`),
+              )
+            }
+          >
+            Sign with the server key
+          </button>
+        )}
         {fileNote && <p className="text-xs text-slate-600">{fileNote}</p>}
       </div>
 

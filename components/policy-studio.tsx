@@ -1,7 +1,7 @@
 "use client";
 
 import dynamic from "next/dynamic";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { PolicyApplyPanel } from "@/components/policy-apply-panel";
 import { type DiffSelection, PolicyDiffView } from "@/components/policy-diff-view";
 import { PolicyProblems } from "@/components/policy-problems";
@@ -28,7 +28,9 @@ const PolicyCodeEditor = dynamic(() => import("@/components/policy-code-editor")
 export interface PolicyStudioProps {
   tenant: string;
   user: { id: string; name: string };
-  can: { write: boolean; apply: boolean; simulate: boolean; readAudit: boolean };
+  can: { write: boolean; apply: boolean; simulate: boolean; readAudit: boolean; sign?: boolean };
+  /** From the page's link: a tab to open, a stored version to diff against the active one, or to start the draft from. */
+  initial?: { tab?: Tab; diffVersion?: number; fromVersion?: number };
   /** The policy JSON Schema for the editor (editorSchema of lib/policy's policyJsonSchema). */
   schema: Record<string, unknown>;
   api?: PolicyApi;
@@ -37,7 +39,7 @@ export interface PolicyStudioProps {
 type Tab = "tests" | "diff" | "apply" | "history";
 
 /** The policy studio: edit with completion and the server's validator, simulate live, test, diff, apply and roll back. */
-export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: PolicyStudioProps) {
+export function PolicyStudio({ tenant, user, can, schema, api = policyApi, initial }: PolicyStudioProps) {
   const [limiter] = useState(() => createLimiter(4));
   const readOnly = !can.write;
   const active = useActivePolicy(api);
@@ -105,8 +107,25 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
   const apply = useApplyPolicy(api);
   const rollback = useRollbackPolicy(api);
   const promote = usePromotePolicy(api);
-  const [tab, setTab] = useState<Tab>("tests");
+  const [tab, setTab] = useState<Tab>(initial?.tab ?? (initial?.diffVersion ? "diff" : "tests"));
   const [diffSelection, setDiffSelection] = useState<DiffSelection>({ mode: "draft" });
+  // A "Diff" link from the Policies page: that version against the active one, once both are known.
+  const [diffPending, setDiffPending] = useState(initial?.diffVersion);
+  if (diffPending !== undefined && active.data) {
+    setDiffPending(undefined);
+    if (diffPending !== active.data.version) setDiffSelection({ mode: "versions", from: active.data.version, to: diffPending });
+  }
+  // An "Edit" link: the draft starts from that stored version's YAML.
+  const fromVersion = initial?.fromVersion;
+  const setDraftText = draft.setText;
+  const fromLoaded = useRef(false);
+  useEffect(() => {
+    if (fromVersion === undefined || fromLoaded.current || !draft.ready || readOnly) return;
+    fromLoaded.current = true;
+    fetch(`/api/v1/policy/versions/${fromVersion}/yaml`, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`version ${fromVersion}: ${r.status}`))))
+      .then(setDraftText, () => undefined);
+  }, [fromVersion, draft.ready, readOnly, setDraftText]);
 
   const currentValid = validation.status === "valid" && validation.text === draft.text;
   const stale = validation.status === "invalid" ? "invalid" : validation.status === "checking" ? "checking" : null;
@@ -257,6 +276,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
               onPromote={(input) => promote.mutate(input)}
               promote={{ pending: promote.isPending, error: promote.error, result: promote.data ?? null }}
               onOpenDiff={() => setTab("diff")}
+              onSignWithServerKey={can.sign ? (text) => api.signWithServerKey(text) : undefined}
             />
           )}
           {tab === "history" && (

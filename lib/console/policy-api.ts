@@ -314,6 +314,7 @@ export interface PolicyApi {
   draft(signal?: AbortSignal): Promise<ServerDraft | null>;
   saveDraft(d: { text: string; base_version: number | null }): Promise<ServerDraft>;
   clearDraft(): Promise<void>;
+  signWithServerKey(policy: string): Promise<{ signature: string; hash: string }>;
   active(signal?: AbortSignal): Promise<ActivePolicy | null>;
   recordedCalls(limit: number, signal?: AbortSignal): Promise<AuditRecord[]>;
 }
@@ -342,6 +343,7 @@ export const policyApi: PolicyApi = {
     }
   },
   saveDraft: (d) => call("/api/v1/policy/draft", { method: "PUT", json: d }),
+  signWithServerKey: (policy) => call("/api/v1/policy/sign", { method: "POST", json: { policy } }),
   clearDraft: async () => {
     await call("/api/v1/policy/draft", { method: "DELETE" });
   },

@@ -31,6 +31,8 @@ import {
   promoteResponseSchema,
   draftBodySchema,
   draftViewSchema,
+  signRequestSchema,
+  signResponseSchema,
 } from "@/lib/policies/schemas";
 import { testCaseBodySchema, testCaseListQuerySchema, testCaseListSchema, testCaseViewSchema } from "@/lib/policies/test-case-schemas";
 import {
@@ -108,6 +110,10 @@ export const operations: Operation[] = [
   {
     method: "delete", path: "/api/v1/policy/test-cases/{id}", summary: "Delete a test case of the tenant; audited", tag: "policy",
     permission: "policies.write", aliases: ["/v1/policy/test-cases/{id}"],
+  },
+  {
+    method: "post", path: "/api/v1/policy/sign", summary: "Sign a policy's exact bytes (BOM stripped) with the server-held key (POLICY_SIGNING_PRIVATE_KEY_B64), on behalf of the caller; needs policies.sign (role policy_signer, which no one has by default); audited. 404 no_server_key when none is configured", tag: "policy",
+    permission: "policies.sign", aliases: ["/v1/policy/sign"], body: signRequestSchema, response: signResponseSchema,
   },
   {
     method: "get", path: "/api/v1/policy/draft", summary: "The caller's own policy draft in its tenant (404 when none)", tag: "policy",

@@ -16,3 +16,4 @@ export { promoteCanary, readVersionYaml } from "./lifecycle";
 export { getOwnDraft, saveOwnDraft, deleteOwnDraft } from "./drafts";
 export { listTestCases, createTestCase, updateTestCase, deleteTestCase, enforceTestCases, gateCases, MAX_TEST_CASES_PER_TENANT, type TestCaseView } from "./test-cases";
 export * from "./test-case-schemas";
+export { signWithServerKey, serverSigningKey, signerOf } from "./server-signing";

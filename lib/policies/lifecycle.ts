@@ -9,6 +9,7 @@ import { compilePolicy, diffPolicies, parsePolicy, type Policy, type PolicyDiff 
 import { verify } from "@/lib/signing";
 import { forgetTenantVersions } from "./active";
 import { policyHash, withoutBom } from "./identity";
+import { signerOf } from "./server-signing";
 import { enforceTestCases } from "./test-cases";
 import { parseOrReject } from "./diff";
 import { ownerLabel, requirePlatformScope, scopeOf, usableBy, usableVersion } from "./scope";
@@ -294,7 +295,7 @@ export async function applyPolicy(principal: Principal, req: ApplyRequest) {
     unpin: [],
     message: req.message,
     reused,
-    extra: { tests, ...(tests.overridden ? { test_override_reason: gate.overridden } : {}), base_version: req.base_version ?? null },
+    extra: { tests, ...(tests.overridden ? { test_override_reason: gate.overridden } : {}), base_version: req.base_version ?? null, signed_by: signerOf(row.yaml, row.signature) },
   });
   return {
     version: { ...versionView(row), reused },
@@ -433,7 +434,15 @@ export async function promoteCanary(principal: Principal, req: PromoteRequest) {
   return { version: row.id, canary_rollout: canary.id, rollout: r.rollout, headline: r.headline, previous_version: r.previous_version, active_version: r.active_version };
 }
 
-// --- versions --------------------------------------------------------------------------------
+// --- versions ---
+
+/** The version a tenant runs and through what: its pin, else the newest rollout covering it. */
+function resolveWithVia(state: q.RolloutState, tenant: string): { version: number | null; via: "pin" | Strategy | null; rollout: number | null } {
+  const pinned = state.pins.get(tenant);
+  if (pinned !== undefined) return { version: pinned, via: "pin", rollout: null };
+  for (const r of state.recent) if (q.rolloutCovers(r, tenant)) return { version: r.versionId, via: r.strategy as Strategy, rollout: r.id };
+  return { version: null, via: null, rollout: null };
+}
 
 const MAX_TENANTS_LISTED = 100;
 
@@ -461,6 +470,10 @@ export async function listPolicyVersions(principal: Principal, query: VersionsQu
   }
   const active = q.resolveVersionId(state, own);
   const stable = state.recent.find((r) => r.strategy === "all")?.versionId ?? null;
+  // Rollouts still deciding some tenant's version: the newest `all` and everything after it.
+  const inEffect = new Set(state.recent.map((r) => r.id));
+  const tenantVersions = (everything ? await q.allTenantIds(prisma) : [own]).slice(0, MAX_TENANTS_LISTED).map((t) => ({ tenant: t, ...resolveWithVia(state, t) }));
+  const canary = state.recent.find((r) => r.strategy === "canary_percent") ?? null;
   return {
     versions: page.map((v) => {
       const tenants = onVersion.get(v.id) ?? [];
@@ -478,12 +491,17 @@ export async function listPolicyVersions(principal: Principal, query: VersionsQu
         pinned_tenants: v.pins.map((p) => p.tenantId).filter((t) => everything || t === own),
         rollouts: rollouts.map((r) => {
           const { version: _v, ...rest } = rolloutView({ ...r, versionId: v.id });
-          return rest;
+          // A pin decides for its tenant while it stands; other rollouts while no `all` came after them.
+          return { ...rest, in_effect: r.strategy === "explicit" ? v.pins.some((p) => r.tenants.includes(p.tenantId)) : inEffect.has(r.id) };
         }),
       };
     }),
     active_version: active,
     stable_version: stable,
+    /** Which version each tenant runs and why (a platform admin: every tenant, at most 100; else the caller's own). */
+    tenant_versions: tenantVersions,
+    /** The newest canary still in progress (no `all` rollout after it), if any. */
+    canary: canary ? { rollout: canary.id, version: canary.versionId, percent: canary.canaryPercent } : null,
     /** Whether every tenant's facts are shown (platform admins) or only the caller's tenant's. */
     view: everything ? ("platform" as const) : ("tenant" as const),
     next_cursor: more ? String(page[page.length - 1].id) : null,

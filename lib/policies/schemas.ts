@@ -254,11 +254,13 @@ export const versionsResponseSchema = z.object({
       tenants: z.array(z.string()),
       tenant_count: z.number(),
       pinned_tenants: z.array(z.string()),
-      rollouts: z.array(rolloutInfo.omit({ version: true })),
+      rollouts: z.array(rolloutInfo.omit({ version: true }).extend({ in_effect: z.boolean() })),
     }),
   ),
   active_version: z.number().nullable(),
   stable_version: z.number().nullable(),
+  tenant_versions: z.array(z.object({ tenant: z.string(), version: z.number().nullable(), via: z.enum(["pin", ...STRATEGIES]).nullable(), rollout: z.number().nullable() })),
+  canary: z.object({ rollout: z.number(), version: z.number(), percent: z.number().nullable() }).nullable(),
   view: z.enum(["platform", "tenant"]),
   next_cursor: z.string().nullable(),
 });
@@ -324,3 +326,13 @@ export const draftViewSchema = z.object({
   hash: z.string(),
   saved_at: z.string(),
 });
+
+// --- signing with the server key ------------------------------------------------------------
+
+export const signRequestSchema = z.strictObject({
+  policy: z.string().min(1, "send the policy YAML to sign in `policy`"),
+  message: z.string().max(2000).optional(),
+});
+export type SignRequest = z.infer<typeof signRequestSchema>;
+
+export const signResponseSchema = z.object({ signature: z.string(), hash: z.string(), signed_by: z.literal("server-key"), on_behalf_of: z.string() });

@@ -11,7 +11,7 @@ import { forgetTenantVersions } from "./active";
 import { policyHash, withoutBom } from "./identity";
 import { signerOf } from "./server-signing";
 import { enforceTestCases } from "./test-cases";
-import { parseOrReject } from "./diff";
+import { parseOrReject, replayDecisions, returnRisk } from "./diff";
 import { ownerLabel, requirePlatformScope, scopeOf, usableBy, usableVersion } from "./scope";
 import { type ApplyRequest, policyTextOf, type PromoteRequest, type RollbackRequest, type VersionsQuery } from "./schemas";
 
@@ -115,6 +115,13 @@ interface Plan {
 async function rollOut(prisma: PrismaClient, principal: Principal, row: VersionRow, plan: Plan) {
   const before = await q.activeVersionFor(prisma, principal.tenant);
   const diff: PolicyDiff = diffPolicies(policyOrEmpty(before?.yaml), parseOrReject(row.yaml, `policy version ${row.id}`));
+  if (plan.action === "rollback" && before) {
+    // A rollback returns to a version that ran before: its risk is the decisions that change.
+    const replay = await replayDecisions(principal.tenant, compilePolicy(policyOrEmpty(before.yaml)), compilePolicy(parseOrReject(row.yaml)), 200);
+    const risk = returnRisk(diff.risk, replay, row.id);
+    diff.headline = `Returns to version ${row.id} (ran before): ${risk.level.toUpperCase()} risk — ${risk.reasons[1]}`;
+    diff.risk = risk;
+  }
   const headline = before ? diff.headline : `first policy for ${principal.tenant}: ${parseOrReject(row.yaml).rules.length} rules`;
   const rolloutId = await q.reserveRolloutId(prisma);
   const coverage: q.RolloutCoverage = { id: rolloutId, versionId: row.id, strategy: plan.strategy, canaryPercent: plan.canaryPercent ?? null, tenants: plan.tenants };

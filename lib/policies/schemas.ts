@@ -177,7 +177,10 @@ export const decisionChangeSchema = z.object({
 
 export const diffResponseSchema = z.object({
   headline: z.string(),
+  /** For a return to a version the tenant ran before: from the decisions that change; else structural_risk. */
   risk: riskSchema,
+  structural_risk: riskSchema,
+  returns_to_version: z.number().nullable(),
   rule_changes: z.array(ruleChangeSchema),
   defaults_changed: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()), fields_changed: z.array(z.string()), effect: z.string() }).nullable(),
   facts_changed: z.boolean(),

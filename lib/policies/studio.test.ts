@@ -238,3 +238,23 @@ describe("promote", () => {
     expect((await refusal(promoteCanary(ann, promoteRequestSchema.parse({})))).status).toBe(403);
   });
 });
+
+describe("risk of a return to a version that ran before", () => {
+  test("a rollback that changes no recorded decision is low risk, though the text differs a lot", async () => {
+    const acmeAdmin: Principal = { kind: "token", tenant: "acme-prod", subject: "ann", roles: ["admin"] };
+    // v1 let everything through (an allow-all rule: structurally critical to bring back); v2 tightened it.
+    const v1 = await apply(acmeAdmin, { policy: `version: 1\ndefaults: { decision: deny }\nrules:\n  - name: "everything"\n    match: "*"\n    action: allow\n`, strategy: "explicit", tenants_csv: "acme-prod" });
+    await apply(acmeAdmin, { policy: policy(), strategy: "explicit", tenants_csv: "acme-prod" });
+    const back = await diffPolicy(acmeAdmin, diffRequestSchema.parse({ version: v1.version.id }));
+    expect(back.returns_to_version).toBe(v1.version.id);
+    expect(back.structural_risk.level).toBe("critical");
+    expect(back.risk.level).toBe("low");
+    expect(back.headline).toMatch(new RegExp(`^Returns to version ${v1.version.id} \\(ran before\\): LOW risk`));
+    // A change to a version never run keeps the structural risk.
+    const fresh = await diffPolicy(acmeAdmin, diffRequestSchema.parse({ proposed: `version: 1\ndefaults: { decision: deny }\nrules:\n  - name: "everything"\n    match: "*"\n    action: allow\n# new\n` }));
+    expect(fresh.returns_to_version).toBeNull();
+    expect(fresh.risk.level).toBe("critical");
+    const rb = await rollbackPolicy(acmeAdmin, rollbackRequestSchema.parse({ version: v1.version.id, message: "undo the loosening" }));
+    expect(rb.headline).toMatch(/Returns to version \d+ \(ran before\): LOW risk/);
+  });
+});

@@ -52,7 +52,12 @@ function useInvalidateAfterWrite() {
 
 export function useApplyPolicy(api: PolicyApi) {
   const invalidate = useInvalidateAfterWrite();
-  return useMutation<ApplyResult, PolicyApiError, ApplyInput>({ mutationFn: (input) => api.apply(input), onSuccess: () => invalidate() });
+  return useMutation<ApplyResult, PolicyApiError, ApplyInput>({
+    mutationFn: (input) => api.apply(input),
+    onSuccess: () => invalidate(),
+    // Another author applied since the draft started: show what runs now.
+    onError: (err) => (err.code === "base_version_conflict" ? invalidate() : undefined),
+  });
 }
 
 export function useRollbackPolicy(api: PolicyApi) {

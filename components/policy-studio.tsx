@@ -8,7 +8,7 @@ import { PolicyProblems } from "@/components/policy-problems";
 import { PolicySimulationPanel } from "@/components/policy-simulation-panel";
 import { PolicyTestCasesPanel } from "@/components/policy-test-cases-panel";
 import { PolicyVersionHistory } from "@/components/policy-version-history";
-import { serverDraftStore } from "@/lib/console/drafts";
+import { type DraftStore, serverDraftStore } from "@/lib/console/drafts";
 import { createLimiter } from "@/lib/console/limiter";
 import { type PolicyApi, policyApi } from "@/lib/console/policy-api";
 import type { SimCase } from "@/lib/console/sim-cases";
@@ -38,6 +38,8 @@ export interface PolicyStudioProps {
 
 type Tab = "tests" | "diff" | "apply" | "history";
 
+const NO_DRAFTS: DraftStore = { load: async () => null, save: async () => undefined, clear: async () => undefined };
+
 /** The policy studio: edit with completion and the server's validator, simulate live, test, diff, apply and roll back. */
 export function PolicyStudio({ tenant, user, can, schema, api = policyApi, initial }: PolicyStudioProps) {
   const [limiter] = useState(() => createLimiter(4));
@@ -48,7 +50,8 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi, initi
 
   // Drafts and test cases live on the server (per author, per tenant): a reload, a sign-out or
   // another browser finds them again. `tenant` and `user` key the stores to the session.
-  const draftStore = useMemo(() => (void tenant, void user.id, serverDraftStore(api)), [api, tenant, user.id]);
+  // A viewer has no draft (and may not read one): the editor shows the active policy.
+  const draftStore = useMemo(() => (void tenant, void user.id, readOnly ? NO_DRAFTS : serverDraftStore(api)), [api, readOnly, tenant, user.id]);
   const base = active.isPending ? undefined : active.data ? { text: active.data.yaml, version: active.data.version } : null;
   const draft = useDraft(draftStore, base, { readOnly });
   const validation = usePolicyValidation(api, draft.text, { enabled: draft.ready });

@@ -52,7 +52,8 @@ async function openStudio(page: Page, tenant: string) {
   await page.goto("/policies");
   await page.getByRole("link", { name: "Open the policy studio" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Policy studio" })).toBeVisible();
-  await expect(page.getByTestId("policy-editor")).toHaveAttribute("data-editor-ready", "true");
+  // Monaco and its workers load in seconds; the shared 2-core machine can be far busier than a laptop.
+  await expect(page.getByTestId("policy-editor")).toHaveAttribute("data-editor-ready", "true", { timeout: 60_000 });
 }
 
 const editorText = async (page: Page) => (await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " ");
@@ -168,7 +169,7 @@ test("an author edits with completion, hovers and the validator's markers, simul
   expect(draft.base_version).toBe(first);
   await page.evaluate(() => localStorage.clear());
   await page.reload();
-  await expect(page.getByTestId("policy-editor")).toHaveAttribute("data-editor-ready", "true");
+  await expect(page.getByTestId("policy-editor")).toHaveAttribute("data-editor-ready", "true", { timeout: 60_000 });
   await expect.poll(() => editorText(page)).toContain('name: "no echo"');
   await expect(page.getByTestId("draft-status")).toContainText("Draft saved on the server");
   await expect(page.getByRole("tab", { name: "Test cases (1)" })).toBeVisible();
@@ -176,7 +177,7 @@ test("an author edits with completion, hovers and the validator's markers, simul
 
   // The diff: side by side, the rule added, and the recorded echo call changing decision.
   await page.getByRole("tab", { name: "Diff" }).click();
-  await expect(page.getByTestId("policy-diff-editor")).toHaveAttribute("data-editor-ready", "true");
+  await expect(page.getByTestId("policy-diff-editor")).toHaveAttribute("data-editor-ready", "true", { timeout: 60_000 });
   await expect(page.getByTestId("diff-headline")).toContainText("no echo");
   await expect(page.getByTestId("diff-risk")).toContainText(/risk (low|medium|high|critical)/);
   await expect(page.getByRole("region", { name: "Rule changes (1)" })).toContainText("added");

@@ -52,7 +52,8 @@ export default defineConfig({
     },
     {
       // A production build against a fresh embedded database (or DATABASE_URL when set).
-      command: `rm -rf ${E2E_DATA_DIR} && npx next build && npx next start -p ${E2E_PORT} -H 127.0.0.1`,
+      // E2E_REUSE_BUILD=1 starts the production build already in .next (iterating on specs alone).
+      command: `rm -rf ${E2E_DATA_DIR} && ${process.env.E2E_REUSE_BUILD === "1" ? "test -f .next/BUILD_ID" : "npx next build"} && npx next start -p ${E2E_PORT} -H 127.0.0.1`,
       url: `${baseURL}/api/health`,
       timeout: 600_000,
       reuseExistingServer: false,

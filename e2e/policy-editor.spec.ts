@@ -93,7 +93,8 @@ function watchConsole(page: Page): string[] {
 }
 
 test("an author edits with completion, hovers and the validator's markers, simulates live, tests, diffs, applies to a pinned tenant and rolls back", async ({ page, request }, testInfo) => {
-  test.setTimeout(180_000);
+  // A long walk through the studio; on the shared 2-core machine under load it takes minutes.
+  test.setTimeout(420_000);
   const { tenant, version: first } = await studioTenant(request, ["policy_author"]);
   const demoBefore = await activeOf(request, PLATFORM_TENANT);
   const problems = watchConsole(page);
@@ -250,7 +251,7 @@ test("an author edits with completion, hovers and the validator's markers, simul
 });
 
 test("a platform author rolls the running policy out to a 10% canary and promotes it, from the browser", async ({ page, request }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   // The demo tenant's own policy, unchanged: the canary and the promotion move no tenant to other rules.
   const before = await activeOf(request, PLATFORM_TENANT);
   await signIn(page);

@@ -2,14 +2,14 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { LoginForm } from "@/components/login-form";
-import { authOptions } from "@/lib/auth/next-auth";
+import { services } from "@/lib/server";
 import { env } from "@/lib/env";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
 export default async function LoginPage() {
-  const session = await getServerSession(authOptions());
+  const session = await getServerSession(services().authOptions);
   if (session?.user?.id) redirect("/");
   const e = env();
   const oidc = e.OIDC_ISSUER ? { name: e.OIDC_NAME } : null;

@@ -1,7 +1,6 @@
-import { emitApprovalEvent } from "@/lib/approvals/events";
+import type { Services } from "@/lib/server/types";
 import { isPlatformAdmin } from "@/lib/auth/platform";
 import type { Principal } from "@/lib/auth/principal";
-import { getDb } from "@/lib/db";
 import { getUserWithMembership, upsertUserMembership } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import type { MemberPutBody, MemberView } from "./schemas";
@@ -17,6 +16,7 @@ import type { MemberPutBody, MemberView } from "./schemas";
 function ownsIdentity(principal: Principal, user: string): boolean {
   return principal.subject === user || isPlatformAdmin(principal);
 }
+
 
 function view(
   tenant: string,
@@ -37,7 +37,8 @@ function view(
   };
 }
 
-export async function putMember(principal: Principal, tenant: string, user: string, body: MemberPutBody): Promise<MemberView> {
+
+export async function putMember(svc: Services, principal: Principal, tenant: string, user: string, body: MemberPutBody): Promise<MemberView> {
   const identity = body.email !== undefined || body.name !== undefined;
   if (identity && !ownsIdentity(principal, user)) {
     throw new AppError(
@@ -46,7 +47,7 @@ export async function putMember(principal: Principal, tenant: string, user: stri
       `email and name are ${user}'s own identity across every tenant: only ${user} or a platform admin can change them; leave them out to set roles, groups and the Slack link in ${tenant}`,
     );
   }
-  const { prisma } = await getDb();
+  const { prisma } = await svc.db();
   let r: Awaited<ReturnType<typeof upsertUserMembership>>;
   try {
     r = await upsertUserMembership(prisma, {
@@ -68,7 +69,7 @@ export async function putMember(principal: Principal, tenant: string, user: stri
     throw err;
   }
   const result = view(tenant, r.user, r.membership, ownsIdentity(principal, user), r.created);
-  await emitApprovalEvent(
+  await svc.approvalEvents.emit(
     {
       kind: "rbac_change",
       tenant,
@@ -77,13 +78,14 @@ export async function putMember(principal: Principal, tenant: string, user: stri
       before: r.before ? { roles: r.before.roles, groups: r.before.groups } : null,
       after: { roles: result.roles, groups: result.groups, slack_user_id: result.slack_user_id },
     },
-    (err) => console.error("rbac_change listener failed", err),
+    (err) => svc.log.error({ err }, "rbac_change listener failed"),
   );
   return result;
 }
 
-export async function getMember(principal: Principal, tenant: string, user: string): Promise<MemberView> {
-  const { prisma } = await getDb();
+
+export async function getMember(svc: Services, principal: Principal, tenant: string, user: string): Promise<MemberView> {
+  const { prisma } = await svc.db();
   const found = await getUserWithMembership(prisma, tenant, user);
   if (!found?.membership) throw notFound(`user ${user} is not a member of tenant ${tenant}`);
   return view(tenant, found.user, found.membership, ownsIdentity(principal, user));

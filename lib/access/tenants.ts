@@ -1,7 +1,6 @@
-import { appendAudit } from "@/lib/audit";
+import type { Services } from "@/lib/server/types";
 import type { Principal } from "@/lib/auth/principal";
 import { requirePlatformAdmin, isPlatformAdmin } from "@/lib/auth/platform";
-import { getDb } from "@/lib/db";
 import { createTenantRow, getTenant, listTenants } from "@/lib/db/tenants";
 import { conflict } from "@/lib/errors";
 import type { CreateTenantBody, TenantView } from "./schemas";
@@ -12,24 +11,25 @@ const view = (t: { id: string; name: string; createdAt: Date }): TenantView => (
  * Creates a tenant (platform admins only). Audited in the platform tenant's chain and as the first
  * record of the new tenant's own chain; when the audit log cannot take it, nothing is created.
  */
-export async function createTenant(principal: Principal, body: CreateTenantBody): Promise<TenantView> {
+export async function createTenant(svc: Services, principal: Principal, body: CreateTenantBody): Promise<TenantView> {
   requirePlatformAdmin(principal, "creating a tenant");
-  const { prisma } = await getDb();
+  const { prisma } = await svc.db();
   if (await getTenant(prisma, body.id)) throw conflict(`tenant ${body.id} already exists`);
   const name = body.name ?? body.id;
   const data = { tenant: body.id, name, action: "create" };
-  await appendAudit({ tenant: principal.tenant, kind: "tenant_change", subject: principal.subject, decision: "allow", reason: `tenant ${body.id} created`, data });
+  await svc.audit.append({ tenant: principal.tenant, kind: "tenant_change", subject: principal.subject, decision: "allow", reason: `tenant ${body.id} created`, data });
   const row = await createTenantRow(prisma, body.id, name).catch((err: { code?: string }) => {
     if (err.code === "P2002") throw conflict(`tenant ${body.id} already exists`);
     throw err;
   });
-  await appendAudit({ tenant: body.id, kind: "tenant_change", subject: principal.subject, decision: "allow", reason: `tenant created by ${principal.subject} of ${principal.tenant}`, data });
+  await svc.audit.append({ tenant: body.id, kind: "tenant_change", subject: principal.subject, decision: "allow", reason: `tenant created by ${principal.subject} of ${principal.tenant}`, data });
   return view(row);
 }
 
 /** Platform admins see every tenant; everyone else sees their own. */
-export async function listTenantsFor(principal: Principal): Promise<{ tenants: TenantView[] }> {
-  const { prisma } = await getDb();
+
+export async function listTenantsFor(svc: Services, principal: Principal): Promise<{ tenants: TenantView[] }> {
+  const { prisma } = await svc.db();
   if (isPlatformAdmin(principal)) return { tenants: (await listTenants(prisma)).map(view) };
   const own = await getTenant(prisma, principal.tenant);
   return { tenants: own ? [view(own)] : [] };

@@ -2,10 +2,9 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { TENANT_COOKIE } from "@/lib/auth/authenticate";
-import { authOptions } from "@/lib/auth/next-auth";
 import { permissionsOf, type Permission } from "@/lib/auth/rbac";
-import { getDb } from "@/lib/db";
 import { listMembershipsOfUser } from "@/lib/db/users";
+import { services } from "@/lib/server";
 
 export interface ConsoleUser {
   id: string;
@@ -19,9 +18,10 @@ export interface ConsoleUser {
 
 /** The signed-in console user and their current tenant; redirects to /login when signed out. */
 export async function requireConsoleUser(): Promise<ConsoleUser> {
-  const session = await getServerSession(authOptions());
+  const svc = services();
+  const session = await getServerSession(svc.authOptions);
   if (!session?.user?.id) redirect("/login");
-  const { prisma } = await getDb();
+  const { prisma } = await svc.db();
   const memberships = await listMembershipsOfUser(prisma, session.user.id);
   const chosen = (await cookies()).get(TENANT_COOKIE)?.value;
   const current = memberships.find((m) => m.tenantId === chosen) ?? memberships[0];

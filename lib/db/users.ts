@@ -106,3 +106,13 @@ export async function getUserWithMembership(prisma: PrismaClient, tenantId: stri
   const membership = await getMembership(prisma, tenantId, userId);
   return { user, membership };
 }
+
+/** Approvers of a tenant (in `group` when given) linked to a Slack user: whom a new approval's personal codes go to. */
+export async function listSlackApprovers(prisma: PrismaClient, tenantId: string, group: string | null, limit: number) {
+  return prisma.membership.findMany({
+    where: { tenantId, slackUserId: { not: null }, roles: { has: "approver" }, ...(group ? { groups: { has: group } } : {}), user: { disabled: false } },
+    select: { userId: true, slackUserId: true },
+    orderBy: { userId: "asc" },
+    take: limit,
+  });
+}

@@ -5,7 +5,8 @@ import { PageHeader } from "@/components/page-header";
 import { PolicyStudio } from "@/components/policy-studio";
 import { editorSchema } from "@/lib/console/editor-schema";
 import { requireConsoleUser } from "@/lib/console/session";
-import { serverSigningKey } from "@/lib/policies/server-signing";
+import { serverSigningKey } from "@/lib/policy-store/server-signing";
+import { services } from "@/lib/server";
 import { policyJsonSchema } from "@/lib/policy";
 
 export const metadata: Metadata = { title: "Policy studio" };
@@ -41,7 +42,7 @@ export default async function PolicyEditPage({ searchParams }: { searchParams: P
       <PolicyStudio
         tenant={user.tenant}
         user={{ id: user.id, name: user.name }}
-        can={{ write: has("policies.write"), apply: has("policies.apply"), simulate: has("policies.simulate"), readAudit: has("audit.read"), sign: has("policies.sign") && Boolean(serverSigningKey()) }}
+        can={{ write: has("policies.write"), apply: has("policies.apply"), simulate: has("policies.simulate"), readAudit: has("audit.read"), sign: has("policies.sign") && Boolean(serverSigningKey(services().env)) }}
         initial={{ tab, diffVersion: num("diff"), fromVersion: num("from") }}
         // The engine's own schema, built on the server and handed to the editor (no API route, no copy).
         schema={editorSchema(policyJsonSchema())}

@@ -1,11 +1,11 @@
-import { jsonBody, withAuth } from "@/lib/auth";
-import { compiledDrafts, simulateBatch, simulateBatchRequestSchema } from "@/lib/policies";
+import { jsonBody, withAuth } from "@/lib/server";
+import { simulateBatch, simulateBatchRequestSchema } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withAuth(
-  async ({ req, principal }) => simulateBatch(principal, await jsonBody(req, simulateBatchRequestSchema, "policy"), new Date(), compiledDrafts()),
+  async ({ req, principal, services }) => simulateBatch(services, principal, await jsonBody(req, simulateBatchRequestSchema, "policy"), new Date()),
   { permission: "policies.simulate" },
 );
 

@@ -1,0 +1,18 @@
+export { createActivePolicies, type ActivePolicies, type ActivePolicy } from "./active";
+export { loadStartupPolicy, StartupPolicyError, type StartupPolicy } from "./startup";
+export { validatePolicyText, simulateCall, migratePolicyText } from "./operations";
+export * from "./schemas";
+export { readPolicyText } from "./request";
+export { describeActivePolicy } from "./current";
+export { diffAgainstActive, diffPolicy, replayDecisions, type DiffResult, type DecisionChange, type ReplayReport } from "./diff";
+export { applyPolicy, rollbackPolicy, listPolicyVersions, signingRequired } from "./lifecycle";
+export { readFields } from "./form";
+export { scopeOf, usableBy, type VersionScope } from "./scope";
+export { simulateBatch } from "./batch";
+export { createCompiledDraftCache, type CompiledDraftCache } from "./compiled-cache";
+export { policyHash, semanticHash, withoutBom } from "./identity";
+export { promoteCanary, readVersionYaml } from "./lifecycle";
+export { getOwnDraft, saveOwnDraft, deleteOwnDraft } from "./drafts";
+export { listTestCases, createTestCase, updateTestCase, deleteTestCase, enforceTestCases, gateCases, MAX_TEST_CASES_PER_TENANT, type TestCaseView } from "./test-cases";
+export * from "./test-case-schemas";
+export { signWithServerKey, serverSigningKey, signerOf } from "./server-signing";

@@ -53,7 +53,8 @@ export default defineConfig({
     {
       // A production build against a fresh embedded database (or DATABASE_URL when set), served as
       // `npm start` serves it: server.ts (the console through Next, /mcp through the data plane).
-      command: `rm -rf ${E2E_DATA_DIR} && npx next build && npx tsx server.ts -p ${E2E_PORT} -H 127.0.0.1`,
+      // E2E_REUSE_BUILD=1 starts the production build already in .next (iterating on specs alone).
+      command: `rm -rf ${E2E_DATA_DIR} && ${process.env.E2E_REUSE_BUILD === "1" ? "test -f .next/BUILD_ID" : "npx next build"} && npx tsx server.ts -p ${E2E_PORT} -H 127.0.0.1`,
       url: `${baseURL}/api/health`,
       timeout: 600_000,
       reuseExistingServer: false,

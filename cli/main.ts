@@ -14,6 +14,7 @@ Commands:
   policy validate FILE                                          check a policy; errors with line and column
   policy migrate FILE                                           AegisMCP v1/v2 or TailOps → canonical YAML
   policy simulate --policy FILE --call JSON [--tenant T --subject S --roles a,b --target-role R --at ISO]
+  policy test FILE --cases CASES.yaml [--json]                  run policy test cases; exit 1 when any fails (CI)
   approvals wait ID [--timeout S] [--url U] [--token T]         wait for a decision (long poll); prints the final state;
                                                                 exit 0 approved, 3 rejected, 4 expired, 5 still pending
   audit verify [--tenant T] [--public-key K] [--json]           recompute the tenant's hash chain and checkpoints

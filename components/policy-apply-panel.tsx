@@ -2,7 +2,7 @@
 
 import { type FormEvent, useEffect, useState } from "react";
 import { ApiErrorNote } from "@/components/policy-api-error";
-import type { ApplyInput, ApplyResult, PolicyApiError, Strategy } from "@/lib/console/policy-api";
+import type { ApplyInput, ApplyResult, PolicyApiError, PromoteResult, Strategy } from "@/lib/console/policy-api";
 
 export interface PolicyApplyPanelProps {
   draftText: string;
@@ -14,6 +14,13 @@ export interface PolicyApplyPanelProps {
   pending: boolean;
   error: PolicyApiError | null;
   result: ApplyResult | null;
+  /** The version the draft started from (sent as base_version). */
+  baseVersion?: number | null;
+  onPromote?: (input: { version?: number; message?: string }) => void;
+  promote?: { pending: boolean; error: PolicyApiError | null; result: PromoteResult | null };
+  onOpenDiff?: () => void;
+  /** Present when the caller holds policies.sign and the server holds a key. */
+  onSignWithServerKey?: (text: string) => Promise<{ signature: string; hash: string }>;
 }
 
 const input = "w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
@@ -35,7 +42,10 @@ function useSha256(text: string): string | null {
 }
 
 /** Apply the draft: to every tenant, a canary percent, or explicit tenants; with a detached Ed25519 signature when the server requires one. */
-export function PolicyApplyPanel({ draftText, draftValid, tenant, canApply, onApply, pending, error, result }: PolicyApplyPanelProps) {
+export function PolicyApplyPanel({ draftText, draftValid, tenant, canApply, onApply, pending, error, result, baseVersion, onPromote, promote, onOpenDiff, onSignWithServerKey }: PolicyApplyPanelProps) {
+  const [overrideReason, setOverrideReason] = useState("");
+  const failing = error?.code === "test_cases_failed" ? ((error.details as { failing?: { name: string; message: string }[] } | undefined)?.failing ?? []) : [];
+  const conflict = error?.code === "base_version_conflict" ? (error.details as { active_version: number | null; changes_since_base?: { headline: string } } | undefined) : undefined;
   const [strategy, setStrategy] = useState<Strategy>("explicit");
   const [percent, setPercent] = useState("10");
   const [tenants, setTenants] = useState(tenant);
@@ -65,6 +75,7 @@ export function PolicyApplyPanel({ draftText, draftValid, tenant, canApply, onAp
       ...(strategy === "explicit" ? { tenants_csv: tenants } : {}),
       ...(message.trim() ? { message: message.trim() } : {}),
       ...(signature.trim() ? { signature: signature.trim() } : {}),
+      ...(overrideReason.trim() ? { override_reason: overrideReason.trim() } : {}),
     });
   }
 
@@ -140,10 +151,56 @@ export function PolicyApplyPanel({ draftText, draftValid, tenant, canApply, onAp
             }}
           />
         </label>
+        {onSignWithServerKey && (
+          <button
+            type="button"
+            disabled={!draftValid}
+            className="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 disabled:opacity-50"
+            onClick={() =>
+              onSignWithServerKey(draftText).then(
+                (r) => {
+                  setSignature(r.signature);
+                  setFileNote(`signed by the server key on your behalf (audited), sha256 ${r.hash.slice(0, 12)}…`);
+                },
+                (err: Error) => setFileNote(`the server did not sign: ${err.message}`),
+              )
+            }
+          >
+            Sign with the server key
+          </button>
+        )}
         {fileNote && <p className="text-xs text-slate-600">{fileNote}</p>}
       </div>
 
       {error && <ApiErrorNote error={error} what="Apply" />}
+      {failing.length > 0 && (
+        <div className="space-y-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="failing-test-cases">
+          <p className="font-semibold">Failing test cases</p>
+          <ul className="list-disc pl-5 text-xs">
+            {failing.slice(0, 20).map((f) => (
+              <li key={f.name}>
+                {f.name}: {f.message}
+              </li>
+            ))}
+          </ul>
+          <label className="block text-sm">
+            Apply anyway, because (audited)
+            <input className={input} value={overrideReason} onChange={(e) => setOverrideReason(e.target.value)} maxLength={2000} placeholder="why these cases may fail" />
+          </label>
+        </div>
+      )}
+      {conflict && (
+        <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="apply-conflict">
+          <p>
+            Your draft started from version {baseVersion ?? "none"}; version {conflict.active_version ?? "none"} became active since ({conflict.changes_since_base?.headline}). Merge its changes into your draft, then apply again.
+          </p>
+          {onOpenDiff && (
+            <button type="button" className="mt-1 rounded-md border border-amber-400 px-2 py-0.5 text-xs" onClick={onOpenDiff}>
+              Open the diff
+            </button>
+          )}
+        </div>
+      )}
       {result && (
         <div role="status" className="rounded-md border border-canopy-100 bg-canopy-50 p-3 text-sm text-canopy-900" data-testid="apply-result">
           <p className="font-semibold">
@@ -157,7 +214,27 @@ export function PolicyApplyPanel({ draftText, draftValid, tenant, canApply, onAp
             {result.canary && ` · canary ${result.canary.percent}%: ${result.canary.tenants.length} of ${result.canary.known_tenants} tenants`}
             {` · your tenant now runs version ${result.active_version ?? "—"}`}
           </p>
+          <p>
+            Test cases: {result.tests.passed} of {result.tests.total} pass
+            {result.tests.overridden ? ` (${result.tests.failed} failing, applied anyway: “${result.tests.override_reason}”)` : ""}
+          </p>
+          {result.canary && onPromote && (
+            <button
+              type="button"
+              disabled={promote?.pending}
+              onClick={() => onPromote({ version: result.version.id, ...(message.trim() ? { message: `promote: ${message.trim()}` } : {}) })}
+              className="mt-2 rounded-md border border-canopy-700 px-3 py-1 text-sm font-medium text-canopy-900 hover:bg-canopy-100 disabled:opacity-50"
+            >
+              {promote?.pending ? "Promoting…" : `Promote version ${result.version.id} to all tenants`}
+            </button>
+          )}
         </div>
+      )}
+      {promote?.error && <ApiErrorNote error={promote.error} what="Promote" />}
+      {promote?.result && (
+        <p role="status" className="rounded-md border border-canopy-100 bg-canopy-50 p-3 text-sm text-canopy-900" data-testid="promote-result">
+          Promoted version {promote.result.version} from canary to all tenants: {promote.result.headline}
+        </p>
       )}
 
       <button type="submit" disabled={pending || !draftValid} className="rounded-md bg-canopy-700 px-4 py-2 text-sm font-medium text-white hover:bg-canopy-900 disabled:opacity-50">

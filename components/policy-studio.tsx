@@ -1,21 +1,21 @@
 "use client";
 
 import dynamic from "next/dynamic";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { PolicyApplyPanel } from "@/components/policy-apply-panel";
 import { type DiffSelection, PolicyDiffView } from "@/components/policy-diff-view";
 import { PolicyProblems } from "@/components/policy-problems";
 import { PolicySimulationPanel } from "@/components/policy-simulation-panel";
 import { PolicyTestCasesPanel } from "@/components/policy-test-cases-panel";
 import { PolicyVersionHistory } from "@/components/policy-version-history";
-import { draftKey, localDraftStore } from "@/lib/console/drafts";
+import { type DraftStore, serverDraftStore } from "@/lib/console/drafts";
 import { createLimiter } from "@/lib/console/limiter";
 import { type PolicyApi, policyApi } from "@/lib/console/policy-api";
 import type { SimCase } from "@/lib/console/sim-cases";
-import { localTestCaseStore, testCaseFrom, testCasesKey } from "@/lib/console/test-cases";
+import { serverTestCaseStore, testCaseFrom } from "@/lib/console/test-cases";
 import { useDraft } from "@/lib/console/use-draft";
 import { useLiveSimulation, type SimRow } from "@/lib/console/use-live-simulation";
-import { useActivePolicy, useApplyPolicy, usePolicyVersions, useRecordedCalls, useRollbackPolicy } from "@/lib/console/use-policy-queries";
+import { useActivePolicy, useApplyPolicy, usePolicyVersions, usePromotePolicy, useRecordedCalls, useRollbackPolicy } from "@/lib/console/use-policy-queries";
 import { usePolicyValidation } from "@/lib/console/use-policy-validation";
 import { useTestCases } from "@/lib/console/use-test-cases";
 
@@ -28,7 +28,9 @@ const PolicyCodeEditor = dynamic(() => import("@/components/policy-code-editor")
 export interface PolicyStudioProps {
   tenant: string;
   user: { id: string; name: string };
-  can: { write: boolean; apply: boolean; simulate: boolean; readAudit: boolean };
+  can: { write: boolean; apply: boolean; simulate: boolean; readAudit: boolean; sign?: boolean };
+  /** From the page's link: a tab to open, a stored version to diff against the active one, or to start the draft from. */
+  initial?: { tab?: Tab; diffVersion?: number; fromVersion?: number };
   /** The policy JSON Schema for the editor (editorSchema of lib/policy's policyJsonSchema). */
   schema: Record<string, unknown>;
   api?: PolicyApi;
@@ -36,35 +38,33 @@ export interface PolicyStudioProps {
 
 type Tab = "tests" | "diff" | "apply" | "history";
 
-function browserStorage(): Storage | undefined {
-  try {
-    return typeof window === "undefined" ? undefined : window.localStorage;
-  } catch {
-    // Storage disabled by the browser's settings: drafts then live in the tab only.
-    return undefined;
-  }
-}
+const NO_DRAFTS: DraftStore = { load: async () => null, save: async () => undefined, clear: async () => undefined };
 
 /** The policy studio: edit with completion and the server's validator, simulate live, test, diff, apply and roll back. */
-export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: PolicyStudioProps) {
+export function PolicyStudio({ tenant, user, can, schema, api = policyApi, initial }: PolicyStudioProps) {
   const [limiter] = useState(() => createLimiter(4));
   const readOnly = !can.write;
   const active = useActivePolicy(api);
   const versions = usePolicyVersions(api);
   const recorded = useRecordedCalls(api, can.readAudit);
 
-  const draftStore = useMemo(() => localDraftStore(browserStorage(), draftKey(tenant, user.id)), [tenant, user.id]);
+  // Drafts and test cases live on the server (per author, per tenant): a reload, a sign-out or
+  // another browser finds them again. `tenant` and `user` key the stores to the session.
+  // A viewer has no draft (and may not read one): the editor shows the active policy.
+  const draftStore = useMemo(() => (void tenant, void user.id, readOnly ? NO_DRAFTS : serverDraftStore(api)), [api, readOnly, tenant, user.id]);
   const base = active.isPending ? undefined : active.data ? { text: active.data.yaml, version: active.data.version } : null;
   const draft = useDraft(draftStore, base, { readOnly });
   const validation = usePolicyValidation(api, draft.text, { enabled: draft.ready });
 
-  const testStore = useMemo(() => localTestCaseStore(browserStorage(), testCasesKey(tenant)), [tenant]);
+  const testStore = useMemo(() => (void tenant, serverTestCaseStore(api)), [api, tenant]);
   const tests = useTestCases(testStore);
 
   // The simulation follows the last draft that validated, so rows stay while the author types.
   const [lastValid, setLastValid] = useState<{ text: string; hash: string } | null>(null);
-  if (validation.status === "valid" && validation.result?.hash && validation.text !== null && (lastValid?.hash !== validation.result.hash || lastValid.text !== validation.text)) {
-    setLastValid({ text: validation.text, hash: validation.result.hash });
+  // Keyed by the semantic hash: an edit to comments or layout decides nothing differently.
+  const simKey = validation.result?.semantic_hash ?? validation.result?.hash;
+  if (validation.status === "valid" && simKey && validation.text !== null && (lastValid?.hash !== simKey || lastValid.text !== validation.text)) {
+    setLastValid({ text: validation.text, hash: simKey });
   }
 
   // Monaco's code starts downloading with the page, alongside the policy it will show.
@@ -109,8 +109,26 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
 
   const apply = useApplyPolicy(api);
   const rollback = useRollbackPolicy(api);
-  const [tab, setTab] = useState<Tab>("tests");
+  const promote = usePromotePolicy(api);
+  const [tab, setTab] = useState<Tab>(initial?.tab ?? (initial?.diffVersion ? "diff" : "tests"));
   const [diffSelection, setDiffSelection] = useState<DiffSelection>({ mode: "draft" });
+  // A "Diff" link from the Policies page: that version against the active one, once both are known.
+  const [diffPending, setDiffPending] = useState(initial?.diffVersion);
+  if (diffPending !== undefined && active.data) {
+    setDiffPending(undefined);
+    if (diffPending !== active.data.version) setDiffSelection({ mode: "versions", from: active.data.version, to: diffPending });
+  }
+  // An "Edit" link: the draft starts from that stored version's YAML.
+  const fromVersion = initial?.fromVersion;
+  const setDraftText = draft.setText;
+  const fromLoaded = useRef(false);
+  useEffect(() => {
+    if (fromVersion === undefined || fromLoaded.current || !draft.ready || readOnly) return;
+    fromLoaded.current = true;
+    fetch(`/api/v1/policy/versions/${fromVersion}/yaml`, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`version ${fromVersion}: ${r.status}`))))
+      .then(setDraftText, () => undefined);
+  }, [fromVersion, draft.ready, readOnly, setDraftText]);
 
   const currentValid = validation.status === "valid" && validation.text === draft.text;
   const stale = validation.status === "invalid" ? "invalid" : validation.status === "checking" ? "checking" : null;
@@ -134,7 +152,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
           ) : draft.saveError ? (
             <span className="text-red-700">Draft not saved: {draft.saveError}</span>
           ) : draft.savedAt ? (
-            `Draft saved in this browser ${new Date(draft.savedAt).toLocaleTimeString()}`
+            `Draft saved on the server ${new Date(draft.savedAt).toLocaleTimeString()}`
           ) : draft.dirty ? (
             "Draft not saved yet"
           ) : (
@@ -232,7 +250,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
               onAdd={tests.add}
               onRemove={tests.remove}
               error={tests.error}
-              storageNote={`Test cases are kept in this browser for tenant ${tenant} and run against the draft on every change.`}
+              storageNote={`Test cases are kept on the server for tenant ${tenant}; they run against the draft on every change, and an apply refuses a version they fail unless you give a reason.`}
             />
           )}
           {tab === "diff" && (
@@ -256,7 +274,12 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi }: Pol
               pending={apply.isPending}
               error={apply.error}
               result={apply.data ?? null}
-              onApply={(input) => apply.mutate(input, { onSuccess: (r) => draft.rebase(r.active_version) })}
+              baseVersion={draft.baseVersion}
+              onApply={(input) => apply.mutate({ ...input, base_version: draft.baseVersion ?? "none" }, { onSuccess: (r) => draft.rebase(r.active_version) })}
+              onPromote={(input) => promote.mutate(input)}
+              promote={{ pending: promote.isPending, error: promote.error, result: promote.data ?? null }}
+              onOpenDiff={() => setTab("diff")}
+              onSignWithServerKey={can.sign ? (text) => api.signWithServerKey(text) : undefined}
             />
           )}
           {tab === "history" && (

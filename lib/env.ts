@@ -70,6 +70,9 @@ const schema = z
     POLICY_REQUIRE_SIGNATURE: bool.default(false),
     POLICY_PUBLIC_KEY_B64: z.string().min(1).optional(),
     POLICY_SIG_PATH: z.string().min(1).optional(),
+    // An Ed25519 private key the server may sign policies with, on behalf of an author who holds
+    // policies.sign (a permission only the policy_signer role carries, granted to no one by default).
+    POLICY_SIGNING_PRIVATE_KEY_B64: z.string().min(1).optional(),
     APPROVAL_SYNC_WAIT_MS: int(0, 600_000).default(0),
     // Seed 004: JSON-lines copies of audit records and approval events (`tail -f audit.log | jq`).
     // Postgres stays the source of truth; a write error is logged, never blocks. Each file is

@@ -395,4 +395,44 @@ $canopy_sql_5$;
 END
 $canopy_migration_5$;
 
+-- 20261202010000_policy_studio
+DO $canopy_migration_6$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261202010000_policy_studio') THEN
+    EXECUTE $canopy_sql_6$
+-- Policy studio (issue 11): named test cases per tenant, and drafts per author.
+CREATE TABLE "policy_test_cases" (
+    "id" SERIAL NOT NULL,
+    "tenant_id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "scope" TEXT NOT NULL DEFAULT 'tenant',
+    "call" JSONB NOT NULL,
+    "context" JSONB NOT NULL DEFAULT '{}',
+    "expected_decision" TEXT NOT NULL,
+    "expected_rule" TEXT,
+    "created_by" TEXT NOT NULL,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" TIMESTAMP(3) NOT NULL,
+    CONSTRAINT "policy_test_cases_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "policy_test_cases_scope_check" CHECK ("scope" IN ('tenant', 'platform')),
+    CONSTRAINT "policy_test_cases_decision_check" CHECK ("expected_decision" IN ('allow', 'deny', 'approval'))
+);
+CREATE UNIQUE INDEX "policy_test_cases_tenant_id_name_key" ON "policy_test_cases"("tenant_id", "name");
+ALTER TABLE "policy_test_cases" ADD CONSTRAINT "policy_test_cases_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+CREATE TABLE "policy_drafts" (
+    "tenant_id" TEXT NOT NULL,
+    "author" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "base_version" INTEGER,
+    "updated_at" TIMESTAMP(3) NOT NULL,
+    CONSTRAINT "policy_drafts_pkey" PRIMARY KEY ("tenant_id", "author")
+);
+ALTER TABLE "policy_drafts" ADD CONSTRAINT "policy_drafts_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+$canopy_sql_6$;
+    INSERT INTO "_canopy_migrations" ("name", "checksum", "duration_ms") VALUES ('20261202010000_policy_studio', '9c2e8d35e99e18e65c47e9c4b69316eec725fdc6e8de6a910f644e4d3e214e95', 0);
+  END IF;
+END
+$canopy_migration_6$;
+
 COMMIT;

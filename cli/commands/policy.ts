@@ -1,11 +1,12 @@
 /**
  * `canopy policy …`: gen-key, sign, verify, validate, migrate, simulate.
- * Exit codes: 0 success; 1 verification failed; 2 invalid input or usage.
+ * Exit codes: 0 success; 1 verification or a test case failed; 2 invalid input or usage.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { formatValidationError, migratePolicy, parsePolicy, simulate, type ValidationError } from "@/lib/policy";
+import { parse as parseYaml } from "yaml";
+import { compilePolicy, formatValidationError, migratePolicy, parsePolicy, runTestCases, simulate, testCasesFileSchema, type ValidationError } from "@/lib/policy";
 import { generateKeyPair, sign, verify, KeyFormatError } from "@/lib/signing";
 
 export interface CommandIO {
@@ -28,6 +29,8 @@ const USAGE = `usage: canopy policy <command>
   validate FILE                                         exit 0 when valid, 2 with line:column errors
   migrate FILE                                          AegisMCP v1/v2 or TailOps v2 → canonical YAML on stdout
   simulate --policy FILE --call JSON [--tenant T] [--subject S] [--roles a,b] [--target-role R] [--at ISO] [--no-trace]
+  test FILE --cases CASES.yaml [--tenant T] [--subject S] [--at ISO] [--json]
+                                                        run test cases; exit 0 when all pass, 1 when any fails
 `;
 
 class UsageError extends Error {}
@@ -48,6 +51,8 @@ export async function policyCommand(argv: string[], io: CommandIO = defaultIO): 
         return migrateCmd(rest, io);
       case "simulate":
         return simulateCmd(rest, io);
+      case "test":
+        return testCmd(rest, io);
       case undefined:
       case "help":
       case "--help":
@@ -239,4 +244,50 @@ function simulateCmd(argv: string[], io: CommandIO): number {
   }
   io.out(`${JSON.stringify(r.decision, null, 2)}\n`);
   return 0;
+}
+
+/** The cases file's problems, one per line, each with the path of the field (cases[2].expected.decision: …). */
+function casesFileErrors(issues: { path: PropertyKey[]; message: string }[]): string[] {
+  return issues.slice(0, 20).map((i) => `${i.path.length ? i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(file)"}: ${i.message}`);
+}
+
+/**
+ * `canopy policy test FILE --cases CASES.yaml`: every case decided by the production engine; a
+ * line per case (PASS/FAIL, name, why), a summary, exit 1 when any fails (for CI). `--json`
+ * prints the run as JSON instead.
+ */
+function testCmd(argv: string[], io: CommandIO): number {
+  const { values, positionals } = args(argv, { cases: { type: "string" }, tenant: { type: "string" }, subject: { type: "string" }, at: { type: "string" }, json: { type: "boolean" } }, 1);
+  const file = need(positionals[0], "policy FILE to test");
+  const casesFile = need(values.cases, "--cases CASES.yaml");
+  const parsed = parsePolicy(readFileSync(file, "utf8").replace(/^\uFEFF/, ""));
+  if (!parsed.ok) {
+    printErrors(file, parsed.errors, io);
+    return 2;
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(casesFile, "utf8"), { maxAliasCount: 100 });
+  } catch (e) {
+    io.err(`${casesFile}: not valid YAML: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const cases = testCasesFileSchema.safeParse(raw);
+  if (!cases.success) {
+    for (const line of casesFileErrors(cases.error.issues)) io.err(`${casesFile}: ${line}\n`);
+    return 2;
+  }
+  const now = values.at !== undefined ? new Date(values.at) : new Date();
+  if (Number.isNaN(now.getTime())) {
+    io.err(`canopy policy test: --at ${JSON.stringify(values.at)} is not an ISO 8601 instant\n`);
+    return 2;
+  }
+  const run = runTestCases(compilePolicy(parsed.policy), cases.data, { tenant: values.tenant, subject: values.subject, now });
+  if (values.json) {
+    io.out(`${JSON.stringify(run, null, 2)}\n`);
+    return run.failed ? 1 : 0;
+  }
+  for (const r of run.results) io.out(`${r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.message}\n`);
+  io.out(`\n${run.passed} passed, ${run.failed} failed (${run.total} test case${run.total === 1 ? "" : "s"} against ${file})\n`);
+  return run.failed ? 1 : 0;
 }

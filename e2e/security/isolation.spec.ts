@@ -24,6 +24,8 @@ interface World {
   /** A token minted in A through the API: B may neither list nor revoke it. */
   aTokenId: string;
   aToken: string;
+  /** A's policy test case (its name holds the marker). */
+  aTestCaseId: number;
 }
 
 type Attack = (request: APIRequestContext, w: World) => Promise<APIResponse | APIResponse[]>;
@@ -59,6 +61,27 @@ const CASES: Record<string, Attack> = {
   ],
   "GET /api/v1/policy/versions": async (r, w) => r.get("/api/v1/policy/versions?limit=200", { headers: bearer(w.bAdmin) }),
   "POST /api/v1/policy/rollback": async (r, w) => refused(await r.post("/api/v1/policy/rollback", { headers: bearer(w.bAdmin), data: { version: w.versionId } }), 404),
+  "POST /api/v1/policy/simulate/batch": async (r, w) => [
+    refused(await r.post("/api/v1/policy/simulate/batch", { headers: bearer(w.bAdmin), data: { calls: [{ tool: "probe.write", tenant: w.a }] } }), 403),
+    refused(await r.post("/api/v1/policy/simulate/batch", { headers: bearer(w.bAdmin), data: { calls: [{ tool: "probe.write" }, { tool: "probe.echo" }] } }), 200),
+  ],
+  "POST /api/v1/policy/promote": async (r, w) => refused(await r.post("/api/v1/policy/promote", { headers: bearer(w.bAdmin), data: {} }), 403),
+  "GET /api/v1/policy/versions/{id}/yaml": async (r, w) => [
+    refused(await r.get(`/api/v1/policy/versions/${w.versionId}/yaml`, { headers: bearer(w.bAdmin) }), 404),
+    refused(await r.get("/api/v1/policy/versions/abc/yaml", { headers: bearer(w.bAdmin) }), 400),
+  ],
+  "GET /api/v1/policy/test-cases": async (r, w) => refused(await r.get("/api/v1/policy/test-cases", { headers: bearer(w.bAdmin) }), 200),
+  "POST /api/v1/policy/test-cases": async (r, w) => [
+    refused(await r.post("/api/v1/policy/test-cases", { headers: bearer(w.bAdmin), data: { name: "b's case", tenant: w.a, call: { tool: "probe.write" }, expected: { decision: "deny" } } }), 403),
+    refused(await r.post("/api/v1/policy/test-cases", { headers: bearer(w.bAdmin), data: { name: "b's platform case", scope: "platform", call: { tool: "probe.write" }, expected: { decision: "deny" } } }), 403),
+  ],
+  "PUT /api/v1/policy/test-cases/{id}": async (r, w) =>
+    refused(await r.put(`/api/v1/policy/test-cases/${w.aTestCaseId}`, { headers: bearer(w.bAdmin), data: { name: "taken over", call: { tool: "x" }, expected: { decision: "allow" } } }), 404),
+  "DELETE /api/v1/policy/test-cases/{id}": async (r, w) => refused(await r.delete(`/api/v1/policy/test-cases/${w.aTestCaseId}`, { headers: bearer(w.bAdmin) }), 404),
+  "GET /api/v1/policy/draft": async (r, w) => refused(await r.get("/api/v1/policy/draft", { headers: bearer(w.bAdmin) }), 404),
+  "PUT /api/v1/policy/draft": async (r, w) => refused(await r.put("/api/v1/policy/draft", { headers: bearer(w.bAdmin), data: { text: "version: 1\n" } }), 200),
+  "DELETE /api/v1/policy/draft": async (r, w) => refused(await r.delete("/api/v1/policy/draft", { headers: bearer(w.bAdmin) }), 200),
+  "POST /api/v1/policy/sign": async (r, w) => refused(await r.post("/api/v1/policy/sign", { headers: bearer(w.bAdmin), data: { policy: "version: 1\nrules: []\n" } }), 403),
 
   "POST /api/mcp": async (r, w) => {
     const answer = await mcpCall(r, w.bAgent, "probe.write", { path: "/x", content: "y" }, { approval_id: w.approvalId });
@@ -170,6 +193,8 @@ async function snapshot(request: APIRequestContext, w: World) {
     member: await read(`/api/admin/rbac/${w.a}/users/a1`),
     quotas: await read(`/api/admin/tenants/${w.a}/quotas`),
     tokens: ((await read("/api/admin/tokens?limit=200")) as { tokens: { id: string; revoked_at: string | null }[] }).tokens.map((t) => [t.id, t.revoked_at]),
+    testCases: ((await read("/api/v1/policy/test-cases")) as { test_cases: unknown[] }).test_cases,
+    draft: ((await read("/api/v1/policy/draft")) as { text: string; saved_at: string }).text,
     // A's own API token still works.
     tokenWorks: (await request.get("/api/v1/policy", { headers: bearer(w.aToken) })).status(),
   };
@@ -203,7 +228,11 @@ rules:
     const minted = await request.post("/api/admin/tokens", { headers: bearer(aAdmin), data: { subject: "agent-a2", roles: ["agent"], ttl_seconds: 3600, name: marker } });
     expect(minted.status(), await minted.text()).toBe(201);
     const { id: aTokenId, token: aToken } = (await minted.json()) as { id: string; token: string };
-    w = { aTokenId, aToken, a, b, marker, secrets: [marker, slackA], aAdmin, bAdmin: token(b, "root", ["admin", "policy_author", "approver", "agent"]), bAgent: token(b, "agent-b", "agent"), approvalId, versionId };
+    const tc = await request.post("/api/v1/policy/test-cases", { headers: bearer(aAdmin), data: { name: `${marker} writes`, call: { tool: "probe.write", arguments: { path: `/${marker}` } }, expected: { decision: "approval" } } });
+    expect(tc.status(), await tc.text()).toBe(200);
+    const aTestCaseId = ((await tc.json()) as { id: number }).id;
+    expect((await request.put("/api/v1/policy/draft", { headers: bearer(aAdmin), data: { text: `# ${marker} draft\nversion: 1\n` } })).status()).toBe(200);
+    w = { aTestCaseId, aTokenId, aToken, a, b, marker, secrets: [marker, slackA], aAdmin, bAdmin: token(b, "root", ["admin", "policy_author", "approver", "agent"]), bAgent: token(b, "agent-b", "agent"), approvalId, versionId };
   });
 
   test("every operation of the OpenAPI document has an isolation case", async ({ request }) => {

@@ -30,8 +30,9 @@ describe("RBAC table", () => {
     expect(permissionsOf([]).size).toBe(0);
   });
 
-  test("admin holds every permission and every role's permissions are known", () => {
-    expect([...permissionsOf(["admin"])].sort()).toEqual([...PERMISSIONS].sort());
+  test("admin holds every permission but policies.sign (policy_signer only), and every role's permissions are known", () => {
+    expect([...permissionsOf(["admin"])].sort()).toEqual(PERMISSIONS.filter((p) => p !== "policies.sign").sort());
+    expect(ROLES.filter((r) => ROLE_PERMISSIONS[r].includes("policies.sign"))).toEqual(["policy_signer"]);
     for (const role of ROLES) for (const p of ROLE_PERMISSIONS[role]) expect(PERMISSIONS).toContain(p);
   });
 });

@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   "policies.simulate",
   "policies.write",
   "policies.apply",
+  "policies.sign",
   "approvals.read",
   "approvals.request",
   "approvals.decide",
@@ -25,16 +26,18 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const ROLES = ["admin", "policy_author", "approver", "viewer", "agent"] as const;
+export const ROLES = ["admin", "policy_author", "approver", "viewer", "agent", "policy_signer"] as const;
 export type Role = (typeof ROLES)[number];
 
 const READ: Permission[] = ["tenants.read", "rbac.read", "quotas.read", "policies.read", "approvals.read", "audit.read", "metrics.read"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: PERMISSIONS,
+  // Signing with the server-held key is a separate grant (policy_signer), not part of admin.
+  admin: PERMISSIONS.filter((p) => p !== "policies.sign"),
   policy_author: [...READ, "policies.simulate", "policies.write", "policies.apply"],
   approver: [...READ, "approvals.decide", "policies.simulate"],
   viewer: READ,
+  policy_signer: ["policies.read", "policies.sign"],
   agent: ["mcp.call", "guard.check", "guard.enforce", "approvals.request", "audit.write", "policies.read", "policies.simulate"],
 };
 

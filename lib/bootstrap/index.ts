@@ -3,7 +3,7 @@ import type { Services } from "@/lib/server/types";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { hashPassword } from "@/lib/auth/passwords";
-import { sha256Hex } from "@/lib/canonical";
+import { policyHash as hashOfPolicy } from "@/lib/policy-store/identity";
 import { createVersionRolledOutToAll, latestFileVersion } from "@/lib/db/policy-versions";
 import { upsertTenant } from "@/lib/db/tenants";
 import { ensureMembership, ensureUser, setPasswordHash } from "@/lib/db/users";
@@ -68,7 +68,7 @@ export async function bootstrap(svc: Services): Promise<BootstrapReport> {
   // The policy file is applied at start when it changed since it was last loaded (as the seed's
   // servers load their file), so editing the file and restarting rolls it out.
   let policyVersion: number | undefined;
-  const policyHash = sha256Hex(policy.yaml);
+  const policyHash = hashOfPolicy(policy.yaml);
   const lastLoaded = await latestFileVersion(prisma);
   if (!lastLoaded || lastLoaded.hash !== policyHash || lastLoaded.signature !== policy.signature) {
     const v = await createVersionRolledOutToAll(prisma, {

@@ -4,6 +4,7 @@
  * store (drafts saved per author as they type) will implement without the studio changing.
  */
 import { z } from "zod";
+import type { PolicyApi } from "./policy-api";
 
 /** A draft larger than the policy API accepts could never be applied; it is not kept either. */
 export const MAX_DRAFT_CHARS = 1_000_000;
@@ -52,6 +53,27 @@ export function localDraftStore(storage: Pick<Storage, "getItem" | "setItem" | "
     },
     async clear() {
       storage?.removeItem(key);
+    },
+  };
+}
+
+/** Drafts on the server, per author and tenant (PUT /api/v1/policy/draft): back after a reload, a sign-out or another browser. */
+export function serverDraftStore(api: Pick<PolicyApi, "draft" | "saveDraft" | "clearDraft">): DraftStore {
+  return {
+    async load() {
+      const d = await api.draft();
+      return d ? { text: d.text, base_version: d.base_version, saved_at: d.saved_at } : null;
+    },
+    async save(draft) {
+      if (draft.text.length > MAX_DRAFT_CHARS) throw new DraftNotSaved(`the draft is over ${MAX_DRAFT_CHARS.toLocaleString("en")} characters and is not kept`);
+      try {
+        await api.saveDraft({ text: draft.text, base_version: draft.base_version });
+      } catch (err) {
+        throw new DraftNotSaved(`the server did not keep the draft (${(err as Error).message}); it is still in this tab`);
+      }
+    },
+    async clear() {
+      await api.clearDraft();
     },
   };
 }

@@ -19,8 +19,10 @@ export interface ValidateResult {
   ok: boolean;
   errors: ValidationIssue[];
   rules?: number;
-  /** Identity of the parsed policy (whitespace and comments do not change it). */
+  /** SHA-256 of the exact bytes (a leading BOM stripped): the policy's identity everywhere. */
   hash?: string;
+  /** Identity of the parsed policy (whitespace and comments do not change it). */
+  semantic_hash?: string;
 }
 
 export interface ConditionTrace {
@@ -146,6 +148,41 @@ export interface ApplyInput {
   tenants_csv?: string;
   message?: string;
   signature?: string;
+  /** The version the draft started from ("none": the tenant ran none): a newer active version answers 409. */
+  base_version?: number | "none";
+  /** Apply although test cases fail (audited). */
+  override_reason?: string;
+}
+
+/** A test case as the server keeps it (GET/POST /api/v1/policy/test-cases). */
+export interface ServerTestCase {
+  id: number;
+  name: string;
+  scope: "tenant" | "platform";
+  call: { tool: string; arguments: Record<string, unknown>; estimated_cost_usd?: number };
+  tenant?: string;
+  subject?: string;
+  roles?: string[];
+  target_role?: string;
+  at?: string;
+  expected: { decision: Action; rule?: string | null };
+  created_by: string;
+  created_at: string;
+}
+
+export type NewServerTestCase = Omit<ServerTestCase, "id" | "created_by" | "created_at" | "scope"> & { scope?: "tenant" | "platform" };
+
+export interface ServerDraft {
+  text: string;
+  base_version: number | null;
+  saved_at: string;
+}
+
+export interface PromoteResult {
+  version: number;
+  canary_rollout: number;
+  headline: string;
+  active_version: number | null;
 }
 
 export interface RolloutInfo {
@@ -159,6 +196,7 @@ export interface RolloutInfo {
 
 export interface ApplyResult {
   version: { id: number; reused: boolean; hash: string; signed: boolean; verified: boolean };
+  tests: { total: number; passed: number; failed: number; overridden: boolean; override_reason: string | null; failing: { name: string; message: string }[] };
   why: string;
   rollout: RolloutInfo & { version: number };
   pinned: string[];
@@ -263,16 +301,20 @@ export interface PolicyApi {
   validate(text: string, signal?: AbortSignal): Promise<ValidateResult>;
   /** `policy` undefined → the tenant's active policy (needs policies.simulate); a string → inline (needs policies.write). */
   simulate(input: SimCall & { policy?: string; trace?: boolean }, signal?: AbortSignal): Promise<SimulateResult>;
-  /**
-   * Many calls against one policy in one request, answers in the order of `calls`. The API has no
-   * batch route yet: when one is added, implementing this makes the live simulation use it (one
-   * request per run instead of one per call).
-   */
+  /** Many calls against one policy in one request (POST /api/v1/policy/simulate/batch), answers in the order of `calls`. */
   simulateBatch?(input: { calls: SimCall[]; policy?: string; trace?: boolean }, signal?: AbortSignal): Promise<SimulateResult[]>;
   diff(input: DiffInput & { replay_limit?: number }, signal?: AbortSignal): Promise<DiffResult>;
   apply(input: ApplyInput): Promise<ApplyResult>;
   rollback(input: { version?: number; message?: string }): Promise<RollbackResult>;
   versions(limit?: number): Promise<VersionsPage>;
+  promote(input: { version?: number; message?: string }): Promise<PromoteResult>;
+  testCases(signal?: AbortSignal): Promise<ServerTestCase[]>;
+  addTestCase(tc: NewServerTestCase): Promise<ServerTestCase>;
+  removeTestCase(id: number): Promise<void>;
+  draft(signal?: AbortSignal): Promise<ServerDraft | null>;
+  saveDraft(d: { text: string; base_version: number | null }): Promise<ServerDraft>;
+  clearDraft(): Promise<void>;
+  signWithServerKey(policy: string): Promise<{ signature: string; hash: string }>;
   active(signal?: AbortSignal): Promise<ActivePolicy | null>;
   recordedCalls(limit: number, signal?: AbortSignal): Promise<AuditRecord[]>;
 }
@@ -280,10 +322,31 @@ export interface PolicyApi {
 export const policyApi: PolicyApi = {
   validate: (text, signal) => call("/api/v1/policy/validate", { method: "POST", json: { yaml: text }, signal }),
   simulate: (input, signal) => call("/api/v1/policy/simulate", { method: "POST", json: input, signal }),
+  simulateBatch: async (input, signal) =>
+    (await call<{ results: SimulateResult[] }>("/api/v1/policy/simulate/batch", { method: "POST", json: input, signal })).results.map((r) => ({ ...r, policy_source: input.policy === undefined ? ("active" as const) : ("inline" as const) })),
   diff: (input, signal) => call("/api/v1/policy/diff", { method: "POST", json: input, signal }),
   apply: (input) => call("/api/v1/policy/apply", { method: "POST", json: input }),
   rollback: (input) => call("/api/v1/policy/rollback", { method: "POST", json: input }),
   versions: (limit = 50) => call(`/api/v1/policy/versions?limit=${limit}`),
+  promote: (input) => call("/api/v1/policy/promote", { method: "POST", json: input }),
+  testCases: async (signal) => (await call<{ test_cases: ServerTestCase[] }>("/api/v1/policy/test-cases", { signal })).test_cases,
+  addTestCase: (tc) => call("/api/v1/policy/test-cases", { method: "POST", json: tc }),
+  removeTestCase: async (id) => {
+    await call(`/api/v1/policy/test-cases/${id}`, { method: "DELETE" });
+  },
+  draft: async (signal) => {
+    try {
+      return await call<ServerDraft>("/api/v1/policy/draft", { signal });
+    } catch (err) {
+      if (err instanceof PolicyApiError && err.status === 404) return null;
+      throw err;
+    }
+  },
+  saveDraft: (d) => call("/api/v1/policy/draft", { method: "PUT", json: d }),
+  signWithServerKey: (policy) => call("/api/v1/policy/sign", { method: "POST", json: { policy } }),
+  clearDraft: async () => {
+    await call("/api/v1/policy/draft", { method: "DELETE" });
+  },
   active: async (signal) => {
     try {
       return await call<ActivePolicy>("/api/v1/policy", { signal });

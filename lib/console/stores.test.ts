@@ -76,7 +76,7 @@ describe("test cases", () => {
     const good = testCaseFrom({ tool: "fs.read", arguments: {} }, { decision: "allow", rule: null });
     s.setItem(testCasesKey("acme"), JSON.stringify([good, { id: "x", name: "", call: {} }]));
     expect(await store.load()).toEqual([good]);
-    await store.save(Array.from({ length: MAX_TEST_CASES + 5 }, () => good));
+    await store.save!(Array.from({ length: MAX_TEST_CASES + 5 }, () => good));
     expect((await store.load()).length).toBe(MAX_TEST_CASES);
   });
 });

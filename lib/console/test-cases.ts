@@ -4,7 +4,7 @@
  * the TestCaseStore interface is what a server-backed store will implement.
  */
 import { z } from "zod";
-import type { Action, SimCall, SimDecision } from "./policy-api";
+import type { Action, PolicyApi, ServerTestCase, SimCall, SimDecision } from "./policy-api";
 import { callKey, type SimCase } from "./sim-cases";
 
 export const MAX_TEST_CASES = 200;
@@ -30,7 +30,57 @@ export type PolicyTestCase = z.infer<typeof testCaseSchema>;
 
 export interface TestCaseStore {
   load(): Promise<PolicyTestCase[]>;
-  save(cases: PolicyTestCase[]): Promise<void>;
+  /** Replaces the whole list (a local store). */
+  save?(cases: PolicyTestCase[]): Promise<void>;
+  /** Adds one case and answers it as stored (a server store assigns the id). */
+  add?(tc: PolicyTestCase): Promise<PolicyTestCase>;
+  remove?(id: string): Promise<void>;
+}
+
+/** The server's test cases of the tenant (/api/v1/policy/test-cases), as the studio's cases. */
+export function serverTestCaseStore(api: Pick<PolicyApi, "testCases" | "addTestCase" | "removeTestCase">): TestCaseStore {
+  const fromServer = (v: ServerTestCase): PolicyTestCase => ({
+    id: String(v.id),
+    name: v.name,
+    call: {
+      tool: v.call.tool,
+      arguments: v.call.arguments,
+      ...(v.subject ? { subject: v.subject } : {}),
+      ...(v.roles ? { roles: v.roles } : {}),
+      ...(v.target_role ? { target_role: v.target_role } : {}),
+      ...(v.at ? { at: v.at } : {}),
+    },
+    expect: v.expected,
+    created_at: v.created_at,
+  });
+  return {
+    load: async () => (await api.testCases()).map(fromServer),
+    add: async (tc) => {
+      const { tool, arguments: args, subject, roles, target_role, at } = tc.call;
+      return fromServer(
+        await api.addTestCase({
+          name: tc.name,
+          call: { tool, arguments: args },
+          ...(subject ? { subject } : {}),
+          ...(roles ? { roles } : {}),
+          ...(target_role ? { target_role } : {}),
+          ...(at ? { at } : {}),
+          expected: tc.expect,
+        }),
+      );
+    },
+    remove: (id) => api.removeTestCase(Number(id)),
+  };
+}
+
+/** A name not yet used among `cases` ("name", "name (2)", …): names are unique per tenant. */
+export function uniqueName(name: string, cases: readonly { name: string }[]): string {
+  const taken = new Set(cases.map((c) => c.name));
+  if (!taken.has(name)) return name;
+  for (let i = 2; ; i++) {
+    const n = `${name.slice(0, MAX_NAME - 6)} (${i})`;
+    if (!taken.has(n)) return n;
+  }
 }
 
 /** A store in `storage` under `key`; what cannot be read back as test cases is dropped, never trusted. */
@@ -49,7 +99,7 @@ export function localTestCaseStore(storage: Pick<Storage, "getItem" | "setItem">
         return [];
       }
     },
-    async save(cases) {
+    async save(cases: PolicyTestCase[]) {
       if (!storage) throw new Error("this browser keeps no local storage: test cases cannot be saved");
       storage.setItem(key, JSON.stringify(cases.slice(0, MAX_TEST_CASES)));
     },

@@ -52,7 +52,7 @@ export interface LiveSimulationInput {
 const MAX_CACHED = 4_000;
 const FLUSH_MS = 80;
 /** Calls per request when the API offers simulateBatch. */
-const BATCH = 100;
+const BATCH = 250;
 
 type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 

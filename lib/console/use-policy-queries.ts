@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import type { ApplyInput, ApplyResult, DiffInput, DiffResult, PolicyApi, PolicyApiError, RollbackResult } from "./policy-api";
+import type { ApplyInput, ApplyResult, DiffInput, DiffResult, PolicyApi, PolicyApiError, PromoteResult, RollbackResult } from "./policy-api";
 import { recordedCases } from "./sim-cases";
 
 /** The studio's server state through TanStack Query: the active policy, the history, recorded calls, and the writes. */
@@ -52,10 +52,20 @@ function useInvalidateAfterWrite() {
 
 export function useApplyPolicy(api: PolicyApi) {
   const invalidate = useInvalidateAfterWrite();
-  return useMutation<ApplyResult, PolicyApiError, ApplyInput>({ mutationFn: (input) => api.apply(input), onSuccess: () => invalidate() });
+  return useMutation<ApplyResult, PolicyApiError, ApplyInput>({
+    mutationFn: (input) => api.apply(input),
+    onSuccess: () => invalidate(),
+    // Another author applied since the draft started: show what runs now.
+    onError: (err) => (err.code === "base_version_conflict" ? invalidate() : undefined),
+  });
 }
 
 export function useRollbackPolicy(api: PolicyApi) {
   const invalidate = useInvalidateAfterWrite();
   return useMutation<RollbackResult, PolicyApiError, { version?: number; message?: string }>({ mutationFn: (input) => api.rollback(input), onSuccess: () => invalidate() });
+}
+
+export function usePromotePolicy(api: PolicyApi) {
+  const invalidate = useInvalidateAfterWrite();
+  return useMutation<PromoteResult, PolicyApiError, { version?: number; message?: string }>({ mutationFn: (input) => api.promote(input), onSuccess: () => invalidate() });
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { MAX_TEST_CASES, type PolicyTestCase, type TestCaseStore, testCaseToSimCase } from "./test-cases";
+import { MAX_TEST_CASES, type PolicyTestCase, type TestCaseStore, testCaseToSimCase, uniqueName } from "./test-cases";
 
 export interface TestCasesState {
   loaded: boolean;
@@ -35,7 +35,7 @@ export function useTestCases(store: TestCaseStore): TestCasesState {
   const persist = useCallback(
     (next: PolicyTestCase[]) => {
       setCases(next);
-      store.save(next).then(
+      store.save?.(next).then(
         () => setError(null),
         (err: Error) => setError(err.message),
       );
@@ -50,12 +50,32 @@ export function useTestCases(store: TestCaseStore): TestCasesState {
         setError(`at most ${MAX_TEST_CASES} test cases are kept; remove one first`);
         return;
       }
-      persist([...current, tc]);
+      const named = { ...tc, name: uniqueName(tc.name, current) };
+      if (!store.add) return persist([...current, named]);
+      store.add(named).then(
+        (saved) => {
+          setCases((prev) => [...(prev ?? []), saved]);
+          setError(null);
+        },
+        (err: Error) => setError(`the test case was not saved: ${err.message}`),
+      );
     },
-    [cases, persist],
+    [cases, persist, store],
   );
 
-  const remove = useCallback((id: string) => persist((cases ?? []).filter((c) => c.id !== id)), [cases, persist]);
+  const remove = useCallback(
+    (id: string) => {
+      if (!store.remove) return persist((cases ?? []).filter((c) => c.id !== id));
+      store.remove(id).then(
+        () => {
+          setCases((prev) => (prev ?? []).filter((c) => c.id !== id));
+          setError(null);
+        },
+        (err: Error) => setError(`the test case was not removed: ${err.message}`),
+      );
+    },
+    [cases, persist, store],
+  );
   const simCases = useMemo(() => (cases ?? []).map(testCaseToSimCase), [cases]);
   return { loaded: cases !== null, cases: cases ?? [], simCases, add, remove, error };
 }

@@ -25,12 +25,21 @@ import {
   diffResponseSchema,
   rollbackRequestSchema,
   rollbackResponseSchema,
+  simulateBatchRequestSchema,
+  simulateBatchResponseSchema,
   simulateRequestSchema,
   simulateResponseSchema,
   validateResponseSchema,
   versionsQuerySchema,
   versionsResponseSchema,
+  promoteRequestSchema,
+  promoteResponseSchema,
+  draftBodySchema,
+  draftViewSchema,
+  signRequestSchema,
+  signResponseSchema,
 } from "@/lib/policy-store/schemas";
+import { testCaseBodySchema, testCaseListQuerySchema, testCaseListSchema, testCaseViewSchema } from "@/lib/policy-store/test-case-schemas";
 import {
   UpstreamDeleteResponseSchema,
   UpstreamListSchema,
@@ -59,6 +68,10 @@ export const operations: Operation[] = [
     permission: "policies.simulate", aliases: ["/v1/policy/simulate"], body: simulateRequestSchema, response: simulateResponseSchema,
   },
   {
+    method: "post", path: "/api/v1/policy/simulate/batch", summary: "Decide up to 500 what-if calls against one policy in one request (the studio's live simulation): an inline `policy` (needs `policies.write`; compiled once per SHA-256 of its bytes and cached) or the tenant's active one; answers in the order of `calls`", tag: "policy",
+    permission: "policies.simulate", aliases: ["/v1/policy/simulate/batch"], body: simulateBatchRequestSchema, response: simulateBatchResponseSchema,
+  },
+  {
     method: "get", path: "/api/v1/policy/validate", summary: "Validate the tenant's active policy (seed 004)", tag: "policy",
     permission: "policies.read", aliases: ["/policy/validate"], response: validateResponseSchema,
   },
@@ -78,6 +91,46 @@ export const operations: Operation[] = [
   {
     method: "get", path: "/api/v1/policy/versions", summary: "Policy versions the caller's tenant may use (its own and platform ones), newest first: scope, signature state, and the caller's tenant's rollouts and pins; platform admins see every version and every tenant's facts", tag: "policy",
     permission: "policies.read", aliases: ["/v1/policy/versions"], query: versionsQuerySchema, response: versionsResponseSchema,
+  },
+  {
+    method: "post", path: "/api/v1/policy/promote", summary: "Complete a canary: the version of the newest canary in progress (or the canary of `version`) goes to every tenant without a pin (strategy all); audited; platform tenant's policy authors only", tag: "policy",
+    permission: "policies.apply", aliases: ["/v1/policy/promote"], body: promoteRequestSchema, response: promoteResponseSchema,
+  },
+  {
+    method: "get", path: "/api/v1/policy/versions/{id}/yaml", summary: "A stored version's YAML as text/yaml, byte for byte as signed; X-Policy-Hash carries its SHA-256 (the caller's own or a platform version; any other id: 404)", tag: "policy",
+    permission: "policies.read", aliases: ["/v1/policy/versions/{id}/yaml"], responseContentType: "text/yaml",
+  },
+  {
+    method: "get", path: "/api/v1/policy/test-cases", summary: "The tenant's policy test cases (named call, optional tenant/subject/roles/target role/time, expected decision and rule)", tag: "policy",
+    permission: "policies.read", aliases: ["/v1/policy/test-cases"], query: testCaseListQuerySchema, response: testCaseListSchema,
+  },
+  {
+    method: "post", path: "/api/v1/policy/test-cases", summary: "Add a test case (scope tenant gates the tenant's own pins; scope platform, platform tenant only, gates platform rollouts); audited", tag: "policy",
+    permission: "policies.write", aliases: ["/v1/policy/test-cases"], body: testCaseBodySchema, response: testCaseViewSchema,
+  },
+  {
+    method: "put", path: "/api/v1/policy/test-cases/{id}", summary: "Replace a test case of the tenant; audited", tag: "policy",
+    permission: "policies.write", aliases: ["/v1/policy/test-cases/{id}"], body: testCaseBodySchema, response: testCaseViewSchema,
+  },
+  {
+    method: "delete", path: "/api/v1/policy/test-cases/{id}", summary: "Delete a test case of the tenant; audited", tag: "policy",
+    permission: "policies.write", aliases: ["/v1/policy/test-cases/{id}"],
+  },
+  {
+    method: "post", path: "/api/v1/policy/sign", summary: "Sign a policy's exact bytes (BOM stripped) with the server-held key (POLICY_SIGNING_PRIVATE_KEY_B64), on behalf of the caller; needs policies.sign (role policy_signer, which no one has by default); audited. 404 no_server_key when none is configured", tag: "policy",
+    permission: "policies.sign", aliases: ["/v1/policy/sign"], body: signRequestSchema, response: signResponseSchema,
+  },
+  {
+    method: "get", path: "/api/v1/policy/draft", summary: "The caller's own policy draft in its tenant (404 when none)", tag: "policy",
+    permission: "policies.write", aliases: ["/v1/policy/draft"], response: draftViewSchema,
+  },
+  {
+    method: "put", path: "/api/v1/policy/draft", summary: "Save the caller's policy draft (the studio saves as the author types)", tag: "policy",
+    permission: "policies.write", aliases: ["/v1/policy/draft"], body: draftBodySchema, response: draftViewSchema,
+  },
+  {
+    method: "delete", path: "/api/v1/policy/draft", summary: "Drop the caller's policy draft", tag: "policy",
+    permission: "policies.write", aliases: ["/v1/policy/draft"],
   },
   {
     method: "post", path: "/api/v1/policy/rollback", summary: "Roll back to a version (default: the one the caller's tenant ran before; a pinned tenant drops its pin)", tag: "policy",

@@ -1,11 +1,23 @@
 import type { Principal } from "@/lib/auth";
 import type { Services } from "@/lib/server/types";
 import { auditSearchQuerySchema } from "@/lib/audit";
-import { sha256Hex } from "@/lib/canonical";
 import { activeVersionFor } from "@/lib/db/policy-versions";
+import { versionsRunBy } from "@/lib/db/policy-history";
 import { AppError, badRequest } from "@/lib/errors";
-import { type Action, type CompiledPolicy, compilePolicy, diffPolicies, evaluate, formatValidationError, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
+import {
+  type Action,
+  type CompiledPolicy,
+  compilePolicy,
+  diffPolicies,
+  evaluate,
+  formatValidationError,
+  parsePolicy,
+  type Policy,
+  type PolicyDiff,
+  type PolicyRisk,
+} from "@/lib/policy";
 
+import { policyHash, withoutBom } from "./identity";
 import { usableVersion } from "./scope";
 import { type DiffRequest, policyTextOf } from "./schemas";
 
@@ -161,7 +173,32 @@ export async function replayDecisions(svc: Services, tenant: string, current: Co
   return report;
 }
 
+/**
+ * The risk of a change that returns to a version the tenant ran before speaks about the decisions
+ * that change (replayed over recorded calls), not about how far the text moved: rolling back a
+ * bad change is not "critical" just because it undoes many rules.
+ */
+export function returnRisk(structural: PolicyRisk, replay: ReplayReport, returnsTo: number): PolicyRisk {
+  const loosening = Object.entries(replay.by_transition)
+    .filter(([k]) => k.endsWith("→allow") || k === "deny→approval")
+    .reduce((n, [, v]) => n + v, 0);
+  const level: PolicyRisk["level"] = replay.changed === 0 ? "low" : loosening > 0 ? "high" : "medium";
+  const transitions = Object.entries(replay.by_transition).map(([k, v]) => `${v} ${k}`).join(", ");
+  const reasons = [
+    `returns to version ${returnsTo}, which this tenant ran before`,
+    replay.replayed === 0
+      ? "no recorded calls to replay"
+      : `${replay.changed} of ${replay.replayed} replayed calls decide differently${transitions ? ` (${transitions})` : ""}`,
+    ...(level === "low" ? [] : structural.reasons.slice(0, 3)),
+  ];
+  return { level, score: Math.min(structural.score, level === "low" ? 5 : level === "medium" ? 30 : 60), reasons };
+}
+
 export interface DiffResult extends Omit<PolicyDiff, "defaults_changed" | "facts_changed"> {
+  /** The version the proposal is identical to, among those the tenant ran before (a rollback). */
+  returns_to_version: number | null;
+  /** The risk of the text change alone (before a return to a known version is taken into account). */
+  structural_risk: PolicyRisk;
   defaults_changed: PolicyDiff["defaults_changed"] | null;
   facts_changed: boolean;
   decision_changes: ReplayReport;
@@ -174,25 +211,31 @@ export interface DiffResult extends Omit<PolicyDiff, "defaults_changed" | "facts
  * Seed 000 §6D: the proposed policy against the tenant's active version: rule changes, risk,
  * headline, and the decisions that would change over the tenant's recent recorded calls.
  */
-
 export async function diffAgainstActive(svc: Services, principal: Principal, proposedYaml: string, opts: { replay_limit?: number; against?: number } = {}): Promise<DiffResult> {
-  const proposed = parseOrReject(proposedYaml);
+  const proposed = parseOrReject(withoutBom(proposedYaml));
   const current = opts.against === undefined ? await currentPolicyOf(svc, principal.tenant) : await storedPolicyOf(svc, principal, opts.against);
   const d = diffPolicies(current.policy, proposed);
   const limit = opts.replay_limit ?? 500;
   const compiledCurrent = compilePolicy(current.policy, { version: current.id === null ? "none" : String(current.id) });
   const compiledProposed = compilePolicy(proposed, { version: "proposed" });
   const decision_changes = await replayDecisions(svc, principal.tenant, compiledCurrent, compiledProposed, limit);
+  const hash = policyHash(proposedYaml);
+  const { prisma } = await svc.db();
+  const returnsTo = hash === current.hash ? null : ((await versionsRunBy(prisma, principal.tenant)).find((v) => v.hash === hash && v.id !== current.id)?.id ?? null);
+  const risk = returnsTo === null ? d.risk : returnRisk(d.risk, decision_changes, returnsTo);
+  const headline = returnsTo === null ? d.headline : `Returns to version ${returnsTo} (ran before): ${risk.level.toUpperCase()} risk — ${risk.reasons[1]}`;
   return {
-    headline: d.headline,
-    risk: d.risk,
+    headline,
+    risk,
+    structural_risk: d.risk,
+    returns_to_version: returnsTo,
     rule_changes: d.rule_changes,
     defaults_changed: d.defaults_changed ?? null,
     facts_changed: d.facts_changed ?? false,
     decision_changes,
     current_version: current.id,
     current_hash: current.hash,
-    proposed_hash: sha256Hex(proposedYaml),
+    proposed_hash: hash,
   };
 }
 

@@ -8,3 +8,11 @@ export { diffAgainstActive, diffPolicy, replayDecisions, type DiffResult, type D
 export { applyPolicy, rollbackPolicy, listPolicyVersions, signingRequired } from "./lifecycle";
 export { readFields } from "./form";
 export { scopeOf, usableBy, type VersionScope } from "./scope";
+export { simulateBatch } from "./batch";
+export { createCompiledDraftCache, type CompiledDraftCache } from "./compiled-cache";
+export { policyHash, semanticHash, withoutBom } from "./identity";
+export { promoteCanary, readVersionYaml } from "./lifecycle";
+export { getOwnDraft, saveOwnDraft, deleteOwnDraft } from "./drafts";
+export { listTestCases, createTestCase, updateTestCase, deleteTestCase, enforceTestCases, gateCases, MAX_TEST_CASES_PER_TENANT, type TestCaseView } from "./test-cases";
+export * from "./test-case-schemas";
+export { signWithServerKey, serverSigningKey, signerOf } from "./server-signing";

@@ -1,17 +1,19 @@
 import type { Principal } from "@/lib/auth";
 import type { Services } from "@/lib/server/types";
 import { isPlatformAdmin } from "@/lib/auth/platform";
-import { sha256Hex } from "@/lib/canonical";
 import type { PrismaClient } from "@/lib/db";
 import * as q from "@/lib/db/policy-versions";
-import { type RolloutCoverage, type RolloutStrategy, inCanary, resolveVersionId, rolloutCovers } from "@/lib/policy/rollout";
+import { type RolloutCoverage, type RolloutState, type RolloutStrategy, inCanary, resolveVersionId, rolloutCovers } from "@/lib/policy/rollout";
 import { env, platformTenant } from "@/lib/env";
 import { AppError, badRequest, conflict, forbidden, notFound } from "@/lib/errors";
-import { diffPolicies, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
+import { compilePolicy, diffPolicies, parsePolicy, type Policy, type PolicyDiff } from "@/lib/policy";
 import { verify } from "@/lib/signing";
-import { parseOrReject } from "./diff";
+import { policyHash, withoutBom } from "./identity";
+import { signerOf } from "./server-signing";
+import { enforceTestCases } from "./test-cases";
+import { parseOrReject, replayDecisions, returnRisk } from "./diff";
 import { ownerLabel, requirePlatformScope, scopeOf, usableBy, usableVersion } from "./scope";
-import { type ApplyRequest, policyTextOf, type RollbackRequest, type VersionsQuery } from "./schemas";
+import { type ApplyRequest, policyTextOf, type PromoteRequest, type RollbackRequest, type VersionsQuery } from "./schemas";
 
 type VersionRow = NonNullable<Awaited<ReturnType<typeof q.getVersion>>>;
 type Strategy = RolloutStrategy;
@@ -98,7 +100,7 @@ function policyOrEmpty(yaml: string | undefined): Policy {
 // --- rollout ---------------------------------------------------------------------------------
 
 interface Plan {
-  action: "apply" | "rollback" | "unpin";
+  action: "apply" | "rollback" | "unpin" | "promote";
   strategy: Strategy;
   canaryPercent?: number;
   /** Explicit: the tenants listed (and pinned unless `pin` is false). */
@@ -107,6 +109,8 @@ interface Plan {
   unpin: string[];
   message?: string;
   reused: boolean;
+  /** Facts the audit record carries besides the rollout (test gate, signer). */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -117,6 +121,13 @@ interface Plan {
 async function rollOut(svc: Services, prisma: PrismaClient, principal: Principal, row: VersionRow, plan: Plan) {
   const before = await q.activeVersionFor(prisma, principal.tenant);
   const diff: PolicyDiff = diffPolicies(policyOrEmpty(before?.yaml), parseOrReject(row.yaml, `policy version ${row.id}`));
+  if (plan.action === "rollback" && before) {
+    // A rollback returns to a version that ran before: its risk is the decisions that change.
+    const replay = await replayDecisions(svc, principal.tenant, compilePolicy(policyOrEmpty(before.yaml)), compilePolicy(parseOrReject(row.yaml)), 200);
+    const risk = returnRisk(diff.risk, replay, row.id);
+    diff.headline = `Returns to version ${row.id} (ran before): ${risk.level.toUpperCase()} risk — ${risk.reasons[1]}`;
+    diff.risk = risk;
+  }
   const headline = before ? diff.headline : `first policy for ${principal.tenant}: ${parseOrReject(row.yaml).rules.length} rules`;
   const rolloutId = await q.reserveRolloutId(prisma);
   const coverage: RolloutCoverage = { id: rolloutId, versionId: row.id, strategy: plan.strategy, canaryPercent: plan.canaryPercent ?? null, tenants: plan.tenants };
@@ -146,11 +157,12 @@ async function rollOut(svc: Services, prisma: PrismaClient, principal: Principal
     verified: row.verified,
     reused_version: plan.reused,
     message: plan.message ?? null,
+    ...(plan.extra ?? {}),
   };
   const what =
     plan.action === "unpin"
       ? `pin of ${principal.tenant} removed: back to version ${row.id}`
-      : `policy version ${row.id} ${plan.action === "rollback" ? "rolled back to" : "applied"} (${plan.strategy}${plan.strategy === "canary_percent" ? ` ${plan.canaryPercent}%` : plan.strategy === "explicit" ? `: ${plan.tenants.join(", ")}` : ""})`;
+      : `policy version ${row.id} ${plan.action === "rollback" ? "rolled back to" : plan.action === "promote" ? "promoted from canary to every tenant" : "applied"} (${plan.strategy}${plan.strategy === "canary_percent" ? ` ${plan.canaryPercent}%` : plan.strategy === "explicit" ? `: ${plan.tenants.join(", ")}` : ""})`;
   const audited = [principal.tenant, ...(plan.pin ? plan.tenants.filter((t) => t !== principal.tenant) : [])];
   await Promise.all(
     audited.map((tenant) =>
@@ -212,7 +224,7 @@ async function versionToApply(prisma: PrismaClient, principal: Principal, req: A
     const text = raw.startsWith(BOM) ? raw.slice(1) : raw;
     parseOrReject(text);
     const sig = checkSignature(raw, req.signature);
-    const hash = sha256Hex(text);
+    const hash = policyHash(text);
     // Only a version of the same scope is reused: never another tenant's, and a tenant's pin never
     // touches (re-signs) a platform version.
     const existing = await q.findVersionByHash(prisma, hash, owner);
@@ -276,7 +288,20 @@ export async function applyPolicy(svc: Services, principal: Principal, req: Appl
   }
   // A rollout that reaches any tenant besides the caller's own is a platform rollout.
   const owner = req.strategy === "explicit" && tenants.every((t) => t === principal.tenant) ? principal.tenant : null;
+  const sent = policyTextOf(req);
+  if (req.base_version !== undefined) await checkBaseVersion(prisma, principal, req.base_version, sent);
+  // The scope's test cases run before anything is stored: a policy sent is checked as sent.
+  let gate = sent !== undefined ? await gateFor(svc, owner, withoutBom(sent), principal, req.override_reason) : null;
   const { row, reused, why } = await versionToApply(prisma, principal, req, owner);
+  gate ??= await gateFor(svc, owner, row.yaml, principal, req.override_reason);
+  const tests = {
+    total: gate.run.total,
+    passed: gate.run.passed,
+    failed: gate.run.failed,
+    overridden: gate.overridden !== null,
+    override_reason: gate.overridden,
+    failing: gate.run.results.filter((x) => !x.pass).map((x) => ({ name: x.name, message: x.message })),
+  };
   const r = await rollOut(svc, prisma, principal, row, {
     action: "apply",
     strategy: req.strategy,
@@ -286,9 +311,11 @@ export async function applyPolicy(svc: Services, principal: Principal, req: Appl
     unpin: [],
     message: req.message,
     reused,
+    extra: { tests, ...(tests.overridden ? { test_override_reason: gate.overridden } : {}), base_version: req.base_version ?? null, signed_by: signerOf(svc.env, row.yaml, row.signature) },
   });
   return {
     version: { ...versionView(row), reused },
+    tests,
     why,
     rollout: r.rollout,
     pinned: req.strategy === "explicit" ? tenants : [],
@@ -298,6 +325,42 @@ export async function applyPolicy(svc: Services, principal: Principal, req: Appl
     previous_version: r.previous_version,
     active_version: r.active_version,
   };
+}
+
+async function gateFor(svc: Services, owner: string | null, yaml: string, principal: Principal, overrideReason: string | undefined) {
+  const compiled = compilePolicy(parseOrReject(yaml));
+  return enforceTestCases(svc, owner, compiled, principal, overrideReason, new Date());
+}
+
+/**
+ * Two authors must not silently overwrite each other: the draft's base must still be what the
+ * caller's tenant runs. Otherwise 409 with what changed since the base and how the proposal
+ * differs from what runs now (and the active YAML), so the author can merge.
+ */
+async function checkBaseVersion(prisma: PrismaClient, principal: Principal, base: number, proposed: string | undefined) {
+  const current = await q.activeVersionFor(prisma, principal.tenant);
+  const currentId = current?.id ?? 0;
+  if (currentId === base) return;
+  const baseRow = base > 0 ? await q.getVersion(prisma, base) : null;
+  const basePolicy = baseRow && usableBy(baseRow, principal.tenant) ? policyOrEmpty(baseRow.yaml) : EMPTY_POLICY;
+  const activePolicy = policyOrEmpty(current?.yaml);
+  const sinceBase = diffPolicies(basePolicy, activePolicy);
+  const proposal = proposed !== undefined ? diffPolicies(activePolicy, parseOrReject(withoutBom(proposed))) : null;
+  throw new AppError(
+    409,
+    "base_version_conflict",
+    `your draft started from version ${base || "none"}, but ${principal.tenant} now runs version ${current?.id ?? "none"}${current ? ` (by ${current.author}${current.message ? `: “${current.message}”` : ""})` : ""}; nothing was applied. Merge the changes, then apply with base_version=${currentId || "none"}`,
+    {
+      base_version: base || null,
+      active_version: current?.id ?? null,
+      active_hash: current?.hash ?? null,
+      active_author: current?.author ?? null,
+      active_message: current?.message ?? null,
+      active_yaml: current?.yaml ?? null,
+      changes_since_base: { headline: sinceBase.headline, rule_changes: sinceBase.rule_changes },
+      proposed_vs_active: proposal ? { headline: proposal.headline, risk: proposal.risk, rule_changes: proposal.rule_changes } : null,
+    },
+  );
 }
 
 // --- rollback --------------------------------------------------------------------------------
@@ -355,7 +418,49 @@ export async function rollbackPolicy(svc: Services, principal: Principal, req: R
   return { action: "rollout" as const, version: row.id, previous_version: current?.id ?? null, rollout: r.rollout, unpinned: unpin, headline: r.headline, active_version: r.active_version };
 }
 
-// --- versions --------------------------------------------------------------------------------
+// --- promote ---------------------------------------------------------------------------------
+
+/**
+ * Completes a canary: the version of the newest canary rollout still in progress (no `all`
+ * rollout after it) goes to every tenant without a pin (strategy all). Platform tenant only.
+ */
+export async function promoteCanary(svc: Services, principal: Principal, req: PromoteRequest) {
+  assertMayReach(principal, "promoting a canary");
+  const { prisma } = await svc.db();
+  const state = await q.rolloutState(prisma);
+  const canaries = state.recent.filter((r) => r.strategy === "canary_percent");
+  const canary = req.version !== undefined ? canaries.find((r) => r.versionId === req.version) : canaries[0];
+  if (!canary) {
+    throw conflict(
+      req.version !== undefined
+        ? `version ${req.version} is not in a canary in progress (a later rollout to all tenants ended it, or it never was one); apply it with strategy all instead`
+        : "no canary is in progress: apply a version with strategy canary_percent first",
+      { canaries: canaries.map((c) => ({ rollout: c.id, version: c.versionId, percent: c.canaryPercent })) },
+    );
+  }
+  const row = await ensureSigned(prisma, (await q.getVersion(prisma, canary.versionId))!);
+  const r = await rollOut(svc, prisma, principal, row, {
+    action: "promote",
+    strategy: "all",
+    tenants: [],
+    pin: false,
+    unpin: [],
+    message: req.message,
+    reused: true,
+    extra: { canary_rollout: canary.id, canary_percent_before: canary.canaryPercent },
+  });
+  return { version: row.id, canary_rollout: canary.id, rollout: r.rollout, headline: r.headline, previous_version: r.previous_version, active_version: r.active_version };
+}
+
+// --- versions ---
+
+/** The version a tenant runs and through what: its pin, else the newest rollout covering it. */
+function resolveWithVia(state: RolloutState, tenant: string): { version: number | null; via: "pin" | Strategy | null; rollout: number | null } {
+  const pinned = state.pins.get(tenant);
+  if (pinned !== undefined) return { version: pinned, via: "pin", rollout: null };
+  for (const r of state.recent) if (rolloutCovers(r, tenant)) return { version: r.versionId, via: r.strategy as Strategy, rollout: r.id };
+  return { version: null, via: null, rollout: null };
+}
 
 const MAX_TENANTS_LISTED = 100;
 
@@ -384,6 +489,10 @@ export async function listPolicyVersions(svc: Services, principal: Principal, qu
   }
   const active = resolveVersionId(state, own);
   const stable = state.recent.find((r) => r.strategy === "all")?.versionId ?? null;
+  // Rollouts still deciding some tenant's version: the newest `all` and everything after it.
+  const inEffect = new Set(state.recent.map((r) => r.id));
+  const tenantVersions = (everything ? await q.allTenantIds(prisma) : [own]).slice(0, MAX_TENANTS_LISTED).map((t) => ({ tenant: t, ...resolveWithVia(state, t) }));
+  const canary = state.recent.find((r) => r.strategy === "canary_percent") ?? null;
   return {
     versions: page.map((v) => {
       const tenants = onVersion.get(v.id) ?? [];
@@ -401,14 +510,35 @@ export async function listPolicyVersions(svc: Services, principal: Principal, qu
         pinned_tenants: v.pins.map((p) => p.tenantId).filter((t) => everything || t === own),
         rollouts: rollouts.map((r) => {
           const { version: _v, ...rest } = rolloutView({ ...r, versionId: v.id });
-          return rest;
+          // A pin decides for its tenant while it stands; other rollouts while no `all` came after them.
+          return { ...rest, in_effect: r.strategy === "explicit" ? v.pins.some((p) => r.tenants.includes(p.tenantId)) : inEffect.has(r.id) };
         }),
       };
     }),
     active_version: active,
     stable_version: stable,
+    /** Which version each tenant runs and why (a platform admin: every tenant, at most 100; else the caller's own). */
+    tenant_versions: tenantVersions,
+    /** The newest canary still in progress (no `all` rollout after it), if any. */
+    canary: canary ? { rollout: canary.id, version: canary.versionId, percent: canary.canaryPercent } : null,
     /** Whether every tenant's facts are shown (platform admins) or only the caller's tenant's. */
     view: everything ? ("platform" as const) : ("tenant" as const),
     next_cursor: more ? String(page[page.length - 1].id) : null,
   };
+}
+
+/** GET /api/v1/policy/versions/{id}/yaml: the stored bytes as text/yaml, with the hash in a header. */
+export async function readVersionYaml(svc: Services, principal: Principal, id: string) {
+  const n = Number(id);
+  if (!Number.isInteger(n) || n <= 0) throw badRequest(`version id must be a positive whole number, not “${id.slice(0, 40)}”`);
+  const { prisma } = await svc.db();
+  const row = await usableVersion(prisma, principal, n);
+  return new Response(row.yaml, {
+    headers: {
+      "content-type": "text/yaml; charset=utf-8",
+      "x-policy-hash": row.hash,
+      "x-policy-signed": String(Boolean(row.signature)),
+      "content-disposition": `inline; filename="policy-v${row.id}.yaml"`,
+    },
+  });
 }

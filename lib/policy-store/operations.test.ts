@@ -86,10 +86,10 @@ describe("simulate against the tenant's active policy", () => {
 
 describe("validate", () => {
   test("the samples are valid", () => {
-    expect(validatePolicyText(samples)).toMatchObject({ ok: true, errors: [] });
+    expect(validatePolicyText(svc, samples)).toMatchObject({ ok: true, errors: [] });
   });
   test("a typo is reported with line and column and a suggestion", () => {
-    const r = validatePolicyText("version: 1\nrules:\n  - name: a\n    match: x\n    action: aprove\n");
+    const r = validatePolicyText(svc, "version: 1\nrules:\n  - name: a\n    match: x\n    action: aprove\n");
     expect(r.ok).toBe(false);
     expect(r.errors[0]).toMatchObject({ line: 5 });
     expect(r.errors[0].message).toMatch(/aprove/);

@@ -2,15 +2,16 @@ import { randomUUID } from "node:crypto";
 import type { Services } from "@/lib/server/types";
 import { can, requireTenant, type Principal } from "@/lib/auth";
 import { forbidden, unavailable } from "@/lib/errors";
-import { migratePolicy, parsePolicy, simulate } from "@/lib/policy";
-import { digest } from "@/lib/canonical";
+import { migratePolicy, simulate } from "@/lib/policy";
+import { semanticHash } from "./identity";
 import type { SimulateRequest } from "./schemas";
 
 /** Validates policy YAML: ok with a summary, or every error with line and column. */
-export function validatePolicyText(text: string) {
-  const parsed = parsePolicy(text);
-  if (!parsed.ok) return { ok: false, errors: parsed.errors };
-  return { ok: true, errors: [], rules: parsed.policy.rules.length, hash: digest(parsed.policy) };
+export function validatePolicyText(svc: Pick<Services, "compiledDrafts">, text: string) {
+  // Compiled as well as parsed: the studio's simulation of the same bytes then starts at once.
+  const entry = svc.compiledDrafts.get(text);
+  if (!entry.ok) return { ok: false, errors: entry.errors, hash: entry.hash };
+  return { ok: true, errors: [], rules: entry.policy.rules.length, hash: entry.hash, semantic_hash: semanticHash(entry.policy) };
 }
 
 /**
@@ -25,11 +26,17 @@ export async function simulateCall(svc: Services, principal: Principal, req: Sim
   if (req.policy !== undefined) requireInlinePolicyPermission(principal, "simulate an inline `policy`");
   const tenant = req.tenant ?? principal.tenant;
   let policy: Parameters<typeof simulate>[0]["policy"];
-  if (req.policy) policy = req.policy;
-  else {
+  let policyHash: string;
+  if (req.policy) {
+    const entry = svc.compiledDrafts.get(req.policy);
+    if (!entry.ok) return { ok: false, decision: null, errors: entry.errors, trace_id: randomUUID(), policy_source: "inline" as const, policy_hash: entry.hash };
+    policy = entry.compiled;
+    policyHash = entry.hash;
+  } else {
     const active = await svc.policies.get(tenant);
     if (!active) throw unavailable(`tenant ${tenant} has no active policy; every call would be denied`);
     policy = active.compiled;
+    policyHash = active.hash;
   }
   const result = simulate({
     policy,
@@ -43,7 +50,7 @@ export async function simulateCall(svc: Services, principal: Principal, req: Sim
     },
     trace: req.trace,
   });
-  return { ...result, trace_id: randomUUID(), policy_source: req.policy ? ("inline" as const) : ("active" as const) };
+  return { ...result, trace_id: randomUUID(), policy_source: req.policy ? ("inline" as const) : ("active" as const), policy_hash: policyHash };
 }
 
 /** Evaluating a caller-supplied policy (inline simulate, diff) is for policy authors and admins. */

@@ -23,7 +23,10 @@ export const validateResponseSchema = z.object({
   ok: z.boolean(),
   errors: z.array(validationErrorSchema),
   rules: z.number().optional(),
+  /** SHA-256 of the exact bytes (a leading BOM stripped): the `hash` of versions, diff, apply and the audit log. */
   hash: z.string().optional(),
+  /** Identity of the parsed policy (comments and layout do not change it). */
+  semantic_hash: z.string().optional(),
 });
 
 /** The decision object (see lib/policy's PolicyDecision), loosely typed for the API document. */
@@ -48,6 +51,8 @@ export const simulateResponseSchema = z.object({
   errors: z.array(validationErrorSchema),
   trace_id: z.string(),
   policy_source: z.enum(["inline", "active"]),
+  /** SHA-256 of the simulated policy's bytes (BOM stripped). */
+  policy_hash: z.string().optional(),
 });
 
 // --- diff, apply, versions, rollback -------------------------------------------------------
@@ -102,6 +107,14 @@ export const applyRequestSchema = z
     message: z.string().max(2000).optional(),
     /** base64 Ed25519 signature of the exact YAML bytes (required when the server enforces signing). */
     signature: z.string().trim().min(1).optional(),
+    /**
+     * The version the author's draft started from (`none` or 0: the tenant ran none). When another
+     * version became active since, the apply is refused (409) with the diff to merge. Optional:
+     * scripts that send no base apply as before.
+     */
+    base_version: z.union([z.literal("none").transform(() => 0), z.coerce.number({ error: "base_version must be a version id or none" }).int().min(0)]).optional(),
+    /** Apply although test cases of the scope fail; the reason is audited with the apply. */
+    override_reason: z.string().trim().min(3, "override_reason must say why (at least 3 characters)").max(2000).optional(),
   })
   .superRefine((r, ctx) => {
     const tenants = [...(r.tenants_csv ?? []), ...(r.tenants ?? [])];
@@ -164,7 +177,10 @@ export const decisionChangeSchema = z.object({
 
 export const diffResponseSchema = z.object({
   headline: z.string(),
+  /** For a return to a version the tenant ran before: from the decisions that change; else structural_risk. */
   risk: riskSchema,
+  structural_risk: riskSchema,
+  returns_to_version: z.number().nullable(),
   rule_changes: z.array(ruleChangeSchema),
   defaults_changed: z.object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()), fields_changed: z.array(z.string()), effect: z.string() }).nullable(),
   facts_changed: z.boolean(),
@@ -210,6 +226,8 @@ const rolloutInfo = z.object({
 
 export const applyResponseSchema = z.object({
   version: versionInfo.extend({ reused: z.boolean() }),
+  /** The test cases of the applied scope, run against the version before it was applied. */
+  tests: z.object({ total: z.number(), passed: z.number(), failed: z.number(), overridden: z.boolean(), override_reason: z.string().nullable(), failing: z.array(z.object({ name: z.string(), message: z.string() })) }),
   /** Which version was applied and why, in one sentence. */
   why: z.string(),
   rollout: rolloutInfo,
@@ -239,11 +257,85 @@ export const versionsResponseSchema = z.object({
       tenants: z.array(z.string()),
       tenant_count: z.number(),
       pinned_tenants: z.array(z.string()),
-      rollouts: z.array(rolloutInfo.omit({ version: true })),
+      rollouts: z.array(rolloutInfo.omit({ version: true }).extend({ in_effect: z.boolean() })),
     }),
   ),
   active_version: z.number().nullable(),
   stable_version: z.number().nullable(),
+  tenant_versions: z.array(z.object({ tenant: z.string(), version: z.number().nullable(), via: z.enum(["pin", ...STRATEGIES]).nullable(), rollout: z.number().nullable() })),
+  canary: z.object({ rollout: z.number(), version: z.number(), percent: z.number().nullable() }).nullable(),
   view: z.enum(["platform", "tenant"]),
   next_cursor: z.string().nullable(),
 });
+
+// --- batch simulation ---------------------------------------------------------------------
+
+/** Calls one batch request may carry: a studio round (saved test cases + 200 recorded calls) fits. */
+export const MAX_BATCH_CALLS = 500;
+
+export const batchCallSchema = simulateRequestSchema.omit({ policy: true, trace: true });
+export type BatchCall = z.infer<typeof batchCallSchema>;
+
+/** POST /api/v1/policy/simulate/batch: one policy (inline, or the active one) against many calls. */
+export const simulateBatchRequestSchema = z.strictObject({
+  policy: z.string().min(1).optional(),
+  calls: z.array(batchCallSchema).min(1, "calls must hold at least one call").max(MAX_BATCH_CALLS, `at most ${MAX_BATCH_CALLS} calls per request: split the batch`),
+  trace: z.boolean().default(false),
+});
+export type SimulateBatchRequest = z.infer<typeof simulateBatchRequestSchema>;
+
+export const simulateBatchResponseSchema = z.object({
+  policy_source: z.enum(["inline", "active"]),
+  /** SHA-256 of the policy's bytes (BOM stripped): the same `hash` validate, diff, apply and the versions table show. */
+  policy_hash: z.string(),
+  policy_version: z.number().nullable(),
+  /** The inline policy was already compiled (by a validation or an earlier batch of the same bytes). */
+  cached: z.boolean(),
+  results: z.array(z.object({ ok: z.boolean(), decision: decisionSchema.nullable(), errors: z.array(validationErrorSchema), trace_id: z.string() })),
+});
+
+// --- promote ------------------------------------------------------------------------------
+
+/** POST /api/v1/policy/promote: complete a canary (default: the newest one in progress). */
+export const promoteRequestSchema = z.strictObject({
+  version: z.coerce.number().int().positive().optional(),
+  message: z.string().max(2000).optional(),
+});
+export type PromoteRequest = z.infer<typeof promoteRequestSchema>;
+
+export const promoteResponseSchema = z.object({
+  version: z.number(),
+  canary_rollout: z.number(),
+  rollout: rolloutInfo,
+  headline: z.string(),
+  previous_version: z.number().nullable(),
+  active_version: z.number().nullable(),
+});
+
+// --- drafts -------------------------------------------------------------------------------
+
+/** PUT /api/v1/policy/draft: the caller's draft in its tenant, saved as the author types. */
+export const draftBodySchema = z.strictObject({
+  text: z.string().max(1_000_000, "a draft is at most 1,000,000 characters"),
+  base_version: z.number().int().positive().nullable().default(null),
+});
+export type DraftBody = z.infer<typeof draftBodySchema>;
+
+export const draftViewSchema = z.object({
+  tenant: z.string(),
+  author: z.string(),
+  text: z.string(),
+  base_version: z.number().nullable(),
+  hash: z.string(),
+  saved_at: z.string(),
+});
+
+// --- signing with the server key ------------------------------------------------------------
+
+export const signRequestSchema = z.strictObject({
+  policy: z.string().min(1, "send the policy YAML to sign in `policy`"),
+  message: z.string().max(2000).optional(),
+});
+export type SignRequest = z.infer<typeof signRequestSchema>;
+
+export const signResponseSchema = z.object({ signature: z.string(), hash: z.string(), signed_by: z.literal("server-key"), on_behalf_of: z.string() });

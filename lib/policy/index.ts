@@ -37,3 +37,15 @@ export { DEFAULT_FACT_SOURCES } from "./facts";
 export { normalizeAbsolutePath, isUnder } from "./paths";
 export { DEFAULT_EXPIRES_IN_SECONDS } from "./duration";
 export { diffPolicies, patternCovers, patternsOverlap, type PolicyDiff, type RuleChange, type RuleChangeKind, type RiskLevel, type PolicyRisk, type DefaultsChange, type ChangeEffect } from "./diff";
+export {
+  testCaseInputSchema,
+  testCaseCallSchema,
+  testCaseExpectedSchema,
+  testCasesFileSchema,
+  runTestCases,
+  checkExpected,
+  MAX_TEST_CASES_PER_RUN,
+  type TestCaseInput,
+  type TestCaseResult,
+  type TestRun,
+} from "./test-cases";

@@ -13,6 +13,7 @@ import { createLogger } from "@/lib/log";
 import { createUpstreamRegistry, upstreamNetwork } from "@/lib/mcp/upstreams/default-registry";
 import { createMetrics } from "@/lib/metrics";
 import { createActivePolicies } from "@/lib/policy-store/active";
+import { createCompiledDraftCache } from "@/lib/policy-store/compiled-cache";
 import { QuotaService } from "@/lib/quota";
 import { openKv } from "@/lib/redis";
 import { loadSecrets } from "@/lib/secrets";
@@ -119,6 +120,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   );
   const upstreams = once(() => overrides.upstreams ?? createUpstreamRegistry(env, db, log()));
   const policies = once(() => createActivePolicies(db));
+  const compiledDrafts = once(() => createCompiledDraftCache());
   const metrics = once(createMetrics);
   const admission = once(() => new Admission({ maxInFlight: env.DATA_PLANE_MAX_IN_FLIGHT }));
   const tokenGuard = once(() => createTokenGuard(kv(), db));
@@ -169,6 +171,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     },
     get policies() {
       return policies();
+    },
+    get compiledDrafts() {
+      return compiledDrafts();
     },
     get metrics() {
       return metrics();

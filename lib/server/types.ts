@@ -15,6 +15,7 @@ import type { UpstreamAdminDeps } from "@/lib/mcp/upstreams/admin";
 import type { UpstreamRegistry } from "@/lib/mcp/upstreams/registry";
 import type { Metrics } from "@/lib/metrics";
 import type { ActivePolicies } from "@/lib/policy-store/active";
+import type { CompiledDraftCache } from "@/lib/policy-store/compiled-cache";
 import type { QuotaService } from "@/lib/quota";
 import type { KvStore } from "@/lib/redis";
 import type { Secrets } from "@/lib/secrets";
@@ -44,6 +45,8 @@ export interface Services {
   readonly upstreams: UpstreamRegistry;
   readonly upstreamAdmin: UpstreamAdminDeps;
   readonly policies: ActivePolicies;
+  /** Drafts compiled by hash, shared by validate, simulate and batch simulate (a validation warms the simulation of the same bytes). */
+  readonly compiledDrafts: CompiledDraftCache;
   readonly metrics: Metrics;
   readonly tokenGuard: TokenGuard;
   readonly authOptions: NextAuthOptions;

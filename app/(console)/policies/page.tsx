@@ -34,7 +34,7 @@ export default async function PoliciesPage() {
     <>
       <PageHeader
         title="Policies"
-        description="The policy your tenant runs, and every version with where it is rolled out. Diff, apply and roll back through the API (see the README)."
+        description="The policy your tenant runs, where each version is rolled out, and every version's author, message and signature. Edit, diff, apply, promote and roll back in the policy studio."
         actions={<Link href="/policies/edit" className="rounded-md bg-canopy-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-canopy-900">Open the policy studio</Link>}
       />
       {active ? (
@@ -53,7 +53,32 @@ export default async function PoliciesPage() {
       ) : (
         <EmptyState title="No active policy">Every tool call of this tenant is denied until a policy is applied.</EmptyState>
       )}
-      <PolicyVersionsTable versions={rows} />
+      <section aria-labelledby="rollout-state" className="mb-8 rounded-xl border border-slate-200 bg-white p-5" data-testid="rollout-state">
+        <h2 id="rollout-state" className="text-base font-semibold">
+          Rollout state
+        </h2>
+        {versions.canary ? (
+          <p className="mt-1 text-sm text-amber-900">
+            Canary in progress: version {versions.canary.version} to {versions.canary.percent}% of tenants.{" "}
+            <Link href="/policies/edit?tab=apply" className="underline">
+              Promote or roll back in the studio
+            </Link>
+          </p>
+        ) : (
+          <p className="mt-1 text-sm text-slate-600">No canary in progress{versions.stable_version ? `: version ${versions.stable_version} is the fleet's stable version` : ""}.</p>
+        )}
+        <ul className="mt-3 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3">
+          {versions.tenant_versions.map((t) => (
+            <li key={t.tenant} className="flex justify-between gap-2 rounded-md bg-slate-50 px-3 py-1.5">
+              <span className="font-medium">{t.tenant}</span>
+              <span className="text-slate-600">
+                {t.version === null ? "no policy (denies all)" : `v${t.version} · ${t.via === "pin" ? "pinned" : t.via === "canary_percent" ? "canary" : t.via === "explicit" ? "listed" : "all tenants"}`}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <PolicyVersionsTable versions={rows} tenantView={versions.view === "tenant"} />
     </>
   );
 }

@@ -11,4 +11,4 @@ export const PUT = withAuth<{ id: string }>(
 
 export const DELETE = withAuth<{ id: string }>(async ({ params, principal, services }) => deleteTestCase(services, principal, testCaseIdSchema.parse(params.id)), { permission: "policies.write" });
 
-export const { GET, POST, PATCH, OPTIONS } = methodsNotAllowed("PUT", "DELETE");
+export const { GET, HEAD, POST, PATCH, OPTIONS } = methodsNotAllowed("PUT", "DELETE");

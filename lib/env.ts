@@ -49,6 +49,8 @@ const schema = z
     // The longest an API token may live (exp − iat), enforced when minting (API and CLI) and when
     // verifying, so a token minted under a longer limit stops working once the limit is lowered.
     CANOPY_TOKEN_MAX_TTL_SECONDS: int(60, 366 * 86_400).default(30 * 86_400),
+    // How long an invitation link (Access page, `canopy members invite`) can be used to set a password.
+    CANOPY_INVITATION_TTL_SECONDS: int(300, 30 * 86_400).default(7 * 86_400),
     CANOPY_JWT_PRIVATE_KEY: z.string().min(1).optional(),
     CANOPY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_AUDIT_PRIVATE_KEY: z.string().min(1).optional(),

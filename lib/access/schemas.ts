@@ -51,3 +51,59 @@ export const memberViewSchema = z.object({
   created: z.boolean().optional(),
 });
 export type MemberView = z.infer<typeof memberViewSchema>;
+
+/** How the user of a membership signs in (never the secret itself). */
+export const memberListItemSchema = memberViewSchema.extend({
+  login: z.enum(["password", "oidc", "password+oidc", "invited", "none"]),
+  created_at: z.string(),
+});
+export type MemberListItem = z.infer<typeof memberListItemSchema>;
+
+export const invitationViewSchema = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  user: z.string(),
+  email: z.string(),
+  created_by: z.string(),
+  created_at: z.string(),
+  expires_at: z.string(),
+});
+export type InvitationView = z.infer<typeof invitationViewSchema>;
+
+export const memberListSchema = z.object({ members: z.array(memberListItemSchema), invitations: z.array(invitationViewSchema), truncated: z.boolean() });
+export type MemberList = z.infer<typeof memberListSchema>;
+
+export const memberListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(500) });
+
+export const memberDeleteResultSchema = z.object({ tenant: z.string(), user: z.string(), removed: z.literal(true) });
+
+/** POST /api/admin/rbac/{tenant}/invitations: adds a member by email and makes a one-time link to set a password. */
+export const inviteBodySchema = z.strictObject({
+  email: z.email("expected the invited person's email address").max(320).transform((e) => e.toLowerCase()),
+  roles: z.array(z.enum(ROLES)).min(1, "give the new member at least one role").max(ROLES.length),
+  groups: z.array(groupName).max(50).optional(),
+  /** A seed 000 member added by id without a login: the invitation gives that user this email and a password. */
+  user: z.string().regex(/^[\w.@+-]{1,200}$/, "expected a user id such as alice").optional(),
+});
+export type InviteBody = z.infer<typeof inviteBodySchema>;
+
+export const inviteResultSchema = z.object({
+  member: memberViewSchema,
+  /** Null when the person already has a login (they can sign in now). */
+  invitation: invitationViewSchema.extend({
+    /** The one-time link, shown this once (no mail server is configured). The secret is in the fragment, never sent to a server log. */
+    link: z.string(),
+  }).nullable(),
+  message: z.string(),
+});
+export type InviteResult = z.infer<typeof inviteResultSchema>;
+
+/** POST /api/invitations/accept: the link's secret and the new password. */
+export const acceptInvitationBodySchema = z.strictObject({
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "expected the token from the invitation link"),
+  password: z.string().min(12, "choose a password of at least 12 characters").max(200),
+  name: z.string().trim().min(1).max(200).optional(),
+});
+export type AcceptInvitationBody = z.infer<typeof acceptInvitationBodySchema>;
+
+export const acceptInvitationResultSchema = z.object({ user: z.string(), email: z.string(), tenant: z.string() });

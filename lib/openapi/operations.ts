@@ -10,7 +10,20 @@ import {
   verifyBodySchema,
 } from "@/lib/approvals/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
-import { createTenantBodySchema, memberPutBodySchema, memberViewSchema, tenantListSchema, tenantViewSchema } from "@/lib/access/schemas";
+import {
+  acceptInvitationBodySchema,
+  acceptInvitationResultSchema,
+  createTenantBodySchema,
+  inviteBodySchema,
+  inviteResultSchema,
+  memberDeleteResultSchema,
+  memberListQuerySchema,
+  memberListSchema,
+  memberPutBodySchema,
+  memberViewSchema,
+  tenantListSchema,
+  tenantViewSchema,
+} from "@/lib/access/schemas";
 import { mintedTokenSchema, mintTokenBodySchema, revokedTokenSchema, tokenListQuerySchema, tokenListSchema } from "@/lib/access/token-schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
 import {
@@ -114,6 +127,22 @@ export const operations: Operation[] = [
     permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/users/{user}"], body: memberPutBodySchema, response: memberViewSchema,
   },
   { method: "get", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "A user's roles, groups and Slack link in a tenant (email and name only for the user themself and platform admins)", tag: "admin", permission: "rbac.read", response: memberViewSchema },
+  {
+    method: "delete", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "Remove a member from the tenant (the user and their other tenants stay); the tenant's last admin cannot be removed (409 last_admin); audited", tag: "admin",
+    permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/users/{user}"], response: memberDeleteResultSchema,
+  },
+  {
+    method: "get", path: "/api/admin/rbac/{tenant}/users", summary: "The tenant's members (roles, approver groups, Slack link, how they sign in) and its open invitations", tag: "admin",
+    permission: "rbac.read", aliases: ["/admin/rbac/{tenant}/users"], query: memberListQuerySchema, response: memberListSchema,
+  },
+  {
+    method: "post", path: "/api/admin/rbac/{tenant}/invitations", summary: "Add a member by email (201): the membership now, and a one-time link (expiring after CANOPY_INVITATION_TTL_SECONDS) that lets the person set a password, returned this once since no mail server is configured; null when they already have a login", tag: "admin",
+    permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/invitations"], body: inviteBodySchema, response: inviteResultSchema,
+  },
+  {
+    method: "post", path: "/api/invitations/accept", summary: "Set the invited person's password with the invitation link's secret (public: the secret is the credential); once, before it expires (410 afterwards)", tag: "admin",
+    permission: null, body: acceptInvitationBodySchema, response: acceptInvitationResultSchema,
+  },
   {
     method: "post", path: "/api/admin/tenants", summary: "Create a tenant (platform admins: role admin in CANOPY_PLATFORM_TENANT); audited", tag: "admin",
     permission: "tenants.manage", aliases: ["/admin/tenants"], body: createTenantBodySchema, response: tenantViewSchema,

@@ -101,6 +101,20 @@ const CASES: Record<string, Attack> = {
     refused(await r.get(`/api/admin/rbac/${w.a}/users/a1`, { headers: bearer(w.bAdmin) }), 403),
     await r.get(`/api/admin/rbac/${w.b}/users/a1`, { headers: bearer(w.bAdmin) }),
   ],
+  "GET /api/admin/rbac/{tenant}/users": async (r, w) => [
+    refused(await r.get(`/api/admin/rbac/${w.a}/users`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get(`/api/admin/rbac/${w.b}/users`, { headers: bearer(w.bAdmin) }),
+  ],
+  "DELETE /api/admin/rbac/{tenant}/users/{user}": async (r, w) => [
+    refused(await r.delete(`/api/admin/rbac/${w.a}/users/a1`, { headers: bearer(w.bAdmin) }), 403),
+    refused(await r.delete(`/api/admin/rbac/${w.a}/users/root`, { headers: bearer(w.bAdmin) }), 403),
+  ],
+  "POST /api/admin/rbac/{tenant}/invitations": async (r, w) => [
+    refused(await r.post(`/api/admin/rbac/${w.a}/invitations`, { headers: bearer(w.bAdmin), data: { email: `intruder-${w.marker.toLowerCase()}@example.com`, roles: ["admin"] } }), 403),
+    // B may link its own placeholder member, never A's user a1 (a1 is a member of A too).
+    refused(await r.post(`/api/admin/rbac/${w.b}/invitations`, { headers: bearer(w.bAdmin), data: { email: "a1-takeover@example.com", roles: ["viewer"], user: "a1" } }), 403),
+  ],
+  "POST /api/invitations/accept": async (r) => refused(await r.post("/api/invitations/accept", { data: { token: "A".repeat(43), password: "a-long-enough-password" } }), 404),
   "PUT /api/admin/tenants/{tenant}/quotas": async (r, w) => refused(await r.put(`/api/admin/tenants/${w.a}/quotas`, { headers: bearer(w.bAdmin), data: { requests_per_minute: 1 } }), 403),
   "GET /api/admin/tenants/{tenant}/quotas": async (r, w) => refused(await r.get(`/api/admin/tenants/${w.a}/quotas`, { headers: bearer(w.bAdmin) }), 403),
   "POST /api/admin/tenants": async (r, w) => refused(await r.post("/api/admin/tenants", { headers: bearer(w.bAdmin), data: { id: `${w.a}-twin` } }), 403),
@@ -164,6 +178,7 @@ async function snapshot(request: APIRequestContext, w: World) {
     auditHead: audit.records[0] ? [audit.records[0].seq, audit.records[0].hash] : null,
     policy: ((await read("/api/v1/policy")) as { version?: number }).version ?? null,
     member: await read(`/api/admin/rbac/${w.a}/users/a1`),
+    members: await read(`/api/admin/rbac/${w.a}/users`),
     quotas: await read(`/api/admin/tenants/${w.a}/quotas`),
     tokens: ((await read("/api/admin/tokens?limit=200")) as { tokens: { id: string; revoked_at: string | null }[] }).tokens.map((t) => [t.id, t.revoked_at]),
     // A's own API token still works.

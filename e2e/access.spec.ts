@@ -28,7 +28,7 @@ test("an admin invites an approver, who sets a password through the one-time lin
 
   const form = page.getByRole("region", { name: "Invite a member" });
   await form.getByLabel("Email").fill(email);
-  await form.getByLabel("approver").check();
+  await form.getByRole("checkbox", { name: "approver", exact: true }).check();
   await form.getByLabel("Approver groups (comma-separated)").fill("secops");
   await form.getByRole("button", { name: "Invite" }).click();
   const linkBox = page.getByRole("textbox", { name: "Invitation link value" });

@@ -3,14 +3,16 @@ import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { LoginForm } from "@/components/login-form";
 import { authOptions } from "@/lib/auth/next-auth";
+import { safeNextPath } from "@/lib/console/next-path";
 import { env } from "@/lib/env";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
-export default async function LoginPage() {
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  const next = safeNextPath((await searchParams).next);
   const session = await getServerSession(authOptions());
-  if (session?.user?.id) redirect("/");
+  if (session?.user?.id) redirect(next);
   const e = env();
   const oidc = e.OIDC_ISSUER ? { name: e.OIDC_NAME } : null;
   return (
@@ -21,7 +23,7 @@ export default async function LoginPage() {
           <h1 className="mt-1 text-2xl font-semibold">Sign in to the console</h1>
           <p className="mt-1 text-sm text-slate-600">Govern what your AI agents may do with their tools.</p>
         </div>
-        <LoginForm passwordLogin={e.CANOPY_DEV_LOGIN} oidc={oidc} />
+        <LoginForm passwordLogin={e.CANOPY_DEV_LOGIN} oidc={oidc} next={next} />
       </div>
     </main>
   );

@@ -1,4 +1,4 @@
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { TENANT_COOKIE } from "@/lib/auth/authenticate";
@@ -6,6 +6,7 @@ import { authOptions } from "@/lib/auth/next-auth";
 import { permissionsOf, type Permission } from "@/lib/auth/rbac";
 import { getDb } from "@/lib/db";
 import { listMembershipsOfUser } from "@/lib/db/users";
+import { safeNextPath } from "./next-path";
 
 export interface ConsoleUser {
   id: string;
@@ -20,7 +21,11 @@ export interface ConsoleUser {
 /** The signed-in console user and their current tenant; redirects to /login when signed out. */
 export async function requireConsoleUser(): Promise<ConsoleUser> {
   const session = await getServerSession(authOptions());
-  if (!session?.user?.id) redirect("/login");
+  if (!session?.user?.id) {
+    // proxy.ts tells which page was asked for, so signing in lands there.
+    const asked = safeNextPath((await headers()).get("x-canopy-path"));
+    redirect(asked === "/" ? "/login" : `/login?next=${encodeURIComponent(asked)}`);
+  }
   const { prisma } = await getDb();
   const memberships = await listMembershipsOfUser(prisma, session.user.id);
   const chosen = (await cookies()).get(TENANT_COOKIE)?.value;

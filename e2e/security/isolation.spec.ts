@@ -115,6 +115,9 @@ const CASES: Record<string, Attack> = {
     refused(await r.post(`/api/admin/rbac/${w.b}/invitations`, { headers: bearer(w.bAdmin), data: { email: "a1-takeover@example.com", roles: ["viewer"], user: "a1" } }), 403),
   ],
   "POST /api/invitations/accept": async (r) => refused(await r.post("/api/invitations/accept", { data: { token: "A".repeat(43), password: "a-long-enough-password" } }), 404),
+  // Tokens never act on a person's own account (console sessions only), whoever they name.
+  "GET /api/account": async (r, w) => refused(await r.get("/api/account", { headers: bearer(token(w.b, "a1", "admin")) }), 403),
+  "PUT /api/account": async (r, w) => refused(await r.put("/api/account", { headers: bearer(token(w.b, "a1", "admin")), data: { name: "taken over" } }), 403),
   "PUT /api/admin/tenants/{tenant}/quotas": async (r, w) => refused(await r.put(`/api/admin/tenants/${w.a}/quotas`, { headers: bearer(w.bAdmin), data: { requests_per_minute: 1 } }), 403),
   "GET /api/admin/tenants/{tenant}/quotas": async (r, w) => refused(await r.get(`/api/admin/tenants/${w.a}/quotas`, { headers: bearer(w.bAdmin) }), 403),
   "POST /api/admin/tenants": async (r, w) => refused(await r.post("/api/admin/tenants", { headers: bearer(w.bAdmin), data: { id: `${w.a}-twin` } }), 403),

@@ -5,7 +5,7 @@ import { TENANT_COOKIE } from "@/lib/auth/authenticate";
 import { authOptions } from "@/lib/auth/next-auth";
 import { permissionsOf, type Permission } from "@/lib/auth/rbac";
 import { getDb } from "@/lib/db";
-import { listMembershipsOfUser } from "@/lib/db/users";
+import { getUser, listMembershipsOfUser } from "@/lib/db/users";
 import { safeNextPath } from "./next-path";
 
 export interface ConsoleUser {
@@ -27,12 +27,13 @@ export async function requireConsoleUser(): Promise<ConsoleUser> {
     redirect(asked === "/" ? "/login" : `/login?next=${encodeURIComponent(asked)}`);
   }
   const { prisma } = await getDb();
-  const memberships = await listMembershipsOfUser(prisma, session.user.id);
+  // The name is read here, not from the session token, so a change on the Account page shows at once.
+  const [memberships, own] = await Promise.all([listMembershipsOfUser(prisma, session.user.id), getUser(prisma, session.user.id)]);
   const chosen = (await cookies()).get(TENANT_COOKIE)?.value;
   const current = memberships.find((m) => m.tenantId === chosen) ?? memberships[0];
   return {
     id: session.user.id,
-    name: session.user.name ?? session.user.id,
+    name: own?.name ?? session.user.name ?? session.user.id,
     email: session.user.email,
     tenant: current?.tenantId ?? null,
     roles: current?.roles ?? [],

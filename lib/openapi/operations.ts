@@ -24,6 +24,7 @@ import {
   tenantListSchema,
   tenantViewSchema,
 } from "@/lib/access/schemas";
+import { accountPutBodySchema, accountViewSchema } from "@/lib/access/account-schemas";
 import { mintedTokenSchema, mintTokenBodySchema, revokedTokenSchema, tokenListQuerySchema, tokenListSchema } from "@/lib/access/token-schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
 import {
@@ -142,6 +143,11 @@ export const operations: Operation[] = [
   {
     method: "post", path: "/api/invitations/accept", summary: "Set the invited person's password with the invitation link's secret (public: the secret is the credential); once, before it expires (410 afterwards)", tag: "admin",
     permission: null, body: acceptInvitationBodySchema, response: acceptInvitationResultSchema,
+  },
+  { method: "get", path: "/api/account", summary: "The signed-in person's own account: email, name, sign-in methods, tenants and roles (console sessions only; a bearer token is 403)", tag: "account", permission: "account.self", response: accountViewSchema },
+  {
+    method: "put", path: "/api/account", summary: "Change one's own name and/or password (current_password required for new_password); console sessions only; audited in each of the person's tenants", tag: "account",
+    permission: "account.self", body: accountPutBodySchema, response: accountViewSchema,
   },
   {
     method: "post", path: "/api/admin/tenants", summary: "Create a tenant (platform admins: role admin in CANOPY_PLATFORM_TENANT); audited", tag: "admin",

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/db";
-import { findUserByEmail, findUserByLogin, linkOidcSubject, listMembershipsOfUser } from "@/lib/db/users";
+import { findUserByLogin, listMembershipsOfUser } from "@/lib/db/users";
 import { type Env, env, platformTenant } from "@/lib/env";
+import { type OidcClaims, parseOidcMapping } from "@/lib/access/oidc-mapping";
 import { log } from "@/lib/log";
 import { getKv } from "@/lib/redis";
 import { getSecrets } from "@/lib/secrets";
@@ -98,11 +99,11 @@ export function authOptions(): NextAuthOptions {
       wellKnown: `${e.OIDC_ISSUER.replace(/\/$/, "")}/.well-known/openid-configuration`,
       clientId: e.OIDC_CLIENT_ID,
       clientSecret: e.OIDC_CLIENT_SECRET,
-      authorization: { params: { scope: "openid email profile" } },
+      authorization: { params: { scope: e.OIDC_SCOPES } },
       idToken: true,
       checks: ["pkce", "state"],
       profile(p: { sub: string; email?: string; name?: string }) {
-        return { id: p.sub, email: p.email, name: p.name };
+        return { id: p.sub, email: p.email ?? null, name: p.name ?? null };
       },
     });
   }
@@ -129,17 +130,17 @@ export function authOptions(): NextAuthOptions {
       },
     },
     callbacks: {
-      // SSO users must already exist (matched by verified email): no self-registration.
+      // SSO: the linked user, an invited/existing user by verified email, or one the mapping rules create.
       async signIn({ user, account, profile }) {
         if (account?.provider !== "oidc") return true;
-        const email = (profile as { email?: string; email_verified?: boolean } | undefined)?.email;
-        const verified = (profile as { email_verified?: boolean } | undefined)?.email_verified !== false;
-        if (!email || !verified) return false;
-        const { prisma } = await getDb();
-        const existing = await findUserByEmail(prisma, email);
-        if (!existing || existing.disabled) return false;
-        if (existing.oidcSubject !== user.id) await linkOidcSubject(prisma, existing.id, user.id);
-        user.id = existing.id;
+        const claims = { ...(profile as Record<string, unknown>), sub: String((profile as { sub?: unknown } | undefined)?.sub ?? user.id) } as OidcClaims;
+        const { resolveOidcSignIn } = await import("@/lib/access/oidc-sign-in");
+        const r = await resolveOidcSignIn(claims, parseOidcMapping(e.OIDC_MAPPING));
+        if (!r.ok) {
+          log().info({ sub: claims.sub, reason: r.reason }, "single sign-on refused");
+          return false;
+        }
+        user.id = r.userId;
         return true;
       },
       async jwt({ token, user }) {

@@ -214,3 +214,41 @@ export async function consumeInvitation(prisma: PrismaClient, id: string, now: D
     return true;
   });
 }
+
+export async function findUserByOidcSubject(prisma: PrismaClient, oidcSubject: string) {
+  return prisma.user.findUnique({ where: { oidcSubject } });
+}
+
+/**
+ * A person's first single sign-on: creates the user linked to their IdP subject with the
+ * memberships the mapping rules gave (tenants that do not exist are skipped). One transaction.
+ */
+export async function createOidcUser(
+  prisma: PrismaClient,
+  u: { id: string; email: string | null; name: string | null; oidcSubject: string },
+  memberships: { tenantId: string; roles: string[]; groups: string[] }[],
+) {
+  return prisma.$transaction(async (tx) => {
+    const user = await tx.user.create({ data: u });
+    const existing = new Set((await tx.tenant.findMany({ where: { id: { in: memberships.map((m) => m.tenantId) } }, select: { id: true } })).map((t) => t.id));
+    const made = memberships.filter((m) => existing.has(m.tenantId));
+    for (const m of made) await tx.membership.create({ data: { userId: user.id, ...m } });
+    return { user, memberships: made };
+  });
+}
+
+/** Adds memberships the user lacks (never changes one an admin set); returns those added. */
+export async function addMissingMemberships(prisma: PrismaClient, userId: string, memberships: { tenantId: string; roles: string[]; groups: string[] }[]) {
+  const added: typeof memberships = [];
+  for (const m of memberships) {
+    if (!(await prisma.tenant.findUnique({ where: { id: m.tenantId }, select: { id: true } }))) continue;
+    const r = await prisma.membership.createMany({ data: [{ userId, ...m }], skipDuplicates: true });
+    if (r.count === 1) added.push(m);
+  }
+  return added;
+}
+
+/** An invited person signed in with SSO: their open invitations are spent. */
+export async function closeInvitationsOf(prisma: PrismaClient, userId: string, at: Date) {
+  await prisma.invitation.updateMany({ where: { userId, usedAt: null }, data: { usedAt: at } });
+}

@@ -126,6 +126,14 @@ const CASES: Record<string, Attack> = {
     expect((await res.json()).tenants.map((t: { id: string }) => t.id)).toEqual([w.b]);
     return res;
   },
+  "PATCH /api/admin/tenants": async (r, w) => [
+    refused(await r.patch("/api/admin/tenants", { headers: bearer(w.bAdmin), data: { id: w.a, suspended: true } }), 403),
+    refused(await r.patch("/api/admin/tenants", { headers: bearer(w.bAdmin), data: { id: w.a, name: "renamed by b" } }), 403),
+  ],
+  "GET /api/admin/tenants/{tenant}/activity": async (r, w) => [
+    refused(await r.get(`/api/admin/tenants/${w.a}/activity`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get(`/api/admin/tenants/${w.b}/activity`, { headers: bearer(w.bAdmin) }),
+  ],
   "GET /api/admin/upstreams": async (r, w) => [
     refused(await r.get(`/api/admin/upstreams?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
     await r.get("/api/admin/upstreams", { headers: bearer(w.bAdmin) }),
@@ -183,6 +191,7 @@ async function snapshot(request: APIRequestContext, w: World) {
     member: await read(`/api/admin/rbac/${w.a}/users/a1`),
     members: await read(`/api/admin/rbac/${w.a}/users`),
     quotas: await read(`/api/admin/tenants/${w.a}/quotas`),
+    tenant: await read("/api/admin/tenants"),
     tokens: ((await read("/api/admin/tokens?limit=200")) as { tokens: { id: string; revoked_at: string | null }[] }).tokens.map((t) => [t.id, t.revoked_at]),
     // A's own API token still works.
     tokenWorks: (await request.get("/api/v1/policy", { headers: bearer(w.aToken) })).status(),

@@ -14,7 +14,31 @@ export const tenantViewSchema = z.object({
   id: z.string(),
   name: z.string(),
   created_at: z.string(),
+  /** Suspended tenants' credentials are refused; the tenant and its audit chain stay. */
+  suspended_at: z.string().nullable(),
+  suspended_by: z.string().nullable(),
 });
+
+/** PATCH /api/admin/tenants: suspend or resume a tenant, or rename it (platform admins). */
+export const patchTenantBodySchema = z.strictObject({
+  id: tenantIdSchema,
+  suspended: z.boolean().optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+}).refine((b) => b.suspended !== undefined || b.name !== undefined, { message: "give suspended and/or name" });
+export type PatchTenantBody = z.infer<typeof patchTenantBodySchema>;
+
+export const tenantActivityQuerySchema = z.object({
+  minutes: z.coerce.number().int().min(5).max(1440).default(60),
+  days: z.coerce.number().int().min(1).max(90).default(30),
+});
+
+export const tenantActivitySchema = z.object({
+  tenant: z.string(),
+  calls_per_minute: z.array(z.object({ at: z.string(), calls: z.number() })),
+  daily_spend: z.array(z.object({ day: z.string(), usd: z.number(), requests: z.number() })),
+  daily_budget_usd: z.number().nullable(),
+});
+export type TenantActivity = z.infer<typeof tenantActivitySchema>;
 export type TenantView = z.infer<typeof tenantViewSchema>;
 
 export const tenantListSchema = z.object({ tenants: z.array(tenantViewSchema) });

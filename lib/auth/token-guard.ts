@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { getDb } from "@/lib/db";
 import { isTokenRevoked } from "@/lib/db/api-tokens";
-import { tenantExists } from "@/lib/db/tenants";
+import { tenantActive } from "@/lib/db/tenants";
 import { unauthorized } from "@/lib/errors";
 import { getKv, type KvStore } from "@/lib/redis";
 import type { Principal } from "./principal";
@@ -96,7 +96,7 @@ export class TokenGuard {
   /** Throws 401 unless the verified token's tenant exists and the token is not revoked. */
   async check(p: Principal): Promise<void> {
     if (!(await this.tenantExists(p.tenant))) {
-      throw unauthorized(`invalid bearer token: its tenant ${p.tenant} does not exist (a platform admin creates tenants: POST /api/admin/tenants)`);
+      throw unauthorized(`invalid bearer token: its tenant ${p.tenant} does not exist or is suspended (a platform admin creates and resumes tenants: /api/admin/tenants)`);
     }
     if (p.tokenId && (await this.isRevoked(p.tokenId))) throw unauthorized("invalid bearer token: token revoked");
   }
@@ -131,7 +131,8 @@ export function tokenGuard(): TokenGuard {
     g.__canopyTokenGuard = new TokenGuard({
       kv: getKv(),
       isRevoked: async (jti) => isTokenRevoked((await getDb()).prisma, jti),
-      tenantExists: async (tenant) => tenantExists((await getDb()).prisma, tenant),
+      // A suspended tenant counts as absent: its credentials stop acting (within the cache time).
+      tenantExists: async (tenant) => tenantActive((await getDb()).prisma, tenant),
     });
     void g.__canopyTokenGuard.listen();
   }

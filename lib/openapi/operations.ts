@@ -21,6 +21,9 @@ import {
   memberListSchema,
   memberPutBodySchema,
   memberViewSchema,
+  patchTenantBodySchema,
+  tenantActivityQuerySchema,
+  tenantActivitySchema,
   tenantListSchema,
   tenantViewSchema,
 } from "@/lib/access/schemas";
@@ -154,6 +157,14 @@ export const operations: Operation[] = [
     permission: "tenants.manage", aliases: ["/admin/tenants"], body: createTenantBodySchema, response: tenantViewSchema,
   },
   { method: "get", path: "/api/admin/tenants", summary: "Tenants: all of them for platform admins, the caller's own otherwise", tag: "admin", permission: "tenants.read", aliases: ["/admin/tenants"], response: tenantListSchema },
+  {
+    method: "patch", path: "/api/admin/tenants", summary: "Suspend or resume a tenant (its tokens and sessions are refused while suspended; nothing is deleted: the audit chain is immutable), or rename it; platform admins; audited", tag: "admin",
+    permission: "tenants.manage", aliases: ["/admin/tenants"], body: patchTenantBodySchema, response: tenantViewSchema,
+  },
+  {
+    method: "get", path: "/api/admin/tenants/{tenant}/activity", summary: "Calls per minute (last `minutes`) and spend per UTC day vs the daily budget (last `days`), aggregated by Postgres in time buckets", tag: "admin",
+    permission: "quotas.read", aliases: ["/admin/tenants/{tenant}/activity"], query: tenantActivityQuerySchema, response: tenantActivitySchema,
+  },
   {
     method: "put", path: "/api/admin/tenants/{tenant}/quotas", summary: "Rate limits, concurrency, daily and monthly budgets (tenant-wide and per tool)", tag: "admin",
     permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,

@@ -110,7 +110,8 @@ export function authOptions(): NextAuthOptions {
   cached = {
     secret: getSecrets().nextauthSecret,
     session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
-    pages: { signIn: "/login" },
+    // Refusals (e.g. an SSO identity with no account) come back to the sign-in page with ?error=.
+    pages: { signIn: "/login", error: "/login" },
     providers,
     events: {
       // Every console sign-in is audited, in each tenant the user belongs to.

@@ -11,4 +11,4 @@ export const dynamic = "force-dynamic";
  */
 export const POST = withErrors(async ({ req }) => acceptInvitation(await jsonBody(req, acceptInvitationBodySchema)));
 
-export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -12,4 +12,4 @@ export const POST = withAuth<{ tenant: string }>(
   { permission: "rbac.manage" },
 );
 
-export const { GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

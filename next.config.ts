@@ -7,6 +7,10 @@ const aliases = [
   { source: "/metrics", destination: "/api/metrics" },
   { source: "/v1/:path*", destination: "/api/v1/:path*" },
   { source: "/approvals/:path+", destination: "/api/approvals/:path+" },
+  // Seed 004's GET /approvals lists approvals as JSON for API clients (a bearer token or an
+  // Accept: application/json); a browser (cookies, text/html) gets the console's inbox page.
+  { source: "/approvals", has: [{ type: "header" as const, key: "authorization", value: "[Bb][Ee][Aa][Rr][Ee][Rr] .*" }], destination: "/api/v1/approvals" },
+  { source: "/approvals", has: [{ type: "header" as const, key: "accept", value: ".*application/json.*" }], destination: "/api/v1/approvals" },
   { source: "/admin/:path*", destination: "/api/admin/:path*" },
   // AegisMCP's (seed 004) paths.
   { source: "/policy", destination: "/api/v1/policy" },
@@ -26,7 +30,6 @@ const nextConfig: NextConfig = {
   // Gzip of small JSON answers costs the tool-call path more than it saves; a reverse proxy
   // compresses the console's pages in production.
   compress: false,
-  typescript: { ignoreBuildErrors: true }, // `npm run typecheck` is the one type gate
   // monaco-yaml's worker (through monaco-worker-manager) imports Monaco's worker by its pre-0.56
   // path, which monaco-editor's exports map no longer serves: point it at the file it moved to.
   turbopack: { resolveAlias: { "monaco-editor/esm/vs/editor/editor.worker.js": "monaco-editor/editor/editor.worker.js" } },

@@ -61,8 +61,9 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
-      // A production build against a fresh embedded database (or DATABASE_URL when set).
-      command: `rm -rf ${E2E_DATA_DIR} && npx next build && npx next start -p ${E2E_PORT} -H 127.0.0.1`,
+      // A production build against a fresh embedded database (or DATABASE_URL when set), served as
+      // `npm start` serves it: server.ts (the console through Next, /mcp through the data plane).
+      command: `rm -rf ${E2E_DATA_DIR} && npx next build && npx tsx server.ts -p ${E2E_PORT} -H 127.0.0.1`,
       url: `${baseURL}/api/health`,
       timeout: 600_000,
       reuseExistingServer: false,

@@ -5,7 +5,7 @@
  * rate. Prints a table, then ONE JSON line with every figure.
  */
 import { randomUUID } from "node:crypto";
-import { makeAuditLog, testKeys } from "@/lib/audit/test-kit";
+import { makeAuditLog, testKeys } from "@/lib/audit/testing";
 import { env } from "@/lib/env";
 import { createTestDb } from "@/lib/db/testing";
 

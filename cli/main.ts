@@ -16,11 +16,14 @@ Commands:
   policy validate FILE                                          check a policy; errors with line and column
   policy migrate FILE                                           AegisMCP v1/v2 or TailOps → canonical YAML
   policy simulate --policy FILE --call JSON [--tenant T --subject S --roles a,b --target-role R --at ISO]
+  approvals wait ID [--timeout S] [--url U] [--token T]         wait for a decision (long poll); prints the final state;
+                                                                exit 0 approved, 3 rejected, 4 expired, 5 still pending
   audit verify [--tenant T] [--public-key K] [--json]           recompute the tenant's hash chain and checkpoints
   audit verify --from-export FILE --public-key K                verify an exported JSONL file offline (no database)
   audit export --tenant T [--out FILE]                          export the chain as JSONL
   audit checkpoints --tenant T                                  list signed checkpoints
   db migrate                                                    apply pending database migrations
+  gateway [--port N] [--host ADDRESS]                           serve the MCP data plane alone (POST /mcp)
   help                                                          this text
 `;
 
@@ -51,7 +54,19 @@ async function policy(argv: string[]): Promise<number> {
   return policyCommand(argv);
 }
 
+async function approvalsCmd(argv: string[]): Promise<number> {
+  const { approvalsCommand } = await import("./commands/approvals");
+  return approvalsCommand(argv);
+}
+
+async function gateway(argv: string[]): Promise<number> {
+  const { gatewayCommand } = await import("./commands/gateway");
+  return gatewayCommand(argv);
+}
+
 const COMMANDS: Record<string, Command> = {
+  approvals: approvalsCmd,
+  gateway,
   "mint-token": mintTokenCommand,
   tokens,
   members,

@@ -1,6 +1,7 @@
 "use client";
 
 import { useId, useState } from "react";
+import { ApprovalCodeReveal } from "@/components/approval-code-reveal";
 import { ApprovalStatusBadge } from "@/components/approval-status-badge";
 import { ExpiryCountdown } from "@/components/expiry-countdown";
 import { QuorumProgress } from "@/components/quorum-progress";
@@ -76,6 +77,7 @@ export function ApprovalCard({ approval: a, highlighted = false }: { approval: A
             </button>
             {!canDecide && why && <p className="text-xs text-slate-600">{why}</p>}
           </div>
+          {canDecide && <ApprovalCodeReveal id={a.id} />}
           {decide.error && <p role="alert" className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{decide.error.message}</p>}
         </div>
       )}

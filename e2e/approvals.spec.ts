@@ -135,3 +135,22 @@ test("the requester cannot decide its own request: buttons are disabled with the
   await expect(c.getByRole("button", { name: "Deny" })).toBeDisabled();
   await expect(c.getByText("the requester cannot decide its own request")).toBeVisible();
 });
+
+test("seed 004 two-phase: the admin reveals a personal approval code in the inbox; the agent completes with it and it counts as the admin's vote", async ({ page }) => {
+  const a = await createApproval(page);
+  await page.goto("/approvals");
+  const c = card(page, a.id);
+  await c.getByRole("button", { name: "Reveal my approval code" }).click();
+  const code = (await c.getByLabel("Your approval code").textContent())!.trim();
+  expect(code).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+  for (const width of [1366, 390]) {
+    await page.setViewportSize({ width, height: 800 });
+    await c.screenshot({ path: test.info().outputPath(`approval-code-${width}.png`) });
+  }
+  const res = await page.context().request.post("/approvals/complete", {
+    headers: { authorization: `Bearer ${await tokenFor("agent-42", ["agent"])}` },
+    data: { dry_run_id: a.id, approval_code: code },
+  });
+  expect(await res.json()).toMatchObject({ id: a.id, approver: "admin", status: "pending", approvals: 1, via: "code" });
+  await expect(c.getByText("You approved this request.")).toBeVisible();
+});

@@ -86,6 +86,12 @@ const schema = z
     POLICY_PUBLIC_KEY_B64: z.string().min(1).optional(),
     POLICY_SIG_PATH: z.string().min(1).optional(),
     APPROVAL_SYNC_WAIT_MS: int(0, 600_000).default(0),
+    // Seed 004: JSON-lines copies of audit records and approval events (`tail -f audit.log | jq`).
+    // Postgres stays the source of truth; a write error is logged, never blocks. Each file is
+    // rotated to FILE.1 past JSONL_MAX_BYTES.
+    AUDIT_PATH: z.string().min(1).optional(),
+    APPROVALS_PATH: z.string().min(1).optional(),
+    JSONL_MAX_BYTES: int(1024, 100 * 1024 ** 3).default(100 * 1024 ** 2),
     AUDIT_CHECKPOINT_EVERY: int(1, 10_000_000).default(1000),
     AUDIT_CHECKPOINT_SECONDS: int(1, 86_400).default(60),
     AUDIT_APPEND_TIMEOUT_MS: int(100, 120_000).default(5000),
@@ -139,6 +145,15 @@ const schema = z
       .regex(/^\s*[^=,\s]+\s*=\s*[^=,\s]+\s*(,\s*[^=,\s]+\s*=\s*[^=,\s]+\s*)*$/, "expected group=channel pairs separated by commas")
       .optional(),
     APPROVAL_SWEEP_INTERVAL_MS: int(100, 600_000).default(1000),
+    // Seed 004's one global APPROVAL_CODE, honoured only in its legacy mode (APPROVAL_CODE_LEGACY=true,
+    // off by default) and only for approvals of one approver that name no group; otherwise each
+    // approver reveals a personal code (N-of-M kept).
+    APPROVAL_CODE: z.string().min(8, "expected at least 8 characters").max(200).optional(),
+    APPROVAL_CODE_LEGACY: bool.default(false),
+    // Failed approval-code attempts allowed per approval and per caller within the window (then 429).
+    APPROVAL_CODE_MAX_FAILURES_PER_APPROVAL: int(1, 1000).default(5),
+    APPROVAL_CODE_MAX_FAILURES_PER_CALLER: int(1, 100_000).default(20),
+    APPROVAL_CODE_THROTTLE_WINDOW_SECONDS: int(1, 86_400).default(900),
     // Request body limits, checked while the body is read (413 payload_too_large past them): JSON
     // API bodies; the MCP endpoint; the policy routes (validate, simulate, diff, apply, migrate: a
     // realistic 1,000-rule policy is ~270 KiB); Slack's callback (its payloads are a few KiB, and
@@ -156,6 +171,9 @@ const schema = z
     // JSON-RPC batches on /mcp (only under MCP revisions before 2025-06-18, which removed them):
     // at most this many messages, or the whole batch is refused.
     MCP_MAX_BATCH: int(1, 10_000).default(20),
+    // The data plane's bound on /mcp requests in flight per process: past it, a request is refused
+    // at once (503 with Retry-After) rather than queued. Sized from bench/data-plane.bench.ts.
+    DATA_PLANE_MAX_IN_FLIGHT: int(1, 100_000).default(256),
     // Console sign-in throttling: failed sign-ins counted per login and per client address within
     // the window; past either limit, sign-ins are refused (with the same generic failure).
     LOGIN_MAX_FAILURES_PER_LOGIN: int(1, 1_000_000).default(10),
@@ -165,6 +183,9 @@ const schema = z
     ...OpsEnvShape,
   })
   .superRefine((v, ctx) => {
+    if (v.APPROVAL_CODE_LEGACY && !v.APPROVAL_CODE) {
+      ctx.addIssue({ code: "custom", path: ["APPROVAL_CODE"], message: "APPROVAL_CODE_LEGACY=true needs APPROVAL_CODE (the global code)" });
+    }
     const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET];
     if (oidc.some(Boolean) && !oidc.every(Boolean)) {
       for (const key of ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const) {
@@ -210,7 +231,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 }
 
 function secretish(key: string) {
-  return /SECRET|PASSWORD|TOKEN|PRIVATE/.test(key);
+  return /SECRET|PASSWORD|TOKEN|PRIVATE|APPROVAL_CODE$/.test(key);
 }
 
 let cached: Env | undefined;

@@ -5,14 +5,15 @@
  *   node --import tsx scripts/approvals-demo.ts [URL]      (default http://localhost:3000)
  */
 import { randomBytes } from "node:crypto";
-import { tokenKeys } from "@/lib/auth/token-keys";
+import { tokenKeysOf } from "@/lib/auth/token-keys";
 import { mintToken } from "@/lib/auth/tokens";
 import { env } from "@/lib/env";
+import { loadSecrets } from "@/lib/secrets";
 
 async function main(): Promise<number> {
   const base = (process.argv[2] ?? `http://localhost:${env().PORT}`).replace(/\/$/, "");
   const tenant = env().CANOPY_DEMO_TENANT;
-  const { token } = await mintToken({ tenant, subject: "demo-agent", roles: ["agent"], ttlSeconds: 600, now: Math.floor(Date.now() / 1000) }, tokenKeys());
+  const { token } = await mintToken({ tenant, subject: "demo-agent", roles: ["agent"], ttlSeconds: 600, now: Math.floor(Date.now() / 1000) }, tokenKeysOf(loadSecrets(env()), env()));
   const pendingId = `demo-${randomBytes(4).toString("hex")}`;
   let res: Response;
   try {

@@ -32,7 +32,7 @@ import type { VerifyResult } from "@/lib/audit/schemas";
 import type { Verdict } from "@/lib/enforce/types";
 import { env } from "@/lib/env";
 import type { Health } from "@/lib/health";
-import type { diffResponseSchema, simulateResponseSchema } from "@/lib/policies/schemas";
+import type { diffResponseSchema, simulateResponseSchema } from "@/lib/policy-store/schemas";
 import type { TraceEntry } from "@/lib/policy";
 import type { QuotaConfig } from "@/lib/quota/limits";
 

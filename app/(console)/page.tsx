@@ -4,11 +4,12 @@ import { StatusCard } from "@/components/status-card";
 import { requireConsoleUser } from "@/lib/console/session";
 import { publicUrl } from "@/lib/env";
 import { checkHealth } from "@/lib/health";
+import { services } from "@/lib/server";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
 export default async function DashboardPage() {
-  const [user, health] = await Promise.all([requireConsoleUser(), checkHealth()]);
+  const [user, health] = await Promise.all([requireConsoleUser(), checkHealth(services())]);
   const { db, migrations, redis, policy } = health.checks;
   const base = publicUrl();
   return (

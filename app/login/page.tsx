@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { LoginForm } from "@/components/login-form";
-import { authOptions } from "@/lib/auth/next-auth";
+import { services } from "@/lib/server";
 import { safeNextPath } from "@/lib/console/next-path";
 import { env } from "@/lib/env";
 
@@ -13,7 +13,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const params = await searchParams;
   const next = safeNextPath(params.next);
   const error = typeof params.error === "string" ? params.error : null;
-  const session = await getServerSession(authOptions());
+  const session = await getServerSession(services().authOptions);
   if (session?.user?.id) redirect(next);
   const e = env();
   const oidc = e.OIDC_ISSUER ? { name: e.OIDC_NAME } : null;

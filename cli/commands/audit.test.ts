@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { makeAuditLog, testKeys } from "@/lib/audit/test-kit";
+import { makeAuditLog, testKeys } from "@/lib/audit/testing";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { auditCommand } from "./audit";
 

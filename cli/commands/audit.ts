@@ -76,10 +76,11 @@ export async function auditCommand(argv: string[]): Promise<number> {
     process.stderr.write(`canopy audit ${sub} needs --tenant T\n\n${USAGE}`);
     return 2;
   }
-  const { auditLog } = await import("@/lib/audit");
-  const { getDb } = await import("@/lib/db");
-  const log = auditLog();
-  const db = await getDb();
+  const { createServices } = await import("@/lib/server/services");
+  const { env } = await import("@/lib/env");
+  const svc = createServices(env());
+  const log = svc.audit;
+  const db = await svc.db();
   try {
     if (sub === "verify") {
       const { listAuditTenants } = await import("@/lib/db/audit-records");
@@ -118,8 +119,6 @@ export async function auditCommand(argv: string[]): Promise<number> {
     for (const c of cps) process.stdout.write(`${JSON.stringify(c)}\n`);
     return 0;
   } finally {
-    log.close();
-    await db.prisma.$disconnect();
-    await db.sql.close();
+    await svc.close();
   }
 }

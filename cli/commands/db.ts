@@ -1,4 +1,5 @@
-import { getDb } from "@/lib/db";
+import { openAppDb } from "@/lib/db";
+import { env } from "@/lib/env";
 import { migrationStatus, readMigrations } from "@/lib/db/migrate";
 import { schemaSql } from "@/lib/db/schema-sql";
 
@@ -17,7 +18,7 @@ export async function dbCommand(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  const { sql, prisma } = await getDb();
+  const { sql, prisma } = await openAppDb(env());
   const status = await migrationStatus(sql);
   process.stdout.write(`${sql.label}: ${status.applied} migration(s) applied, ${status.pending.length} pending\n`);
   if (status.unknown.length) process.stdout.write(`warning: the database has migrations this code does not know: ${status.unknown.join(", ")}\n`);

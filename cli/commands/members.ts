@@ -46,22 +46,21 @@ export async function membersCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const { isAppError } = await import("@/lib/errors");
-  const { getDb } = await import("@/lib/db");
+  const { createServices } = await import("@/lib/server/services");
   const { tenantExists } = await import("@/lib/db/tenants");
-  const { closeAll } = await import("./mint-token");
   const { userInfo } = await import("node:os");
-  const db = await getDb();
+  const svc = createServices(env());
   // The operator acts as an admin of the tenant it names.
   const operator = { kind: "token" as const, tenant: v.tenant!, subject: `cli:${userInfo().username}`, roles: ["admin"] };
   try {
-    if (!(await tenantExists(db.prisma, v.tenant!))) {
+    if (!(await tenantExists((await svc.db()).prisma, v.tenant!))) {
       process.stderr.write(`canopy members ${sub}: tenant ${v.tenant} does not exist\n`);
       return 1;
     }
     const schemas = await import("@/lib/access/schemas");
     const members = await import("@/lib/access/members");
     if (sub === "list") {
-      const page = await members.listMembers(operator, v.tenant!, 1000);
+      const page = await members.listMembers(svc, operator, v.tenant!, 1000);
       if (v.json) {
         process.stdout.write(`${JSON.stringify(page)}\n`);
         return 0;
@@ -79,18 +78,18 @@ export async function membersCommand(argv: string[]): Promise<number> {
         ...(v.groups !== undefined ? { groups: list(v.groups) } : {}),
         ...(v["slack-user-id"] !== undefined ? { slack_user_id: v["slack-user-id"] || null } : {}),
       });
-      const m = await members.putMember(operator, v.tenant!, v.user!, body);
+      const m = await members.putMember(svc, operator, v.tenant!, v.user!, body);
       process.stdout.write(`${m.user} in ${m.tenant}: roles ${m.roles.join(",") || "-"}, groups ${m.groups.join(",") || "-"}, slack ${m.slack_user_id ?? "-"}\n`);
       return 0;
     }
     if (sub === "remove") {
-      await members.removeMember(operator, v.tenant!, v.user!);
+      await members.removeMember(svc, operator, v.tenant!, v.user!);
       process.stdout.write(`removed ${v.user} from ${v.tenant}\n`);
       return 0;
     }
     const { inviteMember } = await import("@/lib/access/invitations");
     const body = schemas.inviteBodySchema.parse({ email: v.email, roles: list(v.roles), ...(v.groups !== undefined ? { groups: list(v.groups) } : {}), ...(v.user ? { user: v.user } : {}) });
-    const r = await inviteMember(operator, v.tenant!, body);
+    const r = await inviteMember(svc, operator, v.tenant!, body);
     process.stdout.write(r.invitation ? `${r.message}\n${r.invitation.link}\n` : `${r.message}\n`);
     return 0;
   } catch (e) {
@@ -105,6 +104,6 @@ export async function membersCommand(argv: string[]): Promise<number> {
     }
     throw e;
   } finally {
-    await closeAll(db);
+    await svc.close();
   }
 }

@@ -55,9 +55,10 @@ export async function mintTokenCommand(argv: string[]): Promise<number> {
   const { env } = await import("@/lib/env");
   if (!env().DATABASE_URL) {
     try {
-      const { tokenKeys } = await import("@/lib/auth/token-keys");
+      const { tokenKeysOf } = await import("@/lib/auth/token-keys");
       const { mintToken } = await import("@/lib/auth/tokens");
-      const m = await mintToken({ tenant: values.tenant!, subject: values.subject!, roles, ttlSeconds: ttl, now: Math.floor(Date.now() / 1000) }, tokenKeys());
+      const { loadSecrets } = await import("@/lib/secrets");
+      const m = await mintToken({ tenant: values.tenant!, subject: values.subject!, roles, ttlSeconds: ttl, now: Math.floor(Date.now() / 1000) }, tokenKeysOf(loadSecrets(env()), env()));
       process.stdout.write(values.json ? `${JSON.stringify({ token: m.token, jti: m.jti, expires_at: m.expiresAt.toISOString() })}\n` : `${m.token}\n`);
       return 0;
     } catch (e) {
@@ -69,11 +70,11 @@ export async function mintTokenCommand(argv: string[]): Promise<number> {
     }
   }
 
-  const { getDb } = await import("@/lib/db");
-  const db = await getDb();
+  const { createServices } = await import("@/lib/server/services");
+  const svc = createServices(env());
   try {
     const { userInfo } = await import("node:os");
-    const t = await issueToken({ tenant: values.tenant!, subject: `cli:${userInfo().username}`, roles: "operator" }, { subject: values.subject!, roles, ttlSeconds: ttl, name: values.name });
+    const t = await issueToken(svc, { tenant: values.tenant!, subject: `cli:${userInfo().username}`, roles: "operator" }, { subject: values.subject!, roles, ttlSeconds: ttl, name: values.name });
     process.stdout.write(values.json ? `${JSON.stringify({ token: t.token, jti: t.id, expires_at: t.expires_at })}\n` : `${t.token}\n`);
     return 0;
   } catch (e) {
@@ -87,18 +88,6 @@ export async function mintTokenCommand(argv: string[]): Promise<number> {
     }
     throw e;
   } finally {
-    await closeAll(db);
+    await svc.close();
   }
-}
-
-/** Closes what a CLI command opened (the audit log's timers, the revocation subscription, the KV store, the database), so the process exits. */
-export async function closeAll(db: { prisma: { $disconnect(): Promise<void> }; sql: { close(): Promise<void> } }) {
-  const { auditLog } = await import("@/lib/audit");
-  const { closeTokenGuard } = await import("@/lib/auth/token-guard");
-  const { getKv } = await import("@/lib/redis");
-  auditLog().close();
-  await closeTokenGuard();
-  await getKv().close();
-  await db.prisma.$disconnect();
-  await db.sql.close();
 }

@@ -27,26 +27,25 @@ export async function tenantsCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const { isAppError } = await import("@/lib/errors");
-  const { getDb } = await import("@/lib/db");
-  const { closeAll } = await import("./mint-token");
+  const { createServices } = await import("@/lib/server/services");
   const { userInfo } = await import("node:os");
-  const db = await getDb();
+  const svc = createServices(env());
   const operator = { kind: "token" as const, tenant: platformTenant(), subject: `cli:${userInfo().username}`, roles: ["admin"] };
   try {
     const tenants = await import("@/lib/access/tenants");
     const schemas = await import("@/lib/access/schemas");
     if (sub === "list") {
-      const r = await tenants.listTenantsFor(operator);
+      const r = await tenants.listTenantsFor(svc, operator);
       if (v.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else for (const t of r.tenants) process.stdout.write(`${t.id}  ${t.name}  created ${t.created_at}  ${t.suspended_at ? `suspended ${t.suspended_at} by ${t.suspended_by}` : "active"}\n`);
       return 0;
     }
     if (sub === "create") {
-      const t = await tenants.createTenant(operator, schemas.createTenantBodySchema.parse({ id, ...(v.name ? { name: v.name } : {}) }));
+      const t = await tenants.createTenant(svc, operator, schemas.createTenantBodySchema.parse({ id, ...(v.name ? { name: v.name } : {}) }));
       process.stdout.write(`created tenant ${t.id} (${t.name})\n`);
       return 0;
     }
-    const t = await tenants.patchTenant(operator, schemas.patchTenantBodySchema.parse({ id, suspended: sub === "suspend" }));
+    const t = await tenants.patchTenant(svc, operator, schemas.patchTenantBodySchema.parse({ id, suspended: sub === "suspend" }));
     process.stdout.write(`${t.id} is ${t.suspended_at ? "suspended" : "active"}\n`);
     return 0;
   } catch (e) {
@@ -60,6 +59,6 @@ export async function tenantsCommand(argv: string[]): Promise<number> {
     }
     throw e;
   } finally {
-    await closeAll(db);
+    await svc.close();
   }
 }

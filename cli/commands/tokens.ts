@@ -39,9 +39,9 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const { isAppError } = await import("@/lib/errors");
-  const { getDb } = await import("@/lib/db");
-  const { closeAll } = await import("./mint-token");
-  const db = await getDb();
+  const { createServices } = await import("@/lib/server/services");
+  const svc = createServices(env());
+  const db = await svc.db();
   try {
     if (sub === "list") {
       const { listTokens } = await import("@/lib/access/api-tokens");
@@ -51,7 +51,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
         process.stderr.write(`canopy tokens list: --limit must be 1..200\n`);
         return 2;
       }
-      const page = await listTokens(values.tenant!, query.data);
+      const page = await listTokens(svc, values.tenant!, query.data);
       if (values.json) {
         process.stdout.write(`${JSON.stringify(page)}\n`);
         return 0;
@@ -73,7 +73,7 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     }
     const { revokeTokenOf } = await import("@/lib/access/api-tokens");
     const { userInfo } = await import("node:os");
-    const r = await revokeTokenOf(tenant, id!, `cli:${userInfo().username}`);
+    const r = await revokeTokenOf(svc, tenant, id!, `cli:${userInfo().username}`);
     process.stdout.write(r.already_revoked ? `token ${id} of tenant ${tenant} was already revoked (${fmt(r.token.revoked_at)})\n` : `revoked token ${id} of ${r.token.subject} in tenant ${tenant}\n`);
     return 0;
   } catch (e) {
@@ -83,6 +83,6 @@ export async function tokensCommand(argv: string[]): Promise<number> {
     }
     throw e;
   } finally {
-    await closeAll(db);
+    await svc.close();
   }
 }

@@ -91,6 +91,10 @@ const CASES: Record<string, Attack> = {
   "POST /api/v1/approvals/{id}/approve": async (r, w) =>
     refused(await r.post(`/api/v1/approvals/${w.approvalId}/approve`, { headers: bearer(token(w.b, "a1", "approver")), data: { decision: "approved", approver: "a1", signature: "0".repeat(64) } }), 404),
   "POST /api/v1/approvals/{id}/verify": async (r, w) => refused(await r.post(`/api/v1/approvals/${w.approvalId}/verify`, { headers: bearer(w.bAdmin), data: { signature: "0".repeat(64) } }), 404),
+  "POST /api/v1/approvals/{id}/code": async (r, w) => refused(await r.post(`/api/v1/approvals/${w.approvalId}/code`, { headers: bearer(w.bAdmin) }), 404),
+  "GET /api/v1/approvals/{id}/wait": async (r, w) => refused(await r.get(`/api/v1/approvals/${w.approvalId}/wait?timeout=0`, { headers: bearer(w.bAdmin) }), 404),
+  "POST /api/approvals/complete": async (r, w) =>
+    refused(await r.post("/api/approvals/complete", { headers: bearer(w.bAgent), data: { dry_run_id: w.approvalId, approval_code: "AAAAA-AAAAA" } }), 404),
 
   "PUT /api/admin/rbac/{tenant}/users/{user}": async (r, w) => [
     refused(await putMember(r, w.a, "a1", { roles: ["admin"] }, w.bAdmin), 403),

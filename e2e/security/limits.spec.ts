@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { generatePolicy } from "../../lib/policies/testing";
+import { generatePolicy } from "../../lib/policy-store/testing";
 import { signSlackRequest } from "../../lib/approvals/slack";
 import { E2E_SLACK_SIGNING_SECRET } from "../constants";
 import { auditRecords, streamPost, tok } from "./http-kit";

@@ -30,8 +30,8 @@ export function canopy(args: string[], env: Record<string, string | undefined> =
 }
 
 /** A shell command line, for the examples that pipe (`$(cat …)`, `| jq`): bash -c. */
-export function sh(line: string, env: Record<string, string | undefined> = {}): Run {
-  const r = spawnSync("bash", ["-c", line], { encoding: "utf8", env: { ...process.env, CANOPY_DATA_DIR: E2E_DATA_DIR, ...env }, timeout: 120_000 });
+export function sh(line: string, env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Run {
+  const r = spawnSync("bash", ["-c", line], { encoding: "utf8", env: { ...process.env, CANOPY_DATA_DIR: E2E_DATA_DIR, ...env }, timeout: timeoutMs });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
@@ -49,6 +49,8 @@ export function freePort(): Promise<number> {
 export interface StartedServer {
   url: string;
   output: () => string;
+  /** Its data folder and database, for `npx canopy` against it (mint-token with its key). */
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -96,7 +98,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 90_00
     }
     try {
       const res = await fetch(`${url}/api/health`);
-      if (res.status === 200) return { url, output: () => out, stop: cleanup };
+      if (res.status === 200) return { url, output: () => out, stop: cleanup, env: { CANOPY_DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } };
     } catch {
       // not listening yet
     }

@@ -1,7 +1,6 @@
-import { appendAudit } from "@/lib/audit";
+import type { Services } from "@/lib/server/types";
 import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
 import type { Principal } from "@/lib/auth/principal";
-import { getDb } from "@/lib/db";
 import { getUser, setPasswordHash, setUserName } from "@/lib/db/users";
 import { AppError, notFound } from "@/lib/errors";
 import type { AccountPutBody, AccountView } from "./account-schemas";
@@ -17,9 +16,9 @@ function requireSession(principal: Principal) {
   }
 }
 
-export async function getAccount(principal: Principal): Promise<AccountView> {
+export async function getAccount(svc: Services, principal: Principal): Promise<AccountView> {
   requireSession(principal);
-  const { prisma } = await getDb();
+  const { prisma } = await svc.db();
   const user = await getUser(prisma, principal.subject);
   if (!user) throw notFound(`user ${principal.subject} does not exist`);
   return {
@@ -32,9 +31,9 @@ export async function getAccount(principal: Principal): Promise<AccountView> {
   };
 }
 
-export async function updateAccount(principal: Principal, body: AccountPutBody): Promise<AccountView> {
+export async function updateAccount(svc: Services, principal: Principal, body: AccountPutBody): Promise<AccountView> {
   requireSession(principal);
-  const { prisma } = await getDb();
+  const { prisma } = await svc.db();
   const user = await getUser(prisma, principal.subject);
   if (!user) throw notFound(`user ${principal.subject} does not exist`);
   const changed: string[] = [];
@@ -51,8 +50,8 @@ export async function updateAccount(principal: Principal, body: AccountPutBody):
   }
   await Promise.all(
     user.memberships.map((m) =>
-      appendAudit({ tenant: m.tenantId, kind: "admin_action", subject: user.id, decision: "allow", reason: `${user.id} changed their own ${changed.join(" and ")}`, data: { action: "account_update", changed } }),
+      svc.audit.append({ tenant: m.tenantId, kind: "admin_action", subject: user.id, decision: "allow", reason: `${user.id} changed their own ${changed.join(" and ")}`, data: { action: "account_update", changed } }),
     ),
   );
-  return getAccount(principal);
+  return getAccount(svc, principal);
 }

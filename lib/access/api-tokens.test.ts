@@ -2,22 +2,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { DELETE as revokeRoute } from "@/app/api/admin/tokens/[id]/route";
 import { GET as listRoute, POST as mintRoute } from "@/app/api/admin/tokens/route";
-import { auditLog, auditSearchQuerySchema } from "@/lib/audit";
-import { mintToken, tokenKeys } from "@/lib/auth";
-import { closeTokenGuard } from "@/lib/auth/authenticate";
+import { auditSearchQuerySchema } from "@/lib/audit";
+import { mintToken } from "@/lib/auth";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { upsertTenant } from "@/lib/db/tenants";
 import { resetEnvForTests } from "@/lib/env";
-import { getKv } from "@/lib/redis";
 import { checkMintRequest } from "./api-tokens";
 
 /** The token API through the real route handlers (withAuth, zod, the error envelope) on a fresh database. */
 
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopySecrets?: unknown; __canopyAudit?: { close(): void }; __canopyKv?: unknown };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 const saved = { ...process.env };
 
 beforeAll(async () => {
@@ -25,18 +26,12 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "canopy-tokens-"));
   Object.assign(process.env, { CANOPY_DATA_DIR: dataDir, LOG_LEVEL: "silent", CANOPY_TOKEN_MAX_TTL_SECONDS: "7200" });
   resetEnvForTests();
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopySecrets = undefined;
-  g.__canopyAudit = undefined;
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
   for (const t of ["tenant-a", "tenant-b"]) await upsertTenant(db.prisma, t, t);
 });
 afterAll(async () => {
-  g.__canopyAudit?.close();
-  g.__canopyAudit = undefined;
-  await closeTokenGuard();
-  await getKv().close();
-  g.__canopyKv = undefined;
-  g.__canopyDb = undefined;
+  await restoreServices();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   process.env = { ...saved };
@@ -44,7 +39,7 @@ afterAll(async () => {
 });
 
 async function cliToken(tenant: string, roles: string[], ttlSeconds = 600, maxTtl?: number) {
-  return (await mintToken({ tenant, subject: "root", roles, ttlSeconds, now: Math.floor(Date.now() / 1000) }, tokenKeys(), maxTtl)).token;
+  return (await mintToken({ tenant, subject: "root", roles, ttlSeconds, now: Math.floor(Date.now() / 1000) }, svc.tokenKeys, maxTtl)).token;
 }
 
 type Route = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -76,7 +71,7 @@ describe("POST /api/admin/tokens", () => {
     expect((await list(r.json.token)).status).toBe(403);
     const rows = (await list(admin)).json.tokens as { id: string }[];
     expect(rows.map((t) => t.id)).toContain(r.json.id);
-    const [rec] = (await auditLog().search("tenant-a", auditSearchQuerySchema.parse({ kind: "token_change", limit: 1 }))).records;
+    const [rec] = (await svc.audit.search("tenant-a", auditSearchQuerySchema.parse({ kind: "token_change", limit: 1 }))).records;
     expect(rec).toMatchObject({ subject: "root", data: { action: "mint", jti: r.json.id, for_subject: "agent-7", roles: ["agent", "viewer"] } });
   });
 
@@ -159,7 +154,7 @@ describe("DELETE /api/admin/tokens/{id}", () => {
     const next = await list(victim.token);
     expect(next.status).toBe(401);
     expect(next.json.error).toMatchObject({ code: "unauthorized", message: "invalid bearer token: token revoked" });
-    const [rec] = (await auditLog().search("tenant-a", auditSearchQuerySchema.parse({ kind: "token_change", limit: 1 }))).records;
+    const [rec] = (await svc.audit.search("tenant-a", auditSearchQuerySchema.parse({ kind: "token_change", limit: 1 }))).records;
     expect(rec).toMatchObject({ subject: "root", data: { action: "revoke", jti: victim.id, for_subject: "agent-9" } });
     expect((await revoke(admin, victim.id)).json).toMatchObject({ already_revoked: true });
   });

@@ -1,10 +1,7 @@
-import { appendAudit } from "@/lib/audit";
-import { tokenGuard } from "@/lib/auth/token-guard";
-import { tokenKeys } from "@/lib/auth/token-keys";
+import type { Services } from "@/lib/server/types";
 import type { Principal } from "@/lib/auth/principal";
 import { isRole } from "@/lib/auth/rbac";
 import { maxTokenTtlSeconds, mintToken } from "@/lib/auth/tokens";
-import { getDb } from "@/lib/db";
 import * as q from "@/lib/db/api-tokens";
 import { tenantExists } from "@/lib/db/tenants";
 import { AppError, badRequest, forbidden, notFound } from "@/lib/errors";
@@ -34,6 +31,7 @@ function view(t: Row, now: Date): TokenView {
  * What a mint may grant: known roles only, a lifetime within CANOPY_TOKEN_MAX_TTL_SECONDS, and
  * (for a caller who is not an admin of its tenant) only roles the caller holds itself.
  */
+
 export function checkMintRequest(callerRoles: readonly string[] | "operator", roles: string[], ttlSeconds: number, maxTtl = maxTokenTtlSeconds()): void {
   const unknown = roles.filter((r) => !isRole(r));
   if (unknown.length) throw badRequest(`unknown role${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}; known roles: admin, policy_author, approver, viewer, agent`, { unknown_roles: unknown });
@@ -52,18 +50,20 @@ export function checkMintRequest(callerRoles: readonly string[] | "operator", ro
  * `minter` is the caller's principal, or the operator's CLI (then `tenant` is given and must exist).
  * The token itself is returned this once; only its SHA-256 is stored.
  */
+
 export async function issueToken(
+  svc: Services,
   minter: { tenant: string; subject: string; roles: readonly string[] | "operator" },
   req: { subject: string; roles: string[]; ttlSeconds: number; name?: string },
   now: Date = new Date(),
 ) {
   checkMintRequest(minter.roles, req.roles, req.ttlSeconds);
-  const { prisma } = await getDb();
+  const { prisma } = await svc.db();
   if (!(await tenantExists(prisma, minter.tenant))) {
     throw notFound(`tenant ${minter.tenant} does not exist (a platform admin creates tenants: POST /api/admin/tenants)`);
   }
-  const minted = await mintToken({ tenant: minter.tenant, subject: req.subject, roles: req.roles, ttlSeconds: req.ttlSeconds, now: Math.floor(now.getTime() / 1000) }, tokenKeys());
-  await appendAudit({
+  const minted = await mintToken({ tenant: minter.tenant, subject: req.subject, roles: req.roles, ttlSeconds: req.ttlSeconds, now: Math.floor(now.getTime() / 1000) }, svc.tokenKeys);
+  await svc.audit.append({
     tenant: minter.tenant,
     kind: "token_change",
     subject: minter.subject,
@@ -86,13 +86,16 @@ export async function issueToken(
 }
 
 /** POST /api/admin/tokens: a token for the caller's own tenant. */
-export async function mintTokenFor(principal: Principal, body: MintTokenBody) {
-  return issueToken(principal, { subject: body.subject, roles: body.roles, ttlSeconds: body.ttl_seconds, name: body.name });
+
+export async function mintTokenFor(svc: Services, principal: Principal, body: MintTokenBody) {
+  return issueToken(svc, principal, { subject: body.subject, roles: body.roles, ttlSeconds: body.ttl_seconds, name: body.name });
 }
+
 
 function encodeCursor(t: { createdAt: Date; id: string }) {
   return Buffer.from(JSON.stringify([t.createdAt.toISOString(), t.id])).toString("base64url");
 }
+
 
 function decodeCursor(c: string): { createdAt: Date; id: string } {
   try {
@@ -106,8 +109,9 @@ function decodeCursor(c: string): { createdAt: Date; id: string } {
 }
 
 /** A tenant's tokens, newest first, a page at a time (never the token or its hash). */
-export async function listTokens(tenant: string, query: TokenListQuery, now: Date = new Date()) {
-  const { prisma } = await getDb();
+
+export async function listTokens(svc: Services, tenant: string, query: TokenListQuery, now: Date = new Date()) {
+  const { prisma } = await svc.db();
   const rows = await q.listTenantTokens(prisma, tenant, { limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
   const more = rows.length > query.limit;
   const page = more ? rows.slice(0, query.limit) : rows;
@@ -119,17 +123,18 @@ export async function listTokens(tenant: string, query: TokenListQuery, now: Dat
  * first and takes effect at once on every replica (see TokenGuard); then it is audited. Revoking
  * a revoked token changes nothing and says so.
  */
-export async function revokeTokenOf(tenant: string, id: string, actor: string, now: Date = new Date()) {
-  const { prisma } = await getDb();
+
+export async function revokeTokenOf(svc: Services, tenant: string, id: string, actor: string, now: Date = new Date()) {
+  const { prisma } = await svc.db();
   const row = await q.getTenantToken(prisma, tenant, id);
   if (!row) throw notFound(`token ${id} not found in tenant ${tenant} (GET /api/admin/tokens lists them)`);
   if (row.revokedAt) return { token: view(row, now), already_revoked: true };
   // Revoking must not wait on the audit log: a token someone wants dead stops working first.
   await q.revokeToken(prisma, tenant, id, now, actor);
-  await tokenGuard().revoke(id);
+  await svc.tokenGuard.revoke(id);
   const after = (await q.getTenantToken(prisma, tenant, id))!;
   try {
-    await appendAudit({
+    await svc.audit.append({
       tenant,
       kind: "token_change",
       subject: actor,
@@ -144,6 +149,7 @@ export async function revokeTokenOf(tenant: string, id: string, actor: string, n
 }
 
 /** DELETE /api/admin/tokens/{id}: revokes a token of the caller's own tenant. */
-export async function revokeTokenFor(principal: Principal, id: string) {
-  return revokeTokenOf(principal.tenant, id, principal.subject);
+
+export async function revokeTokenFor(svc: Services, principal: Principal, id: string) {
+  return revokeTokenOf(svc, principal.tenant, id, principal.subject);
 }

@@ -1,10 +1,9 @@
+import type { Services } from "@/lib/server/types";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { appendAudit } from "@/lib/audit";
 import type { Principal } from "@/lib/auth/principal";
 import { hashPassword } from "@/lib/auth/passwords";
-import { getDb } from "@/lib/db";
 import { claimUserEmail, consumeInvitation, createInvitation, createUser, findInvitationByHash, findUserByEmail, getUser } from "@/lib/db/users";
-import { env, publicUrl } from "@/lib/env";
+import { publicUrl } from "@/lib/env";
 import { AppError, conflict } from "@/lib/errors";
 import { invitationView, putMember } from "./members";
 import type { AcceptInvitationBody, InviteBody, InviteResult } from "./schemas";
@@ -19,8 +18,8 @@ import type { AcceptInvitationBody, InviteBody, InviteResult } from "./schemas";
 
 const digest = (token: string) => createHash("sha256").update(token).digest("hex");
 
-export async function inviteMember(principal: Principal, tenant: string, body: InviteBody, now: Date = new Date()): Promise<InviteResult> {
-  const { prisma } = await getDb();
+export async function inviteMember(svc: Services, principal: Principal, tenant: string, body: InviteBody, now: Date = new Date()): Promise<InviteResult> {
+  const { prisma } = await svc.db();
   const byEmail = await findUserByEmail(prisma, body.email);
   let userId: string;
   if (body.user) {
@@ -44,7 +43,7 @@ export async function inviteMember(principal: Principal, tenant: string, body: I
     if (await getUser(prisma, userId)) throw conflict(`a user with id ${userId} exists without that email; invite with "user": "${userId}"`);
     await createUser(prisma, { id: userId, email: body.email });
   }
-  const member = await putMember(principal, tenant, userId, { roles: body.roles, ...(body.groups ? { groups: body.groups } : {}) });
+  const member = await putMember(svc, principal, tenant, userId, { roles: body.roles, ...(body.groups ? { groups: body.groups } : {}) });
   const user = (await getUser(prisma, userId))!;
   if (user.passwordHash || user.oidcSubject) {
     return { member, invitation: null, message: `${body.email} already has a login: they can sign in now and will find ${tenant} in their tenants` };
@@ -58,9 +57,9 @@ export async function inviteMember(principal: Principal, tenant: string, body: I
     tokenHash: digest(token),
     createdBy: principal.subject,
     createdAt: now,
-    expiresAt: new Date(now.getTime() + env().CANOPY_INVITATION_TTL_SECONDS * 1000),
+    expiresAt: new Date(now.getTime() + svc.env.CANOPY_INVITATION_TTL_SECONDS * 1000),
   });
-  await appendAudit({
+  await svc.audit.append({
     tenant,
     kind: "rbac_change",
     subject: principal.subject,
@@ -78,14 +77,14 @@ export async function inviteMember(principal: Principal, tenant: string, body: I
 const gone = () => new AppError(410, "invitation_unusable", "this invitation link was already used or has expired: ask your admin for a new one");
 
 /** Sets the invited person's password; the link works once and only before it expires. */
-export async function acceptInvitation(body: AcceptInvitationBody, now: Date = new Date()) {
-  const { prisma } = await getDb();
+export async function acceptInvitation(svc: Services, body: AcceptInvitationBody, now: Date = new Date()) {
+  const { prisma } = await svc.db();
   const inv = await findInvitationByHash(prisma, digest(body.token));
   if (!inv) throw new AppError(404, "invitation_not_found", "this invitation link is not valid: check that the whole link was copied");
   if (inv.usedAt || inv.expiresAt.getTime() <= now.getTime()) throw gone();
   const ok = await consumeInvitation(prisma, inv.id, now, await hashPassword(body.password), body.name);
   if (!ok) throw gone();
-  await appendAudit({
+  await svc.audit.append({
     tenant: inv.tenantId,
     kind: "login",
     subject: inv.userId,

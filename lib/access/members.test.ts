@@ -6,21 +6,22 @@ import { POST as inviteRoute } from "@/app/api/admin/rbac/[tenant]/invitations/r
 import { GET as listRoute } from "@/app/api/admin/rbac/[tenant]/users/route";
 import { DELETE as removeRoute, PUT as putRoute } from "@/app/api/admin/rbac/[tenant]/users/[user]/route";
 import { POST as acceptRoute } from "@/app/api/invitations/accept/route";
-import { auditLog, auditSearchQuerySchema } from "@/lib/audit";
-import { mintToken, tokenKeys, verifyPassword } from "@/lib/auth";
-import { closeTokenGuard } from "@/lib/auth/authenticate";
+import { auditSearchQuerySchema } from "@/lib/audit";
+import { mintToken, verifyPassword } from "@/lib/auth";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { upsertTenant } from "@/lib/db/tenants";
 import { ensureMembership, ensureUser } from "@/lib/db/users";
 import { resetEnvForTests } from "@/lib/env";
-import { getKv } from "@/lib/redis";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { acceptInvitation } from "./invitations";
 
 /** Members and invitations through the real route handlers (withAuth, zod, the error envelope) on a fresh database. */
 
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopySecrets?: unknown; __canopyAudit?: { close(): void }; __canopyKv?: unknown };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 const saved = { ...process.env };
 const TTL = 3600;
 
@@ -29,20 +30,14 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "canopy-members-"));
   Object.assign(process.env, { CANOPY_DATA_DIR: dataDir, LOG_LEVEL: "silent", CANOPY_INVITATION_TTL_SECONDS: String(TTL), NEXTAUTH_URL: "http://127.0.0.1:4000" });
   resetEnvForTests();
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopySecrets = undefined;
-  g.__canopyAudit = undefined;
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
   for (const t of ["tenant-a", "tenant-b"]) await upsertTenant(db.prisma, t, t);
   await ensureUser(db.prisma, { id: "root-a", email: "root-a@example.com", name: "Root A", passwordHash: "x" });
   await ensureMembership(db.prisma, "tenant-a", "root-a", ["admin"]);
 });
 afterAll(async () => {
-  g.__canopyAudit?.close();
-  g.__canopyAudit = undefined;
-  await closeTokenGuard();
-  await getKv().close();
-  g.__canopyKv = undefined;
-  g.__canopyDb = undefined;
+  await restoreServices?.();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   process.env = { ...saved };
@@ -50,7 +45,7 @@ afterAll(async () => {
 });
 
 async function tokenFor(tenant: string, subject: string, roles: string[]) {
-  return (await mintToken({ tenant, subject, roles, ttlSeconds: 600, now: Math.floor(Date.now() / 1000) }, tokenKeys())).token;
+  return (await mintToken({ tenant, subject, roles, ttlSeconds: 600, now: Math.floor(Date.now() / 1000) }, svc.tokenKeys)).token;
 }
 
 type Route = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -100,7 +95,7 @@ describe("the last admin rule", () => {
     expect((await remove(admin, "tenant-a", "carol")).status).toBe(200);
     expect((await remove(admin, "tenant-a", "carol")).status).toBe(404);
     expect(await db.prisma.membership.count({ where: { userId: "carol" } })).toBe(1);
-    const [rec] = (await auditLog().search("tenant-a", auditSearchQuerySchema.parse({ kind: "rbac_change", limit: 1 }))).records;
+    const [rec] = (await svc.audit.search("tenant-a", auditSearchQuerySchema.parse({ kind: "rbac_change", limit: 1 }))).records;
     expect(rec).toMatchObject({ subject: "root-a", reason: "carol removed from tenant-a", data: { user: "carol", after: null } });
   });
 });
@@ -155,10 +150,10 @@ describe("invitations", () => {
     const issued = Date.parse(r.json.invitation.created_at);
     expect(Date.parse(r.json.invitation.expires_at) - issued).toBe(TTL * 1000);
     const body = { token: secretOf(r.json.invitation.link), password: "a-long-enough-password" };
-    await expect(acceptInvitation(body, new Date(issued + TTL * 1000))).rejects.toMatchObject({ status: 410 });
+    await expect(acceptInvitation(svc, body, new Date(issued + TTL * 1000))).rejects.toMatchObject({ status: 410 });
     expect((await db.prisma.user.findUnique({ where: { id: "frank@example.com" } }))!.passwordHash).toBeNull();
     // One second before expiry it still works.
-    await expect(acceptInvitation(body, new Date(issued + TTL * 1000 - 1000))).resolves.toMatchObject({ user: "frank@example.com" });
+    await expect(acceptInvitation(svc, body, new Date(issued + TTL * 1000 - 1000))).resolves.toMatchObject({ user: "frank@example.com" });
   });
 
   test.each([

@@ -1,8 +1,6 @@
-import { emitApprovalEvent } from "@/lib/approvals/events";
+import type { Services } from "@/lib/server/types";
 import { isPlatformAdmin } from "@/lib/auth/platform";
 import type { Principal } from "@/lib/auth/principal";
-import { getDb } from "@/lib/db";
-import { appendAudit } from "@/lib/audit";
 import { deleteMembershipGuarded, getUserWithMembership, LastAdminError, listOpenInvitations, listTenantMembers, setMembershipGuarded } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import type { InvitationView, MemberList, MemberListItem, MemberPutBody, MemberView } from "./schemas";
@@ -42,7 +40,8 @@ function view(
   };
 }
 
-export async function putMember(principal: Principal, tenant: string, user: string, body: MemberPutBody): Promise<MemberView> {
+
+export async function putMember(svc: Services, principal: Principal, tenant: string, user: string, body: MemberPutBody): Promise<MemberView> {
   const identity = body.email !== undefined || body.name !== undefined;
   if (identity && !ownsIdentity(principal, user)) {
     throw new AppError(
@@ -51,7 +50,7 @@ export async function putMember(principal: Principal, tenant: string, user: stri
       `email and name are ${user}'s own identity across every tenant: only ${user} or a platform admin can change them; leave them out to set roles, groups and the Slack link in ${tenant}`,
     );
   }
-  const { prisma } = await getDb();
+  const { prisma } = await svc.db();
   let r: Awaited<ReturnType<typeof setMembershipGuarded>>;
   try {
     r = await setMembershipGuarded(prisma, {
@@ -74,7 +73,7 @@ export async function putMember(principal: Principal, tenant: string, user: stri
     throw err;
   }
   const result = view(tenant, r.user, r.membership, ownsIdentity(principal, user), r.created);
-  await emitApprovalEvent(
+  await svc.approvalEvents.emit(
     {
       kind: "rbac_change",
       tenant,
@@ -83,13 +82,14 @@ export async function putMember(principal: Principal, tenant: string, user: stri
       before: r.before ? { roles: r.before.roles, groups: r.before.groups } : null,
       after: { roles: result.roles, groups: result.groups, slack_user_id: result.slack_user_id },
     },
-    (err) => console.error("rbac_change listener failed", err),
+    (err) => svc.log.error({ err }, "rbac_change listener failed"),
   );
   return result;
 }
 
-export async function getMember(principal: Principal, tenant: string, user: string): Promise<MemberView> {
-  const { prisma } = await getDb();
+
+export async function getMember(svc: Services, principal: Principal, tenant: string, user: string): Promise<MemberView> {
+  const { prisma } = await svc.db();
   const found = await getUserWithMembership(prisma, tenant, user);
   if (!found?.membership) throw notFound(`user ${user} is not a member of tenant ${tenant}`);
   return view(tenant, found.user, found.membership, ownsIdentity(principal, user));
@@ -100,8 +100,8 @@ export function invitationView(i: { id: string; tenantId: string; userId: string
 }
 
 /** The tenant's members (login state, never secrets) and its open invitations. */
-export async function listMembers(principal: Principal, tenant: string, limit: number, now: Date = new Date()): Promise<MemberList> {
-  const { prisma } = await getDb();
+export async function listMembers(svc: Services, principal: Principal, tenant: string, limit: number, now: Date = new Date()): Promise<MemberList> {
+  const { prisma } = await svc.db();
   const rows = await listTenantMembers(prisma, tenant, limit + 1);
   const open = await listOpenInvitations(prisma, tenant, now, 200);
   const invited = new Set(open.map((i) => i.userId));
@@ -114,8 +114,8 @@ export async function listMembers(principal: Principal, tenant: string, limit: n
 }
 
 /** Removes a member from the tenant (the user and their other memberships stay); the last admin stays. */
-export async function removeMember(principal: Principal, tenant: string, user: string) {
-  const { prisma } = await getDb();
+export async function removeMember(svc: Services, principal: Principal, tenant: string, user: string) {
+  const { prisma } = await svc.db();
   let before: Awaited<ReturnType<typeof deleteMembershipGuarded>>;
   try {
     before = await deleteMembershipGuarded(prisma, tenant, user);
@@ -124,7 +124,7 @@ export async function removeMember(principal: Principal, tenant: string, user: s
     throw err;
   }
   if (!before) throw notFound(`user ${user} is not a member of tenant ${tenant}`);
-  await appendAudit({
+  await svc.audit.append({
     tenant,
     kind: "rbac_change",
     subject: principal.subject,

@@ -1,5 +1,4 @@
-import { appendAudit } from "@/lib/audit";
-import { getDb } from "@/lib/db";
+import type { Services } from "@/lib/server/types";
 import { addMissingMemberships, closeInvitationsOf, createOidcUser, findUserByEmail, findUserByOidcSubject, getUser, linkOidcSubject } from "@/lib/db/users";
 import { emailVerified, mapClaims, type OidcClaims, type OidcRule } from "./oidc-mapping";
 
@@ -12,8 +11,8 @@ export type OidcSignIn = { ok: true; userId: string; created: boolean } | { ok: 
  * matches an account. Memberships from the rules are added at the first sign-in only and never
  * change roles an admin set.
  */
-export async function resolveOidcSignIn(claims: OidcClaims, rules: readonly OidcRule[], now: Date = new Date()): Promise<OidcSignIn> {
-  const { prisma } = await getDb();
+export async function resolveOidcSignIn(svc: Pick<Services, "db" | "audit">, claims: OidcClaims, rules: readonly OidcRule[], now: Date = new Date()): Promise<OidcSignIn> {
+  const { prisma } = await svc.db();
   const linked = await findUserByOidcSubject(prisma, claims.sub);
   if (linked) return linked.disabled ? { ok: false, reason: "account disabled" } : { ok: true, userId: linked.id, created: false };
 
@@ -21,7 +20,7 @@ export async function resolveOidcSignIn(claims: OidcClaims, rules: readonly Oidc
   const email = verified ? claims.email!.toLowerCase() : null;
   const mapped = [...mapClaims(rules, claims)].map(([tenantId, m]) => ({ tenantId, ...m }));
   const audit = (tenant: string, reason: string, data: Record<string, unknown>) =>
-    appendAudit({ tenant, kind: "rbac_change", subject: "oidc", decision: "allow", reason, data: { action: "oidc_first_sign_in", ...data } });
+    svc.audit.append({ tenant, kind: "rbac_change", subject: "oidc", decision: "allow", reason, data: { action: "oidc_first_sign_in", ...data } });
 
   const byEmail = email ? await findUserByEmail(prisma, email) : null;
   if (byEmail) {

@@ -1,10 +1,11 @@
 import type { KvStore } from "@/lib/redis";
 import type { ApprovalView } from "./schemas";
+import type { RefusalCodeExtra } from "./service";
 import type { ApprovalStatus, RefusalCode, VoteDecision } from "./state-machine";
 
 /**
  * Lifecycle events, for the audit log (and metrics). The approvals code does not depend on the
- * audit module: whoever wires the application registers a listener with onApprovalEvent().
+ * audit module: the composition root registers a listener on its ApprovalEvents.
  * Listeners run after the change is committed; their failures are logged, never undo a decision.
  */
 export type ApprovalEvent =
@@ -12,26 +13,30 @@ export type ApprovalEvent =
   | { kind: "approval_vote"; approval: ApprovalView; actor: string; vote: { decision: VoteDecision; comment: string | null; via: string } }
   | { kind: "approval_resolution"; approval: ApprovalView; actor: string }
   | { kind: "approval_executed"; approval: ApprovalView; actor: string }
-  | { kind: "approval_refused"; approvalId: string; tenant: string; actor: string; action: "vote" | "execute"; code: RefusalCode | "not_found" | "invalid_signature"; message: string }
+  | { kind: "approval_refused"; approvalId: string; tenant: string; actor: string; action: "vote" | "execute" | "code"; code: RefusalCode | RefusalCodeExtra; message: string }
+  | { kind: "approval_code_revealed"; approvalId: string; tenant: string; actor: string }
   | { kind: "rbac_change"; tenant: string; actor: string; user: string; before: { roles: string[]; groups: string[] } | null; after: { roles: string[]; groups: string[]; slack_user_id: string | null } };
 
 export type ApprovalEventListener = (event: ApprovalEvent) => void | Promise<void>;
 
-const g = globalThis as { __canopyApprovalListeners?: Set<ApprovalEventListener> };
-const listeners = () => (g.__canopyApprovalListeners ??= new Set());
+/** The listeners of approval and membership events (one set per composition root). */
+export class ApprovalEvents {
+  private readonly listeners = new Set<ApprovalEventListener>();
 
-/** Registers a listener for every approval lifecycle event in this process; returns the unregister function. */
-export function onApprovalEvent(listener: ApprovalEventListener): () => void {
-  listeners().add(listener);
-  return () => listeners().delete(listener);
-}
+  /** Registers a listener for every event; returns the unregister function. */
+  on(listener: ApprovalEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
-export async function emitApprovalEvent(event: ApprovalEvent, onError: (err: unknown, event: ApprovalEvent) => void): Promise<void> {
-  for (const l of [...listeners()]) {
-    try {
-      await l(event);
-    } catch (err) {
-      onError(err, event);
+  /** Runs every listener in turn; a listener's failure goes to onError and never stops the others. */
+  async emit(event: ApprovalEvent, onError: (err: unknown, event: ApprovalEvent) => void): Promise<void> {
+    for (const l of [...this.listeners]) {
+      try {
+        await l(event);
+      } catch (err) {
+        onError(err, event);
+      }
     }
   }
 }

@@ -1,12 +1,10 @@
 import type { Principal } from "@/lib/auth/principal";
-import { requireTenant } from "@/lib/auth/with-auth";
-import { getDb } from "@/lib/db";
+import type { Services } from "@/lib/server/types";
+import { requireTenant } from "@/lib/auth/tenant-scope";
 import { getMembership } from "@/lib/db/users";
-import { gatewayDecision } from "@/lib/enforce";
 import { forbidden } from "@/lib/errors";
-import { approvals } from "./index";
 import type { NewApproval } from "./service";
-import type { CreateApprovalBody, DecideBody, ListQuery, RequestApprovalBody } from "./schemas";
+import type { CompleteBody, CreateApprovalBody, DecideBody, ListQuery, RequestApprovalBody } from "./schemas";
 
 /**
  * What the route handlers call: each maps one authenticated request onto the approval service,
@@ -31,15 +29,15 @@ interface HandFiled {
  * Otherwise it is the requester's own out-of-band approval: its quorum and group are as asked,
  * and it can never unlock a call a rule gates (see state-machine `execute`).
  */
-async function quorumOf(principal: Principal, req: HandFiled): Promise<Pick<NewApproval, "ruleHash" | "quorumSource" | "rule" | "approverGroup" | "requiredApprovals" | "expiresInSeconds" | "policyVersion">> {
+async function quorumOf(svc: Services, principal: Principal, req: HandFiled): Promise<Pick<NewApproval, "ruleHash" | "quorumSource" | "rule" | "approverGroup" | "requiredApprovals" | "expiresInSeconds" | "policyVersion">> {
   const asked = { ruleHash: null, quorumSource: "requester" as const, approverGroup: req.approverGroup ?? null, requiredApprovals: req.requiredApprovals, expiresInSeconds: req.expiresInSeconds };
   let roles: string[] = [];
   if (principal.subject === req.subject) roles = principal.roles;
   else {
-    const { prisma } = await getDb();
+    const { prisma } = await svc.db();
     roles = (await getMembership(prisma, req.tenant, req.subject))?.roles ?? [];
   }
-  const { decision, policyVersion } = await gatewayDecision({ kind: "token", tenant: req.tenant, subject: req.subject, roles }, { tool: req.tool, arguments: req.args });
+  const { decision, policyVersion } = await svc.gateway.decision({ kind: "token", tenant: req.tenant, subject: req.subject, roles }, { tool: req.tool, arguments: req.args });
   if (decision.decision !== "approval" || !decision.rule_hash) return asked;
   const ruleSeconds = decision.expires_in_seconds;
   return {
@@ -54,9 +52,10 @@ async function quorumOf(principal: Principal, req: HandFiled): Promise<Pick<NewA
 }
 
 /** Seed 000 `POST /approvals/create`: the caller files an approval for `subject`'s call in its own tenant. */
-export async function createFromSeed000(principal: Principal, body: CreateApprovalBody) {
+
+export async function createFromSeed000(svc: Services, principal: Principal, body: CreateApprovalBody) {
   requireTenant(principal, body.tenant);
-  const quorum = await quorumOf(principal, {
+  const quorum = await quorumOf(svc, principal, {
     tenant: body.tenant,
     subject: body.subject,
     tool: body.tool,
@@ -65,7 +64,7 @@ export async function createFromSeed000(principal: Principal, body: CreateApprov
     requiredApprovals: body.required_approvals,
     expiresInSeconds: body.expires_in_seconds,
   });
-  const { approval, created } = await (await approvals()).create({
+  const { approval, created } = await (await svc.approvals()).create({
     id: body.pending_id,
     tenant: body.tenant,
     subject: body.subject,
@@ -81,8 +80,9 @@ export async function createFromSeed000(principal: Principal, body: CreateApprov
 }
 
 /** Seed 003 `POST /api/v1/approvals`: `agent` is the requester the approval binds, `action` the tool, `context` the arguments. */
-export async function requestFromSeed003(principal: Principal, body: RequestApprovalBody) {
-  const quorum = await quorumOf(principal, {
+
+export async function requestFromSeed003(svc: Services, principal: Principal, body: RequestApprovalBody) {
+  const quorum = await quorumOf(svc, principal, {
     tenant: principal.tenant,
     subject: body.agent,
     tool: body.action,
@@ -91,7 +91,7 @@ export async function requestFromSeed003(principal: Principal, body: RequestAppr
     requiredApprovals: body.required_approvals,
     expiresInSeconds: body.expires_in_seconds,
   });
-  return (await approvals()).create({
+  return (await svc.approvals()).create({
     tenant: principal.tenant,
     subject: body.agent,
     requestedBy: principal.subject,
@@ -104,13 +104,15 @@ export async function requestFromSeed003(principal: Principal, body: RequestAppr
   });
 }
 
-export async function listForPrincipal(principal: Principal, q: ListQuery) {
+
+export async function listForPrincipal(svc: Services, principal: Principal, q: ListQuery) {
   requireTenant(principal, q.tenant);
-  return (await approvals()).list({ ...q, tenant: principal.tenant }, principal.subject);
+  return (await svc.approvals()).list({ ...q, tenant: principal.tenant }, principal.subject);
 }
 
-export async function getForPrincipal(principal: Principal, id: string) {
-  return (await approvals()).get(id, principal.tenant, principal.subject);
+
+export async function getForPrincipal(svc: Services, principal: Principal, id: string) {
+  return (await svc.approvals()).get(id, principal.tenant, principal.subject);
 }
 
 /**
@@ -118,12 +120,13 @@ export async function getForPrincipal(principal: Principal, id: string) {
  * Token callers prove the decision with the HMAC signature; a console session is itself the proof
  * (the server signs, so /verify works for inbox decisions too).
  */
-export async function decideAsPrincipal(principal: Principal, id: string, body: DecideBody) {
+
+export async function decideAsPrincipal(svc: Services, principal: Principal, id: string, body: DecideBody) {
   const approver = body.approver ?? principal.subject;
   if (approver !== principal.subject) {
     throw forbidden(`approver must be the authenticated caller (${principal.subject}), not ${approver}`);
   }
-  return (await approvals()).decide({
+  return (await svc.approvals()).decide({
     id,
     tenant: principal.tenant,
     approver,
@@ -135,6 +138,29 @@ export async function decideAsPrincipal(principal: Principal, id: string, body: 
   });
 }
 
-export async function verifyForPrincipal(principal: Principal, id: string, body: { signature: string; decision?: "approved" | "rejected"; approver?: string }) {
-  return (await approvals()).verify({ id, tenant: principal.tenant, ...body });
+
+export async function verifyForPrincipal(svc: Services, principal: Principal, id: string, body: { signature: string; decision?: "approved" | "rejected"; approver?: string }) {
+  return (await svc.approvals()).verify({ id, tenant: principal.tenant, ...body });
+}
+
+/** The caller's personal approval code for a pending approval it could vote on (inbox "Reveal code"). */
+export async function revealCodeForPrincipal(svc: Services, principal: Principal, id: string) {
+  return (await svc.approvals()).revealCode({ id, tenant: principal.tenant, approver: principal.subject });
+}
+
+/** Seed 004 `POST /approvals/complete`: whoever holds an approver's code casts that approver's vote. */
+export async function completeForPrincipal(svc: Services, principal: Principal, body: CompleteBody) {
+  return (await svc.approvals()).completeWithCode({ id: body.dry_run_id, tenant: principal.tenant, caller: principal.subject, code: body.approval_code });
+}
+
+/**
+ * Seed 000's wait_for_resolution as a long poll: answers as soon as the approval leaves pending
+ * (the same pub/sub wake-up the gateway's sync wait uses), or when `timeoutSeconds` pass.
+ */
+export async function waitForPrincipal(svc: Services, principal: Principal, id: string, timeoutSeconds: number) {
+  const service = await svc.approvals();
+  await service.get(id, principal.tenant);
+  const r = await service.waitForResolution(id, Math.round(timeoutSeconds * 1000));
+  const approval = await service.get(id, principal.tenant, principal.subject);
+  return { id: approval.id, status: approval.status, timed_out: r.timedOut && approval.status === "pending", approval };
 }

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { POST as createRoute } from "@/app/api/approvals/create/route";
 import { POST as slackRoute } from "@/app/api/approvals/slack/callback/route";
 import { GET as getRbac, PUT as putRbac } from "@/app/api/admin/rbac/[tenant]/users/[user]/route";
@@ -9,10 +11,9 @@ import { POST as approveRoute } from "@/app/api/v1/approvals/[id]/approve/route"
 import { GET as detailRoute } from "@/app/api/v1/approvals/[id]/route";
 import { POST as verifyRoute } from "@/app/api/v1/approvals/[id]/verify/route";
 import { GET as listRoute, POST as requestRoute } from "@/app/api/v1/approvals/route";
-import { mintToken, tokenKeys } from "@/lib/auth";
+import { mintToken } from "@/lib/auth";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { resetEnvForTests } from "@/lib/env";
-import { memoryKv } from "@/lib/redis";
 import { signDecision } from "./signature";
 import { signSlackRequest } from "./slack";
 import { FIXTURE_TENANT, seedApprovalFixtures } from "./testing";
@@ -23,7 +24,8 @@ const HMAC = "route-test-hmac-secret-0123456789";
 const SLACK_SECRET = "route-test-slack-signing-secret";
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopyKv?: unknown; __canopySecrets?: unknown; __canopyApprovals?: unknown };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 
 beforeAll(async () => {
   db = await createTestDb();
@@ -31,20 +33,19 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "canopy-routes-"));
   Object.assign(process.env, { CANOPY_DATA_DIR: dataDir, HMAC_SECRET: HMAC, SLACK_SIGNING_SECRET: SLACK_SECRET, LOG_LEVEL: "silent" });
   resetEnvForTests();
-  // This process's application singletons point at the test database and an in-process KV.
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopyKv = memoryKv();
-  g.__canopySecrets = undefined;
-  g.__canopyApprovals = undefined;
+  // The route handlers run on services built on the test database and an in-process KV.
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
 });
 
 afterAll(async () => {
+  await restoreServices?.();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function token(subject: string, roles: string[], tenant = FIXTURE_TENANT) {
-  return (await mintToken({ tenant, subject, roles, ttlSeconds: 600, now: Date.now() / 1000 }, tokenKeys())).token;
+  return (await mintToken({ tenant, subject, roles, ttlSeconds: 600, now: Date.now() / 1000 }, svc.tokenKeys)).token;
 }
 
 type Handler<P> = (req: Request, ctx: { params: Promise<P> }) => Promise<Response>;

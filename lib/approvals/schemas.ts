@@ -137,3 +137,33 @@ export const decisionResultSchema = z.object({
   required_approvals: z.number(),
 });
 export type DecisionResult = z.infer<typeof decisionResultSchema>;
+
+/** Seed 004 `POST /approvals/complete`: an approver's personal code (or, in legacy mode, the global APPROVAL_CODE). */
+export const completeBodySchema = z.strictObject({
+  dry_run_id: z.string().min(1).max(200).describe("The pending approval's id (appr_…), from the decision that required approval"),
+  approval_code: z.string().min(1).max(200).describe("An approver's personal code, revealed in the inbox or sent to them in Slack"),
+});
+export type CompleteBody = z.infer<typeof completeBodySchema>;
+
+export const completeResultSchema = decisionResultSchema.extend({ via: z.literal("code") });
+
+export const revealedCodeSchema = z.object({
+  id: z.string(),
+  approver: z.string(),
+  approval_code: z.string(),
+  expires_at: z.string(),
+  complete: z.string(),
+});
+export type RevealedCode = z.infer<typeof revealedCodeSchema>;
+
+/** `GET /api/v1/approvals/{id}/wait?timeout=10`: seed 000's wait_for_resolution, as a long poll. */
+export const waitQuerySchema = z.object({
+  timeout: z.coerce.number().min(0).max(60).default(10).describe("Seconds to wait for a decision (at most 60)"),
+});
+export const waitResultSchema = z.object({
+  id: z.string(),
+  status: approvalStatusSchema,
+  timed_out: z.boolean(),
+  approval: approvalViewSchema,
+});
+export type WaitResult = z.infer<typeof waitResultSchema>;

@@ -4,7 +4,7 @@ import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { type KvStore, memoryKv, redisKv } from "@/lib/redis";
-import { type ApprovalEvent, onApprovalEvent } from "./events";
+import { type ApprovalEvent, ApprovalEvents } from "./events";
 import { type ApprovalService, createApprovalService } from "./service";
 import { signDecision } from "./signature";
 import { FIXTURE_SECRET, FIXTURE_TENANT, seedApprovalFixtures, uniqueNamespace } from "./testing";
@@ -16,10 +16,11 @@ let skew = 0;
 const clock = () => Date.now() + skew;
 let svc: ApprovalService;
 const events: ApprovalEvent[] = [];
+const bus = new ApprovalEvents();
 let offEvents: () => void;
 
 function makeService(store: KvStore, namespace: string) {
-  return createApprovalService({ prisma: db.prisma, kv: store, hmacSecret: FIXTURE_SECRET, now: clock, namespace, log: { warn() {}, error() {} } });
+  return createApprovalService({ prisma: db.prisma, kv: store, hmacSecret: FIXTURE_SECRET, now: clock, namespace, events: bus, log: { warn() {}, error() {} } });
 }
 
 let ns: string;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   kv = redisUrl ? redisKv(redisUrl, 2000) : memoryKv(clock);
   ns = uniqueNamespace();
   svc = makeService(kv, ns);
-  offEvents = onApprovalEvent((e) => void events.push(e));
+  offEvents = bus.on((e) => void events.push(e));
 });
 
 afterAll(async () => {

@@ -12,16 +12,18 @@ import {
   setSlackMessage,
 } from "@/lib/db/approvals";
 import type { PrismaClient } from "@/lib/db";
-import type { Prisma } from "@/lib/db/generated/client";
-import { getMembership } from "@/lib/db/users";
+import type { Prisma } from "@/lib/db";
+import { getMembership, listSlackApprovers } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import type { KvStore } from "@/lib/redis";
-import { ApprovalBus, type ApprovalEvent, emitApprovalEvent } from "./events";
+import { ApprovalBus, type ApprovalEvent, type ApprovalEvents } from "./events";
 import { type RedactionConfig, Redactor } from "@/lib/audit/redact";
 import type { ApprovalList, ApprovalView, DecisionResult, ListQuery } from "./schemas";
 import { isoSeconds, signDecision, verifyDecision } from "./signature";
+import { approvalCode, LEGACY_CODE_APPROVER, matchApprover, sameCode } from "./codes";
 import {
   type ApprovalState,
+  APPROVER_ROLE,
   type ApprovalStatus,
   approvalsCount,
   castVote,
@@ -59,6 +61,8 @@ export interface ApprovalNotifier {
   created(approval: ApprovalView): Promise<SlackMessageRef | null>;
   /** Votes and resolutions: refresh the message. */
   updated(approval: ApprovalView, message: SlackMessageRef | null): Promise<void>;
+  /** A direct message to one approver with their personal approval code (only where messages can go to a person). */
+  personalCode?(approval: ApprovalView, to: { approver: string; slackUserId: string }, code: string): Promise<void>;
 }
 
 export interface ApprovalServiceDeps {
@@ -73,6 +77,8 @@ export interface ApprovalServiceDeps {
   redaction?: RedactionConfig;
   now?: () => number;
   notifier?: ApprovalNotifier | null;
+  /** Where lifecycle events go (the composition root wires them to the audit log). */
+  events?: ApprovalEvents;
   log?: ApprovalLogger;
   /**
    * A waiter re-reads Postgres this often in case a wake-up was lost (Redis restarting). It is a
@@ -81,7 +87,18 @@ export interface ApprovalServiceDeps {
   waitBackstopMs?: number;
   /** Prefix of the Redis keys and channel (tests sharing one Redis keep apart with their own). */
   namespace?: string;
+  /**
+   * Seed 004's global APPROVAL_CODE, only when its legacy mode is on (APPROVAL_CODE_LEGACY=true);
+   * null otherwise. It completes only approvals of one required approval that name no group.
+   */
+  legacyApprovalCode?: string | null;
+  /** Failed code attempts allowed per approval and per caller within the window, before 429. */
+  codeAttempts?: { perApproval: number; perCaller: number; windowMs: number };
 }
+
+export const DEFAULT_CODE_ATTEMPTS = { perApproval: 5, perCaller: 20, windowMs: 15 * 60_000 };
+/** At most this many approvers reveal a code for one approval (the completion compares against each). */
+export const MAX_CODES_PER_APPROVAL = 200;
 
 export interface NewApproval {
   /** "appr_…"; another form (seed 000's pending_id) is prefixed with "appr_". Generated when absent. */
@@ -123,8 +140,10 @@ export interface DecideInput {
   approver: string;
   decision: VoteDecision;
   comment?: string | null;
-  via: "api" | "inbox" | "slack";
+  via: "api" | "inbox" | "slack" | "code";
   signature?: string | null;
+  /** The vote of seed 004's legacy global code: an approver without a membership (see countedVotes). */
+  legacyCode?: boolean;
   /** API callers prove the decision with the HMAC; inbox and Slack callers are authenticated otherwise. */
   requireSignature: boolean;
 }
@@ -139,6 +158,9 @@ export interface ConsumeInput {
   gate: Gate;
   now?: Date | number;
 }
+
+/** Refusals beyond the state machine's: signatures and approval codes. */
+export type RefusalCodeExtra = "not_found" | "invalid_signature" | "invalid_approval_code" | "too_many_attempts" | "legacy_code_not_allowed";
 
 export type ConsumeResult =
   | { ok: true; approval: ApprovalView }
@@ -250,6 +272,9 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   const ttlKey = `${ns}:ttl`;
   const ttlMarker = `${ns}:ttl:built`;
   const bus = new ApprovalBus(kv, `${ns}:events`);
+  const legacyCode = deps.legacyApprovalCode || null;
+  const attempts = deps.codeAttempts ?? DEFAULT_CODE_ATTEMPTS;
+  const codesKey = (id: string) => `${ns}:codes:${id}`;
   const background = new Set<Promise<unknown>>();
   let sweepCount = 0;
 
@@ -261,8 +286,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     background.add(p);
   }
 
-  const emit = (e: ApprovalEvent) =>
-    emitApprovalEvent(e, (err, ev) => log.error({ err: String(err), kind: ev.kind }, "approval event listener failed"));
+  const emit = async (e: ApprovalEvent) =>
+    deps.events?.emit(e, (err, ev) => log.error({ err: String(err), kind: ev.kind }, "approval event listener failed"));
 
   async function announce(row: ApprovalRow, previous: ApprovalStatus) {
     const status = row.status as ApprovalStatus;
@@ -332,6 +357,17 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       inBackground("notify create", async () => {
         const ref = await deps.notifier!.created(view);
         if (ref) await setSlackMessage(prisma, id, ref.channel, ref.ts);
+      });
+    }
+    const personal = deps.notifier?.personalCode?.bind(deps.notifier);
+    if (personal) {
+      inBackground("notify codes", async () => {
+        const to = await listSlackApprovers(prisma, input.tenant, view.approver_group, MAX_CODES_PER_APPROVAL);
+        for (const m of to) {
+          if (m.userId === view.subject || m.userId === view.requested_by || !m.slackUserId) continue;
+          await kv.zadd(codesKey(id), expiresAt.getTime(), m.userId);
+          await personal(view, { approver: m.userId, slackUserId: m.slackUserId }, approvalCode(deps.hmacSecret, id, m.userId, expiresAt));
+        }
       });
     }
     return { approval: view, created: true };
@@ -409,7 +445,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     return { approvals, next_before: rows.length === q.limit ? rows[rows.length - 1].createdAt.toISOString() : null };
   }
 
-  async function refused(id: string, tenant: string, actor: string, action: "vote" | "execute", code: RefusalCode | "not_found" | "invalid_signature", message: string) {
+  async function refused(id: string, tenant: string, actor: string, action: "vote" | "execute" | "code", code: RefusalCode | RefusalCodeExtra, message: string) {
     await emit({ kind: "approval_refused", approvalId: id, tenant, actor, action, code, message });
   }
 
@@ -432,7 +468,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         return { result: { kind: "bad_signature", expiresAt: current.expiresAt } };
       }
       const signature = signDecision(deps.hmacSecret, id, input.decision, input.approver, current.expiresAt);
-      const tr = castVote(toState(current), { approver: input.approver, decision: input.decision, membership }, t);
+      const voter = input.legacyCode ? { roles: [APPROVER_ROLE], groups: [] } : membership;
+      const tr = castVote(toState(current), { approver: input.approver, decision: input.decision, membership: voter }, t);
       if (!tr.ok) {
         // A vote on an overdue approval is refused, and the expiry it discovered is recorded.
         const expired = tr.state.status === "expired" && current.status === "pending";
@@ -532,7 +569,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       input.id,
       (row, _m, voters) => {
         if (row.tenantId !== input.tenant) return { result: { kind: "not_found" } };
-        const tr = execute(toState(row), { subject: input.subject, tool: input.tool, argsDigest: input.argsDigest }, input.gate, voters, at);
+        const tr = execute(toState(row), { subject: input.subject, tool: input.tool, argsDigest: input.argsDigest }, input.gate, voters, at, { legacyCodeVoter: legacyCode ? LEGACY_CODE_APPROVER : null });
         if (!tr.ok) {
           const expired = tr.state.status === "expired" && row.status === "pending";
           return {
@@ -676,5 +713,74 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     await bus.close();
   }
 
-  return { create, createFromPolicyDecision, get, list, decide, verify, consume, waitForResolution, expireDue, sweep, startSweeper, flush, close, bus, keys: { ttlKey, ttlMarker } };
+  /**
+   * An eligible approver's personal code for a pending approval (inbox button, Slack message to
+   * that approver). Only someone who could vote now gets one; the reveal is audited.
+   */
+  async function revealCode(input: { id: string; tenant: string; approver: string }): Promise<{ id: string; approver: string; approval_code: string; expires_at: string; complete: string }> {
+    const row = await loadInTenant(input.id, input.tenant);
+    const m = await getMembership(prisma, input.tenant, input.approver);
+    const e = voteEligibility(toState(row), input.approver, m ? { roles: m.roles, groups: m.groups } : null, now());
+    if (!e.ok) {
+      await refused(input.id, input.tenant, input.approver, "code", e.code, `approval code not revealed: ${e.message}`);
+      throw refusalError(e);
+    }
+    const known = await kv.zrangeByScore(codesKey(input.id), -Infinity, Infinity, MAX_CODES_PER_APPROVAL + 1);
+    if (!known.includes(input.approver)) {
+      if (known.length >= MAX_CODES_PER_APPROVAL) throw new AppError(409, "too_many_codes", `at most ${MAX_CODES_PER_APPROVAL} approvers can hold a code for one approval; decide in the inbox instead`);
+      await kv.zadd(codesKey(input.id), row.expiresAt.getTime(), input.approver);
+    }
+    await emit({ kind: "approval_code_revealed", approvalId: input.id, tenant: input.tenant, actor: input.approver });
+    return {
+      id: row.id,
+      approver: input.approver,
+      approval_code: approvalCode(deps.hmacSecret, row.id, input.approver, row.expiresAt),
+      expires_at: isoSeconds(row.expiresAt),
+      complete: `POST /approvals/complete {"dry_run_id":"${row.id}","approval_code":"…"} counts as your approval, once`,
+    };
+  }
+
+  async function throttled(key: string, limit: number): Promise<boolean> {
+    const v = await kv.get(key);
+    return v !== null && Number(v) >= limit;
+  }
+
+  /**
+   * Seed 004 `POST /approvals/complete {dry_run_id, approval_code}`: the code's approver votes
+   * "approved" (via "code"). Failed attempts are counted per approval and per caller, refused with
+   * 429 past the limits, and every failure is audited.
+   */
+  async function completeWithCode(input: { id: string; tenant: string; caller: string; code: string }): Promise<DecisionResult & { via: "code" }> {
+    const id = normalizeApprovalId(input.id);
+    const perApproval = `${ns}:code-fails:${input.tenant}:${id}`;
+    const perCaller = `${ns}:code-fails-by:${input.tenant}:${input.caller}`;
+    if ((await throttled(perApproval, attempts.perApproval)) || (await throttled(perCaller, attempts.perCaller))) {
+      await refused(id, input.tenant, input.caller, "code", "too_many_attempts", "approval code attempts throttled");
+      const retry = Math.max(1, Math.ceil(Math.max(await kv.pttl(perApproval), await kv.pttl(perCaller), 1000) / 1000));
+      throw new AppError(429, "too_many_attempts", `too many wrong approval codes; try again in ${retry} s`, { retry_after_seconds: retry });
+    }
+    const fail = async (code: RefusalCodeExtra, message: string, status = 403): Promise<never> => {
+      await kv.incrBy(perApproval, 1, attempts.windowMs);
+      await kv.incrBy(perCaller, 1, attempts.windowMs);
+      await refused(id, input.tenant, input.caller, "code", code, message);
+      throw new AppError(status, code, message);
+    };
+    const row = await findApproval(prisma, id);
+    if (!row || row.tenantId !== input.tenant) return fail("not_found", `approval ${id} not found`, 404);
+    const candidates = await kv.zrangeByScore(codesKey(id), -Infinity, Infinity, MAX_CODES_PER_APPROVAL);
+    const approver = matchApprover(deps.hmacSecret, id, row.expiresAt, candidates, input.code);
+    const legacy = legacyCode !== null && sameCode(input.code, legacyCode);
+    if (approver) {
+      return { ...(await decide({ id, tenant: input.tenant, approver, decision: "approved", via: "code", requireSignature: false, comment: `completed with ${approver}'s approval code by ${input.caller}` })), via: "code" };
+    }
+    if (legacy) {
+      if (row.requiredApprovals !== 1 || row.approverGroup !== null) {
+        return fail("legacy_code_not_allowed", `the global APPROVAL_CODE completes only approvals of 1 approver that name no group; this one needs ${row.requiredApprovals}${row.approverGroup ? ` from ${row.approverGroup}` : ""}: each approver reveals a personal code in the inbox`);
+      }
+      return { ...(await decide({ id, tenant: input.tenant, approver: LEGACY_CODE_APPROVER, decision: "approved", via: "code", requireSignature: false, legacyCode: true, comment: `completed with the legacy APPROVAL_CODE by ${input.caller}` })), via: "code" };
+    }
+    return fail("invalid_approval_code", "invalid approval code: ask an approver of this approval for their personal code (inbox: Reveal code)");
+  }
+
+  return { create, createFromPolicyDecision, get, list, decide, verify, consume, revealCode, completeWithCode, waitForResolution, expireDue, sweep, startSweeper, flush, close, bus, keys: { ttlKey, ttlMarker } };
 }

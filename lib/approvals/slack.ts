@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { hmacSha256Hex, hmacVerifyHex } from "@/lib/signing/hmac";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ApprovalView } from "./schemas";
 import type { ApprovalNotifier } from "./service";
@@ -41,13 +41,12 @@ export function checkSlackHeaders(input: SlackHeaderCheck): { ok: true; hex: str
 export function verifySlackSignature(input: SlackHeaderCheck & { rawBody: string }): { ok: true } | { ok: false; reason: SlackVerifyFailure } {
   const h = checkSlackHeaders(input);
   if (!h.ok) return h;
-  const expected = createHmac("sha256", input.signingSecret!).update(`v0:${input.timestamp}:${input.rawBody}`).digest();
-  return timingSafeEqual(expected, Buffer.from(h.hex, "hex")) ? { ok: true } : { ok: false, reason: "bad_signature" };
+  return hmacVerifyHex(input.signingSecret!, `v0:${input.timestamp}:${input.rawBody}`, h.hex) ? { ok: true } : { ok: false, reason: "bad_signature" };
 }
 
 /** For tests and tools: the headers Slack would send with `rawBody` at `timestamp`. */
 export function signSlackRequest(signingSecret: string, timestamp: number, rawBody: string) {
-  const sig = createHmac("sha256", signingSecret).update(`v0:${timestamp}:${rawBody}`).digest("hex");
+  const sig = hmacSha256Hex(signingSecret, `v0:${timestamp}:${rawBody}`);
   return { "x-slack-request-timestamp": String(timestamp), "x-slack-signature": `v0=${sig}` };
 }
 
@@ -161,6 +160,14 @@ export function slackNotifier(cfg: SlackConfig): ApprovalNotifier {
       if (!cfg.botToken || !ref) return;
       await slackCall(cfg, `${api}/chat.update`, { channel: ref.channel, ts: ref.ts, ...approvalMessage(a, cfg.consoleUrl) }, cfg.botToken);
     },
+    // A webhook posts to one channel only: personal codes go by direct message, so only with a bot token.
+    ...(cfg.botToken
+      ? {
+          async personalCode(a: ApprovalView, to: { approver: string; slackUserId: string }, code: string) {
+            await slackCall(cfg, `${api}/chat.postMessage`, { channel: to.slackUserId, ...personalCodeMessage(a, to.approver, code) }, cfg.botToken);
+          },
+        }
+      : {}),
   };
 }
 
@@ -242,4 +249,10 @@ export async function handleSlackInteraction(body: string | (() => Promise<strin
     if (isAppError(err)) return ephemeral(`Your click was not counted: ${err.message}.`);
     throw err;
   }
+}
+
+/** The direct message carrying one approver's personal code (seed 004's two-phase approval). */
+export function personalCodeMessage(a: ApprovalView, approver: string, code: string) {
+  const text = `Your approval code for ${a.id} (${a.tool} by ${a.subject}) is ${code}. Giving it to the requester (POST /approvals/complete {"dry_run_id":"${a.id}","approval_code":"${code}"}) counts as your approval (${approver}), once, until ${a.expires_at}.`;
+  return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text: `Your approval code for \`${a.id}\` (\`${a.tool}\` by ${a.subject}): *\`${code}\`*\nGiven to the requester, it counts as *your* approval (${approver}), once, until ${a.expires_at}. Do not share it otherwise.` } }] };
 }

@@ -171,6 +171,11 @@ export interface UncountedVote {
   reason: string;
 }
 
+export interface CountOptions {
+  /** The approver name legacy global-code votes are recorded under, when the legacy mode is on. */
+  legacyCodeVoter?: string | null;
+}
+
 /**
  * The approvals that count for `gate`: approved votes by members of the approval's tenant who hold
  * the approver role and belong to the gate's approver group (memberships as they are NOW), never by
@@ -178,8 +183,9 @@ export interface UncountedVote {
  */
 export function countedVotes(
   state: Pick<ApprovalState, "votes" | "subject" | "requestedBy" | "tenant">,
-  gate: Pick<Gate, "approverGroup">,
+  gate: Pick<Gate, "approverGroup"> & Partial<Pick<Gate, "requiredApprovals">>,
   members: ReadonlyMap<string, Membership | null>,
+  opts: CountOptions = {},
 ): { counted: string[]; uncounted: UncountedVote[] } {
   const counted: string[] = [];
   const uncounted: UncountedVote[] = [];
@@ -187,6 +193,15 @@ export function countedVotes(
     if (v.decision !== "approved") continue;
     const m = members.get(v.approver) ?? null;
     let reason: string | null = null;
+    if (opts.legacyCodeVoter && v.approver === opts.legacyCodeVoter) {
+      // Seed 004's global APPROVAL_CODE stands for one unnamed approver: it counts only while the
+      // legacy mode is on, and only for a rule that asks for one approval from no particular group.
+      if (gate.approverGroup !== null || (gate as Partial<Gate>).requiredApprovals !== 1) reason = "is the legacy global approval code, which counts only for 1-approval rules that name no group";
+      else if (counted.includes(v.approver)) reason = "already counted";
+      if (reason) uncounted.push({ approver: v.approver, reason });
+      else counted.push(v.approver);
+      continue;
+    }
     if (v.approver === state.subject) reason = "is the subject of the call";
     else if (state.requestedBy && v.approver === state.requestedBy) reason = "filed the request";
     else if (!m) reason = `is not a member of tenant ${state.tenant}`;
@@ -208,7 +223,7 @@ export function countedVotes(
  * the subject or whoever filed the request. The store applies the resulting `executed` state
  * with a conditional update, under a row lock.
  */
-export function execute(state: ApprovalState, binding: Binding, gate: Gate, members: ReadonlyMap<string, Membership | null>, now: number): Transition {
+export function execute(state: ApprovalState, binding: Binding, gate: Gate, members: ReadonlyMap<string, Membership | null>, now: number, opts: CountOptions = {}): Transition {
   const mismatched = (["subject", "tool", "argsDigest"] as const).filter((k) => state[k] !== binding[k]);
   if (mismatched.length > 0) {
     return refuse(state, "binding_mismatch", `this approval was granted for a different call (${mismatched.join(", ")} differ)`, { fields: mismatched });
@@ -232,7 +247,7 @@ export function execute(state: ApprovalState, binding: Binding, gate: Gate, memb
       { approval_rule_hash: current.ruleHash ?? null, gate_rule_hash: gate.ruleHash },
     );
   }
-  const { counted, uncounted } = countedVotes(current, gate, members);
+  const { counted, uncounted } = countedVotes(current, gate, members, opts);
   if (counted.length < gate.requiredApprovals) {
     const why = uncounted.map((u) => `${u.approver} ${u.reason}`).join("; ");
     return refuse(

@@ -9,7 +9,7 @@ import { recordHash } from "./hash";
 import type { AuditLog } from "./log";
 import { auditSearchQuerySchema, type AuditRecordView, GENESIS_HASH } from "./schemas";
 import { prng } from "./tamper";
-import { makeAuditLog, testKeys } from "./test-kit";
+import { makeAuditLog, testKeys } from "./testing";
 
 /**
  * The audit log against a real database: fresh Postgres when DATABASE_URL is set (CI), else an

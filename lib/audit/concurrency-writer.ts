@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { openDb } from "@/lib/db/client";
-import { makeAuditLog } from "./test-kit";
+import { makeAuditLog } from "./testing";
 
 interface Config {
   url: string;

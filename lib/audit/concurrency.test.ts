@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { env } from "@/lib/env";
 import type { AuditLog } from "./log";
-import { makeAuditLog, testKeys } from "./test-kit";
+import { makeAuditLog, testKeys } from "./testing";
 
 /**
  * Two application processes × many writers each, appending to one tenant's chain in one shared

@@ -1,20 +1,29 @@
 import { randomUUID } from "node:crypto";
-import type { Principal } from "@/lib/auth/principal";
-import { requireTenant } from "@/lib/auth/with-auth";
-import { AppError } from "@/lib/errors";
+import { AppError, forbidden } from "@/lib/errors";
 import { keyId } from "./hash";
-import { auditLog } from "./index";
+import type { AuditLog } from "./log";
 import type { AuditFilter, AuditPage, AuditRecordView, AuditSearchQuery, AuditWrite, CheckpointView, VerifyResult } from "./schemas";
 
 /** What the /api/v1/audit handlers call: tenant scoping plus one audit-log operation each. */
 
-function tenantOf(principal: Principal, tenant: string | undefined): string {
-  requireTenant(principal, tenant);
-  return tenant ?? principal.tenant;
+/**
+ * Who is asking, as the audit log needs it: the route wrapper authenticated them (audit does not
+ * depend on auth); their tenant is the only chain they may read or write.
+ */
+export interface AuditCaller {
+  tenant: string;
+  subject: string;
+  kind: string;
 }
 
-export function searchAudit(principal: Principal, query: AuditSearchQuery): Promise<AuditPage> {
-  return auditLog().search(tenantOf(principal, query.tenant), query);
+function tenantOf(caller: AuditCaller, tenant: string | undefined): string {
+  if (tenant && tenant !== caller.tenant) throw forbidden(`this credential acts for tenant ${caller.tenant}, not ${tenant}`);
+  return tenant ?? caller.tenant;
+}
+
+
+export function searchAudit(log: AuditLog, principal: AuditCaller, query: AuditSearchQuery): Promise<AuditPage> {
+  return log.search(tenantOf(principal, query.tenant), query);
 }
 
 /**
@@ -23,8 +32,8 @@ export function searchAudit(principal: Principal, query: AuditSearchQuery): Prom
  * `trace_id` the caller gives is kept as `data.refers_to`, and only when it names a record of the
  * caller's own tenant and subject; otherwise 403, the same answer whether it exists elsewhere or not.
  */
-export async function writeAgentNote(principal: Principal, body: AuditWrite, requestId: string): Promise<{ ok: true; record: AuditRecordView }> {
-  const log = auditLog();
+
+export async function writeAgentNote(log: AuditLog, principal: AuditCaller, body: AuditWrite, requestId: string): Promise<{ ok: true; record: AuditRecordView }> {
   if (body.trace_id !== undefined) {
     const own = await log.search(principal.tenant, { trace_id: body.trace_id, subject: principal.subject, limit: 1 });
     if (own.records.length === 0) {
@@ -48,24 +57,27 @@ export async function writeAgentNote(principal: Principal, body: AuditWrite, req
   return { ok: true, record };
 }
 
-export function verifyAudit(principal: Principal, tenant: string | undefined): Promise<VerifyResult> {
-  return auditLog().verify(tenantOf(principal, tenant));
+
+export function verifyAudit(log: AuditLog, principal: AuditCaller, tenant: string | undefined): Promise<VerifyResult> {
+  return log.verify(tenantOf(principal, tenant));
 }
 
+
 export async function listCheckpoints(
-  principal: Principal,
+  log: AuditLog,
+  principal: AuditCaller,
   q: { tenant?: string; after?: number; limit: number },
 ): Promise<{ checkpoints: CheckpointView[]; public_key: string; key_id: string }> {
-  const log = auditLog();
   const checkpoints = await log.checkpoints(tenantOf(principal, q.tenant), { after: q.after, limit: q.limit });
   const pub = log.publicKeys()[0];
   return { checkpoints, public_key: pub, key_id: keyId(pub) };
 }
 
 /** The JSONL export as a streamed HTTP response (pulled page by page: nothing is loaded whole). */
-export async function exportAuditResponse(principal: Principal, filter: AuditFilter): Promise<Response> {
+
+export async function exportAuditResponse(log: AuditLog, principal: AuditCaller, filter: AuditFilter): Promise<Response> {
   const tenant = tenantOf(principal, filter.tenant);
-  const lines = auditLog().exportLines(tenant, filter);
+  const lines = log.exportLines(tenant, filter);
   const encoder = new TextEncoder();
   // The first chunk is read before answering, so a database failure is an error response, not a cut stream.
   const first = await lines.next();

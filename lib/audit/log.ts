@@ -50,8 +50,16 @@ export interface AuditLogOptions {
   timeoutMs: number;
   /** Records per group-commit transaction at most. */
   maxBatch?: number;
+  /**
+   * Group-commit transactions per tenant in flight at once (default 2): the next batch is hashed
+   * from the head the previous one will leave and sent while that one commits; it waits on the
+   * head row's lock and checks the head, so when the previous one fails it re-reads and re-hashes.
+   */
+  pipelineDepth?: number;
   now?: () => Date;
   onBackgroundError?: (err: unknown, what: string) => void;
+  /** Called with each record once durable (AUDIT_PATH's JSON-lines copy); must not throw or block. */
+  onAppended?: (record: AuditRecordView) => void;
 }
 
 interface Pending {
@@ -66,7 +74,11 @@ interface Pending {
 
 interface Chain {
   queue: Pending[];
-  running: boolean;
+  /** A pump is scheduled for this turn of the event loop. */
+  scheduled: boolean;
+  /** Transactions in flight, and how many were started (the latest one owns the head). */
+  inflight: number;
+  started: number;
   /** The head as this process last committed it (null: unknown, read it under the lock). */
   head: { seq: number; hash: string } | null;
   lastCp: { seq: number; atMs: number } | null;
@@ -152,7 +164,7 @@ export class AuditLog {
   private chain(tenant: string): Chain {
     let c = this.chains.get(tenant);
     if (!c) {
-      c = { queue: [], running: false, head: null, lastCp: null, cpTimer: null };
+      c = { queue: [], scheduled: false, inflight: 0, started: 0, head: null, lastCp: null, cpTimer: null };
       this.chains.set(tenant, c);
     }
     return c;
@@ -208,44 +220,56 @@ export class AuditLog {
       }, this.o.timeoutMs);
       const chain = this.chain(i.tenant);
       chain.queue.push(pending);
-      if (!chain.running) {
-        chain.running = true;
-        // setImmediate: every append issued in this turn of the event loop joins the batch.
-        setImmediate(() => void this.drain(i.tenant, chain));
-      }
+      this.schedule(i.tenant, chain);
     });
   }
 
-  private async drain(tenant: string, chain: Chain): Promise<void> {
+  private schedule(tenant: string, chain: Chain) {
+    if (chain.scheduled) return;
+    chain.scheduled = true;
+    // setImmediate: every append issued in this turn of the event loop joins the batch.
+    setImmediate(() => {
+      chain.scheduled = false;
+      this.pump(tenant, chain);
+    });
+  }
+
+  /** Starts batches while fewer than pipelineDepth transactions of the tenant are in flight. */
+  private pump(tenant: string, chain: Chain): void {
     const max = this.o.maxBatch ?? 1000;
-    try {
-      while (chain.queue.length > 0) {
-        const batch: Pending[] = [];
-        while (batch.length < max && chain.queue.length > 0) {
-          const p = chain.queue.shift()!;
-          if (p.state !== "queued") continue; // timed out while waiting: never written
-          p.state = "taken";
-          batch.push(p);
-        }
-        if (batch.length === 0) continue;
-        let views: AuditRecordView[];
-        try {
-          views = await this.flush(tenant, chain, batch);
-        } catch (err) {
-          const e = isAppError(err) ? err : auditUnavailable(`the audit log could not record this: ${(err as Error).message}`, err);
-          this.noteWrite(e);
-          for (const p of batch) this.settle(p, () => p.reject(e));
-          continue;
-        }
-        this.noteWrite(null);
-        batch.forEach((p, i) => this.settle(p, () => p.resolve(views[i])));
+    const depth = Math.max(1, this.o.pipelineDepth ?? 2);
+    while (chain.inflight < depth && chain.queue.length > 0) {
+      const batch: Pending[] = [];
+      while (batch.length < max && chain.queue.length > 0) {
+        const p = chain.queue.shift()!;
+        if (p.state !== "queued") continue; // timed out while waiting: never written
+        p.state = "taken";
+        batch.push(p);
       }
-    } finally {
-      chain.running = false;
-      if (chain.queue.length > 0) {
-        chain.running = true;
-        setImmediate(() => void this.drain(tenant, chain));
-      }
+      if (batch.length === 0) continue;
+      chain.inflight++;
+      const n = ++chain.started;
+      this.flush(tenant, chain, batch, n)
+        .then(
+          (views) => {
+            this.noteWrite(null);
+            batch.forEach((p, i) =>
+              this.settle(p, () => {
+                this.o.onAppended?.(views[i]);
+                p.resolve(views[i]);
+              }),
+            );
+          },
+          (err: unknown) => {
+            const e = isAppError(err) ? err : auditUnavailable(`the audit log could not record this: ${(err as Error).message}`, err);
+            this.noteWrite(e);
+            for (const p of batch) this.settle(p, () => p.reject(e));
+          },
+        )
+        .finally(() => {
+          chain.inflight--;
+          if (chain.queue.length > 0) this.schedule(tenant, chain);
+        });
     }
   }
 
@@ -278,8 +302,7 @@ export class AuditLog {
     fn();
   }
 
-  private async flush(tenant: string, chain: Chain, batch: Pending[]): Promise<AuditRecordView[]> {
-    const db = await this.db();
+  private async flush(tenant: string, chain: Chain, batch: Pending[], n: number): Promise<AuditRecordView[]> {
     const now = this.now();
     // Numbers and hashes the batch from `head`; signs a checkpoint at its end when one is due.
     const build = (head: { seq: number; hash: string }, lastCp: { seq: number; atMs: number }) => {
@@ -303,10 +326,17 @@ export class AuditLog {
     // The head this process last committed: hash before taking the lock, and lock, check, insert
     // and move the head in one statement. If another process appended meanwhile, the statement
     // writes nothing and returns the real head, still locked: the batch is re-hashed from it.
+    // Synchronously, before any await: the next batch started meanwhile hashes from this one's end.
     const known = chain.head && chain.lastCp ? { head: chain.head, lastCp: chain.lastCp } : null;
     const early = known ? build(known.head, known.lastCp) : null;
-    chain.head = null; // unknown until this transaction's outcome is
-    const result = await auditTransaction(db, this.o.timeoutMs, async (q) => {
+    // The head this batch will leave if it commits as built; unknown (null) until then otherwise.
+    chain.head = early ? { seq: early.seq, hash: early.hash } : null;
+    if (early?.cp) chain.lastCp = { seq: early.seq, atMs: now.getTime() };
+    const latest = () => chain.started === n;
+    let result: Awaited<ReturnType<typeof build>>;
+    try {
+      const db = await this.db();
+      result = await auditTransaction(db, this.o.timeoutMs, async (q) => {
       let head: { seq: number; hash: string };
       if (known && early) {
         const r = await insertAuditBatchAt(q, tenant, known.head, early.rows, cpRow(early.cp));
@@ -322,9 +352,15 @@ export class AuditLog {
       const b = build(head, chain.lastCp);
       await insertAuditBatch(q, tenant, b.rows, cpRow(b.cp));
       return b;
-    });
-    chain.head = { seq: result.seq, hash: result.hash };
-    if (result.cp) chain.lastCp = { seq: result.seq, atMs: now.getTime() };
+      });
+    } catch (err) {
+      // A later batch built on this one's end finds the head elsewhere, and re-reads it.
+      if (latest()) chain.head = null;
+      throw err;
+    }
+    // Only the latest batch says where the head is: an earlier one's end is already built upon.
+    if (latest()) chain.head = { seq: result.seq, hash: result.hash };
+    if (result.cp && latest()) chain.lastCp = { seq: result.seq, atMs: now.getTime() };
     this.scheduleCheckpoint(tenant, chain, result.seq);
     return result.views;
   }

@@ -2,19 +2,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { GET as searchRoute, POST as writeRoute } from "@/app/api/v1/audit/route";
-import { mintToken, tokenKeys } from "@/lib/auth";
+import { mintToken } from "@/lib/auth";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { upsertTenant } from "@/lib/db/tenants";
 import { resetEnvForTests } from "@/lib/env";
-import { memoryKv } from "@/lib/redis";
-import { appendAudit } from "./index";
 
 /** An agent's note gets its own trace id; a trace id it names is only a reference, to its own calls. */
 
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopyKv?: unknown; __canopySecrets?: unknown; __canopyAudit?: { close(): void } };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 const CALL_TRACE = "11111111-2222-4333-8444-555555555555";
 
 beforeAll(async () => {
@@ -22,23 +23,20 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "canopy-audit-notes-"));
   Object.assign(process.env, { CANOPY_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
   resetEnvForTests();
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopyKv = memoryKv();
-  g.__canopySecrets = undefined;
-  g.__canopyAudit = undefined;
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
   // Tokens for tenants that do not exist are refused: create the ones the tests act in.
   for (const t of ["acme", "globex"]) await upsertTenant(db.prisma, t, t);
-  await appendAudit({ tenant: "acme", kind: "tool_decision", traceId: CALL_TRACE, subject: "agent-42", tool: "fs.write", decision: "allow" });
+  await svc.audit.append({ tenant: "acme", kind: "tool_decision", traceId: CALL_TRACE, subject: "agent-42", tool: "fs.write", decision: "allow" });
 });
 afterAll(async () => {
-  g.__canopyAudit?.close();
-  g.__canopyAudit = undefined;
+  await restoreServices();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function note(subject: string, body: Record<string, unknown>, tenant = "acme", headers: Record<string, string> = {}) {
-  const { token } = await mintToken({ tenant, subject, roles: ["agent"], ttlSeconds: 600, now: Date.now() / 1000 }, tokenKeys());
+  const { token } = await mintToken({ tenant, subject, roles: ["agent"], ttlSeconds: 600, now: Date.now() / 1000 }, svc.tokenKeys);
   const res = await writeRoute(
     new Request("http://localhost/api/v1/audit", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify(body) }),
     { params: Promise.resolve({}) },
@@ -47,7 +45,7 @@ async function note(subject: string, body: Record<string, unknown>, tenant = "ac
 }
 
 async function count(tenant = "acme") {
-  const { token } = await mintToken({ tenant, subject: "auditor", roles: ["viewer"], ttlSeconds: 600, now: Date.now() / 1000 }, tokenKeys());
+  const { token } = await mintToken({ tenant, subject: "auditor", roles: ["viewer"], ttlSeconds: 600, now: Date.now() / 1000 }, svc.tokenKeys);
   const res = await searchRoute(new Request("http://localhost/api/v1/audit?limit=500", { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({}) });
   return (await res.json()).records.length as number;
 }

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { hmacSha256, hmacSha256Hex } from "@/lib/signing/hmac";
 import { canonicalJson } from "@/lib/canonical";
 import { DEFAULT_REDACT_KEYS, isSensitiveKey, type KeyRules, parseRedactKeys } from "./redact-keys";
 import { BUILTIN_VALUE_PATTERNS, findSecretSpans, mergeSpans, parseValuePatterns, type Span, type ValuePattern } from "./redact-values";
@@ -50,11 +50,11 @@ const MARKER_HEX = 12;
 
 /** The tenant's redaction key, derived from the server secret (rotating the secret starts new correlations). */
 export function tenantRedactionKey(serverSecret: string, tenant: string): Buffer {
-  return createHmac("sha256", serverSecret).update(`canopyiq/audit-redaction/v1\u0000${tenant}`).digest();
+  return hmacSha256(serverSecret, `canopyiq/audit-redaction/v1\u0000${tenant}`);
 }
 
 export function redactionHmac(key: Buffer, value: unknown): string {
-  return createHmac("sha256", key).update(canonicalJson(value)).digest("hex");
+  return hmacSha256Hex(key, canonicalJson(value));
 }
 
 /** The in-string marker for a secret: its kind and the first 12 hex digits of its HMAC. */

@@ -2,44 +2,43 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { GET as checkpointsRoute } from "@/app/api/v1/audit/checkpoints/route";
 import { GET as exportRoute } from "@/app/api/v1/audit/export/route";
 import { GET as searchRoute, POST as writeRoute } from "@/app/api/v1/audit/route";
 import { GET as verifyRoute } from "@/app/api/v1/audit/verify/route";
-import { mintToken, tokenKeys } from "@/lib/auth";
+import { mintToken } from "@/lib/auth";
 import { upsertTenant } from "@/lib/db/tenants";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { resetEnvForTests } from "@/lib/env";
-import { memoryKv } from "@/lib/redis";
 import { verifyExportLines } from "./export-format";
 
 /** The audit HTTP contract through the real route handlers (withAuth, zod, error envelope) on a test database. */
 
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopyKv?: unknown; __canopySecrets?: unknown; __canopyAudit?: { close(): void } };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 
 beforeAll(async () => {
   db = await createTestDb();
   dataDir = mkdtempSync(path.join(tmpdir(), "canopy-audit-routes-"));
   Object.assign(process.env, { CANOPY_DATA_DIR: dataDir, LOG_LEVEL: "silent", AUDIT_CHECKPOINT_EVERY: "3" });
   resetEnvForTests();
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopyKv = memoryKv();
-  g.__canopySecrets = undefined;
-  g.__canopyAudit = undefined;
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
   // Tokens are accepted only for tenants that exist.
   await upsertTenant(db.prisma, "acme", "acme");
 });
 afterAll(async () => {
-  g.__canopyAudit?.close();
-  g.__canopyAudit = undefined;
+  await restoreServices();
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function token(subject: string, roles: string[], tenant = "acme") {
-  return (await mintToken({ tenant, subject, roles, ttlSeconds: 600, now: Date.now() / 1000 }, tokenKeys())).token;
+  return (await mintToken({ tenant, subject, roles, ttlSeconds: 600, now: Date.now() / 1000 }, svc.tokenKeys)).token;
 }
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, never>> }) => Promise<Response>;

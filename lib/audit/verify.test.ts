@@ -5,7 +5,7 @@ import { checkpointLine, headerLine, headLine, recordLine, verifyExportLines } f
 import { canonicalJsonOf, fastDigest, hashPayload, keyId, recordCanonicalJson, recordHash, signCheckpoint } from "./hash";
 import { type AuditRecordView, type CheckpointView, GENESIS_HASH } from "./schemas";
 import { ATTACKS, type Attack, prng } from "./tamper";
-import { testKeys } from "./test-kit";
+import { testKeys } from "./testing";
 import { verifyRecords } from "./verify";
 
 const keys = testKeys();

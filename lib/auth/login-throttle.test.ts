@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { auditLog } from "@/lib/audit";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { upsertTenant } from "@/lib/db/tenants";
 import { ensureMembership, ensureUser } from "@/lib/db/users";
@@ -78,40 +79,37 @@ describe("clientAddress", () => {
 
 let db: TestDb;
 let dataDir: string;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopyKv?: unknown; __canopySecrets?: unknown; __canopyAudit?: { close(): void } };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 
 beforeAll(async () => {
   db = await createTestDb();
   dataDir = mkdtempSync(path.join(tmpdir(), "canopy-login-"));
   Object.assign(process.env, { CANOPY_DATA_DIR: dataDir, LOG_LEVEL: "silent", LOGIN_MAX_FAILURES_PER_LOGIN: "3", LOGIN_MAX_FAILURES_PER_ADDRESS: "6", CANOPY_PLATFORM_TENANT: "platform" });
   resetEnvForTests();
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopyKv = memoryKv();
-  g.__canopySecrets = undefined;
-  g.__canopyAudit = undefined;
+  svc = createTestServices(db);
+  restoreServices = installTestServices(svc);
   await upsertTenant(db.prisma, "acme", "Acme");
   await upsertTenant(db.prisma, "platform", "Platform");
   await ensureUser(db.prisma, { id: "carol", email: "carol@example.com", name: "Carol", passwordHash: await hashPassword("right-password") });
   await ensureMembership(db.prisma, "acme", "carol", ["admin"]);
 });
 afterAll(async () => {
-  g.__canopyAudit?.close();
-  g.__canopyAudit = undefined;
+  await restoreServices();
   await Promise.all(opened.map((s) => s.close()));
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function signIn(email: string, password: string, address: string) {
-  const { authOptions } = await import("./next-auth");
-  const provider = authOptions().providers.find((p) => p.id === "credentials") as unknown as {
+  const provider = svc.authOptions.providers.find((p) => p.id === "credentials") as unknown as {
     options: { authorize(c: Record<string, string>, req: { headers: Record<string, string> }): Promise<{ id: string } | null> };
   };
   return provider.options.authorize({ email, password }, { headers: { "x-forwarded-for": address } });
 }
 
 const denials = async (tenant: string) =>
-  (await auditLog().search(tenant, { kind: ["login"], decision: "deny", limit: 100 })).records;
+  (await svc.audit.search(tenant, { kind: ["login"], decision: "deny", limit: 100 })).records;
 
 describe("console sign-in throttling (credentials provider)", () => {
   test("per login: after 3 failures even the right password is refused, with the same generic null; audited in the user's tenant", async () => {

@@ -1,9 +1,9 @@
 import { LRUCache } from "lru-cache";
-import { getDb } from "@/lib/db";
+import type { Db } from "@/lib/db";
 import { isTokenRevoked } from "@/lib/db/api-tokens";
 import { tenantActive } from "@/lib/db/tenants";
 import { unauthorized } from "@/lib/errors";
-import { getKv, type KvStore } from "@/lib/redis";
+import type { KvStore } from "@/lib/redis";
 import type { Principal } from "./principal";
 
 /** Where a revocation is announced to every replica (the message is the token's jti). */
@@ -68,9 +68,18 @@ export class TokenGuard {
     );
   }
 
+  private readonly revokedListeners = new Set<(jti: string) => void>();
+
+  /** Called for every revocation seen here (local or announced), e.g. to drop cached verifications. */
+  onRevoked(fn: (jti: string) => void): () => void {
+    this.revokedListeners.add(fn);
+    return () => this.revokedListeners.delete(fn);
+  }
+
   private markRevoked(jti: string) {
     this.notRevoked.delete(jti);
     this.revoked.set(jti, true);
+    for (const fn of this.revokedListeners) fn(jti);
   }
 
   async isRevoked(jti: string): Promise<boolean> {
@@ -123,25 +132,14 @@ export class TokenGuard {
   }
 }
 
-const g = globalThis as { __canopyTokenGuard?: TokenGuard };
-
-/** The process's token guard, on the process's KV store and database; subscribed at creation. */
-export function tokenGuard(): TokenGuard {
-  if (!g.__canopyTokenGuard) {
-    g.__canopyTokenGuard = new TokenGuard({
-      kv: getKv(),
-      isRevoked: async (jti) => isTokenRevoked((await getDb()).prisma, jti),
-      // A suspended tenant counts as absent: its credentials stop acting (within the cache time).
-      tenantExists: async (tenant) => tenantActive((await getDb()).prisma, tenant),
-    });
-    void g.__canopyTokenGuard.listen();
-  }
-  return g.__canopyTokenGuard;
-}
-
-/** Ends the process's revocation subscription (CLI commands, before they exit). */
-export async function closeTokenGuard(): Promise<void> {
-  const guard = g.__canopyTokenGuard;
-  g.__canopyTokenGuard = undefined;
-  await guard?.close();
+/** The process's token guard on its KV store and database, subscribed at creation (the composition root builds one). */
+export function createTokenGuard(kv: KvStore, db: () => Promise<Db>): TokenGuard {
+  const guard = new TokenGuard({
+    kv,
+    isRevoked: async (jti) => isTokenRevoked((await db()).prisma, jti),
+    // A suspended tenant counts as absent: its credentials stop acting (within the cache time).
+    tenantExists: async (tenant) => tenantActive((await db()).prisma, tenant),
+  });
+  void guard.listen();
+  return guard;
 }

@@ -1,9 +1,14 @@
-import { env } from "@/lib/env";
-import { getSecrets } from "@/lib/secrets";
+import type { Env } from "@/lib/env";
+import type { Secrets } from "@/lib/secrets";
+
+export interface TokenKeys {
+  privateKeyPem: string;
+  publicKeyPem: string;
+  issuer: string;
+  audience: string;
+}
 
 /** The server's token signing keys and claims (the CLI signs with the same, from the data folder or the environment). */
-export function tokenKeys() {
-  const s = getSecrets();
-  const e = env();
+export function tokenKeysOf(s: Pick<Secrets, "jwtPrivateKeyPem" | "jwtPublicKeyPem">, e: Pick<Env, "CANOPY_JWT_ISSUER" | "CANOPY_JWT_AUDIENCE">): TokenKeys {
   return { privateKeyPem: s.jwtPrivateKeyPem, publicKeyPem: s.jwtPublicKeyPem, issuer: e.CANOPY_JWT_ISSUER, audience: e.CANOPY_JWT_AUDIENCE };
 }

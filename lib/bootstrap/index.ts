@@ -1,16 +1,15 @@
 import { randomBytes } from "node:crypto";
+import type { Services } from "@/lib/server/types";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { hashPassword } from "@/lib/auth/passwords";
 import { sha256Hex } from "@/lib/canonical";
-import { getDb } from "@/lib/db";
 import { createVersionRolledOutToAll, latestFileVersion } from "@/lib/db/policy-versions";
 import { upsertTenant } from "@/lib/db/tenants";
 import { ensureMembership, ensureUser, setPasswordHash } from "@/lib/db/users";
-import { env, publicUrl } from "@/lib/env";
-import { getKv } from "@/lib/redis";
-import { getSecrets, secretsFile } from "@/lib/secrets";
-import { loadStartupPolicy } from "@/lib/policies/startup";
+import { publicUrl } from "@/lib/env";
+import { secretsFile } from "@/lib/secrets";
+import { loadStartupPolicy } from "@/lib/policy-store/startup";
 
 export interface BootstrapReport {
   url: string;
@@ -24,6 +23,9 @@ export interface BootstrapReport {
   policyVersion?: number;
   policyFile: string;
   policyVerified: boolean;
+  /** Set when POLICY_PATH is an AegisMCP or TailOps policy, converted at load. */
+  policyConvertedFrom?: string;
+  policyWarnings?: string[];
   secretsFile: string;
 }
 
@@ -33,10 +35,11 @@ export const ADMIN_USER_ID = "admin";
  * Start-up, idempotent: secrets, migrations, demo tenant, admin user, default policy. Several
  * processes may run it at once (migrations are locked; seeding uses upserts).
  */
-export async function bootstrap(): Promise<BootstrapReport> {
-  const e = env();
-  getSecrets();
-  const { prisma, sql } = await getDb();
+export async function bootstrap(svc: Services): Promise<BootstrapReport> {
+  const e = svc.env;
+  // Secrets first: generated on the first start, before anything signs with them.
+  void svc.secrets;
+  const { prisma, sql } = await svc.db();
   const policy = loadStartupPolicy();
 
   await upsertTenant(prisma, e.CANOPY_DEMO_TENANT, "Demo tenant");
@@ -82,7 +85,7 @@ export async function bootstrap(): Promise<BootstrapReport> {
   return {
     url: publicUrl(),
     database: sql.kind === "pglite" ? `${sql.label} (embedded)` : sql.label,
-    redis: getKv().kind === "redis" ? "redis" : "in-process (single process only)",
+    redis: svc.kv.kind === "redis" ? "redis" : "in-process (single process only)",
     tenant: e.CANOPY_DEMO_TENANT,
     adminEmail: e.CANOPY_ADMIN_EMAIL,
     generatedPassword,
@@ -90,9 +93,12 @@ export async function bootstrap(): Promise<BootstrapReport> {
     policyVersion,
     policyFile: policy.path,
     policyVerified: policy.verified,
-    secretsFile: secretsFile(),
+    policyConvertedFrom: policy.converted?.from,
+    policyWarnings: policy.converted?.warnings ?? [],
+    secretsFile: secretsFile(e),
   };
 }
+
 
 export function formatReport(r: BootstrapReport): string {
   const lines = [
@@ -110,6 +116,10 @@ export function formatReport(r: BootstrapReport): string {
     lines.push(`  sign in   ${r.adminEmail} with CANOPY_ADMIN_PASSWORD`);
   }
   lines.push(`  API token npx canopy mint-token --tenant ${r.tenant} --subject alice --roles admin,approver --ttl 7200`);
+  if (r.policyConvertedFrom) {
+    lines.push(`  policy    ${r.policyFile} is a ${r.policyConvertedFrom} policy: converted at load (npx canopy policy migrate shows the result)`);
+    for (const w of r.policyWarnings ?? []) lines.push(`            note: ${w}`);
+  }
   if (r.policyVersion) lines.push(`  policy    ${r.policyFile} loaded as version ${r.policyVersion}${r.policyVerified ? " (signature verified)" : ""} and rolled out to all tenants`);
   lines.push("");
   return lines.join("\n");

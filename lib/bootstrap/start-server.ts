@@ -1,18 +1,16 @@
-import { startApprovalSweeper } from "@/lib/approvals";
-import { startUsageFlusher } from "@/lib/quota";
-import { wireApprovalAudit } from "@/lib/wiring/approval-audit";
+import { services } from "@/lib/server";
 import { bootstrap, formatReport } from "./index";
 
 /**
  * Validate configuration, migrate, seed, start the background work (approval expiry, usage
- * persistence, audit of approval events), print how to sign in. A bad configuration stops the server.
+ * persistence; approval events are audited by the composition root), print how to sign in. A bad
+ * configuration stops the server.
  */
 export async function startServer() {
   try {
-    const report = await bootstrap();
-    wireApprovalAudit();
-    await startApprovalSweeper();
-    startUsageFlusher();
+    const svc = services();
+    const report = await bootstrap(svc);
+    await svc.start();
     console.log(formatReport(report));
   } catch (err) {
     console.error(`\nCanopyIQ cannot start: ${(err as Error).message}\n`);

@@ -2,10 +2,9 @@ import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { TENANT_COOKIE } from "@/lib/auth/authenticate";
-import { authOptions } from "@/lib/auth/next-auth";
 import { permissionsOf, type Permission } from "@/lib/auth/rbac";
-import { getDb } from "@/lib/db";
 import { getUser, listMembershipsOfUser } from "@/lib/db/users";
+import { services } from "@/lib/server";
 import { safeNextPath } from "./next-path";
 
 export interface ConsoleUser {
@@ -20,13 +19,14 @@ export interface ConsoleUser {
 
 /** The signed-in console user and their current tenant; redirects to /login when signed out. */
 export async function requireConsoleUser(): Promise<ConsoleUser> {
-  const session = await getServerSession(authOptions());
+  const svc = services();
+  const session = await getServerSession(svc.authOptions);
   if (!session?.user?.id) {
     // proxy.ts tells which page was asked for, so signing in lands there.
     const asked = safeNextPath((await headers()).get("x-canopy-path"));
     redirect(asked === "/" ? "/login" : `/login?next=${encodeURIComponent(asked)}`);
   }
-  const { prisma } = await getDb();
+  const { prisma } = await svc.db();
   // The name is read here, not from the session token, so a change on the Account page shows at once.
   const [memberships, own] = await Promise.all([listMembershipsOfUser(prisma, session.user.id), getUser(prisma, session.user.id)]);
   const chosen = (await cookies()).get(TENANT_COOKIE)?.value;

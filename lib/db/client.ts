@@ -1,6 +1,6 @@
 import path from "node:path";
 import { mkdirSync } from "node:fs";
-import { env } from "@/lib/env";
+import type { Env } from "@/lib/env";
 import { PrismaClient } from "./generated/client";
 import { type Database, pgliteDatabase, postgresDatabase } from "./connection";
 import { migrate } from "./migrate";
@@ -32,24 +32,16 @@ export function openDb(opts: OpenOptions): Db {
   return { prisma: new PrismaClient({ adapter: sql.adapter() }), sql };
 }
 
-// One instance per process: Next.js may load this module in several bundles, and two PGlite
-// instances on one folder would corrupt it.
-const g = globalThis as { __canopyDb?: Promise<Db> };
-
-/** The application's database, migrated. Configured by DATABASE_URL or CANOPY_DATA_DIR. */
-export function getDb(): Promise<Db> {
-  g.__canopyDb ??= (async () => {
-    const e = env();
-    const db = openDb({
-      url: e.DATABASE_URL,
-      dataDir: e.DATABASE_URL ? undefined : path.resolve(e.CANOPY_DATA_DIR, "pglite"),
-      poolSize: e.DATABASE_POOL_SIZE,
-    });
-    await migrate(db.sql);
-    return db;
-  })().catch((err) => {
-    g.__canopyDb = undefined;
-    throw err;
+/**
+ * The application's database, migrated, configured by DATABASE_URL or CANOPY_DATA_DIR. The
+ * composition root opens it once per process: two PGlite instances on one folder would corrupt it.
+ */
+export async function openAppDb(e: Pick<Env, "DATABASE_URL" | "CANOPY_DATA_DIR" | "DATABASE_POOL_SIZE">): Promise<Db> {
+  const db = openDb({
+    url: e.DATABASE_URL,
+    dataDir: e.DATABASE_URL ? undefined : path.resolve(e.CANOPY_DATA_DIR, "pglite"),
+    poolSize: e.DATABASE_POOL_SIZE,
   });
-  return g.__canopyDb;
+  await migrate(db.sql);
+  return db;
 }

@@ -252,3 +252,12 @@ export async function addMissingMemberships(prisma: PrismaClient, userId: string
 export async function closeInvitationsOf(prisma: PrismaClient, userId: string, at: Date) {
   await prisma.invitation.updateMany({ where: { userId, usedAt: null }, data: { usedAt: at } });
 }
+/** Approvers of a tenant (in `group` when given) linked to a Slack user: whom a new approval's personal codes go to. */
+export async function listSlackApprovers(prisma: PrismaClient, tenantId: string, group: string | null, limit: number) {
+  return prisma.membership.findMany({
+    where: { tenantId, slackUserId: { not: null }, roles: { has: "approver" }, ...(group ? { groups: { has: group } } : {}), user: { disabled: false } },
+    select: { userId: true, slackUserId: true },
+    orderBy: { userId: "asc" },
+    take: limit,
+  });
+}

@@ -1,7 +1,8 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalService } from "@/lib/approvals";
 import type { AuditInput } from "@/lib/audit/schemas";
-import type { ActivePolicy } from "@/lib/policies";
+import type { Logger } from "@/lib/log";
+import type { ActivePolicy } from "@/lib/policy-store";
 import type { CostFact, FactMap } from "@/lib/policy";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
 import type { ArgumentLimits } from "./argument-limits";
@@ -23,6 +24,7 @@ export interface EnforceDeps {
   approvals(): Promise<ApprovalService>;
   execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal }): Promise<CallToolResult>;
   now(): Date;
+  log: Pick<Logger, "error" | "warn">;
   /** Bounds on arguments and meta, checked first (DEFAULT_ARGUMENT_LIMITS when absent). */
   argumentLimits?: ArgumentLimits;
 }

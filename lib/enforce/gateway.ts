@@ -1,57 +1,86 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import { env } from "@/lib/env";
-import { log } from "@/lib/log";
-import { metrics } from "@/lib/metrics";
-import { getUpstreams } from "@/lib/mcp/upstreams";
-import { builtins, gatewayDeps } from "./default-deps";
+import type { Redactor } from "@/lib/audit";
+import type { BuiltinToolset } from "@/lib/mcp/builtin";
+import type { UpstreamRegistry } from "@/lib/mcp/upstreams/registry";
+import type { Metrics } from "@/lib/metrics";
+import type { EnforceDeps } from "./deps";
 import { type ListableTool, visibleTools } from "./list-tools";
 import { checkCall, enforceCall, policyDecision } from "./pipeline";
 import { shownVerdict } from "./shown-verdict";
 import type { CallOutcome, GatewayCall, Principal, Verdict } from "./types";
 
-function observe(principal: Principal, verdict: Verdict, started: number) {
-  const m = metrics();
-  m.decisions.inc({ tenant: principal.tenant, decision: verdict.decision });
-  m.decisionLatency.observe({ decision: verdict.decision }, (performance.now() - started) / 1000);
+export interface GatewayDeps {
+  pipeline: EnforceDeps;
+  /** What verdicts leave the server through (the audit log's redaction). */
+  redactor: Redactor;
+  builtins: () => BuiltinToolset;
+  upstreams: () => Pick<UpstreamRegistry, "listTools">;
+  metrics: Pick<Metrics, "decisions" | "decisionLatency">;
+  /** APPROVAL_SYNC_WAIT_MS: how long tools/call waits for a human decision. */
+  syncWaitMs: number;
 }
 
-/** guard/check: the decision with its trace; nothing recorded, nothing run. */
-export async function gatewayCheck(principal: Principal, call: GatewayCall): Promise<Verdict> {
-  return shownVerdict(principal, call, await checkCall(gatewayDeps(), principal, call));
+/** What the API and the MCP endpoint call: the pipeline with the process's dependencies bound. */
+export interface Gateway {
+  /** The dependencies the pipeline runs on (the built-in AegisMCP tools run it too). */
+  readonly pipeline: EnforceDeps;
+  /** guard/check: the decision with its trace; nothing recorded, nothing run. */
+  check(principal: Principal, call: GatewayCall): Promise<Verdict>;
+  /** The policy's raw decision for a call as `principal` would make it (approvals stamp their rule from it). */
+  decision(principal: Principal, call: GatewayCall): ReturnType<typeof policyDecision>;
+  /** guard/enforce: decided, metered, audited and handed to approvers when needed; not forwarded. */
+  enforce(principal: Principal, call: GatewayCall): Promise<Verdict>;
+  /** MCP tools/call: the whole pipeline, forwarding what is allowed. */
+  call(principal: Principal, call: GatewayCall, signal?: AbortSignal): Promise<CallOutcome>;
+  /** MCP tools/list: upstream and built-in tools the caller could ever be allowed to call. */
+  listTools(principal: Principal): Promise<Tool[]>;
 }
 
-/** The policy's raw decision for a call as `principal` would make it (approvals stamp their rule from it). */
-export function gatewayDecision(principal: Principal, call: GatewayCall) {
-  return policyDecision(gatewayDeps(), principal, call);
-}
-
-/** guard/enforce: decided, metered, audited and handed to approvers when needed; not forwarded. */
-export async function gatewayEnforce(principal: Principal, call: GatewayCall): Promise<Verdict> {
-  const started = performance.now();
-  const { verdict } = await enforceCall(gatewayDeps(), principal, call, { forward: false, syncWaitMs: 0, source: "guard" });
-  observe(principal, verdict, started);
-  return shownVerdict(principal, call, verdict);
-}
-
-/** MCP tools/call: the whole pipeline, forwarding what is allowed. */
-export async function gatewayCall(principal: Principal, call: GatewayCall, signal?: AbortSignal): Promise<CallOutcome> {
-  const started = performance.now();
-  const outcome = await enforceCall(gatewayDeps(), principal, call, { forward: true, syncWaitMs: env().APPROVAL_SYNC_WAIT_MS, source: "mcp", signal });
-  observe(principal, outcome.verdict, started);
-  return { ...outcome, verdict: shownVerdict(principal, call, outcome.verdict) };
-}
-
-/** MCP tools/list: upstream and built-in tools the caller could ever be allowed to call. */
-export async function gatewayListTools(principal: Principal): Promise<Tool[]> {
-  const deps = gatewayDeps();
-  const [active, upstream] = await Promise.all([deps.activePolicy(principal.tenant).catch(() => null), getUpstreams().listTools({ tenant: principal.tenant })]);
-  for (const e of upstream.errors) log().warn({ upstream: e.upstream }, `upstream not listed: ${e.message}`);
-  const set = builtins();
-  const listable: ListableTool[] = [
-    ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission })),
-    ...upstream.tools.map((t) => ({
-      tool: { name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}), ...(t.annotations ? { annotations: t.annotations } : {}) } as Tool,
-    })),
-  ];
-  return visibleTools(listable, active?.compiled ?? null, principal);
+export function createGateway(deps: GatewayDeps): Gateway {
+  const d = deps.pipeline;
+  /** Seed 004's bare tool names are aliases: the policy, the approval binding and the audit see the canonical aegis.* name. */
+  function canonicalCall(call: GatewayCall): GatewayCall {
+    const name = deps.builtins().canonical(call.tool);
+    return name === call.tool ? call : { ...call, tool: name };
+  }
+  function observe(principal: Principal, verdict: Verdict, started: number) {
+    deps.metrics.decisions.inc({ tenant: principal.tenant, decision: verdict.decision });
+    deps.metrics.decisionLatency.observe({ decision: verdict.decision }, (performance.now() - started) / 1000);
+  }
+  return {
+    pipeline: d,
+    async check(principal, given) {
+      const call = canonicalCall(given);
+      return shownVerdict(principal, call, await checkCall(d, principal, call), deps.redactor);
+    },
+    decision(principal, call) {
+      return policyDecision(d, principal, call);
+    },
+    async enforce(principal, given) {
+      const call = canonicalCall(given);
+      const started = performance.now();
+      const { verdict } = await enforceCall(d, principal, call, { forward: false, syncWaitMs: 0, source: "guard" });
+      observe(principal, verdict, started);
+      return shownVerdict(principal, call, verdict, deps.redactor);
+    },
+    async call(principal, given, signal) {
+      const call = canonicalCall(given);
+      const started = performance.now();
+      const outcome = await enforceCall(d, principal, call, { forward: true, syncWaitMs: deps.syncWaitMs, source: "mcp", signal });
+      observe(principal, outcome.verdict, started);
+      return { ...outcome, verdict: shownVerdict(principal, call, outcome.verdict, deps.redactor) };
+    },
+    async listTools(principal) {
+      const [active, upstream] = await Promise.all([d.activePolicy(principal.tenant).catch(() => null), deps.upstreams().listTools({ tenant: principal.tenant })]);
+      for (const e of upstream.errors) d.log.warn({ upstream: e.upstream }, `upstream not listed: ${e.message}`);
+      const set = deps.builtins();
+      const listable: ListableTool[] = [
+        ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission, policyName: set.canonical(tool.name) })),
+        ...upstream.tools.map((t) => ({
+          tool: { name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}), ...(t.annotations ? { annotations: t.annotations } : {}) } as Tool,
+        })),
+      ];
+      return visibleTools(listable, active?.compiled ?? null, principal);
+    },
+  };
 }

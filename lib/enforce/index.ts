@@ -1,7 +1,7 @@
-export { gatewayCall, gatewayCheck, gatewayDecision, gatewayEnforce, gatewayListTools } from "./gateway";
+export { createGateway, type Gateway, type GatewayDeps } from "./gateway";
 export { checkCall, enforceCall } from "./pipeline";
 export { mayBeAllowed, visibleTools } from "./list-tools";
-export { gatewayDeps, builtins } from "./default-deps";
+export { shownVerdict } from "./shown-verdict";
 export type { EnforceDeps } from "./deps";
 export type * from "./types";
 export { guardRequestSchema, verdictSchema, type GuardRequest } from "./schemas";

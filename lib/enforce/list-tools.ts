@@ -21,9 +21,11 @@ export interface ListableTool {
   tool: Tool;
   /** Built-in tools need an RBAC permission on top of the policy. */
   permission?: Parameters<typeof can>[1];
+  /** The name the policy decides by (an alias's canonical tool); the tool's own name otherwise. */
+  policyName?: string;
 }
 
 export function visibleTools(tools: ListableTool[], compiled: CompiledPolicy | null, principal: Principal): Tool[] {
   if (!compiled) return [];
-  return tools.filter((t) => (!t.permission || can(principal.roles, t.permission)) && mayBeAllowed(compiled, t.tool.name)).map((t) => t.tool);
+  return tools.filter((t) => (!t.permission || can(principal.roles, t.permission)) && mayBeAllowed(compiled, t.policyName ?? t.tool.name)).map((t) => t.tool);
 }

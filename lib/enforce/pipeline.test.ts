@@ -88,6 +88,7 @@ function harness(over: Partial<EnforceDeps> = {}, approvals: Partial<ApprovalSer
       return { content: [{ type: "text", text: "done" }] };
     },
     now: () => new Date("2026-11-21T10:00:00Z"),
+    log: { error() {}, warn() {} },
     ...over,
   };
   return h;

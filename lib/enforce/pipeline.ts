@@ -4,7 +4,6 @@ import type { ApprovalView } from "@/lib/approvals/schemas";
 import type { Gate } from "@/lib/approvals/state-machine";
 import { digest } from "@/lib/canonical";
 import { AppError, isAppError } from "@/lib/errors";
-import { log } from "@/lib/log";
 import { evaluate, type CostFact, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
 import { type ArgumentViolation, checkArgumentBounds, checkToolName, DEFAULT_ARGUMENT_LIMITS, describeViolation, TOOL_NAME_MAX } from "./argument-limits";
@@ -173,191 +172,204 @@ function limitReason(l: QuotaDenial) {
   return l.resets_at && !l.message.includes(l.resets_at) ? `${l.message} (resets at ${l.resets_at})` : l.message;
 }
 
+/** Everything the steps of one call share; built once per call, never changed. */
+interface CallContext {
+  deps: EnforceDeps;
+  principal: Principal;
+  call: GatewayCall;
+  opts: EnforceOptions;
+  traceId: string;
+  started: number;
+  decided: Decided;
+  argsDigest: string;
+  /** The rule an approval must have been granted under, when the policy asks for one. */
+  gate: Gate | null;
+}
+
+/** What flows from step to step: the verdict so far and the approval it is bound to, if any. */
+interface Flow {
+  verdict: Verdict;
+  approvalId?: string;
+}
+
+const deny = (v: Verdict, reason: string, error?: Verdict["error"]): Verdict => ({ ...v, decision: "deny", reason, ...(error ? { error } : {}) });
+
 /**
- * The hot path of ARCHITECTURE.md: decide (policy, approval binding), meter (rate limits, quotas,
- * budgets), record (audit, before anything runs), hand off to a human when asked, forward what is
- * allowed. Every failure of a dependency denies the call (fail closed) and says why.
+ * The hot path of ARCHITECTURE.md as explicit steps: (authenticated by the caller) → bounds →
+ * facts and policy → limits → approval binding → hand-off → audit → wait (sync mode) → forward →
+ * outcome. Each step takes the flow so far and returns a new one; every failure of a dependency
+ * denies the call (fail closed) and says why.
  */
 export async function enforceCall(deps: EnforceDeps, principal: Principal, call: GatewayCall, opts: EnforceOptions): Promise<CallOutcome> {
   const started = performance.now();
   const traceId = randomUUID();
   const violation = boundsViolation(deps, call);
   if (violation) await refuseArguments(deps, principal, call, opts, traceId, violation);
-  const { decision, policyVersion, cost, unknownCostAllowed } = await decide(deps, principal, call, true);
-  const verdict = verdictOf(call.tool, traceId, decision, policyVersion, cost, true);
-  const argsDigest = digest(call.arguments);
-  let approvalId: string | undefined;
+  const decided = await decide(deps, principal, call, true);
+  const ctx: CallContext = { deps, principal, call, opts, traceId, started, decided, argsDigest: digest(call.arguments), gate: gateOf(decided.decision) };
 
-  // Every call counts against the rate limits; only a call that will run spends the budget.
-  let release: (() => Promise<void>) | undefined;
+  const limited = await limitsStep(ctx, { verdict: verdictOf(call.tool, traceId, decided.decision, decided.policyVersion, decided.cost, true) });
   try {
-    const willRun = verdict.decision === "allow" || (verdict.decision === "approval" && !!call.approvalId);
-    const admitted = await deps.admit({
-      tenant: principal.tenant,
-      tool: call.tool,
-      costUsd: willRun && cost.known ? cost.usd : 0,
-      costKnown: !willRun || cost.known,
-      allowUnknownCost: unknownCostAllowed,
-      now: deps.now(),
-    });
-    if (admitted.ok) release = admitted.release;
-    else {
-      verdict.decision = "deny";
-      verdict.rule = `limit:${admitted.limit}`;
-      verdict.reason = limitReason(admitted);
-      verdict.limit = admitted;
-    }
-  } catch (err) {
-    verdict.decision = "deny";
-    verdict.reason = `rate limits and budgets cannot be checked (${(err as Error).message}); the call is refused`;
-    verdict.error = { code: isAppError(err) ? err.code : "quota_unavailable", message: (err as Error).message };
-  }
-
-  // A retry carrying an approval id runs once, and only for the exact call that was approved.
-  // A policy that now denies still wins; a policy that now allows needs no approval. The approval
-  // is spent only once the limits admitted the call, so a blocked call keeps its approval.
-  const gate = gateOf(decision);
-  if (verdict.decision === "approval" && call.approvalId && release && gate) {
-    const service = await deps.approvals();
-    const consumed = await service.consume({ id: call.approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, gate, now: deps.now() });
-    if (consumed.ok) {
-      verdict.decision = "allow";
-      verdict.reason = `approved by ${consumed.approval.votes.filter((v) => v.decision === "approved").map((v) => v.approver).join(", ")} (approval ${consumed.approval.id}); ${verdict.reason ?? ""}`.trim();
-      verdict.approval = approvalInfo(consumed.approval);
-      approvalId = consumed.approval.id;
-    } else if (consumed.status === "pending") {
-      approvalId = call.approvalId;
-      const current = await service.get(call.approvalId, principal.tenant).catch(() => null);
-      if (current) verdict.approval = approvalInfo(current);
-      verdict.reason = `approval ${call.approvalId} is still pending: ${consumed.message}`;
-    } else {
-      verdict.decision = "deny";
-      verdict.reason = `approval ${call.approvalId} cannot be used: ${consumed.message}`;
-      verdict.error = { code: `approval_${consumed.code}`, message: consumed.message };
-    }
-  }
-
-  try {
-    // A new approval request for the exact call (bound to tool, tenant, subject and args digest).
-    // When the approval cannot be stored (database read-only or down), the call is denied and the
-    // denial is still recorded below when the audit log can take it.
-    if (verdict.decision === "approval" && !call.approvalId) {
-      try {
-        const service = await deps.approvals();
-        const { approval } = await service.createFromPolicyDecision({
-          tenant: principal.tenant,
-          subject: principal.subject,
-          tool: call.tool,
-          args: call.arguments,
-          decision: { ...decision, reason: decision.reason ?? null },
-          policyVersion,
-          traceId,
-          context: call.meta ?? null,
-        });
-        approvalId = approval.id;
-        verdict.approval = approvalInfo(approval);
-      } catch (err) {
-        log().error({ err, tenant: principal.tenant, tool: call.tool, traceId }, "approval request could not be stored");
-        const message = `the approval request could not be stored (${briefCause(err)})`;
-        verdict.decision = "deny";
-        verdict.reason = `${verdict.reason ?? "approval required"}; ${message}, so the call is refused: retry when approvals are available`;
-        verdict.error = { code: "approvals_unavailable", message };
-      }
-    }
-
-    // The record comes first: nothing runs that is not audited.
-    try {
-      verdict.audit = await deps.audit({
-        tenant: principal.tenant,
-        kind: "tool_decision",
-        traceId,
-        subject: principal.subject,
-        tool: call.tool,
-        args: call.arguments,
-        decision: verdict.decision,
-        rule: verdict.rule,
-        reason: verdict.reason,
-        policyVersion,
-        approvalId: approvalId ?? null,
-        latencyMs: round(performance.now() - started),
-        data: { source: opts.source, estimated_cost_usd: verdict.estimated_cost_usd, cost_known: cost.known, limit: verdict.limit ?? null, error: verdict.error ?? null, meta: call.meta ?? null, trace: verdict.trace ?? null },
-      });
-    } catch (err) {
-      verdict.decision = "deny";
-      verdict.reason = `the decision could not be recorded in the audit log (${(err as Error).message}); nothing was forwarded`;
-      verdict.error = { code: "audit_unavailable", message: (err as Error).message };
-      verdict.audit = undefined;
-      return { verdict };
-    }
-
-    if (verdict.decision === "approval" && opts.forward && opts.syncWaitMs > 0 && approvalId && !call.approvalId && gate) {
-      const waited = await waitAndRetry(deps, principal, call, opts, verdict, approvalId, argsDigest, gate, policyVersion);
-      if (waited) return waited;
-    }
-
-    if (verdict.decision !== "allow" || !opts.forward) return { verdict };
-    return { verdict, result: await forward(deps, principal, call, opts, verdict, approvalId, policyVersion) };
+    let flow = limited.flow;
+    if (limited.admitted) flow = await approvalBindingStep(ctx, flow);
+    flow = await handOffStep(ctx, flow);
+    const recorded = await auditStep(ctx, flow, auditData(ctx, flow));
+    if (!recorded.ok) return { verdict: recorded.verdict };
+    flow = { ...flow, verdict: recorded.verdict };
+    const waited = await waitStep(ctx, flow);
+    if (waited.done) return { verdict: waited.flow.verdict };
+    return await forwardStep(ctx, waited.flow);
   } finally {
-    await release?.();
+    await limited.release?.();
   }
 }
 
-/** Sync mode: wait for the human decision (woken by pub/sub), then run or refuse the call. */
-async function waitAndRetry(
-  deps: EnforceDeps,
-  principal: Principal,
-  call: GatewayCall,
-  opts: EnforceOptions,
-  verdict: Verdict,
-  approvalId: string,
-  argsDigest: string,
-  gate: Gate,
-  policyVersion: number | null,
-): Promise<CallOutcome | null> {
-  const service = await deps.approvals();
-  const waited = await service.waitForResolution(approvalId, opts.syncWaitMs);
-  if (waited.status === "pending") {
-    verdict.reason = `${verdict.reason ?? "approval required"}; no decision within ${opts.syncWaitMs} ms`;
-    return null;
-  }
-  if (waited.status !== "approved") {
-    const current = await service.get(approvalId, principal.tenant).catch(() => null);
-    if (current) verdict.approval = approvalInfo(current);
-    verdict.decision = "deny";
-    verdict.reason = `approval ${approvalId} was ${waited.status}`;
-    return { verdict };
-  }
-  const consumed = await service.consume({ id: approvalId, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest, gate, now: deps.now() });
-  if (!consumed.ok) {
-    verdict.decision = "deny";
-    verdict.reason = `approval ${approvalId} cannot be used: ${consumed.message}`;
-    return { verdict };
-  }
-  verdict.decision = "allow";
-  verdict.approval = approvalInfo(consumed.approval);
-  verdict.reason = `approved by ${consumed.approval.votes.filter((v) => v.decision === "approved").map((v) => v.approver).join(", ")} (approval ${approvalId})`;
+/**
+ * Limits: every call counts against the rate limits; only a call that will run spends the budget.
+ * A store that cannot answer denies.
+ */
+async function limitsStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; admitted: boolean; release?: () => Promise<void> }> {
+  const { deps, principal, call, decided } = ctx;
+  const v = flow.verdict;
   try {
-    verdict.audit = await deps.audit({
+    const willRun = v.decision === "allow" || (v.decision === "approval" && !!call.approvalId);
+    const admitted = await deps.admit({
       tenant: principal.tenant,
-      kind: "tool_decision",
-      traceId: verdict.trace_id,
+      tool: call.tool,
+      costUsd: willRun && decided.cost.known ? decided.cost.usd : 0,
+      costKnown: !willRun || decided.cost.known,
+      allowUnknownCost: decided.unknownCostAllowed,
+      now: deps.now(),
+    });
+    if (admitted.ok) return { flow, admitted: true, release: admitted.release };
+    return { flow: { ...flow, verdict: { ...v, decision: "deny", rule: `limit:${admitted.limit}`, reason: limitReason(admitted), limit: { ...admitted } } }, admitted: false };
+  } catch (err) {
+    const message = (err as Error).message;
+    return {
+      flow: { ...flow, verdict: deny(v, `rate limits and budgets cannot be checked (${message}); the call is refused`, { code: isAppError(err) ? err.code : "quota_unavailable", message }) },
+      admitted: false,
+    };
+  }
+}
+
+/**
+ * Approval binding: a retry carrying an approval id runs once, and only for the exact call that
+ * was approved. A policy that now denies still wins; a policy that now allows needs no approval.
+ * Runs only once the limits admitted the call, so a blocked call keeps its approval.
+ */
+async function approvalBindingStep(ctx: CallContext, flow: Flow): Promise<Flow> {
+  const id = ctx.call.approvalId;
+  if (flow.verdict.decision !== "approval" || !id || !ctx.gate) return flow;
+  return consumeApproval(ctx, flow, id);
+}
+
+/** The one way an approval is spent: bound to tenant, subject, tool, argument digest and the rule's gate; once. */
+async function consumeApproval(ctx: CallContext, flow: Flow, id: string): Promise<Flow> {
+  const { deps, principal, call } = ctx;
+  const service = await deps.approvals();
+  const consumed = await service.consume({ id, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest: ctx.argsDigest, gate: ctx.gate!, now: deps.now() });
+  const v = flow.verdict;
+  if (consumed.ok) {
+    const approvers = consumed.approval.votes.filter((x) => x.decision === "approved").map((x) => x.approver).join(", ");
+    return { verdict: { ...v, decision: "allow", reason: `approved by ${approvers} (approval ${consumed.approval.id}); ${ctx.decided.decision.reason ?? ""}`.trim(), approval: approvalInfo(consumed.approval) }, approvalId: consumed.approval.id };
+  }
+  if (consumed.status === "pending") {
+    const current = await service.get(id, principal.tenant).catch(() => null);
+    return { verdict: { ...v, reason: `approval ${id} is still pending: ${consumed.message}`, ...(current ? { approval: approvalInfo(current) } : {}) }, approvalId: id };
+  }
+  return { verdict: deny(v, `approval ${id} cannot be used: ${consumed.message}`, { code: `approval_${consumed.code}`, message: consumed.message }), approvalId: flow.approvalId };
+}
+
+/**
+ * Hand-off: a new approval request for the exact call (bound to tool, tenant, subject and args
+ * digest). When it cannot be stored (database read-only or down), the call is denied; the denial
+ * is still recorded by the audit step when the audit log can take it.
+ */
+async function handOffStep(ctx: CallContext, flow: Flow): Promise<Flow> {
+  const { deps, principal, call, decided, traceId } = ctx;
+  if (flow.verdict.decision !== "approval" || call.approvalId) return flow;
+  try {
+    const service = await deps.approvals();
+    const { approval } = await service.createFromPolicyDecision({
+      tenant: principal.tenant,
       subject: principal.subject,
       tool: call.tool,
       args: call.arguments,
-      decision: "allow",
-      rule: verdict.rule,
-      reason: verdict.reason,
-      policyVersion,
-      approvalId,
-      data: { source: opts.source, after_wait: true },
+      decision: { ...decided.decision, reason: decided.decision.reason ?? null },
+      policyVersion: decided.policyVersion,
+      traceId,
+      context: call.meta ?? null,
     });
+    return { verdict: { ...flow.verdict, approval: approvalInfo(approval) }, approvalId: approval.id };
   } catch (err) {
-    verdict.decision = "deny";
-    verdict.reason = `the decision could not be recorded in the audit log (${(err as Error).message}); nothing was forwarded`;
-    verdict.error = { code: "audit_unavailable", message: (err as Error).message };
-    return { verdict };
+    deps.log.error({ err, tenant: principal.tenant, tool: call.tool, traceId }, "approval request could not be stored");
+    const message = `the approval request could not be stored (${briefCause(err)})`;
+    return { ...flow, verdict: deny(flow.verdict, `${flow.verdict.reason ?? "approval required"}; ${message}, so the call is refused: retry when approvals are available`, { code: "approvals_unavailable", message }) };
   }
-  return { verdict, result: await forward(deps, principal, call, opts, verdict, approvalId, policyVersion) };
+}
+
+function auditData(ctx: CallContext, flow: Flow): Record<string, unknown> {
+  const v = flow.verdict;
+  return { source: ctx.opts.source, estimated_cost_usd: v.estimated_cost_usd, cost_known: ctx.decided.cost.known, limit: v.limit ?? null, error: v.error ?? null, meta: ctx.call.meta ?? null, trace: v.trace ?? null };
+}
+
+/**
+ * Audit: the decision record comes first, nothing runs that is not audited. The one path for an
+ * audit failure: the call is denied and nothing is forwarded.
+ */
+async function auditStep(ctx: CallContext, flow: Flow, data: Record<string, unknown>, latency = true): Promise<{ ok: true; verdict: Verdict } | { ok: false; verdict: Verdict }> {
+  const { deps, principal, call, decided } = ctx;
+  const v = flow.verdict;
+  try {
+    const audit = await deps.audit({
+      tenant: principal.tenant,
+      kind: "tool_decision",
+      traceId: ctx.traceId,
+      subject: principal.subject,
+      tool: call.tool,
+      args: call.arguments,
+      decision: v.decision,
+      rule: v.rule,
+      reason: v.reason,
+      policyVersion: decided.policyVersion,
+      approvalId: flow.approvalId ?? null,
+      ...(latency ? { latencyMs: round(performance.now() - ctx.started) } : {}),
+      data,
+    });
+    return { ok: true, verdict: { ...v, audit } };
+  } catch (err) {
+    const message = (err as Error).message;
+    return { ok: false, verdict: { ...deny(v, `the decision could not be recorded in the audit log (${message}); nothing was forwarded`, { code: "audit_unavailable", message }), audit: undefined } };
+  }
+}
+
+/**
+ * Sync mode: wait for the human decision (woken by pub/sub), then spend the approval and record
+ * the new decision before anything runs. `done` ends the call without forwarding.
+ */
+async function waitStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; done: boolean }> {
+  const { deps, principal, call, opts } = ctx;
+  const id = flow.approvalId;
+  if (flow.verdict.decision !== "approval" || !opts.forward || opts.syncWaitMs <= 0 || !id || call.approvalId || !ctx.gate) return { flow, done: false };
+  const service = await deps.approvals();
+  const waited = await service.waitForResolution(id, opts.syncWaitMs);
+  if (waited.status === "pending") {
+    return { flow: { ...flow, verdict: { ...flow.verdict, reason: `${flow.verdict.reason ?? "approval required"}; no decision within ${opts.syncWaitMs} ms` } }, done: false };
+  }
+  if (waited.status !== "approved") {
+    const current = await service.get(id, principal.tenant).catch(() => null);
+    return { flow: { ...flow, verdict: { ...deny(flow.verdict, `approval ${id} was ${waited.status}`), ...(current ? { approval: approvalInfo(current) } : {}) } }, done: true };
+  }
+  const consumed = await consumeApproval(ctx, flow, id);
+  if (consumed.verdict.decision !== "allow") return { flow: consumed, done: true };
+  const recorded = await auditStep(ctx, consumed, { source: opts.source, after_wait: true }, false);
+  return { flow: { ...consumed, verdict: recorded.verdict }, done: !recorded.ok };
+}
+
+/** Forward what is allowed (when this entry point forwards at all), then record the outcome. */
+async function forwardStep(ctx: CallContext, flow: Flow): Promise<CallOutcome> {
+  if (flow.verdict.decision !== "allow" || !ctx.opts.forward) return { verdict: flow.verdict };
+  return { verdict: flow.verdict, result: await forward(ctx.deps, ctx.principal, ctx.call, ctx.opts, flow.verdict, flow.approvalId, ctx.decided.policyVersion) };
 }
 
 async function forward(

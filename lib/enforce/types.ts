@@ -1,7 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "@/lib/auth";
-import type { TraceEntry } from "@/lib/policy";
-import type { QuotaDenial } from "@/lib/quota";
+import type { z } from "zod";
+import type { verdictSchema } from "./schemas";
 
 /** One tool call as the gateway receives it (MCP tools/call, guard/check, guard/enforce). */
 export interface GatewayCall {
@@ -13,38 +13,11 @@ export interface GatewayCall {
   meta?: Record<string, unknown>;
 }
 
-export interface ApprovalInfo {
-  id: string;
-  status: string;
-  required_approvals: number;
-  approvals: number;
-  approver_group: string | null;
-  expires_at: string;
-  /** How to run the call once it is approved. */
-  retry: string;
-}
+/** How a human decision is involved; the contract is verdictSchema's. */
+export type ApprovalInfo = NonNullable<Verdict["approval"]>;
 
-/** The gateway's answer: every field an agent or a person needs to understand it. */
-export interface Verdict {
-  decision: "allow" | "deny" | "approval";
-  tool: string;
-  trace_id: string;
-  rule: string | null;
-  reason: string | null;
-  policy_version: number | null;
-  estimated_cost_usd: number;
-  /** False for a cloud operation the price catalog cannot price (estimated_cost_usd is then 0). */
-  cost_known: boolean;
-  /** Set when a rate limit, quota or budget decided the call. */
-  limit?: QuotaDenial;
-  /** Set when a human decision is (or was) involved. */
-  approval?: ApprovalInfo;
-  /** Where the decision is recorded. */
-  audit?: { seq: number; hash: string };
-  /** A gateway failure that decided the call (fail closed): audit_unavailable, quota_unavailable, … */
-  error?: { code: string; message: string };
-  trace?: TraceEntry[];
-}
+/** The gateway's answer: every field an agent or a person needs to understand it (z.infer of verdictSchema, the one contract). */
+export type Verdict = z.infer<typeof verdictSchema>;
 
 export interface CallOutcome {
   verdict: Verdict;

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GET as healthRoute } from "@/app/api/health/route";
 import type { AuditLog } from "@/lib/audit";
-import { makeAuditLog } from "@/lib/audit/test-kit";
+import { makeAuditLog } from "@/lib/audit/testing";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
-import { memoryKv } from "@/lib/redis";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
 
 /** /api/health reports the audit log's recent write health, so a load balancer stops sending calls it would refuse. */
 
 let db: TestDb;
 let log: AuditLog;
-const g = globalThis as { __canopyDb?: Promise<unknown>; __canopyKv?: unknown; __canopyAudit?: AuditLog };
+let restoreServices: () => Promise<void>;
 
 beforeAll(async () => {
   db = await createTestDb();
@@ -18,13 +18,11 @@ beforeAll(async () => {
     BEGIN IF NEW.tenant_id = 'broken' THEN RAISE EXCEPTION 'cannot execute INSERT in a read-only transaction'; END IF; RETURN NEW; END $$`);
   await db.sql.query(`CREATE TRIGGER refuse_broken BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_broken()`);
   log = makeAuditLog(db);
-  g.__canopyDb = Promise.resolve(db);
-  g.__canopyKv = memoryKv();
-  g.__canopyAudit = log;
+  restoreServices = installTestServices(createTestServices(db, { audit: log }));
 });
 afterAll(async () => {
   log?.close();
-  g.__canopyAudit = undefined;
+  await restoreServices?.();
   await db?.drop();
 });
 

@@ -1,8 +1,6 @@
-import { auditLog } from "@/lib/audit";
-import { getDb } from "@/lib/db";
+import type { Services } from "@/lib/server/types";
 import { migrationStatus } from "@/lib/db/migrate";
 import { stableVersion } from "@/lib/db/policy-versions";
-import { getKv } from "@/lib/redis";
 
 export interface Health {
   status: "ok" | "degraded";
@@ -33,10 +31,11 @@ async function timed<T>(fn: () => Promise<T>, ms: number): Promise<{ value: T; l
 }
 
 /** Every dependency checked with a bounded wait; healthy only when all are. */
-export async function checkHealth(): Promise<Health> {
+
+export async function checkHealth(svc: Services): Promise<Health> {
   const checks: Health["checks"] = { db: { ok: false }, migrations: { ok: false }, redis: { ok: false }, policy: { ok: false }, audit: { ok: false } };
   try {
-    const db = await timed(() => getDb(), 10_000);
+    const db = await timed(() => svc.db(), 10_000);
     const { sql, prisma } = db.value;
     try {
       const ping = await timed(() => sql.query("SELECT 1"), 2_000);
@@ -54,7 +53,7 @@ export async function checkHealth(): Promise<Health> {
   } catch (e) {
     checks.db = { ok: false, error: (e as Error).message };
   }
-  const kv = getKv();
+  const kv = svc.kv;
   try {
     const ping = await timed(() => kv.ping(), 2_000);
     checks.redis = { ok: true, kind: kv.kind, latency_ms: ping.latency };
@@ -62,7 +61,7 @@ export async function checkHealth(): Promise<Health> {
     checks.redis = { ok: false, kind: kv.kind, error: (e as Error).message };
   }
   try {
-    checks.audit = auditLog().writeHealth();
+    checks.audit = svc.audit.writeHealth();
   } catch (e) {
     checks.audit = { ok: false, error: (e as Error).message };
   }

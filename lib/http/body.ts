@@ -109,3 +109,57 @@ export async function readBodyForm(req: Request, limit: BodyLimit): Promise<Form
   const type = req.headers.get("content-type") ?? "";
   return new Response(bytes, { headers: { "content-type": type } }).formData();
 }
+
+/**
+ * Parses a JSON body with a zod schema; bad JSON and bad shapes map to 400 with the field named,
+ * a body past the route's limit (JSON API bodies unless told) to 413.
+ */
+export async function jsonBody<T>(req: Request, schema: { parse(v: unknown): T }, limit: BodyLimit = "api"): Promise<T> {
+  const text = await readBodyText(req, limit);
+  return schema.parse(text.trim() === "" ? {} : JSON.parse(text));
+}
+
+/**
+ * The body of a node:http request as text, bounded like readBodyText (the data plane reads its
+ * requests without building a web Request). Past the limit the rest is not read.
+ */
+export async function readNodeBodyText(req: import("node:http").IncomingMessage, limit: BodyLimit): Promise<string> {
+  const l = resolve(limit);
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && declared.trim() !== "") {
+    const n = Number(declared);
+    if (!Number.isSafeInteger(n) || n < 0) throw new AppError(400, "bad_request", `Content-Length ${JSON.stringify(declared.slice(0, 40))} is not a byte count`);
+    if (n > l.bytes) throw tooLarge(l, { declared: n });
+  }
+  return new Promise<string>((resolveText, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const done = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > l.bytes) {
+        // Nothing more is held; the caller answers 413 and closes the connection.
+        done();
+        req.pause();
+        reject(tooLarge(l, { read: total }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolveText(utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
+}

@@ -1,14 +1,12 @@
 import pino from "pino";
-import { env } from "@/lib/env";
 
-const g = globalThis as { __canopyLog?: pino.Logger };
+export type { Logger } from "pino";
 
-/** The process logger (JSON lines; pretty printing is left to the reader's tools). */
-export function log(): pino.Logger {
-  g.__canopyLog ??= pino({
-    level: env().LOG_LEVEL,
+/** A process logger (JSON lines; pretty printing is left to the reader's tools). The composition root builds one. */
+export function createLogger(level: string): pino.Logger {
+  return pino({
+    level,
     base: { service: "canopyiq" },
     redact: { paths: ["*.authorization", "*.password", "*.token", "*.secret"], censor: "[redacted]" },
   });
-  return g.__canopyLog;
 }

@@ -1,25 +1,27 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { Principal } from "@/lib/auth";
 import { AppError } from "@/lib/errors";
 import { resetEnvForTests } from "@/lib/env";
 
 const calls: { tool: string; arguments: Record<string, unknown> }[] = [];
 
-vi.mock("@/lib/enforce", () => ({
-  gatewayListTools: async () => [],
-  gatewayCall: async (_p: Principal, call: { tool: string; arguments: Record<string, unknown> }) => {
+// The endpoint runs on a fake gateway: the protocol handling is what is under test.
+const gateway: McpGateway = {
+  listTools: async () => [],
+  call: async (_p: Principal, call: { tool: string; arguments: Record<string, unknown> }) => {
     calls.push(call);
     if (call.tool === "too.big") throw new AppError(400, "arguments_too_large", "the call's arguments are nested deeper than 32 levels (at arguments.a)", { limit: "depth", path: "arguments.a" });
-    return { verdict: { decision: "allow", tool: call.tool, trace_id: "t", rule: "r", reason: null, policy_version: 1, estimated_cost_usd: 0 }, result: { content: [{ type: "text", text: "ok" }] } };
+    return { verdict: { decision: "allow" as const, tool: call.tool, trace_id: "t", rule: "r", reason: null, policy_version: 1, estimated_cost_usd: 0, cost_known: true }, result: { content: [{ type: "text" as const, text: "ok" }] } };
   },
-}));
+};
 
-const { handleMcpRequest, batchRefusal } = await import("./endpoint");
+
+import { batchRefusal, handleMcpRequest, type McpGateway } from "./endpoint";
 
 const agent: Principal = { kind: "token", tenant: "t1", subject: "agent", roles: ["agent"] };
 
 function post(body: unknown, headers: Record<string, string> = {}) {
-  return handleMcpRequest(new Request("http://test/api/mcp", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }), agent);
+  return handleMcpRequest(new Request("http://test/api/mcp", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }), agent, gateway);
 }
 
 const toolCall = (id: number, name = "probe.echo") => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: { n: id } } });

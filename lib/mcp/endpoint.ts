@@ -8,7 +8,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { nonFiniteNumberAt } from "@/lib/canonical";
 import type { Principal } from "@/lib/auth";
-import { gatewayCall, gatewayListTools } from "@/lib/enforce";
+import type { Gateway } from "@/lib/enforce/gateway";
 import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
 import type { CallOutcome, Verdict } from "@/lib/enforce/types";
 import { env } from "@/lib/env";
@@ -19,6 +19,9 @@ const INSTRUCTIONS =
   "Tools are governed by CanopyIQ policies. A denied call says which rule denied it and why; a call that needs approval returns an approval id: once approvers decide, repeat the same call with _meta.approval_id set to it.";
 
 /** What an agent sees for a call that did not run: the decision explained, as a tool error. */
+/** What the endpoint needs of the gateway (tests pass a fake). */
+export type McpGateway = Pick<Gateway, "call" | "listTools">;
+
 export function explain(v: Verdict): string {
   const rule = v.rule ? `rule "${v.rule}"` : "the policy default";
   if (v.decision === "approval") {
@@ -62,7 +65,7 @@ function invalidParams(issues: { path: PropertyKey[]; message: string }[]): RpcF
   return new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${first ? `${first.path.join(".") || "params"}: ${first.message}` : "bad shape"}` });
 }
 
-async function dispatch(method: string, message: Record<string, unknown>, principal: Principal, signal: AbortSignal): Promise<unknown> {
+async function dispatch(gateway: McpGateway, method: string, message: Record<string, unknown>, principal: Principal, signal: AbortSignal): Promise<unknown> {
   switch (method) {
     case "initialize": {
       const parsed = InitializeRequestSchema.safeParse(message);
@@ -78,7 +81,7 @@ async function dispatch(method: string, message: Record<string, unknown>, princi
     case "ping":
       return {};
     case "tools/list":
-      return { tools: await gatewayListTools(principal) };
+      return { tools: await gateway.listTools(principal) };
     case "tools/call": {
       const parsed = CallToolRequestSchema.safeParse(message);
       if (!parsed.success) throw invalidParams(parsed.error.issues);
@@ -88,7 +91,7 @@ async function dispatch(method: string, message: Record<string, unknown>, princi
       if (infinite) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${infinite} is not a finite number (JSON numbers past ±1.8e308 read as infinite); send a finite value` });
       const approvalId = _meta?.approval_id;
       try {
-        const outcome = await gatewayCall(principal, { tool: name, arguments: args ?? {}, approvalId: typeof approvalId === "string" ? approvalId : undefined }, signal);
+        const outcome = await gateway.call(principal, { tool: name, arguments: args ?? {}, approvalId: typeof approvalId === "string" ? approvalId : undefined }, signal);
         return toToolResult(outcome);
       } catch (err) {
         // Arguments past the bounds are refused (and audited) before anything reads them. Matched by
@@ -105,7 +108,7 @@ async function dispatch(method: string, message: Record<string, unknown>, princi
 
 const invalidRequest = (id: Id | null, message: string) => rpcError(id, { code: ErrorCode.InvalidRequest, message: `invalid JSON-RPC 2.0 message: ${message}` });
 
-async function handleMessage(raw: unknown, principal: Principal, signal: AbortSignal): Promise<object | null> {
+async function handleMessage(gateway: McpGateway, raw: unknown, principal: Principal, signal: AbortSignal): Promise<object | null> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return rpcError(null, { code: ErrorCode.InvalidRequest, message: "a JSON-RPC message must be an object" });
   const m = raw as Record<string, unknown>;
   // A notification is a message WITHOUT an id member; an id that is present must be a string or a
@@ -125,7 +128,7 @@ async function handleMessage(raw: unknown, principal: Principal, signal: AbortSi
   // Notifications need no answer.
   if (!hasIdMember) return null;
   try {
-    return { jsonrpc: "2.0", id, result: await dispatch(m.method, m, principal, signal) };
+    return { jsonrpc: "2.0", id, result: await dispatch(gateway, m.method, m, principal, signal) };
   } catch (err) {
     if (err instanceof RpcFailure) return rpcError(id as Id, err.error);
     throw err;
@@ -151,8 +154,41 @@ export function batchRefusal(size: number, version: string | null): string | nul
   return null;
 }
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** What /mcp answers: a status and a JSON body (null: 202 Accepted, no body). */
+export interface McpAnswer {
+  status: number;
+  body: object | null;
+}
+
+/** The answer for a request whose MCP-Protocol-Version header this server does not speak; null when it may proceed. */
+export function versionRefusal(version: string | null): McpAnswer | null {
+  if (!version || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
+  return { status: 400, body: rpcError(null, { code: ErrorCode.InvalidRequest, message: `unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}` }) };
+}
+
+/**
+ * The transport-free core of /mcp: the (already bounded) body text in, the answer out. The Next
+ * route and the node:http data plane (lib/data-plane) both call it, so they answer alike.
+ */
+export async function answerMcp(gateway: McpGateway, text: string, version: string | null, principal: Principal, signal: AbortSignal): Promise<McpAnswer> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    return { status: 400, body: rpcError(null, { code: ErrorCode.ParseError, message: `request body is not valid JSON: ${(err as Error).message}` }) };
+  }
+  const batch = Array.isArray(body);
+  const messages = batch ? (body as unknown[]) : [body];
+  if (batch) {
+    const refused = batchRefusal(messages.length, version);
+    if (refused) return { status: 400, body: rpcError(null, { code: ErrorCode.InvalidRequest, message: refused }) };
+  }
+  const replies = (await Promise.all(messages.map((m) => handleMessage(gateway, m, principal, signal)))).filter((r): r is object => r !== null);
+  if (replies.length === 0) return { status: 202, body: null };
+  return { status: 200, body: batch ? replies : replies[0] };
+}
 
 /**
  * POST /api/mcp: MCP Streamable HTTP, stateless (no session to hijack: every request carries its
@@ -161,26 +197,13 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
  * than a per-request SDK Server keeps the tool-call path short. Plain JSON POSTs work too (seed
  * 000's curl sends no Accept header and a form content type).
  */
-export async function handleMcpRequest(req: Request, principal: Principal): Promise<Response> {
+export async function handleMcpRequest(req: Request, principal: Principal, gateway: McpGateway): Promise<Response> {
   const version = req.headers.get("mcp-protocol-version");
-  if (version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    return json(rpcError(null, { code: ErrorCode.InvalidRequest, message: `unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}` }), 400);
-  }
+  const refused = versionRefusal(version);
+  if (refused) return json(refused.body, refused.status);
   // Bounded while read (BODY_LIMIT_MCP_BYTES): past it, 413 in the error envelope.
   const text = await readBodyText(req, "mcp");
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    return json(rpcError(null, { code: ErrorCode.ParseError, message: `request body is not valid JSON: ${(err as Error).message}` }), 400);
-  }
-  const batch = Array.isArray(body);
-  const messages = batch ? (body as unknown[]) : [body];
-  if (batch) {
-    const refused = batchRefusal(messages.length, version);
-    if (refused) return json(rpcError(null, { code: ErrorCode.InvalidRequest, message: refused }), 400);
-  }
-  const replies = (await Promise.all(messages.map((m) => handleMessage(m, principal, req.signal)))).filter((r): r is object => r !== null);
-  if (replies.length === 0) return new Response(null, { status: 202 });
-  return json(batch ? replies : replies[0]);
+  const answer = await answerMcp(gateway, text, version, principal, req.signal);
+  if (answer.body === null) return new Response(null, { status: answer.status });
+  return json(answer.body, answer.status);
 }

@@ -3,22 +3,19 @@ import { isPlatformAdmin } from "@/lib/auth/platform";
 import type { Principal } from "@/lib/auth/principal";
 import { exposeFor } from "./expose";
 
-interface Metrics {
+export interface Metrics {
   registry: Registry;
   httpRequests: Counter<"route" | "status">;
   decisions: Counter<"tenant" | "decision">;
   decisionLatency: Histogram<"decision">;
 }
 
-const g = globalThis as { __canopyMetrics?: Metrics };
-
-/** One registry per process (Next.js may load this module in several bundles). */
-export function metrics(): Metrics {
-  if (g.__canopyMetrics) return g.__canopyMetrics;
+/** The Prometheus registry and series; the composition root builds one per process. */
+export function createMetrics(): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service: "canopyiq" });
   collectDefaultMetrics({ register: registry });
-  g.__canopyMetrics = {
+  return {
     registry,
     httpRequests: new Counter({ name: "canopy_http_requests_total", help: "API requests by route and status", labelNames: ["route", "status"], registers: [registry] }),
     decisions: new Counter({ name: "canopy_decisions_total", help: "Policy decisions by tenant and outcome", labelNames: ["tenant", "decision"], registers: [registry] }),
@@ -30,15 +27,14 @@ export function metrics(): Metrics {
       registers: [registry],
     }),
   };
-  return g.__canopyMetrics;
 }
 
 /**
  * GET /api/metrics as the caller may see it: a platform admin every series; anyone else the
  * process-wide series and its own tenant's (decision counters are labelled by tenant).
  */
-export async function metricsResponseFor(principal: Principal): Promise<Response> {
-  const { registry } = metrics();
+export async function metricsResponseFor(m: Metrics, principal: Principal): Promise<Response> {
+  const { registry } = m;
   const text = exposeFor(await registry.metrics(), isPlatformAdmin(principal) ? null : principal.tenant);
   return new Response(text, { headers: { "content-type": registry.contentType } });
 }

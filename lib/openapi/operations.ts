@@ -2,12 +2,17 @@ import { z } from "zod";
 import {
   approvalListSchema,
   approvalViewSchema,
+  completeBodySchema,
+  completeResultSchema,
   createApprovalBodySchema,
   decideBodySchema,
   decisionResultSchema,
   listQuerySchema,
   requestApprovalBodySchema,
+  revealedCodeSchema,
   verifyBodySchema,
+  waitQuerySchema,
+  waitResultSchema,
 } from "@/lib/approvals/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
 import {
@@ -42,7 +47,7 @@ import {
   validateResponseSchema,
   versionsQuerySchema,
   versionsResponseSchema,
-} from "@/lib/policies/schemas";
+} from "@/lib/policy-store/schemas";
 import {
   UpstreamDeleteResponseSchema,
   UpstreamListSchema,
@@ -96,7 +101,7 @@ export const operations: Operation[] = [
     permission: "policies.apply", aliases: ["/v1/policy/rollback"], body: rollbackRequestSchema, response: rollbackResponseSchema,
   },
   {
-    method: "post", path: "/api/mcp", summary: "MCP Streamable HTTP (JSON-RPC 2.0): initialize, ping, tools/list, tools/call — every call enforced", tag: "gateway",
+    method: "post", path: "/api/mcp", summary: "MCP Streamable HTTP (JSON-RPC 2.0): initialize, ping, tools/list, tools/call — every call enforced. Past DATA_PLANE_MAX_IN_FLIGHT requests in flight the gateway refuses at once: 503 with Retry-After and a JSON-RPC error whose data.code is `overloaded` (nothing was run)", tag: "gateway",
     permission: "mcp.call", aliases: ["/mcp"], body: z.object({ jsonrpc: z.literal("2.0"), id: z.union([z.string(), z.number()]).optional(), method: z.string(), params: z.record(z.string(), z.unknown()).optional() }),
   },
   {
@@ -119,11 +124,23 @@ export const operations: Operation[] = [
     method: "post", path: "/api/v1/approvals", summary: "Request an approval (seed 003)", tag: "approvals",
     permission: "approvals.request", aliases: ["/v1/approvals"], body: requestApprovalBodySchema, response: approvalViewSchema,
   },
-  { method: "get", path: "/api/v1/approvals", summary: "List approvals (?status=&tenant=)", tag: "approvals", permission: "approvals.read", aliases: ["/v1/approvals"], query: listQuerySchema, response: approvalListSchema },
+  { method: "get", path: "/api/v1/approvals", summary: "List approvals (?status=&tenant=); also GET /approvals with a bearer token or Accept: application/json (seed 004)", tag: "approvals", permission: "approvals.read", aliases: ["/v1/approvals", "/approvals"], query: listQuerySchema, response: approvalListSchema },
   { method: "get", path: "/api/v1/approvals/{id}", summary: "One approval with votes, remaining approvals and expiry", tag: "approvals", permission: "approvals.read", response: approvalViewSchema },
   {
     method: "post", path: "/api/v1/approvals/{id}/approve", summary: "Approve or reject with an HMAC-signed decision (seed 003)", tag: "approvals",
     permission: "approvals.decide", body: decideBodySchema, response: decisionResultSchema,
+  },
+  {
+    method: "post", path: "/api/v1/approvals/{id}/code", summary: "Reveal your personal one-time approval code for a pending approval (eligible approvers only; audited); completing with it counts as your vote", tag: "approvals",
+    permission: "approvals.decide", aliases: ["/v1/approvals/{id}/code"], response: revealedCodeSchema,
+  },
+  {
+    method: "get", path: "/api/v1/approvals/{id}/wait", summary: "Long poll (seed 000 wait_for_resolution): answers when the approval leaves pending, or after ?timeout= seconds (at most 60)", tag: "approvals",
+    permission: "approvals.read", aliases: ["/v1/approvals/{id}/wait"], query: waitQuerySchema, response: waitResultSchema,
+  },
+  {
+    method: "post", path: "/api/approvals/complete", summary: "Complete an approval with an approver's personal code (seed 004 two-phase): counts as that approver's vote, once; failures throttled and audited", tag: "approvals",
+    permission: "approvals.request", aliases: ["/approvals/complete"], body: completeBodySchema, response: completeResultSchema,
   },
   { method: "post", path: "/api/v1/approvals/{id}/verify", summary: "Verify a decision signature (seed 003)", tag: "approvals", permission: "approvals.read", body: verifyBodySchema },
   {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { addressProblem, guardedLookup, resolveTargetAddress } from "./net";
-import { putTarget, testOps } from "./test-kit";
-import { testConfig } from "./test-kit";
+import { putTarget, testOps } from "./testing";
+import { testConfig } from "./testing";
 
 describe("where backends may connect", () => {
   test.each([

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { compilePolicy, type CompiledPolicy, migratePolicy, parsePolicy } from "@/lib/policy";
 import { engineDecider, type EmergencyGrants } from "./index";
-import { fakeBackend, putTarget, testOps } from "./test-kit";
+import { fakeBackend, putTarget, testOps } from "./testing";
 
 /**
  * seed 002's two example policies, in TailOps form (config/policy-examples, migrated as

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { isAppError } from "@/lib/errors";
 import type { Backend } from "./backends/types";
 import { callMetaTool, opsToolDefinitions, type OpsPolicyCall } from "./index";
-import { fakeBackend, memoryTargetStore, putTarget, testConfig, testOps } from "./test-kit";
+import { fakeBackend, memoryTargetStore, putTarget, testConfig, testOps } from "./testing";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const caller = { tenant: "acme", subject: "ops-agent", roles: ["agent"] };

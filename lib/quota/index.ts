@@ -3,4 +3,3 @@ export type { AdmitInput, DenialLimit, QuotaDenial } from "./admit-plan";
 export { QuotaUnavailableError } from "./errors";
 export { QuotaConfigBodySchema, LimitsSchema, LIMIT_NAMES, type LimitName, type Limits, type QuotaConfig, type QuotaConfigBody } from "./limits";
 export { dayWindow, minuteWindow, monthWindow, type Window } from "./windows";
-export { getQuotas, startUsageFlusher } from "./default-service";

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { env } from "@/lib/env";
+import type { Env } from "@/lib/env";
 
 /**
  * Server secrets. Each comes from the environment when set (required for several replicas),
@@ -37,16 +37,13 @@ export function toPem(value: string, label: "PRIVATE KEY" | "PUBLIC KEY"): strin
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
-export function secretsFile(): string {
-  return path.resolve(env().CANOPY_DATA_DIR, "secrets.json");
+export function secretsFile(e: Pick<Env, "CANOPY_DATA_DIR">): string {
+  return path.resolve(e.CANOPY_DATA_DIR, "secrets.json");
 }
 
-const g = globalThis as { __canopySecrets?: Secrets };
-
-export function getSecrets(): Secrets {
-  if (g.__canopySecrets) return g.__canopySecrets;
-  const e = env();
-  const file = secretsFile();
+/** Reads (and on first start creates) the secrets; the composition root calls it once per process. */
+export function loadSecrets(e: Env): Secrets {
+  const file = secretsFile(e);
   const stored: Stored = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   let changed = false;
   if (!stored.jwtPrivateKeyPem || !stored.jwtPublicKeyPem) {
@@ -73,7 +70,7 @@ export function getSecrets(): Secrets {
     writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
   }
-  g.__canopySecrets = {
+  return {
     jwtPrivateKeyPem: e.CANOPY_JWT_PRIVATE_KEY ? toPem(e.CANOPY_JWT_PRIVATE_KEY, "PRIVATE KEY") : stored.jwtPrivateKeyPem!,
     jwtPublicKeyPem: e.CANOPY_JWT_PUBLIC_KEY ? toPem(e.CANOPY_JWT_PUBLIC_KEY, "PUBLIC KEY") : stored.jwtPublicKeyPem!,
     nextauthSecret: e.NEXTAUTH_SECRET ?? stored.nextauthSecret!,
@@ -81,5 +78,4 @@ export function getSecrets(): Secrets {
     auditPrivateKeyPem: e.CANOPY_AUDIT_PRIVATE_KEY ? toPem(e.CANOPY_AUDIT_PRIVATE_KEY, "PRIVATE KEY") : stored.auditPrivateKeyPem!,
     auditPublicKeyPem: e.CANOPY_AUDIT_PUBLIC_KEY ? toPem(e.CANOPY_AUDIT_PUBLIC_KEY, "PUBLIC KEY") : stored.auditPublicKeyPem!,
   };
-  return g.__canopySecrets;
 }

@@ -1,8 +1,16 @@
-/** HMAC-SHA256 for approval decision signatures (seed 003), hex-encoded, compared in constant time. */
+/**
+ * The one HMAC-SHA256 of the code base: approval decision signatures (seed 003), Slack request
+ * signatures, audit redaction keys and markers; hex-encoded, compared in constant time.
+ */
 import { createHmac, timingSafeEqual } from "node:crypto";
 
+/** The raw HMAC-SHA256 (key derivation: per-tenant redaction keys). */
+export function hmacSha256(secret: string | Uint8Array, message: string | Uint8Array): Buffer {
+  return createHmac("sha256", secret).update(message).digest();
+}
+
 export function hmacSha256Hex(secret: string | Uint8Array, message: string | Uint8Array): string {
-  return createHmac("sha256", secret).update(message).digest("hex");
+  return hmacSha256(secret, message).toString("hex");
 }
 
 /** True when `signatureHex` is the HMAC of `message`; never leaks where a mismatch starts. */

@@ -11,4 +11,4 @@ export {
   type VerifyResult,
   type VerifyFailure,
 } from "./ed25519";
-export { hmacSha256Hex, hmacVerifyHex, constantTimeEqual } from "./hmac";
+export { hmacSha256, hmacSha256Hex, hmacVerifyHex, constantTimeEqual } from "./hmac";

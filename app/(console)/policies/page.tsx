@@ -4,7 +4,8 @@ import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
 import { PolicyVersionsTable } from "@/components/policy-versions-table";
 import { requireConsoleUser } from "@/lib/console/session";
-import { describeActivePolicy, listPolicyVersions, versionsQuerySchema } from "@/lib/policies";
+import { describeActivePolicy, listPolicyVersions, versionsQuerySchema } from "@/lib/policy-store";
+import { services } from "@/lib/server";
 
 export const metadata: Metadata = { title: "Policies" };
 
@@ -18,15 +19,16 @@ export default async function PoliciesPage() {
       </>
     );
   }
+  const svc = services();
   const principal = { kind: "session" as const, tenant: user.tenant, subject: user.id, roles: user.roles };
   const [active, versions] = await Promise.all([
-    describeActivePolicy(user.tenant).catch(() => null),
-    listPolicyVersions(principal, versionsQuerySchema.parse({ limit: 50 })),
+    describeActivePolicy((await svc.db()).prisma, user.tenant).catch(() => null),
+    listPolicyVersions(svc, principal, versionsQuerySchema.parse({ limit: 50 })),
   ]);
   // The version the tenant runs and the fleet's stable one stay in the table even when fifty newer ones push them off the page.
   const shown = new Set(versions.versions.map((v) => v.id));
   const missing = [...new Set([versions.active_version, versions.stable_version])].filter((id): id is number => id !== null && !shown.has(id));
-  const extra = await Promise.all(missing.map((id) => listPolicyVersions(principal, versionsQuerySchema.parse({ limit: 1, cursor: id + 1 }))));
+  const extra = await Promise.all(missing.map((id) => listPolicyVersions(svc, principal, versionsQuerySchema.parse({ limit: 1, cursor: id + 1 }))));
   const rows = [...versions.versions, ...extra.flatMap((e) => e.versions.filter((v) => missing.includes(v.id)))];
   return (
     <>

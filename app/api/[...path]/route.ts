@@ -1,4 +1,4 @@
-import { withErrors } from "@/lib/auth";
+import { withErrors } from "@/lib/server";
 import { notFound } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";

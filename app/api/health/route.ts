@@ -1,12 +1,12 @@
 import { NextResponse } from "next/server";
-import { withErrors } from "@/lib/auth";
+import { withErrors } from "@/lib/server";
 import { checkHealth } from "@/lib/health";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withErrors(async () => {
-  const health = await checkHealth();
+export const GET = withErrors(async ({ services }) => {
+  const health = await checkHealth(services);
   return NextResponse.json(health, { status: health.status === "ok" ? 200 : 503 });
 });
 

@@ -1,10 +1,12 @@
-import { withAuth } from "@/lib/auth";
+import { withAdmission } from "@/lib/data-plane";
+import { withAuth } from "@/lib/server";
 import { handleMcpRequest } from "@/lib/mcp/endpoint";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 // Stateless Streamable HTTP: no SSE stream to GET, no session to DELETE (both answer 405).
-export const POST = withAuth(async ({ req, principal }) => handleMcpRequest(req, principal), { permission: "mcp.call" });
+// `npm start` and `canopy gateway` answer /mcp in lib/data-plane without this route; it serves `npm run dev`.
+export const POST = withAdmission(withAuth(async ({ req, principal, services }) => handleMcpRequest(req, principal, services.gateway), { permission: "mcp.call" }));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,10 +1,10 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 import { metricsResponseFor } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
 /** Prometheus text: every series for platform admins; for anyone else, its own tenant's and the process-wide ones. */
-export const GET = withAuth(async ({ principal }) => metricsResponseFor(principal), { permission: "metrics.read" });
+export const GET = withAuth(async ({ principal, services }) => metricsResponseFor(services.metrics, principal), { permission: "metrics.read" });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

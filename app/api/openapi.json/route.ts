@@ -1,4 +1,4 @@
-import { withErrors } from "@/lib/auth";
+import { withErrors } from "@/lib/server";
 import { publicUrl } from "@/lib/env";
 import { buildOpenApi } from "@/lib/openapi";
 import { methodsNotAllowed } from "@/lib/http/methods";

@@ -16,10 +16,21 @@ const PolicyGetInput = z.strictObject({});
 const GuardCheckInput = z.strictObject({ tool: toolName, amount_cents: amountCents, op, arguments: args });
 const FirewallEnforceInput = GuardCheckInput.extend({
   meta: z.record(z.string(), z.unknown()).optional().describe("Context recorded with the decision (ticket, reason, …)"),
+  approval_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Retry of a call that needed approval: the approved approval's id; it is used once, for this exact call, and no new approval is opened"),
 });
 const RequireApprovalInput = z.strictObject({
   dry_run_id: z.string().min(1).max(200).describe("The pending approval's id, from a decision that required approval"),
-  approval_code: z.string().min(1).max(200).optional().describe("Completes the approval when given; without it, returns the status"),
+  approval_code: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("An approver's personal code (revealed in the inbox or sent in Slack): counts as that approver's vote, once. Without it, returns the status"),
 });
 const AuditWriteInput = z.strictObject({
   action: z.string().min(1).max(200).describe("What happened"),
@@ -33,7 +44,7 @@ function guardCall(a: z.infer<typeof FirewallEnforceInput>): GuardCall {
   const merged: Record<string, unknown> = { ...(a.arguments ?? {}) };
   if (a.amount_cents !== undefined) merged.amount_cents = a.amount_cents;
   if (a.op !== undefined) merged.op = a.op;
-  return { tool: a.tool, arguments: merged, ...(a.meta ? { meta: a.meta } : {}) };
+  return { tool: a.tool, arguments: merged, ...(a.meta ? { meta: a.meta } : {}), ...(a.approval_id ? { approvalId: a.approval_id } : {}) };
 }
 
 export function aegisTools(deps: AegisDeps): BuiltinTool[] {
@@ -62,7 +73,7 @@ export function aegisTools(deps: AegisDeps): BuiltinTool[] {
       name: `${AEGIS_NAMESPACE}.firewall_enforce`,
       title: "Enforce the policy on a call",
       description:
-        "Unified enforcement: evaluates the call, writes the decision to the audit log and, when approval is required, opens the approval and returns its id. Does not run the call.",
+        "Unified enforcement: evaluates the call, writes the decision to the audit log and, when approval is required, opens the approval and returns its id; with approval_id, uses that approval once for this exact call instead of opening a new one. Does not run the call.",
       inputSchema: inputSchemaOf(FirewallEnforceInput),
       permission: "guard.enforce",
       readOnly: false,
@@ -72,7 +83,8 @@ export function aegisTools(deps: AegisDeps): BuiltinTool[] {
     defineTool({
       name: `${AEGIS_NAMESPACE}.require_approval`,
       title: "Check or complete an approval",
-      description: "Two-phase approval: with dry_run_id only, returns the approval's status; with approval_code, completes it.",
+      description:
+        "Two-phase approval: with dry_run_id only, returns the approval's status; with approval_code (an approver's personal one-time code), casts that approver's vote. Once approved, repeat the call with the approval id.",
       inputSchema: inputSchemaOf(RequireApprovalInput),
       permission: "approvals.request",
       readOnly: false,
@@ -90,4 +102,20 @@ export function aegisTools(deps: AegisDeps): BuiltinTool[] {
       run: (a, ctx) => deps.audit(a, ctx),
     }),
   ];
+}
+
+/**
+ * Seed 004 names its tools without a namespace (policy_get, …, firewall_enforce): they are aliases
+ * of the aegis.* tools, governed the same. Policies and the audit log see the canonical name.
+ */
+export function aegisAliases(tools: readonly BuiltinTool[]): BuiltinTool[] {
+  const prefix = `${AEGIS_NAMESPACE}.`;
+  return tools
+    .filter((t) => t.name.startsWith(prefix))
+    .map((t) => ({
+      ...t,
+      name: t.name.slice(prefix.length),
+      aliasOf: t.name,
+      description: `${t.description} Alias of ${t.name} (seed 004's name): policies, permissions and the audit log see ${t.name}.`,
+    }));
 }

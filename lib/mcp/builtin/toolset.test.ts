@@ -21,7 +21,7 @@ function fakeDeps() {
 const json = (r: { content: unknown }) => JSON.parse((r.content as { text: string }[])[0].text);
 
 describe("built-in tools: definitions", () => {
-  test("cloud.estimate alone without dependencies; all six with them", () => {
+  test("cloud.estimate alone without dependencies; with them the five aegis.* tools and seed 004's bare names as aliases", () => {
     expect(builtinTools().list().map((t) => t.name)).toEqual(["cloud.estimate"]);
     expect(builtinTools({ aegis: fakeDeps().deps }).list().map((t) => t.name)).toEqual([
       "cloud.estimate",
@@ -30,7 +30,29 @@ describe("built-in tools: definitions", () => {
       "aegis.firewall_enforce",
       "aegis.require_approval",
       "aegis.audit_write",
+      "policy_get",
+      "guard_check",
+      "firewall_enforce",
+      "require_approval",
+      "audit_write",
     ]);
+  });
+
+  test.each([
+    ["policy_get", "aegis.policy_get"],
+    ["audit_write", "aegis.audit_write"],
+    ["require_approval", "aegis.require_approval"],
+    ["guard_check", "aegis.guard_check"],
+    ["firewall_enforce", "aegis.firewall_enforce"],
+    ["aegis.guard_check", "aegis.guard_check"],
+    ["fs.write", "fs.write"],
+  ])("%s is governed as %s (same permission, the policy sees the canonical name, said in the description)", (name, canonical) => {
+    const tools = builtinTools({ aegis: fakeDeps().deps });
+    expect(tools.canonical(name)).toBe(canonical);
+    if (name !== canonical) {
+      expect(tools.get(name)!.permission).toBe(tools.get(canonical)!.permission);
+      expect(tools.get(name)!.description).toContain(`policies, permissions and the audit log see ${canonical}`);
+    }
   });
 
   test("input schemas are JSON Schema objects listing required arguments", () => {

@@ -1,7 +1,7 @@
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { ZodError } from "zod";
 import { UnknownToolError } from "@/lib/mcp/upstreams/errors";
-import { aegisTools } from "./aegis-tools";
+import { aegisAliases, aegisTools } from "./aegis-tools";
 import { cloudEstimateTool } from "./cloud-estimate";
 import type { AegisDeps, BuiltinTool, CallerContext } from "./types";
 
@@ -10,6 +10,8 @@ export interface BuiltinToolset {
   list(): Tool[];
   get(name: string): BuiltinTool | undefined;
   has(name: string): boolean;
+  /** The canonical name of a tool (an alias's target; any other name as given): what policies see. */
+  canonical(name: string): string;
   /**
    * Runs a built-in tool. Invalid arguments are a tool error result (the agent can correct
    * them); errors thrown by the injected dependencies propagate. Unknown names throw UnknownToolError.
@@ -33,7 +35,8 @@ export function jsonResult(value: unknown): CallToolResult {
 
 /** The built-in tools: cloud.estimate always; the AegisMCP tools when their dependencies are given. */
 export function builtinTools(deps: { aegis?: AegisDeps } = {}): BuiltinToolset {
-  const tools = [cloudEstimateTool, ...(deps.aegis ? aegisTools(deps.aegis) : [])];
+  const aegis = deps.aegis ? aegisTools(deps.aegis) : [];
+  const tools = [cloudEstimateTool, ...aegis, ...aegisAliases(aegis)];
   const byName = new Map(tools.map((t) => [t.name, t]));
   return {
     list: () =>
@@ -46,6 +49,7 @@ export function builtinTools(deps: { aegis?: AegisDeps } = {}): BuiltinToolset {
       })),
     get: (name) => byName.get(name),
     has: (name) => byName.has(name),
+    canonical: (name) => byName.get(name)?.aliasOf ?? name,
     async call(name, args, ctx) {
       const tool = byName.get(name);
       if (!tool) throw new UnknownToolError(name);

@@ -18,6 +18,8 @@ export interface GuardCall {
   arguments: Record<string, unknown>;
   /** firewall_enforce's free-form context, recorded with the decision. */
   meta?: Record<string, unknown>;
+  /** firewall_enforce's retry: an approved approval's id, used once for this exact call. */
+  approvalId?: string;
 }
 
 export interface ApprovalRequest {
@@ -62,6 +64,8 @@ export interface BuiltinTool<A = unknown> {
   /** Read-only tools do not change state (MCP annotation readOnlyHint). */
   readOnly: boolean;
   schema: z.ZodType<A>;
+  /** Set on an alias (seed 004's bare names): the canonical tool it stands for. */
+  aliasOf?: string;
   run(args: A, ctx: CallerContext): Promise<unknown>;
 }
 

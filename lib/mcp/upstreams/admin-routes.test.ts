@@ -3,27 +3,35 @@ import { resetEnvForTests } from "@/lib/env";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DELETE as deleteRoute, PUT as putRoute } from "@/app/api/admin/upstreams/[name]/route";
 import { GET as listRoute } from "@/app/api/admin/upstreams/route";
-import { auditUnavailable } from "@/lib/audit";
-import { mintToken, tokenKeys } from "@/lib/auth";
+import { type AuditLog, auditUnavailable } from "@/lib/audit";
+import { mintToken } from "@/lib/auth";
+import { installServices } from "@/lib/server";
+import { createTestServices, installTestServices } from "@/lib/server/testing";
+import type { Services } from "@/lib/server/types";
 import { upsertTenant } from "@/lib/db/tenants";
-import { getDb } from "@/lib/db";
+import { createTestDb } from "@/lib/db/testing";
 import { getUpstreamRow, listUpstreamRows } from "@/lib/db/upstreams";
 import { parseUpstreamsConfig } from "./config";
 import { UnknownToolError } from "./errors";
 import { UpstreamRegistry } from "./registry";
 import { startTestUpstream, type TestUpstream } from "./test-server";
 
+// This file's own database (real Postgres with DATABASE_URL, else in-memory PGlite).
+const testDb = createTestDb();
+const getDb = () => testDb;
+
 /** /api/admin/upstreams through the real route handlers: withAuth, RBAC, zod, audit, error envelope. */
 
 const run = randomBytes(4).toString("hex");
 const T = `up-routes-${run}`;
-const g = globalThis as { __canopyUpstreams?: UpstreamRegistry; __canopyAudit?: unknown };
+let svc: Services;
+let restoreServices: () => Promise<void>;
 
 let upstream: TestUpstream;
 let registry: UpstreamRegistry;
 
 async function token(roles: string[], tenant = T) {
-  return (await mintToken({ tenant, subject: `user-${roles.join("-")}`, roles, ttlSeconds: 600, now: Date.now() / 1000 }, tokenKeys())).token;
+  return (await mintToken({ tenant, subject: `user-${roles.join("-")}`, roles, ttlSeconds: 600, now: Date.now() / 1000 }, svc.tokenKeys)).token;
 }
 
 type Handler = (req: Request, ctx: { params: Promise<{ name: string }> }) => Promise<Response>;
@@ -57,21 +65,19 @@ beforeAll(async () => {
     // This file's rows only: with DATABASE_URL the table is shared with other tests and demos.
     db: { load: async () => (await listUpstreamRows((await getDb()).prisma)).filter((r) => r.tenantId === T), reloadMs: 60_000 },
   });
-  g.__canopyUpstreams = registry;
+  svc = createTestServices(await getDb(), { upstreams: registry });
+  restoreServices = installTestServices(svc);
   // Tokens are accepted only for tenants that exist.
   await upsertTenant((await getDb()).prisma, T, T);
 });
 
 afterAll(async () => {
-  g.__canopyUpstreams = undefined;
-  (g.__canopyAudit as { close?: () => void } | undefined)?.close?.();
-  g.__canopyAudit = undefined;
-  const { prisma, sql } = await getDb();
+  await restoreServices();
+  const { prisma } = await getDb();
   await prisma.upstreamServer.deleteMany({ where: { tenantId: T } });
   await registry.close();
   await upstream.stop();
-  await prisma.$disconnect();
-  await sql.close();
+  await (await testDb).drop();
 });
 
 const ticketsBody = { transport: "http", url: "", headers: { Authorization: "Bearer ${UPSTREAM_ROUTE_TOKEN}" }, tools: { create_ticket: { aliases: ["tickets.create"] } } };
@@ -130,14 +136,14 @@ describe("/api/admin/upstreams", () => {
 
   test("audit log down: 503, nothing changed", async () => {
     const admin = await token(["admin"]);
-    const saved = g.__canopyAudit;
-    g.__canopyAudit = { append: () => Promise.reject(auditUnavailable("audit store did not answer within 5000 ms")) };
+    const auditDown = { append: () => Promise.reject(auditUnavailable("audit store did not answer within 5000 ms")), close() {} } as unknown as AuditLog;
+    const saved = installServices(createTestServices(await getDb(), { upstreams: registry, audit: auditDown }));
     try {
       const r = await put(admin, "later", { ...ticketsBody, url: upstream.url, tools: {} });
       expect(r).toMatchObject({ status: 503, json: { error: { code: "audit_unavailable", message: "the audit log is unavailable, so upstream later was not changed: audit store did not answer within 5000 ms" } } });
       expect((await del(admin, "tickets")).status).toBe(503);
     } finally {
-      g.__canopyAudit = saved;
+      installServices(saved);
     }
     const { prisma } = await getDb();
     expect(await getUpstreamRow(prisma, T, "later")).toBeNull();

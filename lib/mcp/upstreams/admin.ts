@@ -1,13 +1,12 @@
 import { type AddressPolicy, assertPublicUpstream, type Resolver } from "./network-guard";
-import { appendAudit, type AuditInput, auditUnavailable } from "@/lib/audit";
+import { type AuditInput, auditUnavailable } from "@/lib/audit";
 import { type Principal, requireTenant } from "@/lib/auth";
-import { type Db, getDb } from "@/lib/db";
+import type { Db } from "@/lib/db";
 import { deleteUpstreamRow, getUpstreamRow, isUniqueViolation, listUpstreamRowsVisibleTo, putUpstreamRow, type UpstreamRow } from "@/lib/db/upstreams";
 import { conflict, notFound } from "@/lib/errors";
 import { parseUpstreamPut, type UpstreamView } from "./admin-schemas";
 import type { ServerConfig } from "./config";
 import { rowToServer, serverToWrite } from "./db-config";
-import { getUpstreams, upstreamNetwork } from "./default-registry";
 import type { RegistryStatus, UpstreamRegistry } from "./registry";
 
 /**
@@ -20,11 +19,9 @@ export interface UpstreamAdminDeps {
   db: () => Promise<Db>;
   registry: () => UpstreamRegistry;
   audit: (input: AuditInput) => Promise<unknown>;
-  /** The address rule URLs are checked against when saved (default: the gateway's environment). */
-  network?: () => { policy: AddressPolicy; resolve?: Resolver };
+  /** The address rule URLs are checked against when saved (the gateway's environment: upstreamNetwork). */
+  network: () => { policy: AddressPolicy; resolve?: Resolver };
 }
-
-const defaults = (): UpstreamAdminDeps => ({ db: getDb, registry: getUpstreams, audit: appendAudit, network: upstreamNetwork });
 
 function statusView(s: RegistryStatus | undefined): UpstreamView["status"] {
   if (!s) return null;
@@ -76,7 +73,7 @@ const findStatus = (all: RegistryStatus[], source: "file" | "db", tenant: string
   all.find((s) => s.source === source && s.tenant === tenant && s.name === name);
 
 /** Upstreams the caller's tenant can use: the file's and the database's, with live status. */
-export async function listUpstreams(principal: Principal, query: { tenant?: string } = {}, deps: UpstreamAdminDeps = defaults()) {
+export async function listUpstreams(principal: Principal, query: { tenant?: string } = {}, deps: UpstreamAdminDeps) {
   requireTenant(principal, query.tenant);
   const tenant = principal.tenant;
   const registry = deps.registry();
@@ -120,7 +117,7 @@ async function auditOrRefuse(deps: UpstreamAdminDeps, input: AuditInput, name: s
 }
 
 /** Creates or replaces the caller's tenant's HTTP upstream `name`. Audited before it is stored. */
-export async function putUpstream(principal: Principal, name: string, body: unknown, query: { tenant?: string } = {}, deps: UpstreamAdminDeps = defaults()) {
+export async function putUpstream(principal: Principal, name: string, body: unknown, query: { tenant?: string } = {}, deps: UpstreamAdminDeps) {
   requireTenant(principal, query.tenant);
   const tenant = principal.tenant;
   const registry = deps.registry();
@@ -129,7 +126,7 @@ export async function putUpstream(principal: Principal, name: string, body: unkn
   refuseForeign(registry, await listUpstreamRowsVisibleTo(prisma, tenant), name);
   const server = parseUpstreamPut(name, body);
   // Checked again on every connection (DNS may answer differently later): see network-guard.ts.
-  const network = (deps.network ?? upstreamNetwork)();
+  const network = deps.network();
   await assertPublicUpstream(server.url, network.policy, network.resolve);
 
   const before = await getUpstreamRow(prisma, tenant, name);
@@ -154,7 +151,7 @@ export async function putUpstream(principal: Principal, name: string, body: unkn
 }
 
 /** Deletes the caller's tenant's upstream `name`; its connection is closed. Audited before. */
-export async function deleteUpstream(principal: Principal, name: string, query: { tenant?: string } = {}, deps: UpstreamAdminDeps = defaults()) {
+export async function deleteUpstream(principal: Principal, name: string, query: { tenant?: string } = {}, deps: UpstreamAdminDeps) {
   requireTenant(principal, query.tenant);
   const tenant = principal.tenant;
   const registry = deps.registry();

@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerConfig } from "./config";
 import { UpstreamCallError, type UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
 import { failureCategory, failureDetail } from "./failure";
@@ -126,11 +126,19 @@ export class UpstreamConnection {
   async callTool(tool: string, args: Record<string, unknown> | undefined, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CallToolResult> {
     opts.signal?.throwIfAborted();
     const client = await this.connect();
+    const built = this.built;
     try {
-      const result = (await client.callTool({ name: tool, arguments: args ?? {} }, undefined, {
-        timeout: opts.timeoutMs,
-        signal: opts.signal,
-      })) as CallToolResult;
+      const pooled = built?.pooled;
+      const transport = built?.transport;
+      let result: CallToolResult;
+      if (pooled && transport instanceof StreamableHTTPClientTransport) {
+        const raw = await pooled.request("tools/call", { name: tool, arguments: args ?? {} }, { timeoutMs: opts.timeoutMs, signal: opts.signal, sessionId: transport.sessionId, protocolVersion: transport.protocolVersion });
+        const parsed = CallToolResultSchema.safeParse(raw);
+        if (!parsed.success) throw new StreamableHTTPError(-1, `the answer to ${tool} is not a tool result`);
+        result = parsed.data;
+      } else {
+        result = (await client.callTool({ name: tool, arguments: args ?? {} }, undefined, { timeout: opts.timeoutMs, signal: opts.signal })) as CallToolResult;
+      }
       this.failures = 0;
       return result;
     } catch (e) {
@@ -156,6 +164,7 @@ export class UpstreamConnection {
       await Promise.race([built.transport.terminateSession().catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
     }
     await client.close().catch(() => {});
+    await built?.pooled?.close();
   }
 
   private unavailable(detail: string, tool: string | null) {
@@ -214,6 +223,7 @@ export class UpstreamConnection {
       throw this.unavailable(this.closedReason, null);
     }
     this.client = client;
+    if (this.built && this.built !== built) void this.built.pooled?.close();
     this.built = built;
     built.resetStderr();
     this.tools = undefined;

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { resetEnvForTests } from "@/lib/env";
+import { env, resetEnvForTests } from "@/lib/env";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Principal } from "@/lib/auth";
-import { getDb } from "@/lib/db";
+import { createTestDb } from "@/lib/db/testing";
+import { upstreamNetwork } from "./default-registry";
 import { getUpstreamRow, listUpstreamRows, putUpstreamRow, type UpstreamRow } from "@/lib/db/upstreams";
 import { toErrorEnvelope } from "@/lib/errors";
 import type { AuditInput } from "@/lib/audit";
@@ -12,6 +13,10 @@ import { parseUpstreamsConfig } from "./config";
 import { UnknownToolError, UpstreamUnavailableError } from "./errors";
 import { UpstreamRegistry } from "./registry";
 import { startTestUpstream, type TestUpstream } from "./test-server";
+
+// This file's own database (real Postgres with DATABASE_URL, else in-memory PGlite).
+const testDb = createTestDb();
+const getDb = () => testDb;
 
 /**
  * Admin-managed (database) upstreams end to end: the admin lib writes upstream_servers, the
@@ -91,6 +96,7 @@ servers:
   deps = {
     db: getDb,
     registry: () => registry,
+    network: () => upstreamNetwork(env()),
     audit: async (input) => {
       if (auditDown) throw new Error("audit store unreachable");
       audited.push(input);
@@ -103,12 +109,11 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  const { prisma, sql } = await getDb();
+  const { prisma } = await getDb();
   await prisma.upstreamServer.deleteMany({ where: { tenantId: { in: [A, B] } } });
   await registry?.close();
   await Promise.all([upA?.stop(), upB?.stop(), docs?.stop()]);
-  await prisma.$disconnect();
-  await sql.close();
+  await (await testDb).drop();
 });
 
 describe("admin-managed HTTP upstreams", () => {

@@ -1,14 +1,10 @@
-import { getDb } from "@/lib/db";
+import type { Db } from "@/lib/db";
 import { listUpstreamRows } from "@/lib/db/upstreams";
-import { env, envSecret } from "@/lib/env";
-import { log } from "@/lib/log";
+import { type Env, envSecret } from "@/lib/env";
+import type { Logger } from "@/lib/log";
 import { AddressPolicy } from "./address-policy";
 import type { Resolver } from "./network-guard";
 import { UpstreamRegistry } from "./registry";
-
-// One registry per process: Next.js may load this module in several bundles, and each copy
-// would otherwise spawn its own stdio children.
-const g = globalThis as { __canopyUpstreams?: UpstreamRegistry };
 
 /** How often each replica re-reads the admin-managed upstreams (a change made here applies at once). */
 export const DB_UPSTREAMS_RELOAD_MS = 3_000;
@@ -17,34 +13,26 @@ export const DB_UPSTREAMS_RELOAD_MS = 3_000;
  * Where admin-managed upstreams may connect: public addresses, plus the operator's
  * UPSTREAM_PRIVATE_ALLOWLIST, or everything with UPSTREAM_ALLOW_PRIVATE_NETWORKS=true.
  */
-export function upstreamNetwork(): { policy: AddressPolicy; resolve?: Resolver } {
-  const e = env();
+export function upstreamNetwork(e: Pick<Env, "UPSTREAM_ALLOW_PRIVATE_NETWORKS" | "UPSTREAM_PRIVATE_ALLOWLIST">): { policy: AddressPolicy; resolve?: Resolver } {
   return { policy: new AddressPolicy({ allowPrivate: e.UPSTREAM_ALLOW_PRIVATE_NETWORKS, allowlist: e.UPSTREAM_PRIVATE_ALLOWLIST }) };
 }
 
 /**
  * The process's upstreams: UPSTREAMS_PATH (default ./upstreams.yaml) merged with the
- * admin-managed HTTP upstreams of the database. Connects lazily.
+ * admin-managed HTTP upstreams of the database. Connects lazily. The composition root builds one
+ * per process (each registry spawns its own stdio children).
  */
-export function getUpstreams(): UpstreamRegistry {
-  g.__canopyUpstreams ??= UpstreamRegistry.fromFile(env().UPSTREAMS_PATH, {
+export function createUpstreamRegistry(e: Env, db: () => Promise<Db>, log: Logger): UpstreamRegistry {
+  return UpstreamRegistry.fromFile(e.UPSTREAMS_PATH, {
     resolveSecret: envSecret,
-    db: { load: async () => listUpstreamRows((await getDb()).prisma), reloadMs: DB_UPSTREAMS_RELOAD_MS },
-    network: upstreamNetwork(),
+    db: { load: async () => listUpstreamRows((await db()).prisma), reloadMs: DB_UPSTREAMS_RELOAD_MS },
+    network: upstreamNetwork(e),
     // The detail (stderr, remote answers, host paths) is for operators only; callers see categories.
     onEvent: (e) => {
-      const logger = log().child({ upstream: e.upstream, ...(e.tenant ? { tenant: e.tenant } : {}), ...(e.traceId ? { trace_id: e.traceId } : {}) });
+      const logger = log.child({ upstream: e.upstream, ...(e.tenant ? { tenant: e.tenant } : {}), ...(e.traceId ? { trace_id: e.traceId } : {}) });
       if (e.type === "connected") logger.info("upstream connected");
       else logger.warn({ detail: e.detail }, e.type === "closed" ? "upstream connection lost" : e.type === "call_failed" ? "upstream call failed" : "upstream failed to start");
     },
-    onDbProblem: (p) => log().warn({ tenant: p.tenant, upstream: p.name }, p.name ? `stored upstream skipped: ${p.message}` : p.message),
+    onDbProblem: (p) => log.warn({ tenant: p.tenant, upstream: p.name }, p.name ? `stored upstream skipped: ${p.message}` : p.message),
   });
-  return g.__canopyUpstreams;
-}
-
-/** Stops every upstream child and session (server shutdown, tests). */
-export async function closeUpstreams(): Promise<void> {
-  const r = g.__canopyUpstreams;
-  g.__canopyUpstreams = undefined;
-  await r?.close();
 }

@@ -31,4 +31,4 @@ export {
 } from "./errors";
 export { interpolate, isSensitiveName, type SecretResolver } from "./secrets";
 export { resolvePackageBin } from "./transport";
-export { closeUpstreams, DB_UPSTREAMS_RELOAD_MS, getUpstreams } from "./default-registry";
+export { createUpstreamRegistry, DB_UPSTREAMS_RELOAD_MS, upstreamNetwork } from "./default-registry";

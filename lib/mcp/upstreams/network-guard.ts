@@ -120,8 +120,8 @@ export function guardedConnector(policy: AddressPolicy, resolve: Resolver = syst
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 /** A fetch whose every connection is checked by the policy; close() ends its pooled sockets. */
-export function guardedFetch(policy: AddressPolicy, resolve: Resolver = systemResolver): { fetch: FetchLike; close: () => Promise<void> } {
+export function guardedFetch(policy: AddressPolicy, resolve: Resolver = systemResolver): { fetch: FetchLike; dispatcher: Agent; close: () => Promise<void> } {
   const agent = new Agent({ connect: guardedConnector(policy, resolve) });
   const fetch: FetchLike = (url, init) => undiciFetch(url, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
-  return { fetch, close: () => agent.destroy().catch(() => {}) };
+  return { fetch, dispatcher: agent, close: () => agent.destroy().catch(() => {}) };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { AuditInput } from "@/lib/audit";
 import type { Principal } from "@/lib/auth";
-import { getDb } from "@/lib/db";
+import { createTestDb } from "@/lib/db/testing";
 import { getUpstreamRow, listUpstreamRows } from "@/lib/db/upstreams";
 import { AppError } from "@/lib/errors";
 import { listUpstreams, putUpstream, type UpstreamAdminDeps } from "./admin";
@@ -11,6 +11,10 @@ import { UpstreamUnavailableError } from "./errors";
 import { AddressPolicy, type Resolver } from "./network-guard";
 import { UpstreamRegistry } from "./registry";
 import { startTestUpstream, type TestUpstream } from "./test-server";
+
+// This file's own database (real Postgres with DATABASE_URL, else in-memory PGlite).
+const testDb = createTestDb();
+const getDb = () => testDb;
 
 /**
  * DNS rebinding: a name that resolves to a public address when the tenant admin saves the
@@ -54,12 +58,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { prisma, sql } = await getDb();
+  const { prisma } = await getDb();
   await prisma.upstreamServer.deleteMany({ where: { tenantId: T } });
   await registry?.close();
   await local?.stop();
-  await prisma.$disconnect();
-  await sql.close();
+  await (await testDb).drop();
 });
 
 describe("DNS rebinding against an admin-managed upstream", () => {

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { Agent } from "undici";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { UpstreamRow } from "@/lib/db/upstreams";
 import { type FactMap, parseUpstreamsConfig, type ServerConfig, TENANT_REF, type ToolSettings, type UpstreamsConfig } from "./config";
@@ -200,10 +201,12 @@ export class UpstreamRegistry {
   private entry(source: UpstreamSource, tenant: string | null, server: ServerConfig, resolveSecret: SecretResolver): Entry {
     // Every connection to an admin-managed upstream goes through the address check.
     const fetch = source === "db" ? this.guardedFetch() : undefined;
+    // Tool calls share keep-alive sockets; admin-managed upstreams only through the guarded agent.
+    const dispatcher = server.transport !== "http" ? undefined : source === "db" ? (this.guarded?.dispatcher ?? this.plainAgent()) : this.plainAgent();
     const connect = (s: ServerConfig, forTenant?: string) =>
       new UpstreamConnection({
         server: s,
-        ctx: { baseDir: this.opts.baseDir, resolveSecret, ...(fetch ? { fetch } : {}) },
+        ctx: { baseDir: this.opts.baseDir, resolveSecret, ...(fetch ? { fetch } : {}), ...(dispatcher ? { dispatcher } : {}) },
         connectTimeoutMs: this.opts.connectTimeoutMs ?? 10_000,
         backoff: this.opts.backoff ?? { initialMs: 250, maxMs: 30_000 },
         now: this.opts.now,
@@ -215,7 +218,14 @@ export class UpstreamRegistry {
     return { ...base, connection: connect(server) };
   }
 
-  private guarded?: { fetch: FetchLike; close: () => Promise<void> };
+  private guarded?: { fetch: FetchLike; dispatcher: Agent; close: () => Promise<void> };
+  private plain?: Agent;
+
+  /** Keep-alive sockets for the file's (operator-configured) HTTP upstreams. */
+  private plainAgent(): Agent {
+    this.plain ??= new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+    return this.plain;
+  }
 
   private guardedFetch(): FetchLike | undefined {
     const network = this.opts.network;
@@ -575,5 +585,6 @@ export class UpstreamRegistry {
     await this.reloading?.catch(() => {});
     await Promise.all([...this.files.values(), ...this.db.entries.values()].map((e) => closeEntry(e)));
     await this.guarded?.close();
+    await this.plain?.destroy().catch(() => {});
   }
 }

@@ -5,6 +5,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { ChildProcess } from "node:child_process";
 import type { HttpServerConfig, ServerConfig, StdioServerConfig } from "./config";
+import type { Dispatcher } from "undici";
+import { PooledHttpClient } from "./http-pool-client";
 import type { FetchLike } from "./network-guard";
 import { interpolateRecord, type SecretResolver } from "./secrets";
 
@@ -14,6 +16,8 @@ export interface TransportContext {
   resolveSecret: SecretResolver;
   /** HTTP upstreams: the fetch every request goes through (admin-managed ones: address-checked). */
   fetch?: FetchLike;
+  /** HTTP upstreams: the pooled keep-alive dispatcher tool calls use (admin-managed ones: address-checked). */
+  dispatcher?: Dispatcher;
 }
 
 export interface BuiltTransport {
@@ -25,6 +29,8 @@ export interface BuiltTransport {
   /** How the process ended ("was killed by SIGKILL", "exited with code 3"); null while running or for HTTP. */
   exitInfo(): string | null;
   pid(): number | null;
+  /** HTTP upstreams: tool calls go straight over pooled sockets, in the SDK session's id and revision. */
+  pooled?: PooledHttpClient;
 }
 
 /**
@@ -104,7 +110,8 @@ function httpTransport(s: HttpServerConfig, ctx: TransportContext): BuiltTranspo
     // A lost notification stream is not worth retries here: calls reconnect on their own.
     reconnectionOptions: { maxReconnectionDelay: 5_000, initialReconnectionDelay: 500, reconnectionDelayGrowFactor: 2, maxRetries: 2 },
   });
-  return { transport, stderrTail: () => "", resetStderr: () => {}, exitInfo: () => null, pid: () => null };
+  const pooled = new PooledHttpClient({ url: s.url, headers, ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}) });
+  return { transport, stderrTail: () => "", resetStderr: () => {}, exitInfo: () => null, pid: () => null, pooled };
 }
 
 /** A fresh transport for one connection attempt; throws (e.g. an unset secret) before any I/O. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { isAppError } from "@/lib/errors";
-import { putTarget, testConfig, testOps } from "../test-kit";
+import { putTarget, testConfig, testOps } from "../testing";
 import { makeTestPki, type Recorded, type TestPki } from "./test-tls";
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { isAppError } from "@/lib/errors";
-import { putTarget, testConfig, testOps } from "../test-kit";
+import { putTarget, testConfig, testOps } from "../testing";
 
 /**
  * The local backend for real: stub programs (CI has no systemd) on the operator's allowlist,

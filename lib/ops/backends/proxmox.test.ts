@@ -2,7 +2,7 @@ import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { putTarget, testOps } from "../test-kit";
+import { putTarget, testOps } from "../testing";
 import { makeTestPki, type Recorded, type TestPki } from "./test-tls";
 
 /**

@@ -4,7 +4,7 @@ import { createServer, connect as tcpConnect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { putTarget, testOps } from "../test-kit";
+import { putTarget, testOps } from "../testing";
 import { fingerprint, parseKeyLine, remoteCommand } from "./ssh";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { isAppError } from "@/lib/errors";
-import { fakeBackend, putTarget, testOps } from "../test-kit";
+import { fakeBackend, putTarget, testOps } from "../testing";
 import { BACKENDS, CATEGORIES } from "../types";
 import { effectiveTimeoutMs, getOperation, OPERATION_NAMES, OPERATIONS, operationOfTool, toolSchemaOf, validateParams } from "./index";
 

@@ -1,20 +1,20 @@
 import { NextResponse } from "next/server";
 import { listTokens, mintTokenFor } from "@/lib/access/api-tokens";
 import { mintTokenBodySchema, tokenListQuerySchema } from "@/lib/access/token-schemas";
-import { jsonBody, withAuth } from "@/lib/auth";
+import { jsonBody, withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** Mints a token for the caller's tenant; 201 with the token, shown this once. */
 export const POST = withAuth(
-  async ({ req, principal }) => NextResponse.json(await mintTokenFor(principal, await jsonBody(req, mintTokenBodySchema)), { status: 201 }),
+  async ({ req, principal, services }) => NextResponse.json(await mintTokenFor(services, principal, await jsonBody(req, mintTokenBodySchema)), { status: 201 }),
   { permission: "tokens.manage" },
 );
 
 /** The caller's tenant's tokens, newest first (never the tokens themselves). */
 export const GET = withAuth(
-  async ({ req, principal }) => listTokens(principal.tenant, tokenListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  async ({ req, principal, services }) => listTokens(services, principal.tenant, tokenListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "tokens.manage" },
 );
 

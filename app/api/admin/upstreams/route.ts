@@ -1,4 +1,4 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { listUpstreams } from "@/lib/mcp/upstreams/admin";
 import { UpstreamQuerySchema } from "@/lib/mcp/upstreams/admin-schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 /** Upstreams of upstreams.yaml and of the database visible to the caller's tenant, with live status. */
 export const GET = withAuth(
-  async ({ req, principal }) => listUpstreams(principal, UpstreamQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  async ({ req, principal, services }) => listUpstreams(principal, UpstreamQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)), services.upstreamAdmin),
   { permission: "upstreams.manage" },
 );
 

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { jsonBody, withAuth } from "@/lib/auth";
+import { jsonBody, withAuth } from "@/lib/server";
 import { createFromSeed000 } from "@/lib/approvals/http";
 import { createApprovalBodySchema } from "@/lib/approvals/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -8,9 +8,9 @@ export const dynamic = "force-dynamic";
 
 /** Seed 000: POST /approvals/create {pending_id, tenant, subject, tool, required_approvals, args, summary}. */
 export const POST = withAuth(
-  async ({ req, principal }) => {
+  async ({ req, principal, services }) => {
     const body = await jsonBody(req, createApprovalBodySchema);
-    const { approval, created } = await createFromSeed000(principal, body);
+    const { approval, created } = await createFromSeed000(services, principal, body);
     return NextResponse.json(approval, { status: created ? 201 : 200 });
   },
   { permission: "approvals.request" },

@@ -1,12 +1,12 @@
 import NextAuth from "next-auth";
-import { authOptions } from "@/lib/auth/next-auth";
+import { services } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 type Ctx = { params: Promise<{ nextauth: string[] }> };
 
-// next-auth builds its handler from options that depend on validated env: build it per request.
+// next-auth builds its handler from the options the composition root built from the validated env.
 async function handler(req: Request, ctx: Ctx) {
-  return NextAuth(authOptions())(req, ctx);
+  return NextAuth(services().authOptions)(req, ctx);
 }
 
 export { handler as GET, handler as POST };

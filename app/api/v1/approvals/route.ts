@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { jsonBody, withAuth } from "@/lib/auth";
+import { jsonBody, withAuth } from "@/lib/server";
 import { listForPrincipal, requestFromSeed003 } from "@/lib/approvals/http";
 import { listQuerySchema, requestApprovalBodySchema } from "@/lib/approvals/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -8,9 +8,9 @@ export const dynamic = "force-dynamic";
 
 /** Seed 003: an agent requests a human decision. */
 export const POST = withAuth(
-  async ({ req, principal }) => {
+  async ({ req, principal, services }) => {
     const body = await jsonBody(req, requestApprovalBodySchema);
-    const { approval, created } = await requestFromSeed003(principal, body);
+    const { approval, created } = await requestFromSeed003(services, principal, body);
     return NextResponse.json(approval, { status: created ? 201 : 200 });
   },
   { permission: "approvals.request" },
@@ -18,9 +18,9 @@ export const POST = withAuth(
 
 /** GET /api/v1/approvals?status=&tenant=&tool=&subject=&limit=&before= — pending first. */
 export const GET = withAuth(
-  async ({ req, principal }) => {
+  async ({ req, principal, services }) => {
     const q = listQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-    return listForPrincipal(principal, q);
+    return listForPrincipal(services, principal, q);
   },
   { permission: "approvals.read" },
 );

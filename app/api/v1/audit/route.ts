@@ -1,4 +1,4 @@
-import { jsonBody, withAuth } from "@/lib/auth";
+import { jsonBody, withAuth } from "@/lib/server";
 import { searchAudit, writeAgentNote } from "@/lib/audit/http";
 import { auditSearchQuerySchema, auditWriteSchema } from "@/lib/audit/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -7,14 +7,14 @@ export const dynamic = "force-dynamic";
 
 /** Search the tenant's audit log: filters, newest first, keyset pagination (`cursor`, `limit`). */
 export const GET = withAuth(
-  async ({ req, principal }) => searchAudit(principal, auditSearchQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  async ({ req, principal, services }) => searchAudit(services.audit, principal, auditSearchQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "audit.read" },
 );
 
 /** Append an agent's note (AegisMCP `POST /audit`: action, tool?, ok?, note?). */
 export const POST = withAuth(
-  async ({ req, principal, requestId }) => {
-    const result = await writeAgentNote(principal, await jsonBody(req, auditWriteSchema), requestId);
+  async ({ req, principal, requestId, services }) => {
+    const result = await writeAgentNote(services.audit, principal, await jsonBody(req, auditWriteSchema), requestId);
     return Response.json(result, { status: 201 });
   },
   { permission: "audit.write" },

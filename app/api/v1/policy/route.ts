@@ -1,9 +1,9 @@
-import { withAuth } from "@/lib/auth";
-import { describeActivePolicy } from "@/lib/policies";
+import { withAuth } from "@/lib/server";
+import { describeActivePolicy } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withAuth(async ({ principal }) => describeActivePolicy(principal.tenant), { permission: "policies.read" });
+export const GET = withAuth(async ({ principal, services }) => describeActivePolicy((await services.db()).prisma, principal.tenant), { permission: "policies.read" });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { readBodyText } from "@/lib/http/body";
 import { deleteUpstream, putUpstream } from "@/lib/mcp/upstreams/admin";
 import { UpstreamQuerySchema } from "@/lib/mcp/upstreams/admin-schemas";
@@ -13,16 +13,16 @@ const queryOf = (req: Request) => UpstreamQuerySchema.parse(Object.fromEntries(n
 
 /** Creates (201) or replaces (200) the caller's tenant's HTTP upstream {name}; audited. */
 export const PUT = withAuth<Params>(
-  async ({ req, params, principal }) => {
+  async ({ req, params, principal, services }) => {
     const text = await readBodyText(req, "api");
-    const result = await putUpstream(principal, params.name, text.trim() === "" ? {} : JSON.parse(text), queryOf(req));
+    const result = await putUpstream(principal, params.name, text.trim() === "" ? {} : JSON.parse(text), queryOf(req), services.upstreamAdmin);
     return NextResponse.json(result, { status: result.created ? 201 : 200 });
   },
   { permission: "upstreams.manage" },
 );
 
 /** Deletes the caller's tenant's upstream {name} and closes its connection; audited. */
-export const DELETE = withAuth<Params>(async ({ req, params, principal }) => deleteUpstream(principal, params.name, queryOf(req)), {
+export const DELETE = withAuth<Params>(async ({ req, params, principal, services }) => deleteUpstream(principal, params.name, queryOf(req), services.upstreamAdmin), {
   permission: "upstreams.manage",
 });
 

@@ -1,10 +1,10 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { getForPrincipal } from "@/lib/approvals/http";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** One approval: votes (who, when, how), remaining approvals, expiry, and what the caller may do. */
-export const GET = withAuth<{ id: string }>(async ({ params, principal }) => getForPrincipal(principal, params.id), { permission: "approvals.read" });
+export const GET = withAuth<{ id: string }>(async ({ params, principal, services }) => getForPrincipal(services, principal, params.id), { permission: "approvals.read" });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,4 +1,4 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { listCheckpoints } from "@/lib/audit/http";
 import { checkpointsQuerySchema } from "@/lib/audit/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 /** The tenant's signed checkpoints (ascending seq, `after` + `limit`) and the key that signs them. */
 export const GET = withAuth(
-  async ({ req, principal }) => listCheckpoints(principal, checkpointsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  async ({ req, principal, services }) => listCheckpoints(services.audit, principal, checkpointsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "audit.read" },
 );
 

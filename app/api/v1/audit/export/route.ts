@@ -1,4 +1,4 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { exportAuditResponse } from "@/lib/audit/http";
 import { auditFilterSchema } from "@/lib/audit/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 /** Stream the tenant's chain (or a filtered part) as JSONL that verifies offline with the public key. */
 export const GET = withAuth(
-  async ({ req, principal }) => exportAuditResponse(principal, auditFilterSchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  async ({ req, principal, services }) => exportAuditResponse(services.audit, principal, auditFilterSchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "audit.export" },
 );
 

@@ -1,4 +1,4 @@
-import { withAuth } from "@/lib/auth";
+import { withAuth } from "@/lib/server";
 import { verifyAudit } from "@/lib/audit/http";
 import { verifyQuerySchema } from "@/lib/audit/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 /** Recompute the tenant's whole chain: {ok, count, …} or the first broken seq and what is wrong. */
 export const GET = withAuth(
-  async ({ req, principal }) => verifyAudit(principal, verifyQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).tenant),
+  async ({ req, principal, services }) => verifyAudit(services.audit, principal, verifyQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).tenant),
   { permission: "audit.read" },
 );
 

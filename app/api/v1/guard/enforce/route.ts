@@ -1,9 +1,9 @@
-import { jsonBody, withAuth } from "@/lib/auth";
-import { gatewayEnforce, guardRequestSchema } from "@/lib/enforce";
+import { jsonBody, withAuth } from "@/lib/server";
+import { guardRequestSchema } from "@/lib/enforce";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(async ({ req, principal }) => gatewayEnforce(principal, await jsonBody(req, guardRequestSchema)), { permission: "guard.enforce" });
+export const POST = withAuth(async ({ req, principal, services }) => services.gateway.enforce(principal, await jsonBody(req, guardRequestSchema)), { permission: "guard.enforce" });
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

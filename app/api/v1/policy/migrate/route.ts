@@ -1,5 +1,5 @@
-import { withAuth } from "@/lib/auth";
-import { migratePolicyText, readPolicyText } from "@/lib/policies";
+import { withAuth } from "@/lib/server";
+import { migratePolicyText, readPolicyText } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";

@@ -1,12 +1,12 @@
-import { withAuth } from "@/lib/auth";
-import { readFields, rollbackPolicy, rollbackRequestSchema } from "@/lib/policies";
+import { withAuth } from "@/lib/server";
+import { readFields, rollbackPolicy, rollbackRequestSchema } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** `{}` → the version the caller's tenant ran before (or drop its pin); `{"version": 3}` → version 3 for all. */
 export const POST = withAuth(
-  async ({ req, principal }) => rollbackPolicy(principal, rollbackRequestSchema.parse(await readFields(req))),
+  async ({ req, principal, services }) => rollbackPolicy(services, principal, rollbackRequestSchema.parse(await readFields(req))),
   { permission: "policies.apply" },
 );
 

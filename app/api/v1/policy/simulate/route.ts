@@ -1,11 +1,11 @@
-import { jsonBody, withAuth } from "@/lib/auth";
-import { simulateCall, simulateRequestSchema } from "@/lib/policies";
+import { jsonBody, withAuth } from "@/lib/server";
+import { simulateCall, simulateRequestSchema } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withAuth(
-  async ({ req, principal }) => simulateCall(principal, await jsonBody(req, simulateRequestSchema, "policy"), new Date()),
+  async ({ req, principal, services }) => simulateCall(services, principal, await jsonBody(req, simulateRequestSchema, "policy"), new Date()),
   { permission: "policies.simulate" },
 );
 

@@ -1,11 +1,11 @@
-import { withAuth } from "@/lib/auth";
-import { listPolicyVersions, versionsQuerySchema } from "@/lib/policies";
+import { withAuth } from "@/lib/server";
+import { listPolicyVersions, versionsQuerySchema } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 export const GET = withAuth(
-  async ({ req, principal }) => listPolicyVersions(principal, versionsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
+  async ({ req, principal, services }) => listPolicyVersions(services, principal, versionsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
   { permission: "policies.read" },
 );
 

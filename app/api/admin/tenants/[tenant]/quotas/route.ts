@@ -1,5 +1,5 @@
-import { jsonBody, withAuth } from "@/lib/auth";
-import { getQuotas, QuotaConfigBodySchema } from "@/lib/quota";
+import { jsonBody, withAuth } from "@/lib/server";
+import { QuotaConfigBodySchema } from "@/lib/quota";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
@@ -11,11 +11,11 @@ type Params = { tenant: string };
  * what was stored. withAuth checks the caller acts in {tenant}.
  */
 export const PUT = withAuth<Params>(
-  async ({ req, params, principal }) => getQuotas().setConfig(params.tenant, await jsonBody(req, QuotaConfigBodySchema), principal.subject),
+  async ({ req, params, principal, services }) => services.quotas.setConfig(params.tenant, await jsonBody(req, QuotaConfigBodySchema), principal.subject),
   { permission: "quotas.manage" },
 );
 
 /** The configuration and the usage of the current UTC day and month (requests, USD spent). */
-export const GET = withAuth<Params>(async ({ params }) => getQuotas().describe(params.tenant, new Date()), { permission: "quotas.read" });
+export const GET = withAuth<Params>(async ({ params, services }) => services.quotas.describe(params.tenant, services.clock.now()), { permission: "quotas.read" });
 
 export const { POST, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "PUT");

@@ -1,4 +1,4 @@
-import { jsonBody, withAuth } from "@/lib/auth";
+import { jsonBody, withAuth } from "@/lib/server";
 import { decideAsPrincipal } from "@/lib/approvals/http";
 import { decideBodySchema } from "@/lib/approvals/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -7,9 +7,9 @@ export const dynamic = "force-dynamic";
 
 /** Seed 003: {decision: approved|rejected, approver, comment, signature}; the signature is required for token callers. */
 export const POST = withAuth<{ id: string }>(
-  async ({ req, params, principal }) => {
+  async ({ req, params, principal, services }) => {
     const body = await jsonBody(req, decideBodySchema);
-    return decideAsPrincipal(principal, params.id, body);
+    return decideAsPrincipal(services, principal, params.id, body);
   },
   { permission: "approvals.decide" },
 );

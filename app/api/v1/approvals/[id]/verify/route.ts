@@ -1,4 +1,4 @@
-import { jsonBody, withAuth } from "@/lib/auth";
+import { jsonBody, withAuth } from "@/lib/server";
 import { verifyForPrincipal } from "@/lib/approvals/http";
 import { verifyBodySchema } from "@/lib/approvals/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -7,9 +7,9 @@ export const dynamic = "force-dynamic";
 
 /** Seed 003: {signature} → {valid: true, approval: {...}} or {valid: false, error: "Invalid signature"}. */
 export const POST = withAuth<{ id: string }>(
-  async ({ req, params, principal }) => {
+  async ({ req, params, principal, services }) => {
     const body = await jsonBody(req, verifyBodySchema);
-    return verifyForPrincipal(principal, params.id, body);
+    return verifyForPrincipal(services, principal, params.id, body);
   },
   { permission: "approvals.read" },
 );

@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { bearerToken, hasSessionCookie } from "@/lib/auth/authenticate";
+import type { Principal } from "@/lib/auth/principal";
+import { can } from "@/lib/auth/rbac";
+import { forbidden, toErrorEnvelope, unauthorized } from "@/lib/errors";
+import { PAYLOAD_TOO_LARGE, readNodeBodyText } from "@/lib/http/body";
+import { allowedMethods } from "@/lib/http/methods";
+import { answerMcp, versionRefusal } from "@/lib/mcp/endpoint";
+import { services } from "@/lib/server";
+import type { Admission } from "./admission";
+import { overloadAnswer } from "./overload";
+
+/** The paths the data plane answers itself (the seed's alias and the canonical one). */
+export const DATA_PLANE_PATHS: ReadonlySet<string> = new Set(["/mcp", "/api/mcp"]);
+
+const CANONICAL_PATH = "/api/mcp";
+const ALLOW = allowedMethods(["POST"]);
+const ALLOW_HEADER = ALLOW.join(", ");
+
+/** The caller's x-request-id when it is a sane token, else a fresh one (as the route wrapper does). */
+function requestIdFrom(given: string | undefined): string {
+  return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+/** 403 unless the roles grant mcp.call, worded as the route wrapper words it. */
+function requireMcpCall(principal: Principal): void {
+  if (!can(principal.roles, "mcp.call")) {
+    throw forbidden(`permission mcp.call is required; your roles in ${principal.tenant} are: ${principal.roles.join(", ") || "none"}`, { permission: "mcp.call", roles: principal.roles });
+  }
+}
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface DataPlaneOptions {
+  admission: Admission;
+  /**
+   * Where everything else goes: other paths, and /mcp requests that carry a console session
+   * instead of a bearer token (sessions are next-auth's). Absent (`canopy gateway`): 404, and 401
+   * for a session.
+   */
+  fallback?: NodeHandler;
+  /** Whether the fallback understands console sessions (Next does; the gateway's own does not). Default: when a fallback is given. */
+  sessions?: boolean;
+}
+
+/** The path of a request target, without its query. */
+export function pathOf(url: string | undefined): string {
+  const u = url ?? "/";
+  const q = u.indexOf("?");
+  return q < 0 ? u : u.slice(0, q);
+}
+
+function send(res: ServerResponse, status: number, body: object | null, headers: Record<string, string>) {
+  if (res.headersSent) return void res.end();
+  if (body === null) {
+    res.writeHead(status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }).end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown, requestId: string) {
+  const { status, body } = toErrorEnvelope(err);
+  if (status >= 500) services().log.error({ err, requestId, path: CANONICAL_PATH }, "request failed");
+  const tooLarge = body.error.code === PAYLOAD_TOO_LARGE;
+  // A body past the limit is left unread: the connection cannot carry another request.
+  send(res, status, body, { "x-request-id": requestId, ...(tooLarge ? { connection: "close" } : {}) });
+}
+
+/**
+ * MCP over node:http, the same answers as app/api/mcp/route.ts (both call lib/mcp/endpoint's
+ * answerMcp) without Next's per-request machinery: admission first (fast 503 past the in-flight
+ * bound), bearer authentication (verified tokens cached, revocation checked on every use), the
+ * RBAC check, the bounded body, the pipeline. The caller's disconnect aborts the call upstream.
+ */
+export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
+  const notFound: NodeHandler = (req, res) =>
+    send(res, 404, { error: { code: "not_found", message: `${pathOf(req.url)} is not served here: this process serves the MCP data plane only (POST /mcp or /api/mcp)` } }, {});
+  const fallback = o.fallback ?? notFound;
+
+  return async (req, res) => {
+    if (!DATA_PLANE_PATHS.has(pathOf(req.url))) return fallback(req, res);
+    const requestId = requestIdFrom(req.headers["x-request-id"] as string | undefined);
+    if (req.method !== "POST") {
+      if (req.method === "OPTIONS") return send(res, 204, null, { allow: ALLOW_HEADER });
+      const message = `${req.method} is not supported on ${CANONICAL_PATH}; use POST (see /api/openapi.json)`;
+      return send(res, 405, { error: { code: "method_not_allowed", message, details: { allow: ALLOW } } }, { allow: ALLOW_HEADER });
+    }
+    const authorization = req.headers.authorization;
+    if (authorization === undefined && (o.sessions ?? Boolean(o.fallback)) && hasSessionCookie(req.headers.cookie ?? "")) return fallback(req, res);
+
+    const admitted = o.admission.tryEnter();
+    if (!admitted.ok) {
+      const a = overloadAnswer(admitted);
+      req.resume(); // nothing of the body is wanted
+      return send(res, a.status, a.body, { ...a.headers, "x-request-id": requestId });
+    }
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort(new Error("the client closed the connection"));
+    };
+    res.once("close", onClose);
+    try {
+      if (authorization === undefined) throw unauthorized();
+      const svc = services();
+      const principal = await svc.auth.principalFromBearer(bearerToken(authorization));
+      requireMcpCall(principal);
+      const version = (req.headers["mcp-protocol-version"] as string | undefined) ?? null;
+      const refused = versionRefusal(version);
+      const answer = refused ?? (await answerMcp(svc.gateway, await readNodeBodyText(req, "mcp"), version, principal, controller.signal));
+      send(res, answer.status, answer.body, { "x-request-id": requestId });
+    } catch (err) {
+      sendError(res, err, requestId);
+    } finally {
+      admitted.release();
+    }
+  };
+}

@@ -1,0 +1,189 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { POST as nextPost, GET as nextGet } from "@/app/api/mcp/route";
+import { mintToken } from "@/lib/auth/tokens";
+import { bootstrap } from "@/lib/bootstrap";
+import { installServices, services } from "@/lib/server";
+import { createTestDb, type TestDb } from "@/lib/db/testing";
+import { env, resetEnvForTests } from "@/lib/env";
+import { startTestUpstream, type TestUpstream } from "@/lib/mcp/upstreams/test-server";
+import { serveDataPlane } from "./serve";
+
+/**
+ * The same calls through the three ways /mcp is served must get the same answers: the node:http
+ * data plane as `npm start` mounts it (lib/data-plane/serve), `canopy gateway` (its own process,
+ * sharing Postgres; only with DATABASE_URL, since the embedded database belongs to one process),
+ * and the Next route (what `npm run dev` serves). Trace ids, audit sequence numbers and hashes
+ * differ per call and are masked; everything else must match byte for byte after parsing.
+ */
+
+let db: TestDb | undefined;
+let dir: string;
+let upstream: TestUpstream;
+let inProcess: { url: string; close: () => Promise<void> };
+let gateway: { child: ChildProcess; url: string } | undefined;
+let token: string;
+const saved = { ...process.env };
+
+interface Answer {
+  status: number;
+  type: string | null;
+  allow: string | null;
+  retryAfter: string | null;
+  body: unknown;
+}
+
+async function viaHttp(base: string, method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+  const res = await fetch(`${base}/mcp`, { method, headers, body });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get("content-type"), allow: res.headers.get("allow"), retryAfter: res.headers.get("retry-after"), body: text ? JSON.parse(text) : null };
+}
+
+async function viaNext(method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+  const req = new Request("http://127.0.0.1/api/mcp", { method, headers, body });
+  const res = method === "POST" ? await nextPost(req, { params: Promise.resolve({}) }) : await nextGet(req);
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get("content-type"), allow: res.headers.get("allow"), retryAfter: res.headers.get("retry-after"), body: text ? JSON.parse(text) : null };
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+/** Per-call values masked: trace ids, audit positions and hashes, timings. */
+function normalize(a: Answer): Answer {
+  const text = JSON.stringify(a.body)
+    .replace(UUID, "<uuid>")
+    .replace(/"seq":\d+/g, '"seq":0')
+    .replace(/"hash":"[0-9a-f]{64}"/g, '"hash":"<hash>"')
+    .replace(/"latency_ms":[\d.]+/g, '"latency_ms":0');
+  return { ...a, type: a.type?.split(";")[0] ?? null, body: JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "canopy-parity-"));
+  upstream = await startTestUpstream({ token: "parity-token", label: "parity" });
+  writeFileSync(
+    path.join(dir, "policy.yaml"),
+    [
+      "version: 1",
+      "defaults: { decision: deny }",
+      "rules:",
+      '  - { name: tickets, match: "tickets.*", action: allow, reason: "tickets are fine" }',
+      '  - { name: estimates, match: "cloud.estimate", action: allow, reason: "estimates are free" }',
+    ].join("\n"),
+  );
+  writeFileSync(path.join(dir, "upstreams.yaml"), `version: 1\nservers:\n  - name: tickets\n    transport: http\n    url: ${upstream.url}\n    headers: { Authorization: "Bearer \${PARITY_UPSTREAM_TOKEN}" }\n`);
+  const shared: Record<string, string> = { CANOPY_DATA_DIR: dir, POLICY_PATH: path.join(dir, "policy.yaml"), UPSTREAMS_PATH: path.join(dir, "upstreams.yaml"), LOG_LEVEL: "silent", CANOPY_ADMIN_PASSWORD: "parity-password-123", PARITY_UPSTREAM_TOKEN: "parity-token" };
+  if (env().DATABASE_URL) {
+    db = await createTestDb();
+    shared.DATABASE_URL = db.url!;
+  }
+  Object.assign(process.env, shared);
+  resetEnvForTests();
+  installServices(undefined);
+  await bootstrap(services());
+  ({ token } = await mintToken({ tenant: env().CANOPY_DEMO_TENANT, subject: "parity-agent", roles: ["agent"], ttlSeconds: 3600, now: Math.floor(Date.now() / 1000) }, services().tokenKeys));
+  inProcess = await serveDataPlane({ port: 0, host: "127.0.0.1" });
+  if (db) {
+    const child = spawn(process.execPath, ["cli/canopy.mjs", "gateway", "--port", "0"], { env: { ...process.env, ...shared }, stdio: ["ignore", "pipe", "pipe"] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`canopy gateway did not start: ${out}`)), 60_000);
+      child.stdout!.on("data", (d) => {
+        out += String(d);
+        const m = out.match(/on (http:\/\/[\d.:]+)\/mcp/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.stderr!.on("data", (d) => (out += String(d)));
+      child.once("exit", (code) => reject(new Error(`canopy gateway exited (${code}): ${out}`)));
+    });
+    gateway = { child, url };
+  }
+}, 120_000);
+
+afterAll(async () => {
+  gateway?.child.kill("SIGTERM");
+  await inProcess?.close();
+  await upstream?.stop();
+  await services().close().catch(() => {});
+  installServices(undefined);
+  process.env = saved;
+  resetEnvForTests();
+  await db?.drop().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const rpc = (id: number | string, method: string, params?: object) => JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+const json = { "content-type": "application/json" };
+const bearer = () => ({ ...json, authorization: `Bearer ${token}` });
+
+const cases: { label: string; method?: string; headers: () => Record<string, string>; body?: string; expected: (a: Answer) => void }[] = [
+  { label: "ping", headers: bearer, body: rpc(1, "ping"), expected: (a) => expect(a).toMatchObject({ status: 200, body: { jsonrpc: "2.0", id: 1, result: {} } }) },
+  {
+    label: "initialize",
+    headers: bearer,
+    body: rpc("i", "initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "parity", version: "1" } }),
+    expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { protocolVersion: "2025-06-18", serverInfo: { name: "canopyiq" } } } }),
+  },
+  { label: "tools/list", headers: bearer, body: rpc(2, "tools/list"), expected: (a) => expect(JSON.stringify(a.body)).toContain('"tickets.create_ticket"') },
+  {
+    label: "tools/call forwarded to the HTTP upstream",
+    headers: bearer,
+    body: rpc(3, "tools/call", { name: "tickets.create_ticket", arguments: { title: "disk full" } }),
+    expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { content: [{ type: "text", text: 'parity: created "disk full"' }], _meta: { canopyiq: { decision: "allow", rule: "tickets" } } } } }),
+  },
+  {
+    label: "tools/call of a built-in tool",
+    headers: bearer,
+    body: rpc(4, "tools/call", { name: "cloud.estimate", arguments: { provider: "aws", action: "ec2.run_instances", params: { instance_type: "t3.micro", count: 1 } } }),
+    expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { _meta: { canopyiq: { decision: "allow" } } } } }),
+  },
+  {
+    label: "tools/call denied by the policy default",
+    headers: bearer,
+    body: rpc(5, "tools/call", { name: "tickets2.nope", arguments: {} }),
+    expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { isError: true, _meta: { canopyiq: { decision: "deny" } } } } }),
+  },
+  { label: "unknown method", headers: bearer, body: rpc(6, "resources/nope"), expected: (a) => expect(a).toMatchObject({ status: 200, body: { error: { code: -32601 } } }) },
+  { label: "notification", headers: bearer, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), expected: (a) => expect(a).toMatchObject({ status: 202, body: null }) },
+  { label: "not JSON", headers: bearer, body: "{nope", expected: (a) => expect(a).toMatchObject({ status: 400, body: { error: { code: -32700 } } }) },
+  {
+    label: "batch under 2025-06-18",
+    headers: () => ({ ...bearer(), "mcp-protocol-version": "2025-06-18" }),
+    body: `[${rpc(7, "ping")}]`,
+    expected: (a) => expect(a).toMatchObject({ status: 400, body: { error: { code: -32600 } } }),
+  },
+  { label: "unsupported protocol version", headers: () => ({ ...bearer(), "mcp-protocol-version": "1999-01-01" }), body: rpc(8, "ping"), expected: (a) => expect(a.status).toBe(400) },
+  { label: "no credentials", headers: () => json, body: rpc(9, "ping"), expected: (a) => expect(a).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } }) },
+  { label: "a forged token", headers: () => ({ ...json, authorization: `Bearer ${token.slice(0, -6)}AAAAAA` }), body: rpc(10, "ping"), expected: (a) => expect(a).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } }) },
+  { label: "not a bearer header", headers: () => ({ ...json, authorization: "Basic abc" }), body: rpc(11, "ping"), expected: (a) => expect(a.status).toBe(401) },
+  { label: "GET (no SSE stream)", method: "GET", headers: bearer, expected: (a) => expect(a).toMatchObject({ status: 405, allow: "POST, OPTIONS", body: { error: { code: "method_not_allowed" } } }) },
+];
+
+describe("identical answers from the data plane, canopy gateway and the Next route", () => {
+  test.each(cases)("$label", async ({ method = "POST", headers, body, expected }) => {
+    const h = headers();
+    const next = await viaNext(method, h, body);
+    const plane = await viaHttp(inProcess.url, method, h, body);
+    expected(next);
+    expect(normalize(plane)).toEqual(normalize(next));
+    if (gateway) expect(normalize(await viaHttp(gateway.url, method, h, body))).toEqual(normalize(next));
+  });
+
+  test("alone, the data plane answers GET /health like the console, and 404 in the envelope for other paths", async () => {
+    const health = await fetch(`${inProcess.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", checks: { db: { ok: true } } });
+    const other = await fetch(`${inProcess.url}/api/v1/audit`);
+    expect(other.status).toBe(404);
+    expect(await other.json()).toMatchObject({ error: { code: "not_found" } });
+  });
+
+  test("canopy gateway took part (skipped only without DATABASE_URL: the embedded database belongs to one process)", () => {
+    expect(Boolean(gateway)).toBe(Boolean(db));
+  });
+});

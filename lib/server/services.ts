@@ -1,0 +1,229 @@
+import { Admission } from "@/lib/data-plane/admission";
+import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
+import { AuditLog, decisionOk, jsonlSink, redactionConfig, Redactor } from "@/lib/audit";
+import { createAuthenticator } from "@/lib/auth/authenticate";
+import { resolveOidcSignIn } from "@/lib/access/oidc-sign-in";
+import { createAuthOptions } from "@/lib/auth/next-auth";
+import { createTokenGuard } from "@/lib/auth/token-guard";
+import { tokenKeysOf } from "@/lib/auth/token-keys";
+import { systemClock } from "@/lib/clock";
+import { type Db, openAppDb } from "@/lib/db";
+import { createGateway } from "@/lib/enforce/gateway";
+import type { Env } from "@/lib/env";
+import { createLogger } from "@/lib/log";
+import { createUpstreamRegistry, upstreamNetwork } from "@/lib/mcp/upstreams/default-registry";
+import { createMetrics } from "@/lib/metrics";
+import { createActivePolicies } from "@/lib/policy-store/active";
+import { QuotaService } from "@/lib/quota";
+import { openKv } from "@/lib/redis";
+import { loadSecrets } from "@/lib/secrets";
+import { approvalLineOf, auditRecordOf, loginRecordOf } from "./event-audit";
+import { createBuiltins, createPipelineDeps } from "./gateway";
+import type { ServiceOverrides, Services } from "./types";
+
+type Lazy<T> = (() => T) & { built(): boolean };
+
+/** Builds on first read, then keeps the value (the Services object owns it, not a module). */
+function once<T>(build: () => T): Lazy<T> {
+  let done = false;
+  let value: T;
+  const get = () => {
+    if (!done) {
+      value = build();
+      done = true;
+    }
+    return value;
+  };
+  return Object.assign(get, { built: () => done });
+}
+
+/** Like once(), for a promise: a rejected build is forgotten so the next use retries (database down at start). */
+function oncePromise<T>(build: () => Promise<T>): Lazy<Promise<T>> {
+  let p: Promise<T> | undefined;
+  const get = () => {
+    p ??= build().catch((err) => {
+      p = undefined;
+      throw err;
+    });
+    return p;
+  };
+  return Object.assign(get, { built: () => p !== undefined });
+}
+
+/**
+ * The composition root: every long-lived service of one process, built from the validated env.
+ * Route handlers get it from withAuth, the CLI and scripts build their own, tests build theirs
+ * with fakes in `overrides`. Nothing here is global; see ./index.ts for the one process slot.
+ */
+export function createServices(env: Env, overrides: Partial<ServiceOverrides> = {}): Services {
+  const clock = overrides.clock ?? systemClock;
+  const log = once(() => overrides.log ?? createLogger(env.LOG_LEVEL));
+  const secrets = once(() => overrides.secrets ?? loadSecrets(env));
+  const dbOverride = overrides.db;
+  const db = oncePromise<Db>(() => (dbOverride === undefined ? openAppDb(env) : typeof dbOverride === "function" ? dbOverride() : Promise.resolve(dbOverride)));
+  const kv = once(() => overrides.kv ?? openKv(env.REDIS_URL, env.REDIS_COMMAND_TIMEOUT_MS));
+  const redaction = once(() => redactionConfig(env.AUDIT_REDACT_KEYS, env.AUDIT_REDACT_VALUE_PATTERNS));
+  const redactor = once(() => new Redactor(secrets().hmacSecret, redaction()));
+  // Seed 004's AUDIT_PATH / APPROVALS_PATH: JSON-lines copies after the durable write (Postgres stays the truth).
+  const auditFile = env.AUDIT_PATH ? jsonlSink(env.AUDIT_PATH, { maxBytes: env.JSONL_MAX_BYTES, log: { warn: (o, m) => log().child({ module: "audit-file" }).warn(o, m) } }) : null;
+  const approvalsFile = env.APPROVALS_PATH ? jsonlSink(env.APPROVALS_PATH, { maxBytes: env.JSONL_MAX_BYTES, log: { warn: (o, m) => log().child({ module: "approvals-file" }).warn(o, m) } }) : null;
+  const audit = once(
+    () =>
+      overrides.audit ??
+      new AuditLog({
+        db,
+        privateKeyPem: secrets().auditPrivateKeyPem,
+        publicKeyPem: secrets().auditPublicKeyPem,
+        redactionSecret: secrets().hmacSecret,
+        redaction: redaction(),
+        checkpointEvery: env.AUDIT_CHECKPOINT_EVERY,
+        checkpointSeconds: env.AUDIT_CHECKPOINT_SECONDS,
+        timeoutMs: env.AUDIT_APPEND_TIMEOUT_MS,
+        now: () => clock.now(),
+        onBackgroundError: (err, what) => log().error({ err }, `${what} failed`),
+        onAppended: auditFile ? (record) => auditFile.write({ ...record, ok: decisionOk(record.decision) }) : undefined,
+      }),
+  );
+  // Approval and membership events become audit records here: neither domain imports the audit log.
+  const approvalEvents = new ApprovalEvents();
+  approvalEvents.on(async (e) => {
+    const line = approvalsFile ? approvalLineOf(e, clock.now()) : null;
+    if (line) approvalsFile!.write(line);
+    await audit().append(auditRecordOf(e));
+  });
+  const approvals = oncePromise<ApprovalService>(async () =>
+    overrides.approvals
+      ? overrides.approvals()
+      : createApprovalService({
+        prisma: (await db()).prisma,
+        kv: kv(),
+        hmacSecret: secrets().hmacSecret,
+        redaction: redaction(),
+        notifier: slackNotifierFromEnv(env),
+        events: approvalEvents,
+        now: () => clock.nowMs(),
+          log: log().child({ module: "approvals" }),
+          legacyApprovalCode: env.APPROVAL_CODE_LEGACY ? (env.APPROVAL_CODE ?? null) : null,
+          codeAttempts: { perApproval: env.APPROVAL_CODE_MAX_FAILURES_PER_APPROVAL, perCaller: env.APPROVAL_CODE_MAX_FAILURES_PER_CALLER, windowMs: env.APPROVAL_CODE_THROTTLE_WINDOW_SECONDS * 1000 },
+        }),
+  );
+  const quotas = once(
+    () =>
+      overrides.quotas ??
+      new QuotaService({
+        kv: kv(),
+        prisma: async () => (await db()).prisma,
+        // A little over one Redis command timeout: the store's own timeout answers first when it can.
+        timeoutMs: env.REDIS_COMMAND_TIMEOUT_MS + 500,
+        clock: () => clock.nowMs(),
+      }),
+  );
+  const upstreams = once(() => overrides.upstreams ?? createUpstreamRegistry(env, db, log()));
+  const policies = once(() => createActivePolicies(db));
+  const metrics = once(createMetrics);
+  const admission = once(() => new Admission({ maxInFlight: env.DATA_PLANE_MAX_IN_FLIGHT }));
+  const tokenGuard = once(() => createTokenGuard(kv(), db));
+  const tokenKeys = once(() => tokenKeysOf(secrets(), env));
+  const authOptions = once(() =>
+    createAuthOptions({ env, nextauthSecret: secrets().nextauthSecret, kv: kv(), db, log: log(), onLogin: (e) => audit().append(loginRecordOf(e)),
+      resolveOidc: (claims, rules) => resolveOidcSignIn({ db, audit: audit() }, claims, rules),
+    }),
+  );
+  const auth = once(() => overrides.auth ?? createAuthenticator({ tokenKeys: tokenKeys(), tokenGuard: tokenGuard(), db, authOptions }));
+
+  const stops: (() => unknown)[] = [];
+  let started = false;
+
+  const svc: Services = {
+    env,
+    clock,
+    get log() {
+      return log();
+    },
+    get secrets() {
+      return secrets();
+    },
+    get tokenKeys() {
+      return tokenKeys();
+    },
+    db,
+    get kv() {
+      return kv();
+    },
+    get redaction() {
+      return redaction();
+    },
+    get redactor() {
+      return redactor();
+    },
+    get audit() {
+      return audit();
+    },
+    approvals,
+    approvalEvents,
+    get quotas() {
+      return quotas();
+    },
+    get upstreams() {
+      return upstreams();
+    },
+    get upstreamAdmin() {
+      return upstreamAdmin();
+    },
+    get policies() {
+      return policies();
+    },
+    get metrics() {
+      return metrics();
+    },
+    get tokenGuard() {
+      return tokenGuard();
+    },
+    get authOptions() {
+      return authOptions();
+    },
+    get auth() {
+      return auth();
+    },
+    get builtins() {
+      return builtins();
+    },
+    get gateway() {
+      return gateway();
+    },
+    get admission() {
+      return admission();
+    },
+    async start() {
+      if (started) return;
+      started = true;
+      const service = await approvals();
+      stops.push(service.startSweeper(env.APPROVAL_SWEEP_INTERVAL_MS));
+      stops.push(quotas().startFlusher(env.QUOTA_FLUSH_INTERVAL_MS, (err) => log().warn({ err }, "usage flush failed; retrying at the next interval")));
+    },
+    async close() {
+      for (const stop of stops.splice(0)) await stop();
+      started = false;
+      await closeBuilt();
+    },
+  };
+
+  const upstreamAdmin = once(() => ({ db, registry: () => upstreams(), audit: (input: Parameters<typeof svc.audit.append>[0]) => audit().append(input), network: () => upstreamNetwork(env) }));
+  const builtins = once(() => createBuiltins(svc));
+  const gateway = once(() => createGateway({ pipeline: createPipelineDeps(svc), redactor: redactor(), builtins: () => builtins(), upstreams: () => upstreams(), metrics: metrics(), syncWaitMs: env.APPROVAL_SYNC_WAIT_MS }));
+
+  // Closes only what was built here, dependants first; what a test supplied is the test's to close.
+  async function closeBuilt() {
+    if (tokenGuard.built()) await tokenGuard().close();
+    if (upstreams.built() && !overrides.upstreams) await upstreams().close();
+    if (approvals.built() && !overrides.approvals) await (await approvals().catch(() => null))?.close();
+    if (audit.built() && !overrides.audit) audit().close();
+    if (kv.built() && !overrides.kv) await kv().close();
+    if (db.built() && dbOverride === undefined) {
+      const d = await db().catch(() => null);
+      await d?.prisma.$disconnect();
+      await d?.sql.close();
+    }
+  }
+  return svc;
+}

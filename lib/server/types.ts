@@ -1,0 +1,73 @@
+import type { NextAuthOptions } from "next-auth";
+import type { ApprovalEvents, ApprovalService } from "@/lib/approvals";
+import type { AuditLog, RedactionConfig, Redactor } from "@/lib/audit";
+import type { Authenticator } from "@/lib/auth/authenticate";
+import type { TokenGuard } from "@/lib/auth/token-guard";
+import type { TokenKeys } from "@/lib/auth/token-keys";
+import type { Clock } from "@/lib/clock";
+import type { Db } from "@/lib/db";
+import type { Gateway } from "@/lib/enforce/gateway";
+import type { Admission } from "@/lib/data-plane/admission";
+import type { Env } from "@/lib/env";
+import type { Logger } from "@/lib/log";
+import type { BuiltinToolset } from "@/lib/mcp/builtin";
+import type { UpstreamAdminDeps } from "@/lib/mcp/upstreams/admin";
+import type { UpstreamRegistry } from "@/lib/mcp/upstreams/registry";
+import type { Metrics } from "@/lib/metrics";
+import type { ActivePolicies } from "@/lib/policy-store/active";
+import type { QuotaService } from "@/lib/quota";
+import type { KvStore } from "@/lib/redis";
+import type { Secrets } from "@/lib/secrets";
+
+/**
+ * Every long-lived object of one process, built by createServices() from the validated env.
+ * Members are built on first use (a CLI command that only reads the audit log opens no Redis
+ * subscription and spawns no upstream), then kept for the life of the Services object.
+ */
+export interface Services {
+  readonly env: Env;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly secrets: Secrets;
+  readonly tokenKeys: TokenKeys;
+  /** The application database, migrated on first open. */
+  db(): Promise<Db>;
+  readonly kv: KvStore;
+  readonly redaction: RedactionConfig;
+  readonly redactor: Redactor;
+  readonly audit: AuditLog;
+  /** The approval service (its expiry sweeper starts with start()). */
+  approvals(): Promise<ApprovalService>;
+  /** Approval and membership events; the root records each in the audit log. */
+  readonly approvalEvents: ApprovalEvents;
+  readonly quotas: QuotaService;
+  readonly upstreams: UpstreamRegistry;
+  readonly upstreamAdmin: UpstreamAdminDeps;
+  readonly policies: ActivePolicies;
+  readonly metrics: Metrics;
+  readonly tokenGuard: TokenGuard;
+  readonly authOptions: NextAuthOptions;
+  readonly auth: Authenticator;
+  readonly builtins: BuiltinToolset;
+  readonly gateway: Gateway;
+  /** The in-flight bound for /mcp (DATA_PLANE_MAX_IN_FLIGHT), shared by the Next route and the node:http entry. */
+  readonly admission: Admission;
+  /** Background work of a server process: approval expiry sweeper, usage flusher. Idempotent. */
+  start(): Promise<void>;
+  /** Stops background work and closes what was opened (CLI commands and tests, before they end). */
+  close(): Promise<void>;
+}
+
+/** What a test or the CLI may supply instead of what the env would build. */
+export interface ServiceOverrides {
+  clock: Clock;
+  log: Logger;
+  secrets: Secrets;
+  db: Db | (() => Promise<Db>);
+  kv: KvStore;
+  audit: AuditLog;
+  upstreams: UpstreamRegistry;
+  approvals: () => Promise<ApprovalService>;
+  quotas: QuotaService;
+  auth: Authenticator;
+}

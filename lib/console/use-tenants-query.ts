@@ -50,7 +50,8 @@ export function useSaveQuotasMutation(tenant: string) {
   const client = useQueryClient();
   return useMutation<unknown, ApiError, Record<string, unknown>>({
     mutationFn: (body) => apiFetch(`/api/admin/tenants/${encodeURIComponent(tenant)}/quotas`, (v) => v, { method: "PUT", body }),
-    onSettled: () => client.invalidateQueries({ queryKey: ["quotas", tenant] }),
+    // The activity charts draw the budget line too: refetch them with the settings, not at their next poll.
+    onSettled: () => Promise.all([client.invalidateQueries({ queryKey: ["quotas", tenant] }), client.invalidateQueries({ queryKey: ["activity", tenant] })]),
   });
 }
 

@@ -21,7 +21,7 @@ export function TenantActivityCharts({ tenant }: { tenant: string }) {
                 <YAxis fontSize={11} />
                 <Tooltip formatter={(v) => `$${Number(v).toFixed(2)}`} />
                 <Bar dataKey="usd" name="spent" fill="#15803d" />
-                {a.daily_budget_usd !== null && <ReferenceLine y={a.daily_budget_usd} stroke="#b91c1c" strokeDasharray="4 4" label={{ value: "budget", fontSize: 11, fill: "#b91c1c", position: "insideTopRight" }} />}
+                {a.daily_budget_usd !== null && <ReferenceLine y={a.daily_budget_usd} ifOverflow="extendDomain" stroke="#b91c1c" strokeDasharray="4 4" label={{ value: "budget", fontSize: 11, fill: "#b91c1c", position: "insideTopRight" }} />}
               </BarChart>
             </ResponsiveContainer>
           )}

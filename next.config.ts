@@ -24,6 +24,9 @@ const nextConfig: NextConfig = {
   // Native/WASM server packages are loaded by Node, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino", "undici"],
   poweredByHeader: false,
+  // `next dev` serves its dev resources to localhost only; the console is also opened at
+  // http://127.0.0.1:PORT (what the server prints, and what the e2e suite uses).
+  allowedDevOrigins: ["127.0.0.1", "localhost", "[::1]"],
   // Gzip of small JSON answers costs the tool-call path more than it saves; a reverse proxy
   // compresses the console's pages in production.
   compress: false,

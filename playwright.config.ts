@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import { parse, stringify } from "yaml";
+import { E2E_OIDC_CLIENT_ID, E2E_OIDC_CLIENT_SECRET, E2E_OIDC_ISSUER, E2E_OIDC_MAPPING, E2E_OIDC_PORT } from "./e2e/oidc-constants";
 import { E2E_ADMIN_PASSWORD, E2E_DATA_DIR, E2E_LOGIN_THROTTLE_WINDOW_SECONDS, E2E_PORT, E2E_PROBE_PORT, E2E_SLACK_SIGNING_SECRET, E2E_UPSTREAMS_PATH } from "./e2e/constants";
 
 // Never download a browser: CHROMIUM_PATH, then Debian's chromium, then Playwright's own if present.
@@ -51,6 +52,15 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
+      // A real OpenID Provider on loopback: the SSO test signs in through its login page.
+      command: `npx tsx e2e/support/oidc-provider.ts ${E2E_OIDC_PORT} ${baseURL}`,
+      url: `${E2E_OIDC_ISSUER}/.well-known/openid-configuration`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
       // A production build against a fresh embedded database (or DATABASE_URL when set), served as
       // `npm start` serves it: server.ts (the console through Next, /mcp through the data plane).
       // E2E_REUSE_BUILD=1 starts the production build already in .next (iterating on specs alone).
@@ -69,6 +79,11 @@ export default defineConfig({
         UPSTREAMS_PATH: E2E_UPSTREAMS_PATH,
         SLACK_SIGNING_SECRET: E2E_SLACK_SIGNING_SECRET,
         LOGIN_THROTTLE_WINDOW_SECONDS: String(E2E_LOGIN_THROTTLE_WINDOW_SECONDS),
+        OIDC_ISSUER: E2E_OIDC_ISSUER,
+        OIDC_CLIENT_ID: E2E_OIDC_CLIENT_ID,
+        OIDC_CLIENT_SECRET: E2E_OIDC_CLIENT_SECRET,
+        OIDC_NAME: "Corp SSO",
+        OIDC_MAPPING: E2E_OIDC_MAPPING,
       },
     },
   ],

@@ -8,6 +8,8 @@ Commands:
                                                                 must be known, ttl at most CANOPY_TOKEN_MAX_TTL_SECONDS
   tokens list --tenant T [--limit N] [--json]                   the tenant's API tokens (never the tokens themselves)
   tokens revoke ID [--tenant T]                                 revoke a token: 401 from its next use, on every replica
+  members list|set|remove|invite --tenant T ...                   a tenant's members, roles, approver groups, Slack ids, invitations
+  tenants list|create ID [--name N]|suspend ID|resume ID         tenants (suspended, never deleted)
   policy gen-key --out-dir DIR                                  Ed25519 key pair for policy signing
   policy sign FILE --private-key K                              write FILE.sig
   policy verify FILE --public-key K --signature SIG             exit 0 when the signature is valid
@@ -38,6 +40,16 @@ async function tokens(argv: string[]): Promise<number> {
   return tokensCommand(argv);
 }
 
+async function members(argv: string[]): Promise<number> {
+  const { membersCommand } = await import("./commands/members");
+  return membersCommand(argv);
+}
+
+async function tenants(argv: string[]): Promise<number> {
+  const { tenantsCommand } = await import("./commands/tenants");
+  return tenantsCommand(argv);
+}
+
 async function policy(argv: string[]): Promise<number> {
   const { policyCommand } = await import("./commands/policy");
   return policyCommand(argv);
@@ -58,6 +70,8 @@ const COMMANDS: Record<string, Command> = {
   gateway,
   "mint-token": mintTokenCommand,
   tokens,
+  members,
+  tenants,
   policy,
   audit,
   db: dbCommand,

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { usePathname } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { useState } from "react";
 
@@ -11,11 +11,21 @@ const LINKS = [
   { href: "/approvals", label: "Approvals" },
   { href: "/audit", label: "Audit" },
   { href: "/access", label: "Access" },
+  { href: "/access/tokens", label: "API tokens" },
   { href: "/tenants", label: "Tenants" },
+  { href: "/account", label: "Account" },
 ];
+
+/** The most specific link that contains the current path (so /access/tokens is not also "Access"). */
+function activeHref(pathname: string): string | undefined {
+  return LINKS.map((l) => l.href)
+    .filter((h) => (h === "/" ? pathname === "/" : pathname === h || pathname.startsWith(`${h}/`)))
+    .sort((a, b) => b.length - a.length)[0];
+}
 
 export function ConsoleNav({ user }: { user: { name: string; tenant: string | null; roles: string[] } }) {
   const pathname = usePathname();
+  const router = useRouter();
   const [open, setOpen] = useState(false);
   return (
     <header className="border-b border-slate-200 bg-white md:min-h-screen md:w-60 md:border-b-0 md:border-r">
@@ -29,7 +39,7 @@ export function ConsoleNav({ user }: { user: { name: string; tenant: string | nu
       <nav id="console-nav" aria-label="Main" className={`${open ? "block" : "hidden"} px-2 pb-3 md:block`}>
         <ul className="space-y-1">
           {LINKS.map((l) => {
-            const active = l.href === "/" ? pathname === "/" : pathname.startsWith(l.href);
+            const active = activeHref(pathname) === l.href;
             return (
               <li key={l.href}>
                 <Link href={l.href} aria-current={active ? "page" : undefined} onClick={() => setOpen(false)}
@@ -43,7 +53,13 @@ export function ConsoleNav({ user }: { user: { name: string; tenant: string | nu
         <div className="mt-6 border-t border-slate-200 px-3 pt-4 text-sm">
           <p className="font-medium" data-testid="signed-in-user">{user.name}</p>
           <p className="text-slate-600">{user.tenant ?? "no tenant"}{user.roles.length > 0 && ` · ${user.roles.join(", ")}`}</p>
-          <button type="button" onClick={() => signOut({ callbackUrl: "/login" })}
+          <button type="button" onClick={async () => {
+              // Not next-auth's redirect: it builds an absolute URL from NEXTAUTH_URL (localhost:3000
+              // when unset). A relative navigation stays on the origin and port in the address bar.
+              await signOut({ redirect: false });
+              router.replace("/login");
+              router.refresh();
+            }}
             className="mt-3 rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50">
             Sign out
           </button>

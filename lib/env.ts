@@ -3,6 +3,7 @@ import { parseAllowlist } from "@/lib/mcp/upstreams/address-policy";
 import { DEFAULT_REDACT_KEYS, parseRedactKeys } from "@/lib/audit/redact-keys";
 import { parseValuePatterns } from "@/lib/audit/redact-values";
 import { OpsEnvShape } from "@/lib/ops/config";
+import { parseOidcMapping } from "@/lib/access/oidc-mapping";
 
 /**
  * The one place that reads process.env. Parsed and validated once; a bad value stops start-up
@@ -44,11 +45,25 @@ const schema = z
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     OIDC_NAME: z.string().min(1).default("Single sign-on"),
+    // Scopes asked of the IdP (add e.g. "groups" when it releases the groups claim only under that scope).
+    OIDC_SCOPES: z.string().regex(/^[\w:./-]+( [\w:./-]+)*$/, "expected space-separated scopes such as \"openid email profile\"").default("openid email profile"),
+    // First-sign-in mapping of the IdP's claims to memberships: a JSON array of rules
+    // {"claim":"groups"|"email"|"email_domain","equals":"…","tenant":"…","roles":[…],"groups":[…]}
+    // (lib/access/oidc-mapping.ts). Email rules need email_verified: true.
+    OIDC_MAPPING: z.string().optional().superRefine((v, ctx) => {
+      try {
+        parseOidcMapping(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
     CANOPY_JWT_ISSUER: z.string().min(1).default("canopyiq"),
     CANOPY_JWT_AUDIENCE: z.string().min(1).default("canopyiq-api"),
     // The longest an API token may live (exp − iat), enforced when minting (API and CLI) and when
     // verifying, so a token minted under a longer limit stops working once the limit is lowered.
     CANOPY_TOKEN_MAX_TTL_SECONDS: int(60, 366 * 86_400).default(30 * 86_400),
+    // How long an invitation link (Access page, `canopy members invite`) can be used to set a password.
+    CANOPY_INVITATION_TTL_SECONDS: int(300, 30 * 86_400).default(7 * 86_400),
     CANOPY_JWT_PRIVATE_KEY: z.string().min(1).optional(),
     CANOPY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_AUDIT_PRIVATE_KEY: z.string().min(1).optional(),

@@ -128,6 +128,23 @@ const CASES: Record<string, Attack> = {
     refused(await r.get(`/api/admin/rbac/${w.a}/users/a1`, { headers: bearer(w.bAdmin) }), 403),
     await r.get(`/api/admin/rbac/${w.b}/users/a1`, { headers: bearer(w.bAdmin) }),
   ],
+  "GET /api/admin/rbac/{tenant}/users": async (r, w) => [
+    refused(await r.get(`/api/admin/rbac/${w.a}/users`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get(`/api/admin/rbac/${w.b}/users`, { headers: bearer(w.bAdmin) }),
+  ],
+  "DELETE /api/admin/rbac/{tenant}/users/{user}": async (r, w) => [
+    refused(await r.delete(`/api/admin/rbac/${w.a}/users/a1`, { headers: bearer(w.bAdmin) }), 403),
+    refused(await r.delete(`/api/admin/rbac/${w.a}/users/root`, { headers: bearer(w.bAdmin) }), 403),
+  ],
+  "POST /api/admin/rbac/{tenant}/invitations": async (r, w) => [
+    refused(await r.post(`/api/admin/rbac/${w.a}/invitations`, { headers: bearer(w.bAdmin), data: { email: `intruder-${w.marker.toLowerCase()}@example.com`, roles: ["admin"] } }), 403),
+    // B may link its own placeholder member, never A's user a1 (a1 is a member of A too).
+    refused(await r.post(`/api/admin/rbac/${w.b}/invitations`, { headers: bearer(w.bAdmin), data: { email: "a1-takeover@example.com", roles: ["viewer"], user: "a1" } }), 403),
+  ],
+  "POST /api/invitations/accept": async (r) => refused(await r.post("/api/invitations/accept", { data: { token: "A".repeat(43), password: "a-long-enough-password" } }), 404),
+  // Tokens never act on a person's own account (console sessions only), whoever they name.
+  "GET /api/account": async (r, w) => refused(await r.get("/api/account", { headers: bearer(token(w.b, "a1", "admin")) }), 403),
+  "PUT /api/account": async (r, w) => refused(await r.put("/api/account", { headers: bearer(token(w.b, "a1", "admin")), data: { name: "taken over" } }), 403),
   "PUT /api/admin/tenants/{tenant}/quotas": async (r, w) => refused(await r.put(`/api/admin/tenants/${w.a}/quotas`, { headers: bearer(w.bAdmin), data: { requests_per_minute: 1 } }), 403),
   "GET /api/admin/tenants/{tenant}/quotas": async (r, w) => refused(await r.get(`/api/admin/tenants/${w.a}/quotas`, { headers: bearer(w.bAdmin) }), 403),
   "POST /api/admin/tenants": async (r, w) => refused(await r.post("/api/admin/tenants", { headers: bearer(w.bAdmin), data: { id: `${w.a}-twin` } }), 403),
@@ -136,6 +153,14 @@ const CASES: Record<string, Attack> = {
     expect((await res.json()).tenants.map((t: { id: string }) => t.id)).toEqual([w.b]);
     return res;
   },
+  "PATCH /api/admin/tenants": async (r, w) => [
+    refused(await r.patch("/api/admin/tenants", { headers: bearer(w.bAdmin), data: { id: w.a, suspended: true } }), 403),
+    refused(await r.patch("/api/admin/tenants", { headers: bearer(w.bAdmin), data: { id: w.a, name: "renamed by b" } }), 403),
+  ],
+  "GET /api/admin/tenants/{tenant}/activity": async (r, w) => [
+    refused(await r.get(`/api/admin/tenants/${w.a}/activity`, { headers: bearer(w.bAdmin) }), 403),
+    await r.get(`/api/admin/tenants/${w.b}/activity`, { headers: bearer(w.bAdmin) }),
+  ],
   "GET /api/admin/upstreams": async (r, w) => [
     refused(await r.get(`/api/admin/upstreams?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
     await r.get("/api/admin/upstreams", { headers: bearer(w.bAdmin) }),
@@ -191,7 +216,9 @@ async function snapshot(request: APIRequestContext, w: World) {
     auditHead: audit.records[0] ? [audit.records[0].seq, audit.records[0].hash] : null,
     policy: ((await read("/api/v1/policy")) as { version?: number }).version ?? null,
     member: await read(`/api/admin/rbac/${w.a}/users/a1`),
+    members: await read(`/api/admin/rbac/${w.a}/users`),
     quotas: await read(`/api/admin/tenants/${w.a}/quotas`),
+    tenant: await read("/api/admin/tenants"),
     tokens: ((await read("/api/admin/tokens?limit=200")) as { tokens: { id: string; revoked_at: string | null }[] }).tokens.map((t) => [t.id, t.revoked_at]),
     testCases: ((await read("/api/v1/policy/test-cases")) as { test_cases: unknown[] }).test_cases,
     draft: ((await read("/api/v1/policy/draft")) as { text: string; saved_at: string }).text,

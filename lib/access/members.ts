@@ -1,9 +1,9 @@
 import type { Services } from "@/lib/server/types";
 import { isPlatformAdmin } from "@/lib/auth/platform";
 import type { Principal } from "@/lib/auth/principal";
-import { getUserWithMembership, upsertUserMembership } from "@/lib/db/users";
+import { deleteMembershipGuarded, getUserWithMembership, LastAdminError, listOpenInvitations, listTenantMembers, setMembershipGuarded } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
-import type { MemberPutBody, MemberView } from "./schemas";
+import type { InvitationView, MemberList, MemberListItem, MemberPutBody, MemberView } from "./schemas";
 
 /**
  * Memberships (seed 000 §6C): a tenant admin sets a user's roles, approver groups and Slack link
@@ -17,6 +17,9 @@ function ownsIdentity(principal: Principal, user: string): boolean {
   return principal.subject === user || isPlatformAdmin(principal);
 }
 
+function lastAdmin(tenant: string, user: string, what: "demoted" | "removed") {
+  return new AppError(409, "last_admin", `${user} is the last admin of ${tenant} and cannot be ${what}: make another member an admin first`, { tenant, user });
+}
 
 function view(
   tenant: string,
@@ -48,9 +51,9 @@ export async function putMember(svc: Services, principal: Principal, tenant: str
     );
   }
   const { prisma } = await svc.db();
-  let r: Awaited<ReturnType<typeof upsertUserMembership>>;
+  let r: Awaited<ReturnType<typeof setMembershipGuarded>>;
   try {
-    r = await upsertUserMembership(prisma, {
+    r = await setMembershipGuarded(prisma, {
       tenantId: tenant,
       userId: user,
       roles: [...new Set(body.roles)],
@@ -61,6 +64,7 @@ export async function putMember(svc: Services, principal: Principal, tenant: str
       name: body.name,
     });
   } catch (err) {
+    if (err instanceof LastAdminError) throw lastAdmin(tenant, user, "demoted");
     const code = (err as { code?: string }).code;
     if (code === "P2002") {
       throw conflict(identity ? "that email already belongs to another user" : `that Slack user is already linked to another member of ${tenant}`);
@@ -89,4 +93,44 @@ export async function getMember(svc: Services, principal: Principal, tenant: str
   const found = await getUserWithMembership(prisma, tenant, user);
   if (!found?.membership) throw notFound(`user ${user} is not a member of tenant ${tenant}`);
   return view(tenant, found.user, found.membership, ownsIdentity(principal, user));
+}
+
+export function invitationView(i: { id: string; tenantId: string; userId: string; email: string; createdBy: string; createdAt: Date; expiresAt: Date }): InvitationView {
+  return { id: i.id, tenant: i.tenantId, user: i.userId, email: i.email, created_by: i.createdBy, created_at: i.createdAt.toISOString(), expires_at: i.expiresAt.toISOString() };
+}
+
+/** The tenant's members (login state, never secrets) and its open invitations. */
+export async function listMembers(svc: Services, principal: Principal, tenant: string, limit: number, now: Date = new Date()): Promise<MemberList> {
+  const { prisma } = await svc.db();
+  const rows = await listTenantMembers(prisma, tenant, limit + 1);
+  const open = await listOpenInvitations(prisma, tenant, now, 200);
+  const invited = new Set(open.map((i) => i.userId));
+  const members: MemberListItem[] = rows.slice(0, limit).map(({ user, membership }) => ({
+    ...view(tenant, user, membership, ownsIdentity(principal, user.id)),
+    login: user.hasPassword && user.hasOidc ? "password+oidc" : user.hasPassword ? "password" : user.hasOidc ? "oidc" : invited.has(user.id) ? "invited" : "none",
+    created_at: membership.createdAt.toISOString(),
+  }));
+  return { members, invitations: open.map(invitationView), truncated: rows.length > limit };
+}
+
+/** Removes a member from the tenant (the user and their other memberships stay); the last admin stays. */
+export async function removeMember(svc: Services, principal: Principal, tenant: string, user: string) {
+  const { prisma } = await svc.db();
+  let before: Awaited<ReturnType<typeof deleteMembershipGuarded>>;
+  try {
+    before = await deleteMembershipGuarded(prisma, tenant, user);
+  } catch (err) {
+    if (err instanceof LastAdminError) throw lastAdmin(tenant, user, "removed");
+    throw err;
+  }
+  if (!before) throw notFound(`user ${user} is not a member of tenant ${tenant}`);
+  await svc.audit.append({
+    tenant,
+    kind: "rbac_change",
+    subject: principal.subject,
+    decision: "allow",
+    reason: `${user} removed from ${tenant}`,
+    data: { user, before: { roles: before.roles, groups: before.groups }, after: null },
+  });
+  return { tenant, user, removed: true as const };
 }

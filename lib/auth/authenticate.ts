@@ -82,6 +82,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       if (tenantCookie) throw forbidden(`you are not a member of tenant ${tenantCookie}`);
       throw forbidden("your account has no tenant membership; ask an admin to add you to a tenant");
     }
+    if (!(await deps.tokenGuard.tenantExists(membership.tenantId))) throw forbidden(`tenant ${membership.tenantId} is suspended; a platform admin can resume it`);
     return { kind: "session", tenant: membership.tenantId, subject: userId, roles: membership.roles };
   }
 

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { Db, PrismaClient } from "@/lib/db";
-import { findUserByEmail, findUserByLogin, linkOidcSubject, listMembershipsOfUser } from "@/lib/db/users";
+import { findUserByLogin, listMembershipsOfUser } from "@/lib/db/users";
 import { type Env, platformTenant } from "@/lib/env";
+import { type OidcClaims, type OidcRule, parseOidcMapping } from "@/lib/access/oidc-mapping";
 import type { Logger } from "@/lib/log";
 import type { KvStore } from "@/lib/redis";
 import { clientAddress, loginThrottle } from "./login-throttle";
@@ -33,6 +34,8 @@ export interface AuthOptionsDeps {
   log: Logger;
   /** Resolves once the event is recorded; auth does not know where (the root wires the audit log). */
   onLogin: (event: LoginEvent) => Promise<unknown>;
+  /** Who a single sign-on is (linked, invited, or created by the mapping rules); the root wires lib/access. */
+  resolveOidc: (claims: OidcClaims, rules: readonly OidcRule[]) => Promise<{ ok: true; userId: string } | { ok: false; reason: string }>;
 }
 
 /** next-auth's options (providers, the sign-in throttle, sign-in events); built once by the composition root. */
@@ -108,18 +111,19 @@ export function createAuthOptions(deps: AuthOptionsDeps): NextAuthOptions {
       wellKnown: `${e.OIDC_ISSUER.replace(/\/$/, "")}/.well-known/openid-configuration`,
       clientId: e.OIDC_CLIENT_ID,
       clientSecret: e.OIDC_CLIENT_SECRET,
-      authorization: { params: { scope: "openid email profile" } },
+      authorization: { params: { scope: e.OIDC_SCOPES } },
       idToken: true,
       checks: ["pkce", "state"],
       profile(p: { sub: string; email?: string; name?: string }) {
-        return { id: p.sub, email: p.email, name: p.name };
+        return { id: p.sub, email: p.email ?? null, name: p.name ?? null };
       },
     });
   }
   return {
     secret: deps.nextauthSecret,
     session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
-    pages: { signIn: "/login" },
+    // Refusals (e.g. an SSO identity with no account) come back to the sign-in page with ?error=.
+    pages: { signIn: "/login", error: "/login" },
     providers,
     events: {
       // Every console sign-in is audited, in each tenant the user belongs to.
@@ -138,17 +142,16 @@ export function createAuthOptions(deps: AuthOptionsDeps): NextAuthOptions {
       },
     },
     callbacks: {
-      // SSO users must already exist (matched by verified email): no self-registration.
+      // SSO: the linked user, an invited/existing user by verified email, or one the mapping rules create.
       async signIn({ user, account, profile }) {
         if (account?.provider !== "oidc") return true;
-        const email = (profile as { email?: string; email_verified?: boolean } | undefined)?.email;
-        const verified = (profile as { email_verified?: boolean } | undefined)?.email_verified !== false;
-        if (!email || !verified) return false;
-        const { prisma } = await getDb();
-        const existing = await findUserByEmail(prisma, email);
-        if (!existing || existing.disabled) return false;
-        if (existing.oidcSubject !== user.id) await linkOidcSubject(prisma, existing.id, user.id);
-        user.id = existing.id;
+        const claims = { ...(profile as Record<string, unknown>), sub: String((profile as { sub?: unknown } | undefined)?.sub ?? user.id) } as OidcClaims;
+        const r = await deps.resolveOidc(claims, parseOidcMapping(e.OIDC_MAPPING));
+        if (!r.ok) {
+          log.info({ sub: claims.sub, reason: r.reason }, "single sign-on refused");
+          return false;
+        }
+        user.id = r.userId;
         return true;
       },
       async jwt({ token, user }) {

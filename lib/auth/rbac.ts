@@ -23,13 +23,15 @@ export const PERMISSIONS = [
   "guard.check",
   "guard.enforce",
   "metrics.read",
+  // A signed-in person's own name and password (console sessions only; never a bearer token).
+  "account.self",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLES = ["admin", "policy_author", "approver", "viewer", "agent", "policy_signer"] as const;
 export type Role = (typeof ROLES)[number];
 
-const READ: Permission[] = ["tenants.read", "rbac.read", "quotas.read", "policies.read", "approvals.read", "audit.read", "metrics.read"];
+const READ: Permission[] = ["tenants.read", "rbac.read", "quotas.read", "policies.read", "approvals.read", "audit.read", "metrics.read", "account.self"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Signing with the server-held key is a separate grant (policy_signer), not part of admin.
@@ -37,8 +39,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   policy_author: [...READ, "policies.simulate", "policies.write", "policies.apply"],
   approver: [...READ, "approvals.decide", "policies.simulate"],
   viewer: READ,
-  policy_signer: ["policies.read", "policies.sign"],
-  agent: ["mcp.call", "guard.check", "guard.enforce", "approvals.request", "audit.write", "policies.read", "policies.simulate"],
+  policy_signer: ["policies.read", "policies.sign", "account.self"],
+  agent: ["mcp.call", "guard.check", "guard.enforce", "approvals.request", "audit.write", "policies.read", "policies.simulate", "account.self"],
 };
 
 export function isRole(value: string): value is Role {

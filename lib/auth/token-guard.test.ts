@@ -34,7 +34,7 @@ afterAll(async () => {
 describe("tenant existence", () => {
   test("a token for a tenant that does not exist is refused (401, naming the tenant)", async () => {
     const g = new TokenGuard({ kv: memoryKv(), ...fakeDb(["acme"]) });
-    expect(await refusal(g, principal("ghost", "j1"))).toBe("401 invalid bearer token: its tenant ghost does not exist (a platform admin creates tenants: POST /api/admin/tenants)");
+    expect(await refusal(g, principal("ghost", "j1"))).toBe("401 invalid bearer token: its tenant ghost does not exist or is suspended (a platform admin creates and resumes tenants: /api/admin/tenants)");
     expect(await refusal(g, principal("acme", "j1"))).toBe("accepted");
   });
 

@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { Db } from "@/lib/db";
 import { isTokenRevoked } from "@/lib/db/api-tokens";
-import { tenantExists } from "@/lib/db/tenants";
+import { tenantActive } from "@/lib/db/tenants";
 import { unauthorized } from "@/lib/errors";
 import type { KvStore } from "@/lib/redis";
 import type { Principal } from "./principal";
@@ -105,7 +105,7 @@ export class TokenGuard {
   /** Throws 401 unless the verified token's tenant exists and the token is not revoked. */
   async check(p: Principal): Promise<void> {
     if (!(await this.tenantExists(p.tenant))) {
-      throw unauthorized(`invalid bearer token: its tenant ${p.tenant} does not exist (a platform admin creates tenants: POST /api/admin/tenants)`);
+      throw unauthorized(`invalid bearer token: its tenant ${p.tenant} does not exist or is suspended (a platform admin creates and resumes tenants: /api/admin/tenants)`);
     }
     if (p.tokenId && (await this.isRevoked(p.tokenId))) throw unauthorized("invalid bearer token: token revoked");
   }
@@ -137,7 +137,8 @@ export function createTokenGuard(kv: KvStore, db: () => Promise<Db>): TokenGuard
   const guard = new TokenGuard({
     kv,
     isRevoked: async (jti) => isTokenRevoked((await db()).prisma, jti),
-    tenantExists: async (tenant) => tenantExists((await db()).prisma, tenant),
+    // A suspended tenant counts as absent: its credentials stop acting (within the cache time).
+    tenantExists: async (tenant) => tenantActive((await db()).prisma, tenant),
   });
   void guard.listen();
   return guard;

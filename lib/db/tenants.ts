@@ -19,3 +19,14 @@ export async function listTenants(prisma: PrismaClient) {
 export async function tenantExists(prisma: PrismaClient, id: string) {
   return (await prisma.tenant.count({ where: { id } })) > 0;
 }
+
+/** Suspends or resumes a tenant (never deletes: its audit chain is immutable). Null when absent. */
+export async function setTenantSuspended(prisma: PrismaClient, id: string, suspended: boolean, by: string, at: Date) {
+  const r = await prisma.tenant.updateMany({ where: { id }, data: suspended ? { suspendedAt: at, suspendedBy: by } : { suspendedAt: null, suspendedBy: null } });
+  return r.count === 1 ? prisma.tenant.findUnique({ where: { id } }) : null;
+}
+
+/** A tenant that exists and is not suspended: the only kind whose credentials act. */
+export async function tenantActive(prisma: PrismaClient, id: string) {
+  return (await prisma.tenant.count({ where: { id, suspendedAt: null } })) > 0;
+}

@@ -15,7 +15,24 @@ import {
   waitResultSchema,
 } from "@/lib/approvals/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
-import { createTenantBodySchema, memberPutBodySchema, memberViewSchema, tenantListSchema, tenantViewSchema } from "@/lib/access/schemas";
+import {
+  acceptInvitationBodySchema,
+  acceptInvitationResultSchema,
+  createTenantBodySchema,
+  inviteBodySchema,
+  inviteResultSchema,
+  memberDeleteResultSchema,
+  memberListQuerySchema,
+  memberListSchema,
+  memberPutBodySchema,
+  memberViewSchema,
+  patchTenantBodySchema,
+  tenantActivityQuerySchema,
+  tenantActivitySchema,
+  tenantListSchema,
+  tenantViewSchema,
+} from "@/lib/access/schemas";
+import { accountPutBodySchema, accountViewSchema } from "@/lib/access/account-schemas";
 import { mintedTokenSchema, mintTokenBodySchema, revokedTokenSchema, tokenListQuerySchema, tokenListSchema } from "@/lib/access/token-schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
 import {
@@ -185,10 +202,39 @@ export const operations: Operation[] = [
   },
   { method: "get", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "A user's roles, groups and Slack link in a tenant (email and name only for the user themself and platform admins)", tag: "admin", permission: "rbac.read", response: memberViewSchema },
   {
+    method: "delete", path: "/api/admin/rbac/{tenant}/users/{user}", summary: "Remove a member from the tenant (the user and their other tenants stay); the tenant's last admin cannot be removed (409 last_admin); audited", tag: "admin",
+    permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/users/{user}"], response: memberDeleteResultSchema,
+  },
+  {
+    method: "get", path: "/api/admin/rbac/{tenant}/users", summary: "The tenant's members (roles, approver groups, Slack link, how they sign in) and its open invitations", tag: "admin",
+    permission: "rbac.read", aliases: ["/admin/rbac/{tenant}/users"], query: memberListQuerySchema, response: memberListSchema,
+  },
+  {
+    method: "post", path: "/api/admin/rbac/{tenant}/invitations", summary: "Add a member by email (201): the membership now, and a one-time link (expiring after CANOPY_INVITATION_TTL_SECONDS) that lets the person set a password, returned this once since no mail server is configured; null when they already have a login", tag: "admin",
+    permission: "rbac.manage", aliases: ["/admin/rbac/{tenant}/invitations"], body: inviteBodySchema, response: inviteResultSchema,
+  },
+  {
+    method: "post", path: "/api/invitations/accept", summary: "Set the invited person's password with the invitation link's secret (public: the secret is the credential); once, before it expires (410 afterwards)", tag: "admin",
+    permission: null, body: acceptInvitationBodySchema, response: acceptInvitationResultSchema,
+  },
+  { method: "get", path: "/api/account", summary: "The signed-in person's own account: email, name, sign-in methods, tenants and roles (console sessions only; a bearer token is 403)", tag: "account", permission: "account.self", response: accountViewSchema },
+  {
+    method: "put", path: "/api/account", summary: "Change one's own name and/or password (current_password required for new_password); console sessions only; audited in each of the person's tenants", tag: "account",
+    permission: "account.self", body: accountPutBodySchema, response: accountViewSchema,
+  },
+  {
     method: "post", path: "/api/admin/tenants", summary: "Create a tenant (platform admins: role admin in CANOPY_PLATFORM_TENANT); audited", tag: "admin",
     permission: "tenants.manage", aliases: ["/admin/tenants"], body: createTenantBodySchema, response: tenantViewSchema,
   },
   { method: "get", path: "/api/admin/tenants", summary: "Tenants: all of them for platform admins, the caller's own otherwise", tag: "admin", permission: "tenants.read", aliases: ["/admin/tenants"], response: tenantListSchema },
+  {
+    method: "patch", path: "/api/admin/tenants", summary: "Suspend or resume a tenant (its tokens and sessions are refused while suspended; nothing is deleted: the audit chain is immutable), or rename it; platform admins; audited", tag: "admin",
+    permission: "tenants.manage", aliases: ["/admin/tenants"], body: patchTenantBodySchema, response: tenantViewSchema,
+  },
+  {
+    method: "get", path: "/api/admin/tenants/{tenant}/activity", summary: "Calls per minute (last `minutes`) and spend per UTC day vs the daily budget (last `days`), aggregated by Postgres in time buckets", tag: "admin",
+    permission: "quotas.read", aliases: ["/admin/tenants/{tenant}/activity"], query: tenantActivityQuerySchema, response: tenantActivitySchema,
+  },
   {
     method: "put", path: "/api/admin/tenants/{tenant}/quotas", summary: "Rate limits, concurrency, daily and monthly budgets (tenant-wide and per tool)", tag: "admin",
     permission: "quotas.manage", aliases: ["/admin/tenants/{tenant}/quotas"], body: QuotaConfigBodySchema,

@@ -3,7 +3,7 @@ import type { Permission } from "@/lib/auth/rbac";
 
 /** One documented operation; the zod schemas are the same ones the handlers parse with. */
 export interface Operation {
-  method: "get" | "post" | "put" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   tag: string;

@@ -2,6 +2,7 @@ import { Admission } from "@/lib/data-plane/admission";
 import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
 import { AuditLog, decisionOk, jsonlSink, redactionConfig, Redactor } from "@/lib/audit";
 import { createAuthenticator } from "@/lib/auth/authenticate";
+import { resolveOidcSignIn } from "@/lib/access/oidc-sign-in";
 import { createAuthOptions } from "@/lib/auth/next-auth";
 import { createTokenGuard } from "@/lib/auth/token-guard";
 import { tokenKeysOf } from "@/lib/auth/token-keys";
@@ -126,7 +127,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   const tokenGuard = once(() => createTokenGuard(kv(), db));
   const tokenKeys = once(() => tokenKeysOf(secrets(), env));
   const authOptions = once(() =>
-    createAuthOptions({ env, nextauthSecret: secrets().nextauthSecret, kv: kv(), db, log: log(), onLogin: (e) => audit().append(loginRecordOf(e)) }),
+    createAuthOptions({ env, nextauthSecret: secrets().nextauthSecret, kv: kv(), db, log: log(), onLogin: (e) => audit().append(loginRecordOf(e)),
+      resolveOidc: (claims, rules) => resolveOidcSignIn({ db, audit: audit() }, claims, rules),
+    }),
   );
   const auth = once(() => overrides.auth ?? createAuthenticator({ tokenKeys: tokenKeys(), tokenGuard: tokenGuard(), db, authOptions }));
 

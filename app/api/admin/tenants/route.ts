@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
-import { createTenantBodySchema } from "@/lib/access/schemas";
-import { createTenant, listTenantsFor } from "@/lib/access/tenants";
+import { createTenantBodySchema, patchTenantBodySchema } from "@/lib/access/schemas";
+import { createTenant, listTenantsFor, patchTenant } from "@/lib/access/tenants";
 import { jsonBody, withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
@@ -15,4 +15,7 @@ export const POST = withAuth(
 /** Every tenant for platform admins; the caller's own otherwise. */
 export const GET = withAuth(async ({ principal, services }) => listTenantsFor(services, principal), { permission: "tenants.read" });
 
-export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");
+/** Suspend or resume (never delete: the audit chain is immutable), or rename; platform admins. */
+export const PATCH = withAuth(async ({ req, principal, services }) => patchTenant(services, principal, await jsonBody(req, patchTenantBodySchema)), { permission: "tenants.manage" });
+
+export const { PUT, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST", "PATCH");

@@ -1,4 +1,4 @@
-import { getMember, putMember } from "@/lib/access/members";
+import { getMember, putMember, removeMember } from "@/lib/access/members";
 import { memberPutBodySchema } from "@/lib/access/schemas";
 import { jsonBody, withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
@@ -15,4 +15,7 @@ export const PUT = withAuth<Params>(
 
 export const GET = withAuth<Params>(async ({ params, principal, services }) => getMember(services, principal, params.tenant, params.user), { permission: "rbac.read" });
 
-export const { POST, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "PUT");
+/** Removes the membership (the user's other tenants and identity stay); the tenant's last admin cannot be removed (409). */
+export const DELETE = withAuth<Params>(async ({ params, principal, services }) => removeMember(services, principal, params.tenant, params.user), { permission: "rbac.manage" });
+
+export const { POST, PATCH, OPTIONS } = methodsNotAllowed("GET", "PUT", "DELETE");

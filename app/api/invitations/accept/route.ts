@@ -1,0 +1,14 @@
+import { acceptInvitation } from "@/lib/access/invitations";
+import { acceptInvitationBodySchema } from "@/lib/access/schemas";
+import { jsonBody, withErrors } from "@/lib/server";
+import { methodsNotAllowed } from "@/lib/http/methods";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * Public: the invitation's one-time secret is the credential (256 random bits; only its hash is
+ * stored). Sets the invited person's password; a used or expired link is 410.
+ */
+export const POST = withErrors(async ({ req, services }) => acceptInvitation(services, await jsonBody(req, acceptInvitationBodySchema)));
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type APIRequestContext, expect, test } from "@playwright/test";
@@ -115,6 +115,16 @@ rules:
 });
 
 test.describe("seed 001 staged rollout and tenant overrides", () => {
+  // The canary rolls out whatever platform version is newest (other suites upload theirs), and the
+  // demo tenant may fall in its 10%: put the fleet back on the sample policy the later suites expect.
+  test.afterAll(async ({ request }) => {
+    const res = await request.post("/api/v1/policy/apply", {
+      headers: bearer(platformAdmin()),
+      multipart: { policy: readFileSync("policies/samples.yaml", "utf8"), strategy: "all", message: "e2e: back to the samples", override_reason: "e2e: restore the sample policy" },
+    });
+    expect(res.ok(), await res.text()).toBe(true);
+  });
+
   test("`-F strategy=canary_percent -F canary_percent=10` as written rolls the newest platform version out to 10%", () => {
     const r = sh(`curl -s -X POST ${BASE}/v1/policy/apply -H "Authorization: Bearer $TOKEN" \\
   -F strategy=canary_percent \\

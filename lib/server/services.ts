@@ -88,8 +88,10 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   // Approval and membership events become audit records here: neither domain imports the audit log.
   const approvalEvents = new ApprovalEvents();
   approvalEvents.on(async (e) => {
-    const line = approvalsFile ? approvalLineOf(e, clock.now()) : null;
-    if (line) approvalsFile!.write(line);
+    if (approvalsFile) {
+      const line = approvalLineOf(e, clock.now());
+      if (line) approvalsFile.write(line);
+    }
     await audit().append(auditRecordOf(e));
   });
   const approvals = oncePromise<ApprovalService>(async () =>
@@ -209,6 +211,8 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     async close() {
       for (const stop of stops.splice(0)) await stop();
       started = false;
+      // The JSON-lines copies are written after the fact: let what is queued reach the files.
+      await Promise.all([auditFile?.flush(), approvalsFile?.flush()]);
       await closeBuilt();
     },
   };

@@ -23,6 +23,11 @@ export const PERMISSIONS = [
   "guard.check",
   "guard.enforce",
   "metrics.read",
+  // The ops targets inventory (seed 002): reading it (roles, windows, last actions), managing it (create, edit, delete, test connection).
+  "ops.targets.read",
+  "ops.targets.manage",
+  // Break-glass: activating and ending a bounded, audited emergency grant for ops policies.
+  "ops.emergency.manage",
   // A signed-in person's own name and password (console sessions only; never a bearer token).
   "account.self",
 ] as const;
@@ -31,7 +36,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const ROLES = ["admin", "policy_author", "approver", "viewer", "agent", "policy_signer"] as const;
 export type Role = (typeof ROLES)[number];
 
-const READ: Permission[] = ["tenants.read", "rbac.read", "quotas.read", "policies.read", "approvals.read", "audit.read", "metrics.read", "account.self"];
+const READ: Permission[] = ["tenants.read", "rbac.read", "quotas.read", "policies.read", "approvals.read", "audit.read", "metrics.read", "ops.targets.read", "account.self"];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Signing with the server-held key is a separate grant (policy_signer), not part of admin.

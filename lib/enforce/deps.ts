@@ -6,7 +6,7 @@ import type { ActivePolicy } from "@/lib/policy-store";
 import type { CostFact, FactMap } from "@/lib/policy";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
 import type { ArgumentLimits } from "./argument-limits";
-import type { Principal } from "./types";
+import type { CallFacts, GatewayCall, Principal } from "./types";
 
 /** What the pipeline needs from the rest of the system; injected so tests can fail each part. */
 export interface EnforceDeps {
@@ -25,6 +25,13 @@ export interface EnforceDeps {
   execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal }): Promise<CallToolResult>;
   now(): Date;
   log: Pick<Logger, "error" | "warn">;
+  /**
+   * The facts step: what the gateway's own records say about a call (the ops inventory: the
+   * target's role, tags, maintenance window, live allowlists), never what the caller says. null
+   * for a tool without such facts. Throwing an AppError refuses the call before the policy (the
+   * refusal is audited); nothing has then reached a backend.
+   */
+  callFacts?(principal: Principal, call: GatewayCall, opts: { signal?: AbortSignal }): Promise<CallFacts | null>;
   /** Bounds on arguments and meta, checked first (DEFAULT_ARGUMENT_LIMITS when absent). */
   argumentLimits?: ArgumentLimits;
 }

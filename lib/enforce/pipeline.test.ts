@@ -9,7 +9,8 @@ import type { AdmitInput, AdmitResult } from "@/lib/quota";
 import type { EnforceDeps } from "./deps";
 import { mayBeAllowed } from "./list-tools";
 import { checkCall, enforceCall } from "./pipeline";
-import type { Principal } from "./types";
+import type { CallFacts, Principal } from "./types";
+import { AppError } from "@/lib/errors";
 
 const POLICY = `
 version: 1
@@ -561,5 +562,83 @@ describe("approval requests that cannot be stored", () => {
     const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/passwd" } }, forward);
     expect(verdict).toMatchObject({ decision: "deny", error: { code: "audit_unavailable" } });
     expect(h.executed).toHaveLength(0);
+  });
+});
+
+describe("the facts step (issue 16: ops targets)", () => {
+  const OPS = `version: 1
+defaults: { decision: deny, reason: "deny by default" }
+rules:
+  - { name: break-glass, match: "ops.*", where: { roles_any: [emergency] }, action: allow }
+  - { name: prod window, match: "ops.*", where: { target_roles: [production], args: { target.maintenance_window: { equals: outside } } }, action: deny, reason: outside the window }
+  - { name: prod approval, match: "ops.*", where: { target_roles: [production] }, action: approval, approver_group: sre, required_approvals: 2 }
+  - { name: dev open, match: "ops.*", where: { target_roles: [development] }, action: allow }
+`;
+  const restart = { tool: "ops.service_restart", arguments: { target_id: "web-1", service_name: "nginx" } };
+  function withCallFacts(facts: (call: { tool: string; arguments: Record<string, unknown> }) => Promise<CallFacts | null>) {
+    const c = loadPolicy(OPS, { version: "11" });
+    if (!c.ok) throw new Error("bad policy");
+    const runs: string[] = [];
+    const h = harness({ activePolicy: async () => ({ compiled: c.compiled, version: 11, hash: "h", signed: false, verified: false }), callFacts: async (_p, call) => facts(call) });
+    return { h, runs };
+  }
+  const factsOf = (role: string, window: string, runs: string[], roles?: string[]): CallFacts => ({
+    policy: { arguments: { ...restart.arguments, target: { role, maintenance_window: window } }, targetRole: role, ...(roles ? { roles } : {}) },
+    audit: { ops: { target: { id: "web-1", role } } },
+    run: async () => {
+      runs.push("run");
+      return { result: { content: [{ type: "text", text: "restarted" }] }, outcome: "succeeded", audit: { ops_outcome: { exit_code: 0 } } };
+    },
+  });
+
+  test.each([
+    ["development target", "development", "inside", undefined, "allow", "dev open"],
+    ["production target inside its window", "production", "inside", undefined, "approval", "prod approval"],
+    ["production target outside its window", "production", "outside", undefined, "deny", "prod window"],
+    ["production target with a break-glass role", "production", "outside", ["agent", "emergency"], "allow", "break-glass"],
+  ])("%s: the policy decides on the inventory's role and window", async (_label, role, window, roles, decision, rule) => {
+    const runs: string[] = [];
+    const { h } = withCallFacts(async () => factsOf(role, window, runs, roles));
+    const { verdict } = await enforceCall(h.deps, agent, restart, forward);
+    expect(verdict).toMatchObject({ decision, rule });
+    expect(runs).toHaveLength(decision === "allow" ? 1 : 0);
+    expect(h.executed).toHaveLength(0);
+    expect(h.audits[0].data).toMatchObject({ facts: { ops: { target: { id: "web-1", role } } } });
+  });
+
+  test("an allowed call runs the prepared call (not the dispatch), once, and its outcome is recorded", async () => {
+    const runs: string[] = [];
+    const { h } = withCallFacts(async () => factsOf("development", "none", runs));
+    const { result } = await enforceCall(h.deps, agent, restart, forward);
+    expect(result?.content).toEqual([{ type: "text", text: "restarted" }]);
+    expect(runs).toEqual(["run"]);
+    await Promise.resolve();
+    expect(h.audits.map((a) => a.kind)).toEqual(["tool_decision", "tool_result"]);
+    expect(h.audits[1]).toMatchObject({ upstreamOutcome: "succeeded", data: { ops_outcome: { exit_code: 0 } } });
+  });
+
+  test.each([
+    ["an AppError (invalid parameters)", new AppError(400, "invalid_parameters", "service_name: must match ^[a-zA-Z0-9]"), "invalid_parameters"],
+    ["an unexpected failure", new Error("inventory store exploded"), "facts_unavailable"],
+  ])("a facts step that throws %s refuses the call before the policy: audited, nothing admitted or run", async (_label, err, code) => {
+    const { h } = withCallFacts(async () => {
+      throw err;
+    });
+    const { verdict, result } = await enforceCall(h.deps, agent, restart, forward);
+    expect(verdict).toMatchObject({ decision: "deny", error: { code } });
+    expect(result).toBeUndefined();
+    expect(h.admits).toHaveLength(0);
+    expect(h.executed).toHaveLength(0);
+    expect(h.audits).toHaveLength(1);
+    expect(h.audits[0]).toMatchObject({ decision: "deny", data: { refused: code } });
+  });
+
+  test("guard/check decides with the same facts and records nothing", async () => {
+    const runs: string[] = [];
+    const { h } = withCallFacts(async () => factsOf("production", "outside", runs));
+    const v = await checkCall(h.deps, agent, restart);
+    expect(v).toMatchObject({ decision: "deny", rule: "prod window" });
+    expect(h.audits).toHaveLength(0);
+    expect(runs).toHaveLength(0);
   });
 });

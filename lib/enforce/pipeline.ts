@@ -8,11 +8,13 @@ import { evaluate, type CostFact, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
 import { type ArgumentViolation, checkArgumentBounds, checkToolName, DEFAULT_ARGUMENT_LIMITS, describeViolation, TOOL_NAME_MAX } from "./argument-limits";
 import type { EnforceDeps } from "./deps";
-import type { ApprovalInfo, CallOutcome, EnforceOptions, GatewayCall, Principal, Verdict } from "./types";
+import type { ApprovalInfo, CallFacts, CallOutcome, EnforceOptions, GatewayCall, Principal, Verdict } from "./types";
 
 /** The raw policy decision for a call as `principal` would make it (no side effects, no trace). */
 export async function policyDecision(deps: EnforceDeps, principal: Principal, call: GatewayCall): Promise<{ decision: PolicyDecision; policyVersion: number | null }> {
-  const { decision, policyVersion } = await decide(deps, principal, call, false);
+  const facts = await factsStep(deps, principal, call, undefined);
+  if (!facts.ok) return { decision: failClosed(call.tool, facts.refusal.message), policyVersion: null };
+  const { decision, policyVersion } = await decide(deps, principal, call, false, facts.facts);
   return { decision, policyVersion };
 }
 
@@ -21,8 +23,46 @@ export async function checkCall(deps: EnforceDeps, principal: Principal, call: G
   const traceId = randomUUID();
   const violation = boundsViolation(deps, call);
   if (violation) throw argumentsTooLarge(violation, traceId, false);
-  const { decision, policyVersion, cost } = await decide(deps, principal, call, true);
+  const facts = await factsStep(deps, principal, call, undefined);
+  if (!facts.ok) return refusedVerdict(call.tool, traceId, facts.refusal);
+  const { decision, policyVersion, cost } = await decide(deps, principal, call, true, facts.facts);
   return verdictOf(call.tool, traceId, decision, policyVersion, cost, true);
+}
+
+interface FactsRefusal {
+  code: string;
+  message: string;
+  status: number;
+}
+
+/**
+ * The facts step: the gateway's own records about the call (deps.callFacts). A refusal there
+ * (invalid parameters, unknown target, an inventory that cannot be read) stops the call before
+ * the policy and before any backend; an unexpected failure refuses too (fail closed).
+ */
+async function factsStep(deps: EnforceDeps, principal: Principal, call: GatewayCall, signal: AbortSignal | undefined): Promise<{ ok: true; facts: CallFacts | null } | { ok: false; refusal: FactsRefusal }> {
+  if (!deps.callFacts) return { ok: true, facts: null };
+  try {
+    return { ok: true, facts: await deps.callFacts(principal, call, { signal }) };
+  } catch (err) {
+    if (isAppError(err)) return { ok: false, refusal: { code: err.code, message: err.message, status: err.status } };
+    deps.log.error({ err, tenant: principal.tenant, tool: call.tool }, "facts of a call could not be computed");
+    return { ok: false, refusal: { code: "facts_unavailable", message: `the facts of this call cannot be computed (${briefCause(err)}); the call is refused`, status: 503 } };
+  }
+}
+
+function refusedVerdict(tool: string, traceId: string, r: FactsRefusal): Verdict {
+  return {
+    decision: "deny",
+    tool,
+    trace_id: traceId,
+    rule: null,
+    reason: r.message,
+    policy_version: null,
+    estimated_cost_usd: 0,
+    cost_known: true,
+    error: { code: r.code, message: r.message },
+  };
 }
 
 interface Decided {
@@ -33,7 +73,7 @@ interface Decided {
   unknownCostAllowed: boolean;
 }
 
-async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall, trace: boolean): Promise<Decided> {
+async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall, trace: boolean, callFacts: CallFacts | null): Promise<Decided> {
   const cost = safeCost(deps, call);
   const active = await deps.activePolicy(principal.tenant).catch((err: Error) => err);
   if (active === null || active instanceof Error) {
@@ -43,15 +83,18 @@ async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall
   let facts: ReturnType<NonNullable<EnforceDeps["factMaps"]>>;
   try {
     facts = deps.factMaps?.(principal.tenant);
+    if (callFacts?.policy.factMaps) facts = { ...facts, ...callFacts.policy.factMaps };
   } catch (err) {
     // Without the upstream's mapping an argument it names (fs.move's destination) would go unchecked.
     const reason = `the upstreams' fact mappings cannot be read: ${(err as Error).message}`;
     return { decision: failClosed(call.tool, reason), policyVersion: active.version, cost, unknownCostAllowed: false };
   }
+  // The facts step's arguments (the caller's plus the target's facts) and roles (plus break-glass) are what the policy sees.
+  const p = callFacts?.policy;
   const decision = evaluate(
-    { tool: call.tool, arguments: call.arguments },
+    { tool: call.tool, arguments: p?.arguments ?? call.arguments },
     active.compiled,
-    { tenant: principal.tenant, subject: principal.subject, roles: principal.roles, now: deps.now(), estimateCost: () => cost, facts },
+    { tenant: principal.tenant, subject: principal.subject, roles: p?.roles ?? principal.roles, ...(p?.targetRole !== undefined ? { targetRole: p.targetRole } : {}), now: deps.now(), estimateCost: () => cost, facts },
     { trace },
   );
   return { decision, policyVersion: active.version, cost, unknownCostAllowed: active.compiled.defaults.unknown_cost === "allow" };
@@ -149,6 +192,29 @@ async function refuseArguments(deps: EnforceDeps, principal: Principal, call: Ga
   throw argumentsTooLarge(v, traceId, audited);
 }
 
+/** A call the facts step refused: recorded as a denial (the arguments as given, never run), then answered. */
+async function refuseOnFacts(deps: EnforceDeps, principal: Principal, call: GatewayCall, opts: EnforceOptions, traceId: string, r: FactsRefusal): Promise<CallOutcome> {
+  const verdict = refusedVerdict(call.tool, traceId, r);
+  try {
+    const audit = await deps.audit({
+      tenant: principal.tenant,
+      kind: "tool_decision",
+      traceId,
+      subject: principal.subject,
+      tool: call.tool,
+      args: call.arguments,
+      decision: "deny",
+      rule: null,
+      reason: r.message,
+      data: { source: opts.source, refused: r.code, status: r.status, meta: call.meta ?? null },
+    });
+    return { verdict: { ...verdict, audit } };
+  } catch (err) {
+    const message = (err as Error).message;
+    return { verdict: { ...verdict, reason: `${r.message}; the refusal could not be recorded in the audit log (${message})` } };
+  }
+}
+
 /** A dependency's failure in a few words for an answer: its last line (Prisma puts the cause there), no file paths, bounded. */
 function briefCause(err: unknown): string {
   const first = String((err as Error)?.message ?? err).split("\n").filter((l) => l.trim()).pop() ?? "unknown error";
@@ -184,6 +250,8 @@ interface CallContext {
   argsDigest: string;
   /** The rule an approval must have been granted under, when the policy asks for one. */
   gate: Gate | null;
+  /** What the facts step found (null: a tool without facts). */
+  facts: CallFacts | null;
 }
 
 /** What flows from step to step: the verdict so far and the approval it is bound to, if any. */
@@ -205,8 +273,10 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   const traceId = randomUUID();
   const violation = boundsViolation(deps, call);
   if (violation) await refuseArguments(deps, principal, call, opts, traceId, violation);
-  const decided = await decide(deps, principal, call, true);
-  const ctx: CallContext = { deps, principal, call, opts, traceId, started, decided, argsDigest: digest(call.arguments), gate: gateOf(decided.decision) };
+  const facts = await factsStep(deps, principal, call, opts.signal);
+  if (!facts.ok) return refuseOnFacts(deps, principal, call, opts, traceId, facts.refusal);
+  const decided = await decide(deps, principal, call, true, facts.facts);
+  const ctx: CallContext = { deps, principal, call, opts, traceId, started, decided, argsDigest: digest(call.arguments), gate: gateOf(decided.decision), facts: facts.facts };
 
   const limited = await limitsStep(ctx, { verdict: verdictOf(call.tool, traceId, decided.decision, decided.policyVersion, decided.cost, true) });
   try {
@@ -310,7 +380,16 @@ async function handOffStep(ctx: CallContext, flow: Flow): Promise<Flow> {
 
 function auditData(ctx: CallContext, flow: Flow): Record<string, unknown> {
   const v = flow.verdict;
-  return { source: ctx.opts.source, estimated_cost_usd: v.estimated_cost_usd, cost_known: ctx.decided.cost.known, limit: v.limit ?? null, error: v.error ?? null, meta: ctx.call.meta ?? null, trace: v.trace ?? null };
+  return {
+    source: ctx.opts.source,
+    estimated_cost_usd: v.estimated_cost_usd,
+    cost_known: ctx.decided.cost.known,
+    limit: v.limit ?? null,
+    error: v.error ?? null,
+    meta: ctx.call.meta ?? null,
+    trace: v.trace ?? null,
+    ...(ctx.facts ? { facts: ctx.facts.audit } : {}),
+  };
 }
 
 /**
@@ -369,7 +448,7 @@ async function waitStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; don
 /** Forward what is allowed (when this entry point forwards at all), then record the outcome. */
 async function forwardStep(ctx: CallContext, flow: Flow): Promise<CallOutcome> {
   if (flow.verdict.decision !== "allow" || !ctx.opts.forward) return { verdict: flow.verdict };
-  return { verdict: flow.verdict, result: await forward(ctx.deps, ctx.principal, ctx.call, ctx.opts, flow.verdict, flow.approvalId, ctx.decided.policyVersion) };
+  return { verdict: flow.verdict, result: await forward(ctx.deps, ctx.principal, ctx.call, ctx.opts, flow.verdict, flow.approvalId, ctx.decided.policyVersion, ctx.facts) };
 }
 
 async function forward(
@@ -380,13 +459,22 @@ async function forward(
   verdict: Verdict,
   approvalId: string | undefined,
   policyVersion: number | null,
+  facts: CallFacts | null,
 ): Promise<CallToolResult> {
   const started = performance.now();
   let result: CallToolResult;
   let outcome: string;
+  let data: Record<string, unknown> | undefined;
   try {
-    result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal });
-    outcome = result.isError ? "tool_error" : "ok";
+    if (facts?.run) {
+      // The call as the facts step prepared and the policy decided it (ops: the exact target version).
+      const ran = await facts.run({ signal: opts.signal, traceId: verdict.trace_id });
+      ({ result, outcome } = ran);
+      data = ran.audit;
+    } else {
+      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal });
+      outcome = result.isError ? "tool_error" : "ok";
+    }
   } catch (err) {
     outcome = (err as { code?: string }).code ?? (err as Error).name ?? "error";
     result = {
@@ -408,6 +496,7 @@ async function forward(
       approvalId: approvalId ?? null,
       latencyMs: round(performance.now() - started),
       upstreamOutcome: outcome,
+      ...(data ? { data } : {}),
     })
     .catch(() => {});
   return result;

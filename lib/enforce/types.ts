@@ -1,5 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "@/lib/auth";
+import type { FactMap } from "@/lib/policy";
 import type { z } from "zod";
 import type { verdictSchema } from "./schemas";
 
@@ -23,6 +24,23 @@ export interface CallOutcome {
   verdict: Verdict;
   /** The upstream's (or built-in tool's) result, when the call was forwarded. */
   result?: CallToolResult;
+}
+
+/**
+ * What the facts step found for one call. The policy decides on `policy` (the caller's arguments
+ * with the facts added, the target's role, the caller's roles plus any break-glass role); the
+ * decision record carries `audit`; an allowed call runs through `run` (once) instead of the
+ * upstream/built-in dispatch, and its outcome record carries the run's `audit`.
+ */
+export interface CallFacts {
+  policy: {
+    arguments: Record<string, unknown>;
+    targetRole?: string;
+    roles?: readonly string[];
+    factMaps?: Readonly<Record<string, FactMap>>;
+  };
+  audit: Record<string, unknown>;
+  run?(opts: { signal?: AbortSignal; traceId: string }): Promise<{ result: CallToolResult; outcome: string; audit: Record<string, unknown> }>;
 }
 
 export interface EnforceOptions {

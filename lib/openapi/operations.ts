@@ -65,6 +65,8 @@ import {
   UpstreamQuerySchema,
 } from "@/lib/mcp/upstreams/admin-schemas";
 import { QuotaConfigBodySchema } from "@/lib/quota/limits";
+import { ConnectivitySchema, TargetListQuerySchema, TargetListSchema, TargetUpdateSchema, TargetViewSchema } from "@/lib/ops/admin";
+import { TargetInputSchema } from "@/lib/ops/targets";
 import type { Operation } from "./registry";
 
 const health = z.object({
@@ -269,5 +271,23 @@ export const operations: Operation[] = [
   { method: "get", path: "/api/v1/audit/verify", summary: "Recompute every hash and link and check checkpoints", tag: "audit", permission: "audit.read", query: verifyQuerySchema, response: verifyResultSchema },
   { method: "get", path: "/api/v1/audit/export", summary: "Stream the log as JSONL (records and signed checkpoints) for offline verification", tag: "audit", permission: "audit.export", query: auditSearchQuerySchema, responseContentType: "application/x-ndjson" },
   { method: "get", path: "/api/v1/audit/checkpoints", summary: "Signed checkpoints of the tenant's chain", tag: "audit", permission: "audit.read", query: checkpointsQuerySchema },
+  {
+    method: "get", path: "/api/ops/targets", summary: "The caller's tenant's ops targets (seed 002 inventory) by id, each with its maintenance-window state now and its last actions from the audit log; credentials as secret names only", tag: "ops",
+    permission: "ops.targets.read", query: TargetListQuerySchema, response: TargetListSchema,
+  },
+  {
+    method: "post", path: "/api/ops/targets", summary: "Create an ops target (201): backend, address, role (the policy's target_roles), tags, maintenance windows, credential_ref (a secret's name, never its value); local targets and docker sockets only for OPS_GATEWAY_HOST_TENANTS; audited", tag: "ops",
+    permission: "ops.targets.manage", body: TargetInputSchema, response: TargetViewSchema,
+  },
+  { method: "get", path: "/api/ops/targets/{id}", summary: "One ops target of the caller's tenant (another tenant's id: 404)", tag: "ops", permission: "ops.targets.read", response: TargetViewSchema },
+  {
+    method: "put", path: "/api/ops/targets/{id}", summary: "Replace an ops target (its id cannot change); if_updated_at refuses a stale edit (409); audited", tag: "ops",
+    permission: "ops.targets.manage", body: TargetUpdateSchema, response: TargetViewSchema,
+  },
+  { method: "delete", path: "/api/ops/targets/{id}", summary: "Delete an ops target; audited", tag: "ops", permission: "ops.targets.manage", response: z.object({ deleted: z.string() }) },
+  {
+    method: "post", path: "/api/ops/targets/{id}/test", summary: "Test connection: connect to the target (ssh: pinned host key and key auth; docker/proxmox: version), report what answered; changes nothing there; recorded", tag: "ops",
+    permission: "ops.targets.manage", response: ConnectivitySchema,
+  },
   { method: "get", path: "/api/openapi.json", summary: "This document", tag: "system", permission: null },
 ];

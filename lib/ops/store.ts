@@ -20,13 +20,15 @@ export interface OpsTargetStore {
   remove(tenant: string, id: string): Promise<boolean>;
 }
 
-export function prismaTargetStore(prisma: PrismaClient): OpsTargetStore {
+/** Over a client, or over the composition root's lazily opened one (the database is opened on first use). */
+export function prismaTargetStore(client: PrismaClient | (() => Promise<PrismaClient>)): OpsTargetStore {
+  const prisma = async () => (typeof client === "function" ? client() : client);
   return {
-    get: (tenant, id) => getOpsTargetRow(prisma, tenant, id),
-    list: (tenant, opts) => listOpsTargetRows(prisma, tenant, opts),
-    count: (tenant) => countOpsTargetRows(prisma, tenant),
-    create: (tenant, id, write, by) => createOpsTargetRow(prisma, tenant, id, write, by),
-    update: (tenant, id, write, by, ifUpdatedAt) => updateOpsTargetRow(prisma, tenant, id, write, by, ifUpdatedAt),
-    remove: (tenant, id) => deleteOpsTargetRow(prisma, tenant, id),
+    get: async (tenant, id) => getOpsTargetRow(await prisma(), tenant, id),
+    list: async (tenant, opts) => listOpsTargetRows(await prisma(), tenant, opts),
+    count: async (tenant) => countOpsTargetRows(await prisma(), tenant),
+    create: async (tenant, id, write, by) => createOpsTargetRow(await prisma(), tenant, id, write, by),
+    update: async (tenant, id, write, by, ifUpdatedAt) => updateOpsTargetRow(await prisma(), tenant, id, write, by, ifUpdatedAt),
+    remove: async (tenant, id) => deleteOpsTargetRow(await prisma(), tenant, id),
   };
 }

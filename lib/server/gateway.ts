@@ -11,11 +11,30 @@ import { forbidden } from "@/lib/errors";
 import { builtinTools, type BuiltinToolset, type CallerContext } from "@/lib/mcp/builtin";
 import { describeActivePolicy } from "@/lib/policy-store/current";
 import type { FactMap } from "@/lib/policy";
+import { callerOf, opsCallFacts } from "@/lib/ops/call-facts";
+import { callMetaTool } from "@/lib/ops/tools";
+import { engineDecider, type OpsPolicy } from "@/lib/ops/policy";
 import type { Services } from "./types";
 
 const principalOf = (ctx: CallerContext): Principal => ({ kind: "token", tenant: ctx.tenant, subject: ctx.subject, roles: [...ctx.roles] });
 
-/** The built-in tools (cloud.estimate and AegisMCP's five), wired to this process's gateway. */
+/** The ops domain's policy port: the tenant's active policy, decided by the engine with the ops call's facts. */
+export function createOpsPolicy(svc: Pick<Services, "policies" | "clock">): OpsPolicy {
+  const active = async (tenant: string) => {
+    const a = await svc.policies.get(tenant, svc.clock.nowMs());
+    if (!a) throw new Error(`tenant ${tenant} has no active policy`);
+    return a;
+  };
+  return {
+    decide: engineDecider(async (caller) => (await active(caller.tenant)).compiled),
+    status: async (caller) => {
+      const a = await svc.policies.get(caller.tenant, svc.clock.nowMs()).catch(() => null);
+      return a ? { active: true, version: a.version, hash: a.hash, signed: a.signed, verified: a.verified } : { active: false, note: "no active policy: every ops call is denied" };
+    },
+  };
+}
+
+/** The built-in tools (cloud.estimate, AegisMCP's five, seed 002's ops tools), wired to this process's gateway. */
 export function createBuiltins(svc: Services): BuiltinToolset {
   return builtinTools({
     aegis: {
@@ -43,6 +62,7 @@ export function createBuiltins(svc: Services): BuiltinToolset {
       audit: (entry, ctx) =>
         svc.audit.append({ tenant: ctx.tenant, kind: "agent_note", subject: ctx.subject, tool: entry.tool ?? null, traceId: ctx.traceId ?? null, decision: entry.ok === undefined ? null : entry.ok ? "ok" : "failed", reason: entry.note ?? null, data: { action: entry.action } }),
     },
+    ops: { callMeta: (name, args, ctx) => callMetaTool(svc.ops, callerOf(ctx, ctx.traceId), name, args) },
   });
 }
 
@@ -103,6 +123,19 @@ export function createPipelineDeps(svc: Services): EnforceDeps {
       }
     },
     approvals: () => svc.approvals(),
+    callFacts: async (principal, call, opts) => {
+      const facts = await opsCallFacts(svc.ops, principal, call, opts);
+      if (!facts?.run) return facts;
+      const run = facts.run;
+      return {
+        ...facts,
+        // The built-ins' RBAC check, which the pipeline's dispatch would otherwise make.
+        run: (o) => {
+          if (!can(principal.roles, "mcp.call")) throw forbidden(`${call.tool} needs permission mcp.call`);
+          return run(o);
+        },
+      };
+    },
     execute,
     now: () => svc.clock.now(),
     log: svc.log,

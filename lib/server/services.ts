@@ -9,7 +9,7 @@ import { tokenKeysOf } from "@/lib/auth/token-keys";
 import { systemClock } from "@/lib/clock";
 import { type Db, openAppDb } from "@/lib/db";
 import { createGateway } from "@/lib/enforce/gateway";
-import type { Env } from "@/lib/env";
+import { envSecret, type Env } from "@/lib/env";
 import { createLogger } from "@/lib/log";
 import { createUpstreamRegistry, upstreamNetwork } from "@/lib/mcp/upstreams/default-registry";
 import { createMetrics } from "@/lib/metrics";
@@ -19,7 +19,11 @@ import { QuotaService } from "@/lib/quota";
 import { openKv } from "@/lib/redis";
 import { loadSecrets } from "@/lib/secrets";
 import { approvalLineOf, auditRecordOf, loginRecordOf } from "./event-audit";
-import { createBuiltins, createPipelineDeps } from "./gateway";
+import { createBuiltins, createOpsPolicy, createPipelineDeps } from "./gateway";
+import { createOps } from "@/lib/ops/service";
+import { opsConfig } from "@/lib/ops/config";
+import { envSecretResolver } from "@/lib/ops/secrets";
+import { prismaTargetStore } from "@/lib/ops/store";
 import type { ServiceOverrides, Services } from "./types";
 
 type Lazy<T> = (() => T) & { built(): boolean };
@@ -195,6 +199,12 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     get builtins() {
       return builtins();
     },
+    get ops() {
+      return ops();
+    },
+    get opsAdmin() {
+      return { ops: ops(), db, audit: (input: Parameters<typeof svc.audit.append>[0]) => audit().append(input) };
+    },
     get gateway() {
       return gateway();
     },
@@ -219,6 +229,19 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
 
   const upstreamAdmin = once(() => ({ db, registry: () => upstreams(), audit: (input: Parameters<typeof svc.audit.append>[0]) => audit().append(input), network: () => upstreamNetwork(env) }));
   const builtins = once(() => createBuiltins(svc));
+  const ops = once(() =>
+    createOps({
+      targets: prismaTargetStore(async () => (await db()).prisma),
+      clock: () => clock.now(),
+      secrets: overrides.ops?.secrets ?? envSecretResolver(envSecret),
+      redactor: redactor(),
+      logger: log().child({ module: "ops" }),
+      config: overrides.ops?.config ?? opsConfig(env),
+      policy: createOpsPolicy(svc),
+      ...(overrides.ops?.emergency ? { emergency: overrides.ops.emergency } : {}),
+      ...(overrides.ops?.backends ? { backends: overrides.ops.backends } : {}),
+    }),
+  );
   const gateway = once(() => createGateway({ pipeline: createPipelineDeps(svc), redactor: redactor(), builtins: () => builtins(), upstreams: () => upstreams(), metrics: metrics(), syncWaitMs: env.APPROVAL_SYNC_WAIT_MS }));
 
   // Closes only what was built here, dependants first; what a test supplied is the test's to close.

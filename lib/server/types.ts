@@ -19,6 +19,8 @@ import type { CompiledDraftCache } from "@/lib/policy-store/compiled-cache";
 import type { QuotaService } from "@/lib/quota";
 import type { KvStore } from "@/lib/redis";
 import type { Secrets } from "@/lib/secrets";
+import type { Ops, OpsDeps } from "@/lib/ops/service";
+import type { OpsAdminDeps } from "@/lib/ops/admin";
 
 /**
  * Every long-lived object of one process, built by createServices() from the validated env.
@@ -52,6 +54,10 @@ export interface Services {
   readonly authOptions: NextAuthOptions;
   readonly auth: Authenticator;
   readonly builtins: BuiltinToolset;
+  /** Seed 002's operations: catalog, targets inventory, backends (run through the gateway pipeline). */
+  readonly ops: Ops;
+  /** What the targets API needs (the ops service, the database for last actions, the audit log). */
+  readonly opsAdmin: OpsAdminDeps;
   readonly gateway: Gateway;
   /** The in-flight bound for /mcp (DATA_PLANE_MAX_IN_FLIGHT), shared by the Next route and the node:http entry. */
   readonly admission: Admission;
@@ -73,4 +79,6 @@ export interface ServiceOverrides {
   approvals: () => Promise<ApprovalService>;
   quotas: QuotaService;
   auth: Authenticator;
+  /** Parts of the ops domain a test replaces (fake backends, settings, secrets). */
+  ops: Partial<Pick<OpsDeps, "backends" | "config" | "secrets" | "emergency">>;
 }

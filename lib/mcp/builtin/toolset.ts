@@ -3,6 +3,7 @@ import { ZodError } from "zod";
 import { UnknownToolError } from "@/lib/mcp/upstreams/errors";
 import { aegisAliases, aegisTools } from "./aegis-tools";
 import { cloudEstimateTool } from "./cloud-estimate";
+import { type OpsToolDeps, opsTools } from "./ops-tools";
 import type { AegisDeps, BuiltinTool, CallerContext } from "./types";
 
 export interface BuiltinToolset {
@@ -33,10 +34,10 @@ export function jsonResult(value: unknown): CallToolResult {
   };
 }
 
-/** The built-in tools: cloud.estimate always; the AegisMCP tools when their dependencies are given. */
-export function builtinTools(deps: { aegis?: AegisDeps } = {}): BuiltinToolset {
+/** The built-in tools: cloud.estimate always; the AegisMCP and ops tools when their dependencies are given. */
+export function builtinTools(deps: { aegis?: AegisDeps; ops?: OpsToolDeps } = {}): BuiltinToolset {
   const aegis = deps.aegis ? aegisTools(deps.aegis) : [];
-  const tools = [cloudEstimateTool, ...aegis, ...aegisAliases(aegis)];
+  const tools = [cloudEstimateTool, ...aegis, ...aegisAliases(aegis), ...(deps.ops ? opsTools(deps.ops) : [])];
   const byName = new Map(tools.map((t) => [t.name, t]));
   return {
     list: () =>

@@ -1,0 +1,12 @@
+import { TargetIdParamSchema, testTarget } from "@/lib/ops/admin";
+import { withAuth } from "@/lib/server";
+import { methodsNotAllowed } from "@/lib/http/methods";
+
+export const dynamic = "force-dynamic";
+
+/** "Test connection": connects to the target and reports what answered; changes nothing there. Recorded. */
+export const POST = withAuth<{ id: string }>(async ({ req, params, principal, services }) => testTarget(services.opsAdmin, principal, TargetIdParamSchema.parse(params).id, req.signal), {
+  permission: "ops.targets.manage",
+});
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -10,6 +10,7 @@ const LINKS = [
   { href: "/policies", label: "Policies" },
   { href: "/approvals", label: "Approvals" },
   { href: "/audit", label: "Audit" },
+  { href: "/ops/targets", label: "Targets" },
   { href: "/access", label: "Access" },
   { href: "/access/tokens", label: "API tokens" },
   { href: "/tenants", label: "Tenants" },

@@ -12,3 +12,5 @@ export const E2E_UPSTREAMS_PATH = `.e2e-upstreams-${E2E_PORT}.yaml`;
 export const E2E_SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-5b1c";
 /** A short sign-in throttle window, so the throttling test can wait for it to end. */
 export const E2E_LOGIN_THROTTLE_WINDOW_SECONDS = 30;
+/** The e2e server's one folder local ops targets may read (OPS_LOCAL_ROOTS); the ops spec writes a file there. */
+export const E2E_OPS_ROOT = `${process.cwd()}/.data/e2e-ops-${E2E_PORT}`;

@@ -36,6 +36,10 @@ const refused = (res: APIResponse, ...statuses: number[]) => {
   return res;
 };
 
+/** A's ops target (its name holds the marker); B attacks A's id with an `x` suffix that only A holds, and creates one of A's plain id as its own. */
+const A_TARGET = "iso-web";
+const opsTarget = (name: string) => ({ id: A_TARGET, name, backend: "ssh", address: "10.0.0.5", role: "production", credential_ref: "WEB_KEY", options: { username: "deploy" } });
+
 const json = () => ({ "content-type": "application/json", accept: "application/json" });
 
 const CASES: Record<string, Attack> = {
@@ -194,6 +198,18 @@ const CASES: Record<string, Attack> = {
     await r.get(`/api/v1/audit/export?approval_id=${w.approvalId}`, { headers: bearer(w.bAdmin) }),
   ],
   "GET /api/v1/audit/checkpoints": async (r, w) => refused(await r.get(`/api/v1/audit/checkpoints?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
+
+  "GET /api/ops/targets": async (r, w) => {
+    const res = refused(await r.get("/api/ops/targets", { headers: bearer(w.bAdmin) }), 200);
+    expect(JSON.stringify(await res.json())).not.toContain(`${A_TARGET}x`);
+    return res;
+  },
+  // B may hold a target of the same id: its own, in its own tenant (A's is untouched).
+  "POST /api/ops/targets": async (r, w) => refused(await r.post("/api/ops/targets", { headers: bearer(w.bAdmin), data: opsTarget("b's web") }), 201),
+  "GET /api/ops/targets/{id}": async (r, w) => refused(await r.get(`/api/ops/targets/${A_TARGET}x`, { headers: bearer(w.bAdmin) }), 404),
+  "PUT /api/ops/targets/{id}": async (r, w) => refused(await r.put(`/api/ops/targets/${A_TARGET}x`, { headers: bearer(w.bAdmin), data: { ...opsTarget("b's edit"), id: undefined } }), 404),
+  "DELETE /api/ops/targets/{id}": async (r, w) => refused(await r.delete(`/api/ops/targets/${A_TARGET}x`, { headers: bearer(w.bAdmin) }), 404),
+  "POST /api/ops/targets/{id}/test": async (r, w) => refused(await r.post(`/api/ops/targets/${A_TARGET}x/test`, { headers: bearer(w.bAdmin) }), 404),
 };
 
 async function operationsOf(request: APIRequestContext): Promise<string[]> {
@@ -222,6 +238,7 @@ async function snapshot(request: APIRequestContext, w: World) {
     tokens: ((await read("/api/admin/tokens?limit=200")) as { tokens: { id: string; revoked_at: string | null }[] }).tokens.map((t) => [t.id, t.revoked_at]),
     testCases: ((await read("/api/v1/policy/test-cases")) as { test_cases: unknown[] }).test_cases,
     draft: ((await read("/api/v1/policy/draft")) as { text: string; saved_at: string }).text,
+    targets: ((await read("/api/ops/targets")) as { targets: { id: string; name: string; updated_at: string }[] }).targets.map((t) => [t.id, t.name, t.updated_at]),
     // A's own API token still works.
     tokenWorks: (await request.get("/api/v1/policy", { headers: bearer(w.aToken) })).status(),
   };
@@ -258,6 +275,10 @@ rules:
     const tc = await request.post("/api/v1/policy/test-cases", { headers: bearer(aAdmin), data: { name: `${marker} writes`, call: { tool: "probe.write", arguments: { path: `/${marker}` } }, expected: { decision: "approval" } } });
     expect(tc.status(), await tc.text()).toBe(200);
     const aTestCaseId = ((await tc.json()) as { id: number }).id;
+    for (const id of [A_TARGET, `${A_TARGET}x`]) {
+      const created = await request.post("/api/ops/targets", { headers: bearer(aAdmin), data: { ...opsTarget(`${marker} web`), id } });
+      expect(created.status(), await created.text()).toBe(201);
+    }
     expect((await request.put("/api/v1/policy/draft", { headers: bearer(aAdmin), data: { text: `# ${marker} draft\nversion: 1\n` } })).status()).toBe(200);
     w = { aTestCaseId, aTokenId, aToken, a, b, marker, secrets: [marker, slackA], aAdmin, bAdmin: token(b, "root", ["admin", "policy_author", "approver", "agent"]), bAgent: token(b, "agent-b", "agent"), approvalId, versionId };
   });

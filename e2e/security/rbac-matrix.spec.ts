@@ -71,6 +71,12 @@ const MATRIX: [operation: string, allowed: readonly string[]][] = [
   ["GET /api/v1/audit/verify", READERS],
   ["GET /api/v1/audit/export", ["admin"]],
   ["GET /api/v1/audit/checkpoints", READERS],
+  ["GET /api/ops/targets", READERS],
+  ["POST /api/ops/targets", ["admin"]],
+  ["GET /api/ops/targets/{id}", READERS],
+  ["PUT /api/ops/targets/{id}", ["admin"]],
+  ["DELETE /api/ops/targets/{id}", ["admin"]],
+  ["POST /api/ops/targets/{id}/test", ["admin"]],
 ];
 
 const PUBLIC = new Set(["GET /api/health", "GET /api/openapi.json", "POST /api/approvals/slack/callback", "POST /api/invitations/accept"]);

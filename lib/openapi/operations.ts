@@ -65,7 +65,7 @@ import {
   UpstreamQuerySchema,
 } from "@/lib/mcp/upstreams/admin-schemas";
 import { QuotaConfigBodySchema } from "@/lib/quota/limits";
-import { ConnectivitySchema, TargetListQuerySchema, TargetListSchema, TargetUpdateSchema, TargetViewSchema } from "@/lib/ops/admin";
+import { ConnectivitySchema, TargetListQuerySchema, TargetListSchema, TargetUpdateSchema, TargetViewSchema } from "@/lib/ops/admin-schemas";
 import { TargetInputSchema } from "@/lib/ops/targets";
 import type { Operation } from "./registry";
 

@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
-import { createTarget, listTargets, TargetListQuerySchema } from "@/lib/ops/admin";
+import { createTarget, listTargets } from "@/lib/ops/admin";
+import { TargetListQuerySchema } from "@/lib/ops/admin-schemas";
 import { TargetInputSchema } from "@/lib/ops/targets";
 import { jsonBody, withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";

@@ -1,4 +1,5 @@
-import { deleteTarget, getTarget, TargetIdParamSchema, TargetUpdateSchema, updateTarget } from "@/lib/ops/admin";
+import { deleteTarget, getTarget, updateTarget } from "@/lib/ops/admin";
+import { TargetIdParamSchema, TargetUpdateSchema } from "@/lib/ops/admin-schemas";
 import { jsonBody, withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 

@@ -1,4 +1,5 @@
-import { TargetIdParamSchema, testTarget } from "@/lib/ops/admin";
+import { testTarget } from "@/lib/ops/admin";
+import { TargetIdParamSchema } from "@/lib/ops/admin-schemas";
 import { withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 

@@ -468,4 +468,34 @@ $canopy_sql_7$;
 END
 $canopy_migration_7$;
 
+-- 20261203010000_ops_emergency_grants
+DO $canopy_migration_8$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261203010000_ops_emergency_grants') THEN
+    EXECUTE $canopy_sql_8$
+-- Break-glass activations of the ops tools (issue 16): while one is live (not ended, not past its
+-- expiry), the tenant's callers hold the emergency role for ops policies. Bounded by
+-- OPS_EMERGENCY_MAX_MINUTES at activation; at most one live activation per tenant.
+CREATE TABLE "ops_emergency_grants" (
+    "id" TEXT NOT NULL,
+    "tenant_id" TEXT NOT NULL,
+    "scope" TEXT NOT NULL,
+    "reason" TEXT NOT NULL,
+    "activated_by" TEXT NOT NULL,
+    "activated_at" TIMESTAMP(3) NOT NULL,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+    "ended_at" TIMESTAMP(3),
+    "ended_by" TEXT,
+    CONSTRAINT "ops_emergency_grants_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "ops_emergency_grants_scope_check" CHECK ("scope" IN ('tenant', 'platform')),
+    CONSTRAINT "ops_emergency_grants_expiry_check" CHECK ("expires_at" > "activated_at")
+);
+CREATE INDEX "ops_emergency_grants_tenant_id_expires_at_idx" ON "ops_emergency_grants"("tenant_id", "expires_at");
+ALTER TABLE "ops_emergency_grants" ADD CONSTRAINT "ops_emergency_grants_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+$canopy_sql_8$;
+    INSERT INTO "_canopy_migrations" ("name", "checksum", "duration_ms") VALUES ('20261203010000_ops_emergency_grants', 'e67200a05527ca7a581360c3b0421ce0c84310943028984d445fbde33b02cf15', 0);
+  END IF;
+END
+$canopy_migration_8$;
+
 COMMIT;

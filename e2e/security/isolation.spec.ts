@@ -209,6 +209,12 @@ const CASES: Record<string, Attack> = {
   "GET /api/ops/targets/{id}": async (r, w) => refused(await r.get(`/api/ops/targets/${A_TARGET}x`, { headers: bearer(w.bAdmin) }), 404),
   "PUT /api/ops/targets/{id}": async (r, w) => refused(await r.put(`/api/ops/targets/${A_TARGET}x`, { headers: bearer(w.bAdmin), data: { ...opsTarget("b's edit"), id: undefined } }), 404),
   "DELETE /api/ops/targets/{id}": async (r, w) => refused(await r.delete(`/api/ops/targets/${A_TARGET}x`, { headers: bearer(w.bAdmin) }), 404),
+  "GET /api/ops/emergency": async (r, w) => refused(await r.get("/api/ops/emergency", { headers: bearer(w.bAdmin) }), 200),
+  "POST /api/ops/emergency": async (r, w) => [
+    refused(await r.post("/api/ops/emergency", { headers: bearer(w.bAdmin), data: { reason: "b tries to open a's glass", minutes: 5, tenant: w.a } }), 403),
+    refused(await r.post("/api/ops/emergency", { headers: bearer(w.bAdmin), data: { reason: "b's own incident INC-1", minutes: 5 } }), 201),
+  ],
+  "DELETE /api/ops/emergency": async (r, w) => refused(await r.delete(`/api/ops/emergency?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
   "POST /api/ops/targets/{id}/test": async (r, w) => refused(await r.post(`/api/ops/targets/${A_TARGET}x/test`, { headers: bearer(w.bAdmin) }), 404),
 };
 
@@ -238,6 +244,7 @@ async function snapshot(request: APIRequestContext, w: World) {
     tokens: ((await read("/api/admin/tokens?limit=200")) as { tokens: { id: string; revoked_at: string | null }[] }).tokens.map((t) => [t.id, t.revoked_at]),
     testCases: ((await read("/api/v1/policy/test-cases")) as { test_cases: unknown[] }).test_cases,
     draft: ((await read("/api/v1/policy/draft")) as { text: string; saved_at: string }).text,
+    emergency: ((await read("/api/ops/emergency")) as { active: unknown; recent: unknown[] }).recent,
     targets: ((await read("/api/ops/targets")) as { targets: { id: string; name: string; updated_at: string }[] }).targets.map((t) => [t.id, t.name, t.updated_at]),
     // A's own API token still works.
     tokenWorks: (await request.get("/api/v1/policy", { headers: bearer(w.aToken) })).status(),
@@ -275,6 +282,8 @@ rules:
     const tc = await request.post("/api/v1/policy/test-cases", { headers: bearer(aAdmin), data: { name: `${marker} writes`, call: { tool: "probe.write", arguments: { path: `/${marker}` } }, expected: { decision: "approval" } } });
     expect(tc.status(), await tc.text()).toBe(200);
     const aTestCaseId = ((await tc.json()) as { id: number }).id;
+    const glass = await request.post("/api/ops/emergency", { headers: bearer(aAdmin), data: { reason: `${marker} incident in A`, minutes: 30 } });
+    expect(glass.status(), await glass.text()).toBe(201);
     for (const id of [A_TARGET, `${A_TARGET}x`]) {
       const created = await request.post("/api/ops/targets", { headers: bearer(aAdmin), data: { ...opsTarget(`${marker} web`), id } });
       expect(created.status(), await created.text()).toBe(201);

@@ -77,6 +77,9 @@ const MATRIX: [operation: string, allowed: readonly string[]][] = [
   ["PUT /api/ops/targets/{id}", ["admin"]],
   ["DELETE /api/ops/targets/{id}", ["admin"]],
   ["POST /api/ops/targets/{id}/test", ["admin"]],
+  ["GET /api/ops/emergency", READERS],
+  ["POST /api/ops/emergency", ["admin"]],
+  ["DELETE /api/ops/emergency", ["admin"]],
 ];
 
 const PUBLIC = new Set(["GET /api/health", "GET /api/openapi.json", "POST /api/approvals/slack/callback", "POST /api/invitations/accept"]);

@@ -67,6 +67,7 @@ import {
 import { QuotaConfigBodySchema } from "@/lib/quota/limits";
 import { ConnectivitySchema, TargetListQuerySchema, TargetListSchema, TargetUpdateSchema, TargetViewSchema } from "@/lib/ops/admin-schemas";
 import { TargetInputSchema } from "@/lib/ops/targets";
+import { ActivateEmergencySchema, EmergencyStatusSchema, EmergencyViewSchema, EndEmergencySchema } from "@/lib/ops/emergency-schemas";
 import type { Operation } from "./registry";
 
 const health = z.object({
@@ -289,5 +290,11 @@ export const operations: Operation[] = [
     method: "post", path: "/api/ops/targets/{id}/test", summary: "Test connection: connect to the target (ssh: pinned host key and key auth; docker/proxmox: version), report what answered; changes nothing there; recorded", tag: "ops",
     permission: "ops.targets.manage", response: ConnectivitySchema,
   },
+  { method: "get", path: "/api/ops/emergency", summary: "Break-glass state of the caller's tenant: the live activation (reason, who, expiry), the maximum duration (OPS_EMERGENCY_MAX_MINUTES) and recent activations", tag: "ops", permission: "ops.targets.read", response: EmergencyStatusSchema },
+  {
+    method: "post", path: "/api/ops/emergency", summary: "Activate break-glass (201) for a bounded time with a reason: the tenant's callers hold OPS_EMERGENCY_ROLE for ops policies until it expires; a platform admin may name another tenant; one live activation per tenant (409); audited", tag: "ops",
+    permission: "ops.emergency.manage", body: ActivateEmergencySchema, response: EmergencyViewSchema,
+  },
+  { method: "delete", path: "/api/ops/emergency", summary: "End the live break-glass activation early (?tenant= for a platform admin); audited", tag: "ops", permission: "ops.emergency.manage", query: EndEmergencySchema, response: EmergencyViewSchema },
   { method: "get", path: "/api/openapi.json", summary: "This document", tag: "system", permission: null },
 ];

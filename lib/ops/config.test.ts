@@ -21,6 +21,7 @@ describe("ops settings from the environment", () => {
         OPS_ALLOW_LOOPBACK_TARGETS: "yes",
         OPS_MAX_TARGETS_PER_TENANT: "10",
         OPS_EMERGENCY_ROLE: "break-glass",
+        OPS_EMERGENCY_MAX_MINUTES: "15",
       }),
     );
     expect(c).toEqual({
@@ -34,6 +35,7 @@ describe("ops settings from the environment", () => {
       allowLoopbackTargets: true,
       maxTargetsPerTenant: 10,
       emergencyRole: "break-glass",
+      emergencyMaxMinutes: 15,
     });
   });
 

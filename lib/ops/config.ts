@@ -30,6 +30,8 @@ export interface OpsConfig {
   maxTargetsPerTenant: number;
   /** Caller role that TailOps emergency_policies migrate to; added while a break-glass grant is active. */
   emergencyRole: string;
+  /** The longest break-glass activation an admin may ask for. */
+  emergencyMaxMinutes: number;
 }
 
 export const DEFAULT_OPS_CONFIG: OpsConfig = Object.freeze({
@@ -43,6 +45,7 @@ export const DEFAULT_OPS_CONFIG: OpsConfig = Object.freeze({
   allowLoopbackTargets: false,
   maxTargetsPerTenant: 500,
   emergencyRole: "emergency",
+  emergencyMaxMinutes: 60,
 }) as OpsConfig;
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no", ""]).transform((v) => v === "true" || v === "1" || v === "yes");
@@ -84,6 +87,8 @@ export const OpsEnvShape = {
   OPS_MAX_TARGETS_PER_TENANT: int(1, 100_000).default(500),
   // Caller role under which TailOps emergency_policies apply; granted by break-glass activation.
   OPS_EMERGENCY_ROLE: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default("emergency"),
+  // The longest break-glass activation a tenant or platform admin may ask for (minutes).
+  OPS_EMERGENCY_MAX_MINUTES: int(1, 1440).default(60),
 };
 
 export type OpsEnv = { [K in keyof typeof OpsEnvShape]: z.output<(typeof OpsEnvShape)[K]> };
@@ -115,5 +120,6 @@ export function opsConfig(e: OpsEnv): OpsConfig {
     allowLoopbackTargets: e.OPS_ALLOW_LOOPBACK_TARGETS,
     maxTargetsPerTenant: e.OPS_MAX_TARGETS_PER_TENANT,
     emergencyRole: e.OPS_EMERGENCY_ROLE,
+    emergencyMaxMinutes: e.OPS_EMERGENCY_MAX_MINUTES,
   };
 }

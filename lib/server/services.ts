@@ -24,6 +24,7 @@ import { createOps } from "@/lib/ops/service";
 import { opsConfig } from "@/lib/ops/config";
 import { envSecretResolver } from "@/lib/ops/secrets";
 import { prismaTargetStore } from "@/lib/ops/store";
+import { createEmergency, prismaEmergencyStore } from "@/lib/ops/emergency";
 import type { ServiceOverrides, Services } from "./types";
 
 type Lazy<T> = (() => T) & { built(): boolean };
@@ -202,6 +203,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     get ops() {
       return ops();
     },
+    get emergency() {
+      return emergency();
+    },
     get opsAdmin() {
       return { ops: ops(), db, audit: (input: Parameters<typeof svc.audit.append>[0]) => audit().append(input) };
     },
@@ -229,6 +233,17 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
 
   const upstreamAdmin = once(() => ({ db, registry: () => upstreams(), audit: (input: Parameters<typeof svc.audit.append>[0]) => audit().append(input), network: () => upstreamNetwork(env) }));
   const builtins = once(() => createBuiltins(svc));
+  const opsSettings = once(() => overrides.ops?.config ?? opsConfig(env));
+  const emergency = once(() =>
+    createEmergency({
+      store: prismaEmergencyStore(async () => (await db()).prisma),
+      clock: () => clock.now(),
+      maxMinutes: opsSettings().emergencyMaxMinutes,
+      role: opsSettings().emergencyRole,
+      platformTenant: env.CANOPY_PLATFORM_TENANT ?? env.CANOPY_DEMO_TENANT,
+      audit: (input) => audit().append(input),
+    }),
+  );
   const ops = once(() =>
     createOps({
       targets: prismaTargetStore(async () => (await db()).prisma),
@@ -236,9 +251,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
       secrets: overrides.ops?.secrets ?? envSecretResolver(envSecret),
       redactor: redactor(),
       logger: log().child({ module: "ops" }),
-      config: overrides.ops?.config ?? opsConfig(env),
+      config: opsSettings(),
       policy: createOpsPolicy(svc),
-      ...(overrides.ops?.emergency ? { emergency: overrides.ops.emergency } : {}),
+      emergency: overrides.ops?.emergency ?? emergency().grants,
       ...(overrides.ops?.backends ? { backends: overrides.ops.backends } : {}),
     }),
   );

@@ -21,6 +21,7 @@ import type { KvStore } from "@/lib/redis";
 import type { Secrets } from "@/lib/secrets";
 import type { Ops, OpsDeps } from "@/lib/ops/service";
 import type { OpsAdminDeps } from "@/lib/ops/admin";
+import type { Emergency } from "@/lib/ops/emergency";
 
 /**
  * Every long-lived object of one process, built by createServices() from the validated env.
@@ -56,6 +57,8 @@ export interface Services {
   readonly builtins: BuiltinToolset;
   /** Seed 002's operations: catalog, targets inventory, backends (run through the gateway pipeline). */
   readonly ops: Ops;
+  /** Break-glass activations for the ops tools (bounded, audited, expiring by the clock). */
+  readonly emergency: Emergency;
   /** What the targets API needs (the ops service, the database for last actions, the audit log). */
   readonly opsAdmin: OpsAdminDeps;
   readonly gateway: Gateway;

@@ -199,8 +199,10 @@ const schema = z
       ["CANOPY_JWT_PRIVATE_KEY", "CANOPY_JWT_PUBLIC_KEY"],
       ["CANOPY_AUDIT_PRIVATE_KEY", "CANOPY_AUDIT_PUBLIC_KEY"],
     ] as const) {
-      if (Boolean(v[priv]) !== Boolean(v[pub])) {
-        ctx.addIssue({ code: "custom", path: [v[priv] ? pub : priv], message: `set ${priv} and ${pub} together` });
+      // The public key alone verifies nothing we sign; the private key alone is enough (the public
+      // key is derived from it, which is how the Helm chart's generated keys are passed).
+      if (v[pub] && !v[priv]) {
+        ctx.addIssue({ code: "custom", path: [priv], message: `${pub} is set without ${priv}: set the private key (the public key is derived from it)` });
       }
     }
   });

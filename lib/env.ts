@@ -64,6 +64,9 @@ const schema = z
     CANOPY_TOKEN_MAX_TTL_SECONDS: int(60, 366 * 86_400).default(30 * 86_400),
     // How long an invitation link (Access page, `canopy members invite`) can be used to set a password.
     CANOPY_INVITATION_TTL_SECONDS: int(300, 30 * 86_400).default(7 * 86_400),
+    // Start once with this set to record new shared keys on purpose (see lib/secrets/fingerprint.ts):
+    // without it, a process whose keys differ from the deployment's refuses to start.
+    CANOPY_KEYS_ACCEPT_NEW: bool.default(false),
     CANOPY_JWT_PRIVATE_KEY: z.string().min(1).optional(),
     CANOPY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_AUDIT_PRIVATE_KEY: z.string().min(1).optional(),

@@ -468,11 +468,36 @@ $canopy_sql_7$;
 END
 $canopy_migration_7$;
 
--- 20261203010000_ops_emergency_grants
+-- 20261203000000_deployment_keys
 DO $canopy_migration_8$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261203010000_ops_emergency_grants') THEN
+  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261203000000_deployment_keys') THEN
     EXECUTE $canopy_sql_8$
+-- Fingerprints of the keys every replica must share (token and audit signing keys, HMAC_SECRET,
+-- NEXTAUTH_SECRET), recorded by the first process that starts on this database. A replica whose
+-- keys differ refuses to start instead of minting tokens and signatures the others reject.
+-- Only fingerprints: SHA-256 of the public keys and HMACs of the secrets, never the secrets.
+CREATE TABLE "deployment_keys" (
+    "id" TEXT NOT NULL,
+    "jwt_public_key_sha256" TEXT NOT NULL,
+    "audit_public_key_sha256" TEXT NOT NULL,
+    "hmac_secret_fingerprint" TEXT NOT NULL,
+    "nextauth_secret_fingerprint" TEXT NOT NULL,
+    "recorded_by" TEXT NOT NULL,
+    "recorded_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "deployment_keys_pkey" PRIMARY KEY ("id")
+);
+$canopy_sql_8$;
+    INSERT INTO "_canopy_migrations" ("name", "checksum", "duration_ms") VALUES ('20261203000000_deployment_keys', '362c149d57bb49a5ce307f5c67ba9b73e3fd3a744bdb8e6e3f19c839ffcbc593', 0);
+  END IF;
+END
+$canopy_migration_8$;
+
+-- 20261203010000_ops_emergency_grants
+DO $canopy_migration_9$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261203010000_ops_emergency_grants') THEN
+    EXECUTE $canopy_sql_9$
 -- Break-glass activations of the ops tools (issue 16): while one is live (not ended, not past its
 -- expiry), the tenant's callers hold the emergency role for ops policies. Bounded by
 -- OPS_EMERGENCY_MAX_MINUTES at activation; at most one live activation per tenant.
@@ -492,10 +517,10 @@ CREATE TABLE "ops_emergency_grants" (
 );
 CREATE INDEX "ops_emergency_grants_tenant_id_expires_at_idx" ON "ops_emergency_grants"("tenant_id", "expires_at");
 ALTER TABLE "ops_emergency_grants" ADD CONSTRAINT "ops_emergency_grants_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenants"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-$canopy_sql_8$;
+$canopy_sql_9$;
     INSERT INTO "_canopy_migrations" ("name", "checksum", "duration_ms") VALUES ('20261203010000_ops_emergency_grants', 'e67200a05527ca7a581360c3b0421ce0c84310943028984d445fbde33b02cf15', 0);
   END IF;
 END
-$canopy_migration_8$;
+$canopy_migration_9$;
 
 COMMIT;

@@ -77,3 +77,22 @@ test("the Targets page fits a 390 px phone", async ({ browser }) => {
   await shot(page, "targets-phone");
   await ctx.close();
 });
+
+test("break-glass: an admin activates it with a reason, every console page shows the banner, ending it removes it", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/ops/targets");
+  const panel = page.getByRole("region", { name: "Break-glass" });
+  await expect(panel).toContainText("Not active");
+  await panel.getByLabel("Reason").fill("INC-e2e: web down, restart nginx");
+  await panel.getByLabel(/^Minutes/).fill("15");
+  await panel.getByRole("button", { name: "Activate break-glass" }).click();
+  const banner = page.getByTestId("break-glass-banner");
+  await expect(banner).toContainText("INC-e2e: web down, restart nginx");
+  await page.goto("/audit");
+  await expect(page.getByTestId("break-glass-banner")).toContainText("activated by");
+  await shot(page, "break-glass-banner");
+  await page.goto("/ops/targets");
+  await page.getByRole("region", { name: "Break-glass" }).getByRole("button", { name: "End now" }).click();
+  await expect(page.getByTestId("break-glass-banner")).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Break-glass" })).toContainText("Not active");
+});

@@ -224,6 +224,18 @@ describe("ops tools through /mcp", () => {
     expect(sshd.calls().length).toBe(before);
   });
 
+  test.each([
+    ["seed 002 Parameter Validation: ops.validate", "ops.validate", { operation: "service_restart", parameters: { service_name: "nginx", timeout: 60 } }, { valid: true, errors: [], parameters: { service_name: "nginx", timeout: 60 } }],
+    ["ops.validate names the bad parameter", "ops.validate", { operation: "service_restart", parameters: { service_name: "nginx; id" } }, { valid: false, errors: [{ path: "service_name" }] }],
+    ["seed 002 Policy Management: ops.allowed_operations for production", "ops.allowed_operations", { target_role: "production" }, { target_role: "production", what_if: true, approval_required: [{ operation: "service_restart", rule: "Production restarts need approval" }] }],
+    ["seed 002 Policy Management: ops.policy_status", "ops.policy_status", {}, { policy: { active: true }, dry_run: { global: false }, emergency: { active: null, role: "emergency" }, catalog: { operations: 32 } }],
+    ["seed 002 Troubleshooting: ops.test_backends", "ops.test_backends", { target_id: "prod-web-01" }, { ok: true, results: [{ ok: true, backend: "ssh", target: "prod-web-01" }] }],
+  ])("%s through /mcp", async (_label, tool, args, expected) => {
+    const r = await callTool(await bearer("agent-7", ["agent"]), tool, args);
+    expect(r._meta.canopyiq).toMatchObject({ decision: "allow", rule: "Ops read-only tools" });
+    expect(r.structuredContent).toMatchObject(expected);
+  });
+
   test("a caller-supplied target_role on an operation is refused: the role comes from the inventory", async () => {
     const r = await callTool(await bearer("agent-7", ["agent"]), "ops.service_restart", { target_id: "prod-web-01", service_name: "nginx", target_role: "development" });
     expect(r._meta.canopyiq).toMatchObject({ decision: "deny", error: { code: "invalid_parameters" } });

@@ -22,7 +22,8 @@ const aliases = [
 
 const nextConfig: NextConfig = {
   // Native/WASM server packages are loaded by Node, not bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino", "undici"],
+  // ssh2 loads a native addon (and dockerode ssh2 through docker-modem): required at run time, never bundled.
+  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino", "undici", "ssh2", "dockerode"],
   poweredByHeader: false,
   // `next dev` serves its dev resources to localhost only; the console is also opened at
   // http://127.0.0.1:PORT (what the server prints, and what the e2e suite uses).

@@ -39,7 +39,7 @@ let tenant: string;
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  sshd = await startTestSshd({ systemctl: 'echo "ok $1 $3"' });
+  sshd = await startTestSshd({ systemctl: 'echo "ok $1 $3"', docker: `case "$1" in ps) printf 'web-1\\nworker-1\\n';; *) echo "ok $1";; esac` });
   db = await createTestDb();
   dir = mkdtempSync(path.join(tmpdir(), "ops-gw-"));
   root = path.join(dir, "files");
@@ -236,6 +236,21 @@ describe("ops tools through /mcp", () => {
     expect(r.structuredContent).toMatchObject(expected);
   });
 
+  test("dynamic allowlists: a container outside the target's live inventory is refused in the facts step; one inside runs", async () => {
+    const admin = await bearer("dana", ["admin"]);
+    const dev = sshTarget({ id: "dev-web-01", role: "development", maintenance_windows: [], options: { username: sshd.user, host_keys: [sshd.hostKeyLine], binaries: { systemctl: sshd.bin.systemctl, docker: sshd.bin.docker } } });
+    expect((await http(createRoute, { method: "POST", token: admin, body: dev })).status).toBe(201);
+    const agent = await bearer("agent-7", ["agent"]);
+    const outside = await callTool(agent, "ops.container_restart", { target_id: "dev-web-01", container_name: "web-2" });
+    expect(outside._meta.canopyiq).toMatchObject({ decision: "deny", error: { code: "not_in_inventory" } });
+    expect(sshd.calls().filter((c) => c.includes("docker|restart|"))).toHaveLength(0);
+    const inside = await callTool(agent, "ops.container_restart", { target_id: "dev-web-01", container_name: "worker-1" });
+    expect(inside._meta.canopyiq).toMatchObject({ decision: "allow", rule: "Non-production operations" });
+    expect(sshd.calls().filter((c) => /docker\|restart\|.*worker-1/.test(c))).toHaveLength(1);
+    const [rec] = await searchAuditRows(db, tenant, { trace_id: inside._meta.canopyiq.trace_id, kind: ["tool_decision"] }, { limit: 1 });
+    expect(rec.data).toMatchObject({ facts: { ops: { allowlist_sources: { container_name: "list_containers" } } } });
+  });
+
   test("a caller-supplied target_role on an operation is refused: the role comes from the inventory", async () => {
     const r = await callTool(await bearer("agent-7", ["agent"]), "ops.service_restart", { target_id: "prod-web-01", service_name: "nginx", target_role: "development" });
     expect(r._meta.canopyiq).toMatchObject({ decision: "deny", error: { code: "invalid_parameters" } });
@@ -249,7 +264,7 @@ describe("seed 002: an agent restarts a service on an SSH target", () => {
     const args = { target_id: "prod-web-01", service_name: "nginx" };
     const first = await callTool(agent, "ops.service_restart", args);
     expect(first._meta.canopyiq).toMatchObject({ decision: "approval", rule: "Production restarts need approval", approval: { required_approvals: 2, approver_group: "sre" } });
-    expect(sshd.calls().filter((c) => c.includes("restart"))).toHaveLength(0);
+    expect(sshd.calls().filter((c) => c.includes("systemctl|restart|"))).toHaveLength(0);
     const id = first._meta.canopyiq.approval.id as string;
 
     const approvals = await svc.approvals();
@@ -257,18 +272,18 @@ describe("seed 002: an agent restarts a service on an SSH target", () => {
     await vote("ann");
     const early = await callTool(agent, "ops.service_restart", args, id);
     expect(early._meta.canopyiq.decision).toBe("approval");
-    expect(sshd.calls().filter((c) => c.includes("restart"))).toHaveLength(0);
+    expect(sshd.calls().filter((c) => c.includes("systemctl|restart|"))).toHaveLength(0);
     await vote("bo");
 
     const ran = await callTool(agent, "ops.service_restart", args, id);
     expect(ran.isError).toBeFalsy();
     expect(ran._meta.canopyiq).toMatchObject({ decision: "allow", approval: { id } });
     expect(ran.structuredContent).toMatchObject({ status: "succeeded", exit_code: 0, action: { backend: "ssh", operation: "service_restart" } });
-    expect(sshd.calls().filter((c) => c.includes("restart"))).toEqual([expect.stringMatching(/\|restart\|--\|nginx\|$/)]);
+    expect(sshd.calls().filter((c) => c.includes("systemctl|restart|"))).toEqual([expect.stringMatching(/\|restart\|--\|nginx\|$/)]);
 
     const again = await callTool(agent, "ops.service_restart", args, id);
     expect(again._meta.canopyiq).toMatchObject({ decision: "deny", error: { code: "approval_already_executed" } });
-    expect(sshd.calls().filter((c) => c.includes("restart"))).toHaveLength(1);
+    expect(sshd.calls().filter((c) => c.includes("systemctl|restart|"))).toHaveLength(1);
 
     const trace = ran._meta.canopyiq.trace_id as string;
     await expect.poll(async () => (await searchAuditRows(db, tenant, { trace_id: trace, kind: ["tool_result"] }, { limit: 1 })).length).toBe(1);
@@ -310,7 +325,7 @@ describe("seed 002: an agent restarts a service on an SSH target", () => {
       const r = await callTool(await bearer("agent-7", ["agent"]), "ops.service_restart", { target_id: "prod-web-01", service_name: "nginx" });
       expect(r._meta.canopyiq).toMatchObject({ decision: "deny", rule: "Production changes outside the target's maintenance windows" });
       expect(r._meta.canopyiq.approval).toBeUndefined();
-      expect(sshd.calls().filter((c) => c.includes("restart"))).toHaveLength(1);
+      expect(sshd.calls().filter((c) => c.includes("systemctl|restart|"))).toHaveLength(1);
     } finally {
       clock.set(WEDNESDAY_10);
     }

@@ -21,8 +21,7 @@ const aliases = [
 ];
 
 const nextConfig: NextConfig = {
-  // Native/WASM server packages are loaded by Node, not bundled.
-  // ssh2 loads a native addon (and dockerode ssh2 through docker-modem): required at run time, never bundled.
+  // Native/WASM server packages are loaded by Node, not bundled (ssh2 loads a native addon; dockerode reaches it through docker-modem).
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino", "undici", "ssh2", "dockerode"],
   poweredByHeader: false,
   // `next dev` serves its dev resources to localhost only; the console is also opened at

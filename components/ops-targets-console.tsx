@@ -11,7 +11,7 @@ export function OpsTargetsConsole({ canManage }: { canManage: boolean }) {
   const targets = useOpsTargetsQuery();
   const [editing, setEditing] = useState<TargetFormState | null>(null);
   return (
-    <div className={canManage ? "grid gap-6 xl:grid-cols-[1fr_22rem]" : ""}>
+    <div className={canManage ? "grid gap-6 2xl:grid-cols-[1fr_22rem]" : ""}>
       <section aria-label="Inventory" className="min-w-0 space-y-3">
         {targets.isPending && <p className="text-sm text-slate-600">Loading…</p>}
         {targets.error && <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{targets.error.message}</p>}

@@ -8,10 +8,12 @@ type Item = TargetList["targets"][number];
 
 const cell = "block px-3 py-1 md:table-cell md:py-2 md:align-top before:mr-2 before:font-medium before:text-slate-500 before:content-[attr(data-label)] md:before:content-none";
 
+const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
 function windowsOf(t: Item): string {
   if (!("maintenance_windows" in t)) return "—";
   if (t.maintenance_windows.length === 0) return "none";
-  return t.maintenance_windows.map((w) => `${w.days.join(",")} ${w.start}–${w.end} ${w.timezone}`).join("; ");
+  return t.maintenance_windows.map((w) => `${w.days.map((d) => DAY_NAMES[d - 1] ?? d).join(" ")} ${w.start}–${w.end} ${w.timezone}`).join("; ");
 }
 
 /** The inventory: one row per target (a card on a phone), its last actions, test connection and edit. */
@@ -26,7 +28,7 @@ export function OpsTargetsTable({ targets, canManage, onEdit }: { targets: Item[
       <tbody className="block space-y-3 md:table-row-group md:space-y-0">
         {targets.map((t) => (
           <tr key={t.id} aria-label={`Target ${t.id}`} data-testid="target-row" className="block rounded-xl border border-slate-200 bg-white py-2 md:table-row md:rounded-none md:border-0 md:border-b">
-            <td data-label="Id" className={`${cell} break-all font-mono`}>{t.id}<span className="block font-sans text-xs text-slate-500">{t.name}</span></td>
+            <td data-label="Id" className={`${cell} break-all font-mono md:break-normal md:whitespace-nowrap`}>{t.id}<span className="block font-sans text-xs text-slate-500">{t.name}</span></td>
             <td data-label="Backend" className={cell}>{t.backend}</td>
             <td data-label="Address" className={`${cell} break-all`}>{"address" in t ? (t.address ? `${t.address}${t.port ? `:${t.port}` : ""}` : "gateway host") : "—"}</td>
             <td data-label="Role" className={cell}>

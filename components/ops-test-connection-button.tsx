@@ -9,7 +9,7 @@ export function OpsTestConnectionButton({ id }: { id: string }) {
   return (
     <div className="space-y-1">
       <button type="button" disabled={test.isPending} onClick={() => test.mutate(id)}
-        className="rounded-md border border-slate-300 px-2 py-1 text-sm hover:bg-slate-50 disabled:opacity-60">
+        className="whitespace-nowrap rounded-md border border-slate-300 px-2 py-1 text-sm hover:bg-slate-50 disabled:opacity-60">
         {test.isPending ? "Testing…" : "Test connection"}
       </button>
       {test.error && <p role="alert" className="text-sm text-red-700">{test.error.message}</p>}

@@ -28,8 +28,8 @@ test("Targets page: create a local target, test its connection, run ops.file_rea
   await expect(page.getByRole("heading", { level: 1, name: "Targets" })).toBeVisible();
 
   const form = page.getByRole("region", { name: "New target" });
-  await form.getByLabel("Id").fill(TARGET);
-  await form.getByLabel("Name").fill("gateway files (e2e)");
+  await form.getByLabel("Id", { exact: true }).fill(TARGET);
+  await form.getByLabel("Name", { exact: true }).fill("gateway files (e2e)");
   await form.getByLabel("Backend").selectOption("local");
   await form.getByLabel("Role").selectOption("development");
   await form.getByLabel("Tags (comma-separated)").fill("e2e, files");

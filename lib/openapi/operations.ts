@@ -65,8 +65,8 @@ import {
   UpstreamQuerySchema,
 } from "@/lib/mcp/upstreams/admin-schemas";
 import { QuotaConfigBodySchema } from "@/lib/quota/limits";
-import { ConnectivitySchema, TargetListQuerySchema, TargetListSchema, TargetUpdateSchema, TargetViewSchema } from "@/lib/ops/admin-schemas";
-import { TargetInputSchema } from "@/lib/ops/targets";
+import { ConnectivitySchema, TargetListQuerySchema, TargetListSchema, TargetViewSchema } from "@/lib/ops/admin-schemas";
+import { TargetInputSchema, TargetUpdateBodySchema } from "@/lib/ops/targets";
 import { ActivateEmergencySchema, EmergencyStatusSchema, EmergencyViewSchema, EndEmergencySchema } from "@/lib/ops/emergency-schemas";
 import type { Operation } from "./registry";
 
@@ -283,7 +283,7 @@ export const operations: Operation[] = [
   { method: "get", path: "/api/ops/targets/{id}", summary: "One ops target of the caller's tenant (another tenant's id: 404)", tag: "ops", permission: "ops.targets.read", response: TargetViewSchema },
   {
     method: "put", path: "/api/ops/targets/{id}", summary: "Replace an ops target (its id cannot change); if_updated_at refuses a stale edit (409); audited", tag: "ops",
-    permission: "ops.targets.manage", body: TargetUpdateSchema, response: TargetViewSchema,
+    permission: "ops.targets.manage", body: TargetUpdateBodySchema, response: TargetViewSchema,
   },
   { method: "delete", path: "/api/ops/targets/{id}", summary: "Delete an ops target; audited", tag: "ops", permission: "ops.targets.manage", response: z.object({ deleted: z.string() }) },
   {

@@ -13,9 +13,6 @@ export const TargetListQuerySchema = z.strictObject({
 
 export const TargetIdParamSchema = z.strictObject({ id: TargetId });
 
-/** PUT body: the whole target; `if_updated_at` refuses the write when someone changed it since it was read. */
-export const TargetUpdateSchema = z.object({ if_updated_at: z.iso.datetime({ offset: true, error: "if_updated_at must be the target's updated_at as read" }).optional() }).loose();
-
 export const OpsActionSchema = z.object({
   seq: z.number(),
   ts: z.string(),

@@ -8,9 +8,9 @@ import type { z } from "zod";
 import type { AuditInput } from "@/lib/audit/schemas";
 import type { Db } from "@/lib/db";
 import { lastOpsActionRows } from "@/lib/db/ops-actions";
-import type { OpsAction, TargetListQuerySchema, TargetUpdateSchema } from "./admin-schemas";
+import type { OpsAction, TargetListQuerySchema } from "./admin-schemas";
 import type { Ops } from "./service";
-import { TargetInputSchema } from "./targets";
+import { TargetInputSchema, type TargetUpdateBodySchema } from "./targets";
 
 export interface OpsAdminDeps {
   ops: Ops;
@@ -53,7 +53,7 @@ export async function createTarget(deps: OpsAdminDeps, caller: OpsAdminCaller, i
   return audited(deps, caller, `ops target ${input.id} created (${input.backend}, ${input.role})`, { action: "ops.target.create", target: input }, () => deps.ops.targets.create(caller.tenant, input, caller.subject));
 }
 
-export async function updateTarget(deps: OpsAdminDeps, caller: OpsAdminCaller, id: string, body: z.infer<typeof TargetUpdateSchema>) {
+export async function updateTarget(deps: OpsAdminDeps, caller: OpsAdminCaller, id: string, body: z.infer<typeof TargetUpdateBodySchema>) {
   const { if_updated_at, ...rest } = body;
   const input = TargetInputSchema.parse({ id, ...rest });
   return audited(deps, caller, `ops target ${id} updated (${input.backend}, ${input.role})`, { action: "ops.target.update", target: input }, () =>

@@ -165,6 +165,9 @@ describe("targets API (/api/ops/targets)", () => {
     const { id: _id, ...rest } = localTarget({ id: "tmp-1", role: "staging" });
     const updated = await http(putRoute, { method: "PUT", token: admin, params: { id: "tmp-1" }, body: { ...rest, if_updated_at: before.body.updated_at } });
     expect(updated).toMatchObject({ status: 200, body: { id: "tmp-1", role: "staging", updated_by: "dana" } });
+    const unknown = await http(putRoute, { method: "PUT", token: admin, params: { id: "tmp-1" }, body: { ...rest, pasword: "typo" } });
+    expect(unknown).toMatchObject({ status: 400 });
+    expect(JSON.stringify(unknown.body.error)).toContain("pasword");
     const stale = await http(putRoute, { method: "PUT", token: admin, params: { id: "tmp-1" }, body: { ...rest, if_updated_at: before.body.updated_at } });
     expect(stale.status).toBe(409);
     expect((await http(deleteRoute, { method: "DELETE", token: admin, params: { id: "tmp-1" } })).body).toEqual({ deleted: "tmp-1" });

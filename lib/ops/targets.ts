@@ -165,6 +165,21 @@ export const TargetInputSchema = z
 
 export type TargetInput = z.input<typeof TargetInputSchema>;
 
+const TARGET_KEYS = ["id", "name", "backend", "address", "port", "role", "tags", "maintenance_windows", "credential_ref", "options"] as const;
+const anyOf = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, z.unknown().optional()]));
+
+/**
+ * The API's create body: an unknown top-level field is refused by name first (a strict object),
+ * then the target is validated per backend (TargetInputSchema).
+ */
+export const TargetCreateBodySchema = z.strictObject(anyOf(TARGET_KEYS)).pipe(TargetInputSchema);
+
+/** The API's replace body: the target without its id (the path names it), and `if_updated_at` to refuse a stale edit. */
+export const TargetUpdateBodySchema = z.strictObject({
+  ...anyOf(TARGET_KEYS),
+  if_updated_at: z.iso.datetime({ offset: true, error: "if_updated_at must be the target's updated_at as read" }).optional(),
+});
+
 /** Validated input → the columns to store. */
 export function targetWrite(input: z.infer<typeof TargetInputSchema>): { id: string; write: OpsTargetWrite } {
   const port = input.port ?? (input.backend === "docker" && input.options.socket_path !== undefined ? null : DEFAULT_PORTS[input.backend]);

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { createTarget, listTargets } from "@/lib/ops/admin";
 import { TargetListQuerySchema } from "@/lib/ops/admin-schemas";
-import { TargetInputSchema } from "@/lib/ops/targets";
+import { TargetCreateBodySchema } from "@/lib/ops/targets";
 import { jsonBody, withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
@@ -14,7 +14,7 @@ export const GET = withAuth(
 );
 
 /** Creates a target in the caller's tenant (201); audited. Credentials are secret names only. */
-export const POST = withAuth(async ({ req, principal, services }) => NextResponse.json(await createTarget(services.opsAdmin, principal, await jsonBody(req, TargetInputSchema)), { status: 201 }), {
+export const POST = withAuth(async ({ req, principal, services }) => NextResponse.json(await createTarget(services.opsAdmin, principal, await jsonBody(req, TargetCreateBodySchema)), { status: 201 }), {
   permission: "ops.targets.manage",
 });
 

@@ -1,5 +1,6 @@
 import { deleteTarget, getTarget, updateTarget } from "@/lib/ops/admin";
-import { TargetIdParamSchema, TargetUpdateSchema } from "@/lib/ops/admin-schemas";
+import { TargetIdParamSchema } from "@/lib/ops/admin-schemas";
+import { TargetUpdateBodySchema } from "@/lib/ops/targets";
 import { jsonBody, withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
@@ -14,7 +15,7 @@ export const GET = withAuth<Params>(async ({ params, principal, services }) => g
 
 /** Replaces the target (its id cannot change); `if_updated_at` refuses a stale edit (409). Audited. */
 export const PUT = withAuth<Params>(
-  async ({ req, params, principal, services }) => updateTarget(services.opsAdmin, principal, TargetIdParamSchema.parse(params).id, await jsonBody(req, TargetUpdateSchema)),
+  async ({ req, params, principal, services }) => updateTarget(services.opsAdmin, principal, TargetIdParamSchema.parse(params).id, await jsonBody(req, TargetUpdateBodySchema)),
   { permission: "ops.targets.manage" },
 );
 

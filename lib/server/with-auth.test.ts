@@ -16,12 +16,11 @@ async function token(tenant: string, roles: string[], ttlSeconds = 600) {
   return mintToken({ tenant, subject: "agent-42", roles, ttlSeconds, now: now() }, svc.tokenKeys);
 }
 
-const handler = withAuth<{ tenant?: string }>(async ({ principal, params }) => ({ who: principal.subject, tenant: principal.tenant, params }), {
-  permission: "rbac.read",
-});
+// A route of the table that needs rbac.read and takes a {tenant}.
+const handler = withAuth("access.members.list", async ({ principal, params }) => ({ who: principal.subject, tenant: principal.tenant, params }));
 
 async function call(headers: Record<string, string>, params: { tenant?: string } = {}) {
-  const res = await handler(new Request("http://test/api/x", { headers }), { params: Promise.resolve(params) });
+  const res = await handler(new Request("http://test/api/x", { headers }), { params: Promise.resolve(params as { tenant: string }) });
   return { status: res.status, body: await res.json(), requestId: res.headers.get("x-request-id") };
 }
 
@@ -82,11 +81,11 @@ describe("withAuth", () => {
   });
 
   test("handler errors map to the envelope without leaking internals", async () => {
-    const failing = withAuth(async () => {
+    const failing = withAuth("access.members.list", async () => {
       throw new Error("connection string postgres://secret@db");
-    }, { permission: "rbac.read" });
+    });
     const { token: t } = await token("tenant-a", ["admin"]);
-    const res = await failing(new Request("http://test/x", { headers: { authorization: `Bearer ${t}` } }), { params: Promise.resolve({}) });
+    const res = await failing(new Request("http://test/x", { headers: { authorization: `Bearer ${t}` } }), { params: Promise.resolve({ tenant: "tenant-a" }) });
     expect(res.status).toBe(500);
     expect(await res.text()).not.toMatch(/secret/);
   });

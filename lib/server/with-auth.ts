@@ -3,11 +3,12 @@ import { NextResponse } from "next/server";
 import type { Logger } from "pino";
 import { requireTenant } from "@/lib/auth/tenant-scope";
 import type { Principal } from "@/lib/auth/principal";
-import { can, type Permission } from "@/lib/auth/rbac";
+import { requirePermission } from "@/lib/auth/require-permission";
 import { checkSameOrigin } from "@/lib/auth/same-origin";
 import { publicUrl } from "@/lib/env";
-import { forbidden, toErrorEnvelope } from "@/lib/errors";
+import { toErrorEnvelope } from "@/lib/errors";
 import { jsonBody } from "@/lib/http/body";
+import { ROUTE_ID, routeSpec, type AuthRouteId, type PublicRouteId, type RouteParams } from "@/lib/http/route-table";
 import { services } from "./slot";
 import type { Services } from "./types";
 
@@ -51,16 +52,23 @@ function requestIdOf(req: Request) {
   return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
 }
 
+function marked<H extends object>(handler: H, id: string | null): H {
+  if (id) Object.defineProperty(handler, ROUTE_ID, { value: id });
+  return handler;
+}
+
 /**
  * The one wrapper of every authenticated route: authentication (bearer token or console session),
- * tenant scoping (a `tenant` route parameter must be the principal's), the RBAC check, and error
- * mapping to the one envelope.
+ * tenant scoping (a `tenant` route parameter must be the principal's), the RBAC check (the
+ * permission of the route's entry in lib/http/route-table.ts), and error mapping to the one envelope.
+ *
+ *   export const POST = withAuth("policy.simulate", async ({ req, principal, services }) => …);
  */
-export function withAuth<P extends Record<string, string | string[]> = Record<string, never>>(
-  handler: (ctx: HandlerContext<P>) => Promise<unknown>,
-  opts: { permission: Permission },
-) {
-  return async (req: Request, route: RouteContext<P>): Promise<Response> => {
+export function withAuth<Id extends AuthRouteId>(id: Id, handler: (ctx: HandlerContext<RouteParams<Id>>) => Promise<unknown>) {
+  type P = RouteParams<Id>;
+  const permission = routeSpec(id).permission;
+  if (!permission) throw new Error(`route ${id} is public: use withErrors`);
+  const wrapped = async (req: Request, route: RouteContext<P>): Promise<Response> => {
     const requestId = requestIdOf(req);
     const svc = services();
     const logger = svc.log.child({ requestId, method: req.method, path: new URL(req.url).pathname });
@@ -68,25 +76,25 @@ export function withAuth<P extends Record<string, string | string[]> = Record<st
       const principal = await svc.auth.authenticate(req);
       if (principal.kind === "session") checkSameOrigin(req, publicUrl());
       const params = ((await route?.params) ?? {}) as P;
-      requireTenant(principal, typeof params.tenant === "string" ? params.tenant : undefined);
-      if (!can(principal.roles, opts.permission)) {
-        throw forbidden(`permission ${opts.permission} is required; your roles in ${principal.tenant} are: ${principal.roles.join(", ") || "none"}`, {
-          permission: opts.permission,
-          roles: principal.roles,
-        });
-      }
+      const tenant = (params as Record<string, unknown>).tenant;
+      requireTenant(principal, typeof tenant === "string" ? tenant : undefined);
+      requirePermission(principal, permission);
       return respond(await handler({ req, services: svc, params, principal, requestId, log: logger.child({ tenant: principal.tenant, subject: principal.subject }) }), requestId);
     } catch (err) {
       return fail(err, requestId, logger);
     }
   };
+  return marked(wrapped, id);
 }
 
-/** For the few unauthenticated endpoints (health, Slack's signed callback): error mapping only. */
-export function withErrors<P extends Record<string, string | string[]> = Record<string, never>>(
-  handler: (ctx: PublicContext<P>) => Promise<unknown>,
-) {
-  return async (req: Request, route: RouteContext<P>): Promise<Response> => {
+/**
+ * For the few unauthenticated endpoints (health, Slack's signed callback, the invitation link):
+ * error mapping only. `null`: the catch-all of unknown /api paths, which is no route of the table.
+ */
+export function withErrors<Id extends PublicRouteId>(id: Id, handler: (ctx: PublicContext<RouteParams<Id>>) => Promise<unknown>): (req: Request, route: RouteContext<RouteParams<Id>>) => Promise<Response>;
+export function withErrors<P extends Record<string, string | string[]>>(id: null, handler: (ctx: PublicContext<P>) => Promise<unknown>): (req: Request, route: RouteContext<P>) => Promise<Response>;
+export function withErrors<P>(id: PublicRouteId | null, handler: (ctx: PublicContext<P>) => Promise<unknown>) {
+  const wrapped = async (req: Request, route: RouteContext<P>): Promise<Response> => {
     const requestId = requestIdOf(req);
     const svc = services();
     const logger = svc.log.child({ requestId, method: req.method, path: new URL(req.url).pathname });
@@ -97,4 +105,5 @@ export function withErrors<P extends Record<string, string | string[]> = Record<
       return fail(err, requestId, logger);
     }
   };
+  return marked(wrapped, id);
 }

@@ -9,6 +9,6 @@ export const dynamic = "force-dynamic";
  * Public: the invitation's one-time secret is the credential (256 random bits; only its hash is
  * stored). Sets the invited person's password; a used or expired link is 410.
  */
-export const POST = withErrors(async ({ req, services }) => acceptInvitation(services, await jsonBody(req, acceptInvitationBodySchema)));
+export const POST = withErrors("access.invitations.accept", async ({ req, services }) => acceptInvitation(services, await jsonBody(req, acceptInvitationBodySchema)));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -6,18 +6,12 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 export const dynamic = "force-dynamic";
 
 /** Search the tenant's audit log: filters, newest first, keyset pagination (`cursor`, `limit`). */
-export const GET = withAuth(
-  async ({ req, principal, services }) => searchAudit(services.audit, principal, auditSearchQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
-  { permission: "audit.read" },
-);
+export const GET = withAuth("audit.search", async ({ req, principal, services }) => searchAudit(services.audit, principal, auditSearchQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))));
 
 /** Append an agent's note (AegisMCP `POST /audit`: action, tool?, ok?, note?). */
-export const POST = withAuth(
-  async ({ req, principal, requestId, services }) => {
-    const result = await writeAgentNote(services.audit, principal, await jsonBody(req, auditWriteSchema), requestId);
-    return Response.json(result, { status: 201 });
-  },
-  { permission: "audit.write" },
-);
+export const POST = withAuth("audit.note", async ({ req, principal, requestId, services }) => {
+  const result = await writeAgentNote(services.audit, principal, await jsonBody(req, auditWriteSchema), requestId);
+  return Response.json(result, { status: 201 });
+});
 
 export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

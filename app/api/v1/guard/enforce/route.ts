@@ -4,6 +4,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(async ({ req, principal, services }) => services.gateway.enforce(principal, await jsonBody(req, guardRequestSchema)), { permission: "guard.enforce" });
+export const POST = withAuth("gateway.enforce", async ({ req, principal, services }) => services.gateway.enforce(principal, await jsonBody(req, guardRequestSchema)));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

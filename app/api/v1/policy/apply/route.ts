@@ -5,9 +5,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 export const dynamic = "force-dynamic";
 
 /** Seed 001: `-F strategy=all|canary_percent|explicit [-F canary_percent=10] [-F tenants_csv=a,b] [-F policy=@p.yaml -F signature=…]`. */
-export const POST = withAuth(
-  async ({ req, principal, services }) => applyPolicy(services, principal, applyRequestSchema.parse(await readFields(req))),
-  { permission: "policies.apply" },
-);
+export const POST = withAuth("policy.apply", async ({ req, principal, services }) => applyPolicy(services, principal, applyRequestSchema.parse(await readFields(req))));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

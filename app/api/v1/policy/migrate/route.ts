@@ -4,6 +4,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(async ({ req }) => migratePolicyText(await readPolicyText(req)), { permission: "policies.read" });
+export const POST = withAuth("policy.migrate", async ({ req }) => migratePolicyText(await readPolicyText(req)));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

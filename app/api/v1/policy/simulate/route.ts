@@ -4,9 +4,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(
-  async ({ req, principal, services }) => simulateCall(services, principal, await jsonBody(req, simulateRequestSchema, "policy"), new Date()),
-  { permission: "policies.simulate" },
-);
+export const POST = withAuth("policy.simulate", async ({ req, principal, services }) => simulateCall(services, principal, await jsonBody(req, simulateRequestSchema, "policy"), new Date()));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

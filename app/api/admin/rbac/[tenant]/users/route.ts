@@ -6,9 +6,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 export const dynamic = "force-dynamic";
 
 /** The tenant's members with roles, groups, Slack link and login state, and its open invitations. withAuth checks the caller acts in {tenant}. */
-export const GET = withAuth<{ tenant: string }>(
-  async ({ req, params, principal, services }) => listMembers(services, principal, params.tenant, memberListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).limit),
-  { permission: "rbac.read" },
-);
+export const GET = withAuth("access.members.list", async ({ req, params, principal, services }) => listMembers(services, principal, params.tenant, memberListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).limit));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -6,12 +6,9 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 export const dynamic = "force-dynamic";
 
 /** Seed 003: {signature} → {valid: true, approval: {...}} or {valid: false, error: "Invalid signature"}. */
-export const POST = withAuth<{ id: string }>(
-  async ({ req, params, principal, services }) => {
-    const body = await jsonBody(req, verifyBodySchema);
-    return verifyForPrincipal(services, principal, params.id, body);
-  },
-  { permission: "approvals.read" },
-);
+export const POST = withAuth("approvals.verify", async ({ req, params, principal, services }) => {
+  const body = await jsonBody(req, verifyBodySchema);
+  return verifyForPrincipal(services, principal, params.id, body);
+});
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -4,9 +4,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(
-  async ({ req, principal, services }) => simulateBatch(services, principal, await jsonBody(req, simulateBatchRequestSchema, "policy"), new Date()),
-  { permission: "policies.simulate" },
-);
+export const POST = withAuth("policy.simulateBatch", async ({ req, principal, services }) => simulateBatch(services, principal, await jsonBody(req, simulateBatchRequestSchema, "policy"), new Date()));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -4,11 +4,8 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const PUT = withAuth<{ id: string }>(
-  async ({ req, params, principal, services }) => updateTestCase(services, principal, testCaseIdSchema.parse(params.id), await jsonBody(req, testCaseBodySchema)),
-  { permission: "policies.write" },
-);
+export const PUT = withAuth("policy.testCases.update", async ({ req, params, principal, services }) => updateTestCase(services, principal, testCaseIdSchema.parse(params.id), await jsonBody(req, testCaseBodySchema)));
 
-export const DELETE = withAuth<{ id: string }>(async ({ params, principal, services }) => deleteTestCase(services, principal, testCaseIdSchema.parse(params.id)), { permission: "policies.write" });
+export const DELETE = withAuth("policy.testCases.delete", async ({ params, principal, services }) => deleteTestCase(services, principal, testCaseIdSchema.parse(params.id)));
 
 export const { GET, HEAD, POST, PATCH, OPTIONS } = methodsNotAllowed("PUT", "DELETE");

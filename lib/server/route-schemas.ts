@@ -14,7 +14,7 @@ import {
   waitQuerySchema,
   waitResultSchema,
 } from "@/lib/approvals/schemas";
-import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
+import { auditFilterSchema, auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
 import {
   acceptInvitationBodySchema,
   acceptInvitationResultSchema,
@@ -65,6 +65,8 @@ import {
   UpstreamQuerySchema,
 } from "@/lib/mcp/upstreams/admin-schemas";
 import { QuotaConfigBodySchema } from "@/lib/quota/limits";
+import type { BodyKind } from "@/lib/http/body";
+import { strictRequestSchemas } from "@/lib/http/request-schemas";
 import type { RouteId } from "@/lib/http/route-table";
 
 /**
@@ -75,6 +77,10 @@ export interface RouteSchemas {
   query?: z.ZodType;
   body?: z.ZodType;
   response?: z.ZodType;
+  /** How ctx.body() reads the body: JSON (default), the policy routes' fields (multipart, JSON, form or YAML), or policy text. */
+  read?: "json" | "fields" | "policyText";
+  /** The body limit (default: JSON API bodies). */
+  limit?: BodyKind;
 }
 
 const health = z.object({
@@ -82,30 +88,30 @@ const health = z.object({
   checks: z.record(z.string(), z.object({ ok: z.boolean() }).loose()),
 });
 
-export const routeSchemas = {
+const declared = {
   "system.health": { response: health },
   "system.metrics": {},
-  "policy.validate": { body: z.string(), response: validateResponseSchema },
-  "policy.simulate": { body: simulateRequestSchema, response: simulateResponseSchema },
-  "policy.simulateBatch": { body: simulateBatchRequestSchema, response: simulateBatchResponseSchema },
+  "policy.validate": { read: "policyText", body: z.string(), response: validateResponseSchema },
+  "policy.simulate": { limit: "policy", body: simulateRequestSchema, response: simulateResponseSchema },
+  "policy.simulateBatch": { limit: "policy", body: simulateBatchRequestSchema, response: simulateBatchResponseSchema },
   "policy.validateActive": { response: validateResponseSchema },
   "policy.active": {},
-  "policy.migrate": { body: z.string() },
-  "policy.diff": { body: diffRequestSchema, response: diffResponseSchema },
-  "policy.apply": { body: applyRequestSchema, response: applyResponseSchema },
+  "policy.migrate": { read: "policyText", body: z.string() },
+  "policy.diff": { read: "fields", body: diffRequestSchema, response: diffResponseSchema },
+  "policy.apply": { read: "fields", body: applyRequestSchema, response: applyResponseSchema },
   "policy.versions": { query: versionsQuerySchema, response: versionsResponseSchema },
-  "policy.promote": { body: promoteRequestSchema, response: promoteResponseSchema },
+  "policy.promote": { read: "fields", body: promoteRequestSchema, response: promoteResponseSchema },
   "policy.versionYaml": {},
   "policy.testCases.list": { query: testCaseListQuerySchema, response: testCaseListSchema },
   "policy.testCases.create": { body: testCaseBodySchema, response: testCaseViewSchema },
   "policy.testCases.update": { body: testCaseBodySchema, response: testCaseViewSchema },
   "policy.testCases.delete": {},
-  "policy.sign": { body: signRequestSchema, response: signResponseSchema },
+  "policy.sign": { limit: "policy", body: signRequestSchema, response: signResponseSchema },
   "policy.draft.get": { response: draftViewSchema },
-  "policy.draft.save": { body: draftBodySchema, response: draftViewSchema },
+  "policy.draft.save": { limit: "policy", body: draftBodySchema, response: draftViewSchema },
   "policy.draft.delete": {},
-  "policy.rollback": { body: rollbackRequestSchema, response: rollbackResponseSchema },
-  "gateway.mcp": { body: z.object({ jsonrpc: z.literal("2.0"), id: z.union([z.string(), z.number()]).optional(), method: z.string(), params: z.record(z.string(), z.unknown()).optional() }) },
+  "policy.rollback": { read: "fields", body: rollbackRequestSchema, response: rollbackResponseSchema },
+  "gateway.mcp": { body: z.looseObject({ jsonrpc: z.literal("2.0"), id: z.union([z.string(), z.number()]).optional(), method: z.string(), params: z.record(z.string(), z.unknown()).optional() }) },
   "gateway.check": { body: guardRequestSchema, response: verdictSchema },
   "gateway.enforce": { body: guardRequestSchema, response: verdictSchema },
   "approvals.create": { body: createApprovalBodySchema, response: approvalViewSchema },
@@ -141,7 +147,10 @@ export const routeSchemas = {
   "audit.search": { query: auditSearchQuerySchema, response: auditPageSchema },
   "audit.note": { body: auditWriteSchema },
   "audit.verify": { query: verifyQuerySchema, response: verifyResultSchema },
-  "audit.export": { query: auditSearchQuerySchema },
+  "audit.export": { query: auditFilterSchema },
   "audit.checkpoints": { query: checkpointsQuerySchema },
   "system.openapi": {},
 } satisfies Record<RouteId, RouteSchemas>;
+
+/** As declared, bodies and queries under the one rule for unknown fields (lib/http/request-schemas.ts). */
+export const routeSchemas = strictRequestSchemas(declared);

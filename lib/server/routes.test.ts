@@ -1,9 +1,11 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import type { z } from "zod";
 import { PERMISSIONS } from "@/lib/auth/rbac";
 import { HTTP_METHODS, NOT_ALLOWED } from "@/lib/http/methods";
 import { ROUTE_IDS, routeIdOf, routeRewrites, routeSpec, type RouteId } from "@/lib/http/route-table";
+import { routeSchemas } from "./route-schemas";
 
 const API = path.resolve(__dirname, "../../app/api");
 // Not routes of the table: next-auth's own handlers, and the JSON 404 of unknown /api paths.
@@ -81,5 +83,19 @@ describe("the rewrites generated from the table", () => {
     ];
     const key = (r: object) => JSON.stringify(Object.entries(r).sort());
     expect(routeRewrites().map(key).sort()).toEqual(byHand.map(key).sort());
+  });
+});
+
+describe("the one rule for unknown fields", () => {
+  // Open by design: the JSON-RPC envelope of /mcp, AegisMCP's guard bodies (the call's arguments are
+  // top-level fields), and bodies that are text (policy YAML).
+  const OPEN = new Set<string>(["gateway.mcp:body", "gateway.check:body", "gateway.enforce:body", "policy.validate:body", "policy.migrate:body"]);
+  const inputs = ROUTE_IDS.flatMap((id) => (["body", "query"] as const).flatMap((k) => (routeSchemas[id] as Record<string, z.ZodType | undefined>)[k] ? [[`${id}:${k}`, id, k] as const] : []));
+
+  test.each(inputs)("%s refuses an unknown field, naming it (or is open by design)", (key, id, k) => {
+    const schema = (routeSchemas[id] as Record<string, z.ZodType>)[k];
+    const issues = schema.safeParse({ surely_not_a_field: 1 }).error?.issues ?? [];
+    const refused = issues.some((i) => i.code === "unrecognized_keys" && i.keys.includes("surely_not_a_field"));
+    expect(refused, key).toBe(!OPEN.has(key));
   });
 });

@@ -1,12 +1,11 @@
 import { getMember, putMember, removeMember } from "@/lib/access/members";
-import { memberPutBodySchema } from "@/lib/access/schemas";
-import { jsonBody, withAuth } from "@/lib/server";
+import { withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** Seed 000 §6C: {"roles":[…]} (+ optional "groups", "slack_user_id", "slack_team_id"). withAuth checks the caller acts in {tenant}. */
-export const PUT = withAuth("access.members.put", async ({ req, params, principal, services }) => putMember(services, principal, params.tenant, params.user, await jsonBody(req, memberPutBodySchema)));
+export const PUT = withAuth("access.members.put", async ({ body, params, principal, services }) => putMember(services, principal, params.tenant, params.user, await body()));
 
 export const GET = withAuth("access.members.get", async ({ params, principal, services }) => getMember(services, principal, params.tenant, params.user));
 

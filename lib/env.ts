@@ -70,6 +70,10 @@ const schema = z
     CANOPY_JWT_PRIVATE_KEY: z.string().min(1).optional(),
     CANOPY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_AUDIT_PRIVATE_KEY: z.string().min(1).optional(),
+    // Key rotation: public keys of earlier signing keys, comma-separated (PEM or base64 PEM body).
+    // Tokens they signed keep verifying until they expire; audit checkpoints they signed stay verifiable.
+    CANOPY_JWT_PREVIOUS_PUBLIC_KEYS: z.string().min(1).optional(),
+    CANOPY_AUDIT_PREVIOUS_PUBLIC_KEYS: z.string().min(1).optional(),
     CANOPY_AUDIT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_ADMIN_EMAIL: z.email("expected an email address").default("admin@canopyiq.local"),
     CANOPY_ADMIN_PASSWORD: z.string().min(8, "expected at least 8 characters").optional(),

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { parseEnv } from "@/lib/env";
-import { loadSecrets, pairFromEnv } from "./index";
+import { loadSecrets, pairFromEnv, publicKeyList } from "./index";
 
 const pem = (type: "ed25519" | "ec") => {
   const { privateKey, publicKey } = type === "ec" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("ed25519");
@@ -48,5 +48,22 @@ describe("loadSecrets", () => {
     expect(shared.jwtPrivateKeyPem).not.toBe(generated.jwtPrivateKeyPem);
     // Without the environment, the same data folder gives the same generated keys back.
     expect(loadSecrets(parseEnv({ CANOPY_DATA_DIR: dir }))).toEqual(generated);
+  });
+});
+
+describe("publicKeyList: earlier public keys accepted for verification (rotation)", () => {
+  test.each([
+    ["unset", undefined, []],
+    ["one PEM", a.publicKeyPem, [a.publicKeyPem]],
+    ["two base64 bodies, comma-separated, with spaces", ` ${body(a.publicKeyPem)} , ${body(b.publicKeyPem)} `, [a.publicKeyPem, b.publicKeyPem]],
+  ])("%s", (_label, value, expected) => {
+    expect(publicKeyList(value, "CANOPY_JWT_PREVIOUS_PUBLIC_KEYS")).toEqual(expected);
+  });
+
+  test.each([
+    ["garbage in second place", `${body(a.publicKeyPem)},bm9wZQ==`, /CANOPY_JWT_PREVIOUS_PUBLIC_KEYS: key 2 is not an Ed25519 public key/],
+    ["a P-256 key", pem("ec").publicKeyPem, /key 1 is not an Ed25519 public key .*ec key, not Ed25519/],
+  ])("refuses %s", (_label, value, message) => {
+    expect(() => publicKeyList(value, "CANOPY_JWT_PREVIOUS_PUBLIC_KEYS")).toThrow(message);
   });
 });

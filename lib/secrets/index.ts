@@ -15,6 +15,9 @@ export interface Secrets {
   hmacSecret: string;
   auditPrivateKeyPem: string;
   auditPublicKeyPem: string;
+  /** Earlier keys still accepted for verification only (key rotation). */
+  jwtPreviousPublicKeyPems?: string[];
+  auditPreviousPublicKeyPems?: string[];
 }
 
 interface Stored extends Partial<Secrets> {
@@ -79,7 +82,27 @@ export function loadSecrets(e: Env): Secrets {
     hmacSecret: e.HMAC_SECRET ?? stored.hmacSecret!,
     auditPrivateKeyPem: audit?.privateKeyPem ?? stored.auditPrivateKeyPem!,
     auditPublicKeyPem: audit?.publicKeyPem ?? stored.auditPublicKeyPem!,
+    jwtPreviousPublicKeyPems: publicKeyList(e.CANOPY_JWT_PREVIOUS_PUBLIC_KEYS, "CANOPY_JWT_PREVIOUS_PUBLIC_KEYS"),
+    auditPreviousPublicKeyPems: publicKeyList(e.CANOPY_AUDIT_PREVIOUS_PUBLIC_KEYS, "CANOPY_AUDIT_PREVIOUS_PUBLIC_KEYS"),
   };
+}
+
+/** Comma-separated Ed25519 public keys (PEM or base64 body); a bad one stops the start, naming its place. */
+export function publicKeyList(value: string | undefined, name: string): string[] {
+  if (!value) return [];
+  return value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v, i) => {
+      try {
+        const key = createPublicKey(toPem(v, "PUBLIC KEY"));
+        if (key.asymmetricKeyType !== "ed25519") throw new Error(`an ${key.asymmetricKeyType} key, not Ed25519`);
+        return key.export({ format: "pem", type: "spki" }).toString();
+      } catch (err) {
+        throw new Error(`${name}: key ${i + 1} is not an Ed25519 public key (PEM or base64 PEM body): ${(err as Error).message}`);
+      }
+    });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Admission } from "@/lib/data-plane/admission";
+import { AccessEvents } from "@/lib/access/events";
 import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
 import { AuditLog, decisionOk, jsonlSink, redactionConfig, Redactor } from "@/lib/audit";
 import { createAuthenticator } from "@/lib/auth/authenticate";
@@ -18,7 +19,7 @@ import { createCompiledDraftCache } from "@/lib/policy-store/compiled-cache";
 import { QuotaService } from "@/lib/quota";
 import { openKv } from "@/lib/redis";
 import { loadSecrets } from "@/lib/secrets";
-import { approvalLineOf, auditRecordOf, loginRecordOf } from "./event-audit";
+import { accessRecordOf, approvalLineOf, auditRecordOf, loginRecordOf } from "./event-audit";
 import { createBuiltins, createOpsPolicy, createPipelineDeps } from "./gateway";
 import { createOps } from "@/lib/ops/service";
 import { opsConfig } from "@/lib/ops/config";
@@ -80,6 +81,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
         db,
         privateKeyPem: secrets().auditPrivateKeyPem,
         publicKeyPem: secrets().auditPublicKeyPem,
+        extraPublicKeys: secrets().auditPreviousPublicKeyPems,
         redactionSecret: secrets().hmacSecret,
         redaction: redaction(),
         checkpointEvery: env.AUDIT_CHECKPOINT_EVERY,
@@ -99,6 +101,8 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     }
     await audit().append(auditRecordOf(e));
   });
+  const accessEvents = new AccessEvents();
+  accessEvents.on((e) => audit().append(accessRecordOf(e)).then(() => undefined));
   const approvals = oncePromise<ApprovalService>(async () =>
     overrides.approvals
       ? overrides.approvals()
@@ -170,6 +174,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     },
     approvals,
     approvalEvents,
+    accessEvents,
     get quotas() {
       return quotas();
     },

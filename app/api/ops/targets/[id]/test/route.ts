@@ -6,8 +6,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 export const dynamic = "force-dynamic";
 
 /** "Test connection": connects to the target and reports what answered; changes nothing there. Recorded. */
-export const POST = withAuth<{ id: string }>(async ({ req, params, principal, services }) => testTarget(services.opsAdmin, principal, TargetIdParamSchema.parse(params).id, req.signal), {
-  permission: "ops.targets.manage",
-});
+export const POST = withAuth("ops.targets.test", async ({ req, params, principal, services }) => testTarget(services.opsAdmin, principal, TargetIdParamSchema.parse(params).id, req.signal));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

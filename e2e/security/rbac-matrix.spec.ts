@@ -71,6 +71,7 @@ const MATRIX: [operation: string, allowed: readonly string[]][] = [
   ["GET /api/v1/audit/verify", READERS],
   ["GET /api/v1/audit/export", ["admin"]],
   ["GET /api/v1/audit/checkpoints", READERS],
+  ["GET /api/v1/dashboard", READERS],
 ];
 
 const PUBLIC = new Set(["GET /api/health", "GET /api/openapi.json", "POST /api/approvals/slack/callback", "POST /api/invitations/accept"]);

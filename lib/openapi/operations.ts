@@ -14,6 +14,7 @@ import {
   waitQuerySchema,
   waitResultSchema,
 } from "@/lib/approvals/schemas";
+import { dashboardQuerySchema, dashboardSchema } from "@/lib/dashboard/schemas";
 import { auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
 import {
   acceptInvitationBodySchema,
@@ -268,6 +269,10 @@ export const operations: Operation[] = [
   { method: "post", path: "/api/v1/audit", summary: "Append an agent note (AegisMCP audit_write)", tag: "audit", permission: "audit.write", aliases: ["/audit (JSON body)"], body: auditWriteSchema },
   { method: "get", path: "/api/v1/audit/verify", summary: "Recompute every hash and link and check checkpoints", tag: "audit", permission: "audit.read", query: verifyQuerySchema, response: verifyResultSchema },
   { method: "get", path: "/api/v1/audit/export", summary: "Stream the log as JSONL (records and signed checkpoints) for offline verification", tag: "audit", permission: "audit.export", query: auditSearchQuerySchema, responseContentType: "application/x-ndjson" },
+  {
+    method: "get", path: "/api/v1/dashboard", summary: "The console dashboard for a range (1h/24h/7d/30d): decisions per time bucket by outcome (allow, deny, approval, upstream error), top tools, denied tools and rules, decision and upstream latency p50/p95, approvals pending and resolved, budget use; aggregated by Postgres (hourly rollup, or the records for sub-hour buckets). The caller's tenant; `tenant` another one for platform admins", tag: "audit",
+    permission: "audit.read", query: dashboardQuerySchema, response: dashboardSchema,
+  },
   { method: "get", path: "/api/v1/audit/checkpoints", summary: "Signed checkpoints of the tenant's chain", tag: "audit", permission: "audit.read", query: checkpointsQuerySchema },
   { method: "get", path: "/api/openapi.json", summary: "This document", tag: "system", permission: null },
 ];

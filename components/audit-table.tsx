@@ -54,8 +54,8 @@ export function AuditTable({ records, selected, onSelect, onEndReached, loadingM
                 className={`${COLS} cursor-pointer border-b border-slate-100 ${selected === r.seq ? "bg-canopy-50" : "hover:bg-slate-50"}`}>
                 <span role="cell" className="font-mono text-xs text-slate-600">#{r.seq}</span>
                 <span role="cell" className="min-w-0 leading-tight md:hidden">
-                  <span className="block truncate text-xs text-slate-600">{formatDate(r.ts)} · {r.kind}</span>
-                  <span className="block truncate">{r.subject ?? "—"}{r.tool && <span className="ml-1 font-mono text-xs text-slate-600">{r.tool}</span>}{r.reason && <span className="ml-1 text-xs text-slate-600">{r.reason}</span>}</span>
+                  <span className="block truncate text-xs text-slate-600">{formatDate(r.ts)}</span>
+                  <span className="block truncate">{r.subject ?? "—"}{r.tool && <span className="ml-1 font-mono text-xs text-slate-600">{r.tool}</span>}<span className="ml-1 text-xs text-slate-600">{r.kind}{r.reason ? ` · ${r.reason}` : ""}</span></span>
                 </span>
                 <span role="cell" className={`${WIDE} truncate text-xs`} title={r.ts}>{formatDate(r.ts)}</span>
                 <span role="cell" className={`${WIDE} truncate`}>{r.kind}</span>

@@ -10,8 +10,8 @@ const SERIES: { key: DecisionSeries; name: string; color: string }[] = [
   { key: "allow", name: "allow", color: "#15803d" },
   { key: "deny", name: "deny", color: "#b91c1c" },
   { key: "approval", name: "approval", color: "#d97706" },
-  { key: "error", name: "upstream error", color: "#7c3aed" },
   { key: "other", name: "other", color: "#64748b" },
+  { key: "error", name: "upstream error (of the allowed)", color: "#7c3aed" },
 ];
 
 function tick(bucketSeconds: number) {
@@ -40,7 +40,8 @@ export function DashboardDecisionsChart({ data, linked }: { data: Dashboard; lin
             <Tooltip labelFormatter={(t) => formatDate(String(t))} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {shown.map((s) => (
-              <Bar key={s.key} dataKey={s.key} name={s.name} stackId="d" fill={s.color} isAnimationActive={false}
+              // An upstream error is one of the allowed calls: its own bar beside the stack, not counted twice in it.
+              <Bar key={s.key} dataKey={s.key} name={s.name} stackId={s.key === "error" ? "e" : "d"} fill={s.color} isAnimationActive={false}
                 className={`dashboard-bar-${s.key}`} cursor={linked ? "pointer" : undefined}
                 onClick={linked ? (_item, index) => router.push(seriesHref(s.key, { from: data.series[index].at, to: data.series[index].to })) : undefined} />
             ))}

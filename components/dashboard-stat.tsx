@@ -2,12 +2,12 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 
 /** One figure of the dashboard; a link to the records behind it when there is one. */
-export function DashboardStat({ label, value, href, detail, tone = "slate" }: { label: string; value: ReactNode; href?: string | null; detail?: ReactNode; tone?: "slate" | "green" | "red" | "amber" }) {
+export function DashboardStat({ label, value, href, detail, tone = "slate", small = false }: { label: string; value: ReactNode; href?: string | null; detail?: ReactNode; tone?: "slate" | "green" | "red" | "amber"; small?: boolean }) {
   const color = { slate: "text-slate-900", green: "text-canopy-800", red: "text-red-700", amber: "text-amber-800" }[tone];
   const body = (
     <>
       <span className="block text-xs font-medium uppercase tracking-wide text-slate-500">{label}</span>
-      <span className={`mt-1 block text-2xl font-semibold tabular-nums ${color}`}>{value}</span>
+      <span className={`mt-1 block font-semibold tabular-nums ${small ? "text-lg" : "text-2xl"} ${color}`}>{value}</span>
       {detail && <span className="mt-0.5 block text-xs text-slate-600">{detail}</span>}
     </>
   );

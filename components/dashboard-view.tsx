@@ -81,9 +81,9 @@ export function DashboardView({ ownTenant, platformAdmin, initialRange, initialT
           </div>
           <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
             <section aria-label="Latency" className="grid min-w-0 grid-cols-2 gap-3">
-              <DashboardStat label="Decision p50 / p95" value={d.latency.decision ? `${ms(d.latency.decision.p50_ms)} / ${ms(d.latency.decision.p95_ms)}` : "—"}
+              <DashboardStat small label="Decision p50 / p95" value={d.latency.decision ? `${ms(d.latency.decision.p50_ms)} / ${ms(d.latency.decision.p95_ms)}` : "—"}
                 detail={d.latency.decision ? `${d.latency.decision.count} decisions` : "none recorded"} href={d.latency.decision ? link(latencyHref("decision", d)) : null} />
-              <DashboardStat label="Upstream p50 / p95" value={d.latency.upstream ? `${ms(d.latency.upstream.p50_ms)} / ${ms(d.latency.upstream.p95_ms)}` : "—"}
+              <DashboardStat small label="Upstream p50 / p95" value={d.latency.upstream ? `${ms(d.latency.upstream.p50_ms)} / ${ms(d.latency.upstream.p95_ms)}` : "—"}
                 detail={d.latency.upstream ? `${d.latency.upstream.count} forwarded calls` : "none recorded"} href={d.latency.upstream ? link(latencyHref("upstream", d)) : null} />
             </section>
             <section aria-label="Approvals decided" className="min-w-0 rounded-xl border border-slate-200 bg-white p-4">

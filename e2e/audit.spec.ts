@@ -92,7 +92,7 @@ test("a failed upstream result reads 'allow · upstream error'; tool_result is a
   const row = table.getByRole("row").filter({ hasText: "fs.read" });
   await expect(row).toHaveCount(1);
   await expect(row.getByText("allow · upstream error")).toBeVisible();
-  await expect(row.getByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/)).toBeVisible();
+  await expect(row.getByRole("cell", { name: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/ })).toBeVisible();
 
   // The filtered view is a URL: reloading it keeps the filters.
   await page.reload();

@@ -468,11 +468,36 @@ $canopy_sql_7$;
 END
 $canopy_migration_7$;
 
--- 20261203020000_audit_activity
+-- 20261203000000_deployment_keys
 DO $canopy_migration_8$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261203020000_audit_activity') THEN
+  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261203000000_deployment_keys') THEN
     EXECUTE $canopy_sql_8$
+-- Fingerprints of the keys every replica must share (token and audit signing keys, HMAC_SECRET,
+-- NEXTAUTH_SECRET), recorded by the first process that starts on this database. A replica whose
+-- keys differ refuses to start instead of minting tokens and signatures the others reject.
+-- Only fingerprints: SHA-256 of the public keys and HMACs of the secrets, never the secrets.
+CREATE TABLE "deployment_keys" (
+    "id" TEXT NOT NULL,
+    "jwt_public_key_sha256" TEXT NOT NULL,
+    "audit_public_key_sha256" TEXT NOT NULL,
+    "hmac_secret_fingerprint" TEXT NOT NULL,
+    "nextauth_secret_fingerprint" TEXT NOT NULL,
+    "recorded_by" TEXT NOT NULL,
+    "recorded_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "deployment_keys_pkey" PRIMARY KEY ("id")
+);
+$canopy_sql_8$;
+    INSERT INTO "_canopy_migrations" ("name", "checksum", "duration_ms") VALUES ('20261203000000_deployment_keys', '362c149d57bb49a5ce307f5c67ba9b73e3fd3a744bdb8e6e3f19c839ffcbc593', 0);
+  END IF;
+END
+$canopy_migration_8$;
+
+-- 20261203020000_audit_activity
+DO $canopy_migration_9$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261203020000_audit_activity') THEN
+    EXECUTE $canopy_sql_9$
 -- Dashboard rollup. A 30-day aggregate read straight from audit_records scans every record of the
 -- range (measured on 1,000,000 records: 335 ms for ONE aggregate with a covering index-only scan,
 -- and the dashboard needs six), so each appended batch also adds its counts to hourly buckets here.
@@ -539,10 +564,10 @@ FROM "audit_records" r
 CROSS JOIN LATERAL "canopy_audit_activity_keys"(r."kind", r."decision", r."tool", r."rule", r."upstream_outcome", r."latency_ms") k
 WHERE r."kind" IN ('tool_decision', 'tool_result')
 GROUP BY 1, 2, 3, 4;
-$canopy_sql_8$;
+$canopy_sql_9$;
     INSERT INTO "_canopy_migrations" ("name", "checksum", "duration_ms") VALUES ('20261203020000_audit_activity', 'b67dc5586c63a67543fed8875cb572de10cf48982e2a091e76b687455ed596bb', 0);
   END IF;
 END
-$canopy_migration_8$;
+$canopy_migration_9$;
 
 COMMIT;

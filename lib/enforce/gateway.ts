@@ -14,7 +14,7 @@ export interface GatewayDeps {
   /** What verdicts leave the server through (the audit log's redaction). */
   redactor: Redactor;
   builtins: () => BuiltinToolset;
-  upstreams: () => Pick<UpstreamRegistry, "listTools">;
+  upstreams: () => Pick<UpstreamRegistry, "listTools" | "resolveTool">;
   metrics: Pick<Metrics, "decisions" | "decisionLatency">;
   /** APPROVAL_SYNC_WAIT_MS: how long tools/call waits for a human decision. */
   syncWaitMs: number;
@@ -47,6 +47,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deps.metrics.decisions.inc({ tenant: principal.tenant, decision: verdict.decision });
     deps.metrics.decisionLatency.observe({ decision: verdict.decision }, (performance.now() - started) / 1000);
   }
+  /**
+   * Throws UnknownToolError when no built-in and no upstream of the caller's tenant offers the
+   * name, before anything is decided: no approval is opened for, and nothing audited about, a
+   * tool that does not exist. An upstream that cannot be asked (down, timing out) is no answer:
+   * the call goes on to the pipeline, which decides and reports the failure as before.
+   */
+  async function mustExist(principal: Principal, tool: string): Promise<void> {
+    if (deps.builtins().get(tool)) return;
+    try {
+      await deps.upstreams().resolveTool(tool, { tenant: principal.tenant });
+    } catch (err) {
+      if ((err as Error)?.name === "UnknownToolError") throw err;
+    }
+  }
   return {
     pipeline: d,
     async check(principal, given) {
@@ -65,6 +79,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async call(principal, given, signal) {
       const call = canonicalCall(given);
+      await mustExist(principal, call.tool);
       const started = performance.now();
       const outcome = await enforceCall(d, principal, call, { forward: true, syncWaitMs: deps.syncWaitMs, source: "mcp", signal });
       observe(principal, outcome.verdict, started);

@@ -67,6 +67,14 @@ import {
 import { QuotaConfigBodySchema } from "@/lib/quota/limits";
 import type { Operation } from "./registry";
 
+const protectedResourceMetadata = z.object({
+  resource: z.string(),
+  authorization_servers: z.array(z.string()).optional(),
+  bearer_methods_supported: z.array(z.literal("header")),
+  resource_name: z.string(),
+  resource_documentation: z.string(),
+});
+
 const health = z.object({
   status: z.enum(["ok", "degraded"]),
   checks: z.record(z.string(), z.object({ ok: z.boolean() }).loose()),
@@ -75,6 +83,10 @@ const health = z.object({
 /** Every API operation. Each capability adds its own here, with the zod schemas its handlers use. */
 export const operations: Operation[] = [
   { method: "get", path: "/api/health", summary: "Health of database, migrations, Redis and the active policy", tag: "system", permission: null, aliases: ["/health"], response: health },
+  {
+    method: "get", path: "/.well-known/oauth-protected-resource", summary: "OAuth protected resource metadata of /mcp (RFC 9728), what a 401 from /mcp points at in WWW-Authenticate: the resource, the authorization servers of MCP_AUTHORIZATION_SERVERS, bearer in the header. Also served suffixed with the MCP path (/.well-known/oauth-protected-resource/mcp, …/api/mcp), naming that path as the resource", tag: "gateway",
+    permission: null, aliases: ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource/api/mcp"], response: protectedResourceMetadata,
+  },
   { method: "get", path: "/api/metrics", summary: "Prometheus metrics: a platform admin sees every series, anyone else the process-wide ones and its own tenant's", tag: "system", permission: "metrics.read", aliases: ["/metrics"], responseContentType: "text/plain" },
   {
     method: "post", path: "/api/v1/policy/validate", summary: "Validate policy YAML; errors carry line and column", tag: "policy",

@@ -232,7 +232,7 @@ describe("identical answers from the data plane, canopy gateway and the Next rou
   });
 
   test.each(["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"])("the protected resource metadata at %s: the Next route and canopy gateway agree", async (path) => {
-    const next = await metadataGet(new Request(`http://127.0.0.1${path}`), { params: Promise.resolve({}) });
+    const next = await metadataGet(new Request(`http://127.0.0.1${path}`));
     expect(next.status).toBe(200);
     const doc = await next.json();
     expect(doc).toMatchObject({ resource: `${publicUrl()}${path.slice("/.well-known/oauth-protected-resource".length)}`, bearer_methods_supported: ["header"] });

@@ -91,7 +91,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const set = deps.builtins();
       const listable: ListableTool[] = [
         ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission, policyName: set.canonical(tool.name) })),
-        ...upstream.tools.map((t) => ({
+        // A built-in name always means the built-in (calls resolve to it first): an upstream tool of that name is not shown.
+        ...upstream.tools.filter((t) => !set.get(t.name)).map((t) => ({
           tool: { name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}), ...(t.annotations ? { annotations: t.annotations } : {}) } as Tool,
         })),
       ];

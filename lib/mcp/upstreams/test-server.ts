@@ -9,7 +9,7 @@ import { z } from "zod";
  * Test helper: a tiny MCP server over Streamable HTTP that insists on a bearer token, labels its
  * answers (to tell two upstreams apart) and counts sessions opened and ended, and calls.
  */
-export async function startTestUpstream(opts: { token: string; label: string }) {
+export async function startTestUpstream(opts: { token: string; label: string; extraTools?: string[] }) {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const seen = { authorizations: [] as (string | undefined)[], calls: 0, sessionsOpened: 0, sessionsEnded: 0 };
 
@@ -23,6 +23,12 @@ export async function startTestUpstream(opts: { token: string; label: string }) 
       seen.calls++;
       return { content: [{ type: "text", text: opts.label }] };
     });
+    for (const name of opts.extraTools ?? []) {
+      server.registerTool(name, { description: `${name} of ${opts.label}`, inputSchema: {} }, async () => {
+        seen.calls++;
+        return { content: [{ type: "text", text: `${opts.label}: ${name}` }] };
+      });
+    }
     return server;
   };
 

@@ -8,10 +8,13 @@ export const dynamic = "force-dynamic";
 
 // OAuth protected resource metadata (RFC 9728) for /mcp: what its 401's WWW-Authenticate points at.
 // Public: it names the resource and its authorization servers, nothing about any caller.
-export const GET = withErrors(async ({ req }) => {
+const get = withErrors(async ({ req }) => {
   const path = new URL(req.url).pathname;
   if (!isProtectedResourcePath(path)) throw notFound(`${path} is not a metadata document of this server: see /.well-known/oauth-protected-resource`);
   return NextResponse.json(protectedResourceMetadata(path), { headers: { "cache-control": "public, max-age=300" } });
 });
+
+// The document is chosen by the whole path (root or MCP-path suffixed), not by the segments.
+export const GET = (req: Request) => get(req, { params: Promise.resolve({}) });
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -66,7 +66,7 @@ function normalize(a: Answer): Answer {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "canopy-parity-"));
-  upstream = await startTestUpstream({ token: "parity-token", label: "parity" });
+  upstream = await startTestUpstream({ token: "parity-token", label: "parity", richTools: true });
   writeFileSync(
     path.join(dir, "policy.yaml"),
     [
@@ -135,6 +135,22 @@ const cases: { label: string; method?: string; headers: () => Record<string, str
     expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { protocolVersion: "2025-06-18", serverInfo: { name: "canopyiq" } } } }),
   },
   { label: "tools/list", headers: bearer, body: rpc(2, "tools/list"), expected: (a) => expect(JSON.stringify(a.body)).toContain('"tickets.create_ticket"') },
+  {
+    label: "tools/list passes a tool's optional fields through and hides a task-only tool",
+    headers: bearer,
+    body: rpc(21, "tools/list"),
+    expected: (a) => {
+      const tools = (a.body as { result: { tools: { name: string }[] } }).result.tools;
+      expect(tools.find((t) => t.name === "tickets.rich")).toMatchObject({ title: "Rich tool", outputSchema: { properties: { answer: { type: "number" } } }, annotations: { readOnlyHint: true }, execution: { taskSupport: "forbidden" }, _meta: { "example.com/owner": "team-a" } });
+      expect(tools.map((t) => t.name)).not.toContain("tickets.task_only");
+    },
+  },
+  {
+    label: "tools/call passes structuredContent and the result's _meta through, beside the verdict",
+    headers: bearer,
+    body: rpc(22, "tools/call", { name: "tickets.rich", arguments: {} }),
+    expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { structuredContent: { answer: 42 }, _meta: { "example.com/run": "r1", canopyiq: { decision: "allow" } } } } }),
+  },
   {
     label: "tools/call forwarded to the HTTP upstream",
     headers: bearer,

@@ -1,6 +1,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Redactor } from "@/lib/audit";
 import type { BuiltinToolset } from "@/lib/mcp/builtin";
+import { UNKNOWN_TOOL } from "@/lib/mcp/upstreams/errors";
 import type { UpstreamRegistry } from "@/lib/mcp/upstreams/registry";
 import type { Metrics } from "@/lib/metrics";
 import type { EnforceDeps } from "./deps";
@@ -58,7 +59,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     try {
       await deps.upstreams().resolveTool(tool, { tenant: principal.tenant });
     } catch (err) {
-      if ((err as Error)?.name === "UnknownToolError") throw err;
+      if ((err as { code?: unknown })?.code === UNKNOWN_TOOL) throw err;
     }
   }
   return {
@@ -93,7 +94,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
         ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission, policyName: set.canonical(tool.name) })),
         // A built-in name always means the built-in (calls resolve to it first): an upstream tool of that name is not shown.
         ...upstream.tools.filter((t) => !set.get(t.name)).map((t) => ({
-          tool: { name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}), ...(t.annotations ? { annotations: t.annotations } : {}) } as Tool,
+          tool: {
+            name: t.name,
+            title: t.title,
+            description: t.description,
+            inputSchema: t.inputSchema,
+            ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+            ...(t.annotations ? { annotations: t.annotations } : {}),
+            ...(t.icons ? { icons: t.icons } : {}),
+            ...(t.execution ? { execution: t.execution } : {}),
+            ...(t._meta ? { _meta: t._meta } : {}),
+          } as Tool,
         })),
       ];
       return visibleTools(listable, active?.compiled ?? null, principal);

@@ -13,6 +13,7 @@ import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
 import type { CallOutcome, Verdict } from "@/lib/enforce/types";
 import { env } from "@/lib/env";
 import { readBodyText } from "@/lib/http/body";
+import { UNKNOWN_TOOL } from "./upstreams/errors";
 
 const SERVER_INFO = { name: "canopyiq", version: "0.1.0" };
 const INSTRUCTIONS =
@@ -96,10 +97,10 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
       } catch (err) {
         // Arguments past the bounds are refused (and audited) before anything reads them. Matched by
         // code and name, not class: the build may hold more than one copy of the error class.
-        const e = err as { code?: unknown; message?: unknown; details?: unknown; name?: unknown };
+        const e = err as { code?: unknown; message?: unknown; details?: unknown };
         // A name no upstream or built-in offers this tenant is a protocol error (MCP: "Unknown
         // tool"); a known tool the policy refuses stays an isError result with its verdict.
-        if (e?.name === "UnknownToolError") throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `Unknown tool: ${name}` });
+        if (e?.code === UNKNOWN_TOOL) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `Unknown tool: ${name}` });
         if (e?.code === ARGUMENTS_TOO_LARGE) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${String(e.message)}`, data: { code: ARGUMENTS_TOO_LARGE, details: e.details } });
         throw err;
       }

@@ -21,7 +21,11 @@ export interface ExposedTool {
   description?: string;
   inputSchema: Tool["inputSchema"];
   outputSchema?: Tool["outputSchema"];
+  /** Hints from the upstream, passed on as they are: agents must treat them as untrusted. */
   annotations?: Tool["annotations"];
+  icons?: Tool["icons"];
+  execution?: Tool["execution"];
+  _meta?: Tool["_meta"];
   /** Fact sources from upstreams.yaml (server level, then tool level); undefined: the policy defaults. */
   facts?: FactMap;
   timeoutMs: number;
@@ -130,6 +134,9 @@ function exposedNames(server: ServerConfig, tool: string): string[] {
   if (!s || s.aliases.length === 0) return [original];
   return s.keep_original ? [...s.aliases, original] : [...s.aliases];
 }
+
+/** A tool that only runs as a task (MCP tasks): a plain tools/call of it cannot succeed, and tasks are not relayed. */
+const needsTasks = (t: Tool) => t.execution?.taskSupport === "required";
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -433,6 +440,9 @@ export class UpstreamRegistry {
       inputSchema: t.inputSchema,
       ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
       ...(t.annotations ? { annotations: t.annotations } : {}),
+      ...(t.icons ? { icons: t.icons } : {}),
+      ...(t.execution ? { execution: t.execution } : {}),
+      ...(t._meta ? { _meta: t._meta } : {}),
       facts: mergeFacts(server.facts, settings?.facts),
       timeoutMs: settings?.timeout_ms ?? server.timeout_ms ?? this.defaultTimeoutMs,
     }));
@@ -468,6 +478,10 @@ export class UpstreamRegistry {
       }
       if (server.prefix === false) this.claimAll(item.entry, item.tools);
       for (const t of item.tools) {
+        if (needsTasks(t)) {
+          errors.push({ upstream: server.name, message: `tool ${t.name} is hidden: it can only be called as a task (execution.taskSupport: required), and the gateway does not relay tasks` });
+          continue;
+        }
         for (const exposed of this.expose(server, t)) {
           const refused = server.prefix === false && exposed.name === t.name ? this.bareRefusal(item.entry, t.name) : null;
           if (refused) {
@@ -566,6 +580,7 @@ export class UpstreamRegistry {
     const tools = await this.lease(route.entry, tenant, (l) => l.connection.listTools());
     const tool = tools.find((t) => t.name === route.tool);
     if (!tool) throw new UnknownToolError(exposedName, `upstream ${route.entry.server.name} has no tool ${route.tool}`);
+    if (needsTasks(tool)) throw new UnknownToolError(exposedName, "it can only be called as a task, which the gateway does not relay");
     return { tool: this.expose(route.entry.server, tool).find((t) => t.name === exposedName)!, entry: route.entry };
   }
 

@@ -133,3 +133,29 @@ describe("a name offered late never takes over one already in use", () => {
     }
   });
 });
+
+describe("a transparent proxy of tool definitions and results", () => {
+  test("title, outputSchema, annotations, execution and _meta pass through; structuredContent and the result's _meta too; a task-only tool is hidden and not callable", async () => {
+    const up = await startTestUpstream({ token: "rich", label: "rich", richTools: true });
+    const reg = new UpstreamRegistry(parseUpstreamsConfig(`version: 1\nservers:\n  - { name: rich, transport: http, url: "${up.url}", headers: { Authorization: "Bearer \${R}" } }\n`), { baseDir: ".", resolveSecret: () => "rich" });
+    try {
+      const { tools, errors } = await reg.listTools();
+      const rich = tools.find((t) => t.name === "rich.rich");
+      expect(rich).toMatchObject({
+        title: "Rich tool",
+        outputSchema: { type: "object", properties: { answer: { type: "number" } } },
+        annotations: { readOnlyHint: true, title: "Rich" },
+        execution: { taskSupport: "forbidden" },
+        _meta: { "example.com/owner": "team-a" },
+      });
+      expect(tools.map((t) => t.name)).not.toContain("rich.task_only");
+      expect(errors).toContainEqual({ upstream: "rich", message: expect.stringMatching(/tool task_only is hidden: it can only be called as a task/) });
+      const result = await reg.callTool("rich.rich", {});
+      expect(result).toMatchObject({ structuredContent: { answer: 42 }, _meta: { "example.com/run": "r1" } });
+      await expect(reg.callTool("rich.task_only", {})).rejects.toBeInstanceOf(UnknownToolError);
+    } finally {
+      await reg.close();
+      await up.stop();
+    }
+  });
+});

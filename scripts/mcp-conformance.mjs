@@ -155,7 +155,11 @@ proxy.server.close();
 cleanup();
 
 const lines = result.text.split("\n");
-const scenarios = lines.map((l) => l.match(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed/)).filter(Boolean);
+// The whole suite prints one summary line per scenario; one --scenario prints "Passed: a/b, c failed, d warnings".
+const single = values.scenario && result.text.match(/Passed: (\d+)\/(\d+), (\d+) failed, (\d+) warnings/);
+const scenarios = single
+  ? [[null, Number(single[3]) + Number(single[4]) === 0 ? "✓" : "✗", values.scenario]]
+  : lines.map((l) => l.match(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed/)).filter(Boolean);
 const expected = readFileSync(expectedFailures, "utf8").match(/^\s*-\s*(\S+)/gm)?.length ?? 0;
 const summary = {
   suite: CONFORMANCE,

@@ -8,7 +8,7 @@
 //
 //   node scripts/mcp-conformance.mjs [--scenario NAME] [--out DIR]
 //
-// Both tools are pinned below and run through npx (the npm registry); the suite needs Node 22+,
+// The Inspector CLI then lists and calls a tool through the gateway. The tools are pinned below and run through npx (the npm registry); the suite needs Node 22+,
 // which runs from the npm `node` package. Prints the per-scenario results, then one JSON line.
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomUUID, sign } from "node:crypto";
@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 
 const CONFORMANCE = "@modelcontextprotocol/conformance@0.1.16";
+const INSPECTOR = "@modelcontextprotocol/inspector@2.12.0";
 const EVERYTHING = "@modelcontextprotocol/server-everything@2026.8.31";
 const NODE22 = "node@22";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -151,6 +152,14 @@ const proxy = await startAuthProxy(gateway, token());
 const args = ["-y", NODE22, npxCli, "-y", CONFORMANCE, "server", "--url", `${proxy.url}/mcp`, "-o", out, "--expected-failures", expectedFailures];
 if (values.scenario) args.push("--scenario", values.scenario);
 const result = await run("npx", args, { cwd: dir });
+
+// The Inspector CLI (it can send the token itself) lists and calls through the gateway.
+const bearer = token();
+const inspector = (...more) => run("npx", ["-y", NODE22, npxCli, "-y", INSPECTOR, "--cli", `${gateway}/mcp`, "--transport", "http", "--header", `Authorization: Bearer ${bearer}`, ...more], { cwd: dir });
+const listed = await inspector("--method", "tools/list");
+const called = await inspector("--method", "tools/call", "--tool-name", "echo", "--tool-arg", "message=through the gateway");
+const inspectorOk = listed.code === 0 && listed.text.includes('"echo"') && called.code === 0 && called.text.includes("Echo: through the gateway") && called.text.includes('"decision": "allow"');
+if (!inspectorOk) console.error(`the Inspector CLI could not list or call through the gateway (exit ${listed.code}, ${called.code})`);
 proxy.server.close();
 cleanup();
 
@@ -169,7 +178,9 @@ const summary = {
   failed: scenarios.filter((m) => m[1] === "✗").length,
   expected_failures: expected,
   baseline_ok: result.code === 0,
+  inspector: INSPECTOR,
+  inspector_list_and_call_ok: inspectorOk,
 };
 if (!values.out) rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(summary));
-process.exit(result.code);
+process.exit(result.code === 0 && inspectorOk ? 0 : 1);

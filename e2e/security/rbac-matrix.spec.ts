@@ -80,9 +80,10 @@ const MATRIX: [operation: string, allowed: readonly string[]][] = [
   ["GET /api/ops/emergency", READERS],
   ["POST /api/ops/emergency", ["admin"]],
   ["DELETE /api/ops/emergency", ["admin"]],
+  ["GET /api/v1/dashboard", READERS],
 ];
 
-const PUBLIC = new Set(["GET /api/health", "GET /api/openapi.json", "POST /api/approvals/slack/callback", "POST /api/invitations/accept"]);
+const PUBLIC = new Set(["GET /api/health", "GET /.well-known/oauth-protected-resource", "GET /api/openapi.json", "POST /api/approvals/slack/callback", "POST /api/invitations/accept"]);
 
 let tenant: string;
 

@@ -25,6 +25,7 @@ test("the admin signs in and sees the shell with every section", async ({ page, 
     ["Approvals", "Approvals"],
     ["Audit", "Audit"],
     ["Access", "Access"],
+    ["Targets", "Targets"],
     ["Tenants", "Tenants"],
     ["Dashboard", "Dashboard"],
   ]) {

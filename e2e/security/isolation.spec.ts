@@ -199,6 +199,11 @@ const CASES: Record<string, Attack> = {
   ],
   "GET /api/v1/audit/checkpoints": async (r, w) => refused(await r.get(`/api/v1/audit/checkpoints?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403),
 
+  "GET /.well-known/oauth-protected-resource": async (r) => r.get("/.well-known/oauth-protected-resource"),
+  "GET /api/v1/dashboard": async (r, w) => [
+    refused(await r.get(`/api/v1/dashboard?tenant=${w.a}`, { headers: bearer(w.bAdmin) }), 403, 404),
+    await r.get("/api/v1/dashboard", { headers: bearer(w.bAdmin) }),
+  ],
   "GET /api/ops/targets": async (r, w) => {
     const res = refused(await r.get("/api/ops/targets", { headers: bearer(w.bAdmin) }), 200);
     expect(JSON.stringify(await res.json())).not.toContain(`${A_TARGET}x`);

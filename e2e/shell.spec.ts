@@ -18,7 +18,7 @@ test("a wrong password is refused with a clear message", async ({ page }) => {
 
 test("the admin signs in and sees the shell with every section", async ({ page, isMobile }) => {
   await signIn(page);
-  await expect(page.getByText("Tenant demo-tenant: the state of the gateway at a glance.")).toBeVisible();
+  await expect(page.getByText("Tenant demo-tenant: the gateway's activity and state at a glance.")).toBeVisible();
   await expect(page.getByText("Active policy")).toBeVisible();
   for (const [label, heading] of [
     ["Policies", "Policies"],

@@ -7,7 +7,7 @@ import {
   getChainHead,
   getChainState,
   insertAuditBatch,
-  insertAuditBatchAt,
+  insertAuditBatchOnce,
   insertCheckpoint,
   lastCheckpoint,
   listCheckpointRows,
@@ -336,23 +336,22 @@ export class AuditLog {
     let result: Awaited<ReturnType<typeof build>>;
     try {
       const db = await this.db();
-      result = await auditTransaction(db, this.o.timeoutMs, async (q) => {
-      let head: { seq: number; hash: string };
-      if (known && early) {
-        const r = await insertAuditBatchAt(q, tenant, known.head, early.rows, cpRow(early.cp));
-        if (r?.inserted) return early;
-        head = r ? r.head : await lockChainHead(q, tenant, GENESIS_HASH);
-      } else {
-        head = await lockChainHead(q, tenant, GENESIS_HASH);
-      }
-      if (!chain.lastCp) {
-        const last = await lastCheckpoint(q, tenant);
-        chain.lastCp = last ? { seq: last.seq, atMs: Date.parse(last.at) } : { seq: head.seq, atMs: now.getTime() };
-      }
-      const b = build(head, chain.lastCp);
-      await insertAuditBatch(q, tenant, b.rows, cpRow(b.cp));
-      return b;
-      });
+      // The common case in one round trip; else (another process appended meanwhile, or the
+      // head is unknown) a transaction that locks the head and hashes the batch from it.
+      const fast = known && early ? await insertAuditBatchOnce(db, this.o.timeoutMs, tenant, known.head, early.rows, cpRow(early.cp)) : null;
+      result =
+        fast?.inserted && early
+          ? early
+          : await auditTransaction(db, this.o.timeoutMs, async (q) => {
+              const head = await lockChainHead(q, tenant, GENESIS_HASH);
+              if (!chain.lastCp) {
+                const last = await lastCheckpoint(q, tenant);
+                chain.lastCp = last ? { seq: last.seq, atMs: Date.parse(last.at) } : { seq: head.seq, atMs: now.getTime() };
+              }
+              const b = build(head, chain.lastCp);
+              await insertAuditBatch(q, tenant, b.rows, cpRow(b.cp));
+              return b;
+            });
     } catch (err) {
       // A later batch built on this one's end finds the head elsewhere, and re-reads it.
       if (latest()) chain.head = null;

@@ -9,7 +9,7 @@ import { allowedMethods } from "@/lib/http/methods";
 import { answerMcp, versionRefusal } from "@/lib/mcp/endpoint";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
-import { overloadAnswer } from "./overload";
+import { overloadBodyText } from "./overload";
 
 /** The paths the data plane answers itself (the seed's alias and the canonical one). */
 export const DATA_PLANE_PATHS: ReadonlySet<string> = new Set(["/mcp", "/api/mcp"]);
@@ -93,9 +93,14 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
 
     const admitted = o.admission.tryEnter();
     if (!admitted.ok) {
-      const a = overloadAnswer(admitted);
+      // Before authentication and the body: past capacity a refusal must cost next to nothing,
+      // so the admitted calls keep the cores. Counted for the audit log (refusal-audit.ts).
       req.resume(); // nothing of the body is wanted
-      return send(res, a.status, a.body, { ...a.headers, "x-request-id": requestId });
+      const b = overloadBodyText(admitted);
+      res
+        .writeHead(503, { "retry-after": String(admitted.retryAfterSeconds), "x-request-id": requestId, "content-type": "application/json", "content-length": b.length })
+        .end(b.text);
+      return;
     }
     const controller = new AbortController();
     const onClose = () => {

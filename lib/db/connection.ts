@@ -17,6 +17,14 @@ export interface Database {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs fn on one dedicated connection (advisory locks and transactions need that). */
   session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * One statement as its own transaction, committed (durably, as any commit) when it returns,
+   * on a connection whose statement_timeout and lock_timeout are `timeoutMs`: one round trip
+   * where BEGIN, SET LOCAL, the statement and COMMIT take three. Null on PGlite, whose one
+   * connection is shared by the whole process (a statement could land inside another's
+   * transaction): use a session there.
+   */
+  timedStatement: (<T = Record<string, unknown>>(text: string, params: unknown[], timeoutMs: number) => Promise<T[]>) | null;
   adapter(): PrismaPg | PrismaPGlite;
   close(): Promise<void>;
 }
@@ -26,6 +34,17 @@ export function postgresDatabase(url: string, poolSize = 10): Database {
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   const u = new URL(url);
+  // Small pools whose connections carry the timeouts (one per timeout value; in practice one).
+  const timed = new Map<number, pg.Pool>();
+  const timedPool = (ms: number) => {
+    let p = timed.get(ms);
+    if (!p) {
+      p = new pg.Pool({ connectionString: url, max: Math.min(4, poolSize), connectionTimeoutMillis: 5_000, statement_timeout: ms, lock_timeout: ms });
+      p.on("error", () => {});
+      timed.set(ms, p);
+    }
+    return p;
+  };
   return {
     kind: "postgres",
     label: `postgres://${u.hostname}:${u.port || 5432}${u.pathname}`,
@@ -45,8 +64,11 @@ export function postgresDatabase(url: string, poolSize = 10): Database {
         client.release();
       }
     },
+    timedStatement: async (text, params, timeoutMs) => (await timedPool(Math.max(1, Math.floor(timeoutMs))).query(text, params)).rows,
     adapter: () => new PrismaPg(pool),
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), ...[...timed.values()].map((p) => p.end())]);
+    },
   };
 }
 
@@ -64,6 +86,7 @@ export function pgliteDatabase(dataDir?: string): Database {
     label: dataDir ? `pglite:${dataDir}` : "pglite:memory",
     query: s.query,
     session: (fn) => fn(s),
+    timedStatement: null,
     adapter: () => new PrismaPGlite(db),
     close: () => db.close(),
   };

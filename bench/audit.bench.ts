@@ -135,12 +135,15 @@ async function main() {
       }),
     );
     const fillSeconds = (performance.now() - fillStart) / 1000;
+    const vMeter = await workMeter(db.sql);
     const vStart = performance.now();
     const v = await log.verify(tenant);
     const vSeconds = (performance.now() - vStart) / 1000;
+    const vWork = await vMeter(v.count);
     if (!v.ok) throw new Error(`verify failed: ${v.message}`);
     const verifyRate = Math.round(v.count / vSeconds);
     console.log(`verify: ${v.count} records in ${r2(vSeconds)} s = ${verifyRate} records/s (${v.checkpoints_verified} checkpoints; chain built at ${Math.round(made / fillSeconds)} appends/s with 256 writers)`);
+    console.log(`  per record: CPU ${vWork.cpu_us.this_process} µs here (read, parse, hash) + ${vWork.cpu_us.postgres} µs Postgres (produce the rows)`);
 
     const at64 = runs.find((r) => r.writers === 64)!;
     console.log(
@@ -150,7 +153,7 @@ async function main() {
         load_average: loadavg().map(r2),
         floor,
         runs,
-        verify: { records: v.count, seconds: r2(vSeconds), records_per_s: verifyRate, checkpoints: v.checkpoints_verified },
+        verify: { records: v.count, seconds: r2(vSeconds), records_per_s: verifyRate, checkpoints: v.checkpoints_verified, cpu_us_per_record: vWork.cpu_us },
         targets: { appends_per_s_at_64: 10_000, verify_records_per_s: 200_000 },
         met: { appends: at64.appends_per_s >= 10_000, verify: verifyRate >= 200_000 },
       }),

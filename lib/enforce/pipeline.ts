@@ -181,7 +181,8 @@ interface CallContext {
   traceId: string;
   started: number;
   decided: Decided;
-  argsDigest: string;
+  /** The arguments' digest, computed when an approval is spent (the common allowed call never needs it). */
+  argsDigest: () => string;
   /** The rule an approval must have been granted under, when the policy asks for one. */
   gate: Gate | null;
 }
@@ -206,7 +207,7 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   const violation = boundsViolation(deps, call);
   if (violation) await refuseArguments(deps, principal, call, opts, traceId, violation);
   const decided = await decide(deps, principal, call, true);
-  const ctx: CallContext = { deps, principal, call, opts, traceId, started, decided, argsDigest: digest(call.arguments), gate: gateOf(decided.decision) };
+  const ctx: CallContext = { deps, principal, call, opts, traceId, started, decided, argsDigest: lazyDigest(call.arguments), gate: gateOf(decided.decision) };
 
   const limited = await limitsStep(ctx, { verdict: verdictOf(call.tool, traceId, decided.decision, decided.policyVersion, decided.cost, true) });
   try {
@@ -222,6 +223,14 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   } finally {
     await limited.release?.();
   }
+}
+
+function lazyDigest(args: Record<string, unknown>): () => string {
+  let d: string | undefined;
+  return () => {
+    if (d === undefined) d = digest(args);
+    return d;
+  };
 }
 
 /**
@@ -267,7 +276,7 @@ async function approvalBindingStep(ctx: CallContext, flow: Flow): Promise<Flow> 
 async function consumeApproval(ctx: CallContext, flow: Flow, id: string): Promise<Flow> {
   const { deps, principal, call } = ctx;
   const service = await deps.approvals();
-  const consumed = await service.consume({ id, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest: ctx.argsDigest, gate: ctx.gate!, now: deps.now() });
+  const consumed = await service.consume({ id, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest: ctx.argsDigest(), gate: ctx.gate!, now: deps.now() });
   const v = flow.verdict;
   if (consumed.ok) {
     const approvers = consumed.approval.votes.filter((x) => x.decision === "approved").map((x) => x.approver).join(", ");

@@ -288,6 +288,10 @@ export class AuditLog {
     const max = this.o.maxBatch ?? 1000;
     const depth = Math.max(1, this.o.pipelineDepth ?? 2);
     while (chain.inflight < depth && chain.queue.length > 0) {
+      // Pipelining needs the head the batches in flight will leave. Unknown (at start, after a
+      // failure, or after another process appended), one batch at a time until one re-reads it:
+      // else every batch would start from a head nobody knows and take the slow path forever.
+      if (chain.head === null && chain.inflight > 0) break;
       const batch: Pending[] = [];
       while (batch.length < max && chain.queue.length > 0) {
         const p = chain.queue.shift()!;
@@ -388,6 +392,8 @@ export class AuditLog {
       // The common case in one round trip; else (another process appended meanwhile, or the
       // head is unknown) a transaction that locks the head and hashes the batch from it.
       const fast = known && early ? await insertAuditBatchOnce(db, this.o.timeoutMs, tenant, known.head, early.rows, cpRow(early.cp)) : null;
+      // Not written as built: every batch built on this one's end is wrong too.
+      if (fast && !fast.inserted) chain.head = null;
       result =
         fast?.inserted && early
           ? early
@@ -403,7 +409,7 @@ export class AuditLog {
             });
     } catch (err) {
       // A later batch built on this one's end finds the head elsewhere, and re-reads it.
-      if (latest()) chain.head = null;
+      chain.head = null;
       throw err;
     }
     // Only the latest batch says where the head is: an earlier one's end is already built upon.

@@ -261,7 +261,8 @@ export async function insertAuditBatchOnce(
   checkpoint?: CheckpointRow,
 ): Promise<{ inserted: boolean; head: { seq: number; hash: string } } | null> {
   const statement = db.sql.timedStatement;
-  if (statement) return insertAuditBatchAt((text, params) => statement(text, params ?? [], timeoutMs), tenant, expected, rows, checkpoint);
+  // The tenant's lane: the next batch, hashed from this one's end, is sent behind it, never ahead.
+  if (statement) return insertAuditBatchAt((text, params) => statement(text, params ?? [], { timeoutMs, lane: tenant }), tenant, expected, rows, checkpoint);
   return auditTransaction(db, timeoutMs, (q) => insertAuditBatchAt(q, tenant, expected, rows, checkpoint));
 }
 

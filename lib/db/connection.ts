@@ -44,7 +44,7 @@ export function postgresDatabase(url: string, poolSize = 10): Database {
     let pools = timed.get(ms);
     if (!pools) {
       pools = Array.from({ length: LANES }, () => {
-        const p = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5_000, statement_timeout: ms, lock_timeout: ms });
+        const p = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000, statement_timeout: ms, lock_timeout: ms });
         p.on("error", () => {});
         return p;
       });

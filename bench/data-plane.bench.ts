@@ -5,12 +5,17 @@
  * connections and calls in flight.
  *
  *   DATABASE_URL=postgresql://… REDIS_URL=redis://… npx tsx bench/data-plane.bench.ts [--seconds=5]
+ *     [--steps=saturation,latency,ping,overload] [--profile=DIR] [--soak[=SECONDS]]
  *
- * Prints: audited tools/call calls/s through to the upstream and its ratio to direct; added
- * latency p50/p99 at 200 calls/s; ping req/s with a valid token; overload (offered far past the
- * in-flight bound): refusals, their latency, other errors, throughput kept. Each step is bounded
- * (≤ 20 s); 127.0.0.1 only. The machine's load average is printed with the figures: the cores
- * are shared. Ends with one JSON line.
+ * Prints: audited tools/call calls/s through to the upstream and its ratio to direct, with the
+ * CPU each party spends per call and Postgres commits per call (load-independent, unlike rates
+ * on shared cores); added latency p50/p99 at 200 calls/s; ping req/s with a valid token;
+ * overload, open loop at 2x the measured capacity and closed loop with 512 in flight retried at
+ * once: served throughput against capacity, refusals and their latency, other errors. Each step
+ * is bounded (≤ 20 s); 127.0.0.1 only. --profile writes the gateway's CPU profile (node
+ * --cpu-prof) to DIR. --soak runs 80% of the measured capacity for SECONDS (default 300) and
+ * prints, per 10 s, throughput, latency, the gateway's RSS and event-loop delay. The load average
+ * is printed with the figures: the cores are shared. Ends with one JSON line.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -103,11 +108,10 @@ function row(label: string, r: LoadResult) {
  * in 10-second windows: throughput, latency, the gateway's RSS and event-loop delay (from
  * bench/support/loop-probe.mjs, preloaded into it) and listener warnings, per window.
  */
-async function soak(callGateway: () => Promise<boolean>, callDirect: () => Promise<boolean>, db: { sql: { query: <T>(q: string) => Promise<T[]> } }, warnings: string[]) {
+async function soak(callGateway: () => Promise<boolean>, db: { sql: { query: <T>(q: string) => Promise<T[]> } }, warnings: string[]) {
   const sat = await closedLoop(callGateway, CONCURRENCY, Math.min(seconds, 10));
   const rate = Math.max(1, Math.round(0.8 * sat.callsPerSecond));
   console.log(`soak: saturation ${sat.callsPerSecond.toFixed(0)}/s measured; ${rate} calls/s (80%) for ${soakSeconds} s  (load ${load().join(" ")})`);
-  void callDirect;
   const windows: Record<string, number | number[]>[] = [];
   const started = performance.now();
   let errors = 0;
@@ -217,7 +221,7 @@ async function main() {
     await closedLoop(callDirect, 16, 1);
 
     if (soakSeconds > 0) {
-      await soak(callGateway, callDirect, db, warnings);
+      await soak(callGateway, db, warnings);
       return;
     }
     const pids = { gateway: gateway.pid, upstream: upstream.pid };

@@ -55,6 +55,17 @@ describe("parseEnv", () => {
     expect(found.join("\n")).toMatch(pattern);
   });
 
+  test.each([
+    ["CANOPY_JWT_PUBLIC_KEY alone", { CANOPY_JWT_PUBLIC_KEY: "x" }, /CANOPY_JWT_PRIVATE_KEY.*set without/],
+    ["CANOPY_AUDIT_PUBLIC_KEY alone", { CANOPY_AUDIT_PUBLIC_KEY: "x" }, /CANOPY_AUDIT_PRIVATE_KEY.*set without/],
+  ])("%s is refused (a public key verifies nothing we sign)", (_label, source, message) => {
+    expect(problems(source as Record<string, string>).join("\n")).toMatch(message);
+  });
+
+  test("a private key alone is accepted (the public key is derived)", () => {
+    expect(problems({ CANOPY_JWT_PRIVATE_KEY: "k", CANOPY_AUDIT_PRIVATE_KEY: "k" })).toEqual([]);
+  });
+
   test("OIDC settings must come together", () => {
     const found = problems({ OIDC_ISSUER: "https://id.example.com" });
     expect(found).toHaveLength(2);

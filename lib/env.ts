@@ -64,9 +64,16 @@ const schema = z
     CANOPY_TOKEN_MAX_TTL_SECONDS: int(60, 366 * 86_400).default(30 * 86_400),
     // How long an invitation link (Access page, `canopy members invite`) can be used to set a password.
     CANOPY_INVITATION_TTL_SECONDS: int(300, 30 * 86_400).default(7 * 86_400),
+    // Start once with this set to record new shared keys on purpose (see lib/secrets/fingerprint.ts):
+    // without it, a process whose keys differ from the deployment's refuses to start.
+    CANOPY_KEYS_ACCEPT_NEW: bool.default(false),
     CANOPY_JWT_PRIVATE_KEY: z.string().min(1).optional(),
     CANOPY_JWT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_AUDIT_PRIVATE_KEY: z.string().min(1).optional(),
+    // Key rotation: public keys of earlier signing keys, comma-separated (PEM or base64 PEM body).
+    // Tokens they signed keep verifying until they expire; audit checkpoints they signed stay verifiable.
+    CANOPY_JWT_PREVIOUS_PUBLIC_KEYS: z.string().min(1).optional(),
+    CANOPY_AUDIT_PREVIOUS_PUBLIC_KEYS: z.string().min(1).optional(),
     CANOPY_AUDIT_PUBLIC_KEY: z.string().min(1).optional(),
     CANOPY_ADMIN_EMAIL: z.email("expected an email address").default("admin@canopyiq.local"),
     CANOPY_ADMIN_PASSWORD: z.string().min(8, "expected at least 8 characters").optional(),
@@ -202,8 +209,10 @@ const schema = z
       ["CANOPY_JWT_PRIVATE_KEY", "CANOPY_JWT_PUBLIC_KEY"],
       ["CANOPY_AUDIT_PRIVATE_KEY", "CANOPY_AUDIT_PUBLIC_KEY"],
     ] as const) {
-      if (Boolean(v[priv]) !== Boolean(v[pub])) {
-        ctx.addIssue({ code: "custom", path: [v[priv] ? pub : priv], message: `set ${priv} and ${pub} together` });
+      // The public key alone verifies nothing we sign; the private key alone is enough (the public
+      // key is derived from it, which is how the Helm chart's generated keys are passed).
+      if (v[pub] && !v[priv]) {
+        ctx.addIssue({ code: "custom", path: [priv], message: `${pub} is set without ${priv}: set the private key (the public key is derived from it)` });
       }
     }
   });

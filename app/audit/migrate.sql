@@ -468,4 +468,29 @@ $canopy_sql_7$;
 END
 $canopy_migration_7$;
 
+-- 20261203000000_deployment_keys
+DO $canopy_migration_8$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_canopy_migrations" WHERE "name" = '20261203000000_deployment_keys') THEN
+    EXECUTE $canopy_sql_8$
+-- Fingerprints of the keys every replica must share (token and audit signing keys, HMAC_SECRET,
+-- NEXTAUTH_SECRET), recorded by the first process that starts on this database. A replica whose
+-- keys differ refuses to start instead of minting tokens and signatures the others reject.
+-- Only fingerprints: SHA-256 of the public keys and HMACs of the secrets, never the secrets.
+CREATE TABLE "deployment_keys" (
+    "id" TEXT NOT NULL,
+    "jwt_public_key_sha256" TEXT NOT NULL,
+    "audit_public_key_sha256" TEXT NOT NULL,
+    "hmac_secret_fingerprint" TEXT NOT NULL,
+    "nextauth_secret_fingerprint" TEXT NOT NULL,
+    "recorded_by" TEXT NOT NULL,
+    "recorded_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "deployment_keys_pkey" PRIMARY KEY ("id")
+);
+$canopy_sql_8$;
+    INSERT INTO "_canopy_migrations" ("name", "checksum", "duration_ms") VALUES ('20261203000000_deployment_keys', '362c149d57bb49a5ce307f5c67ba9b73e3fd3a744bdb8e6e3f19c839ffcbc593', 0);
+  END IF;
+END
+$canopy_migration_8$;
+
 COMMIT;

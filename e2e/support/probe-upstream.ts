@@ -27,6 +27,7 @@ const anyArgs = {
   action: z.any().optional(),
   amount_cents: z.any().optional(),
   estimated_cost_usd: z.any().optional(),
+  ms: z.any().optional(),
 };
 
 function server() {
@@ -37,6 +38,14 @@ function server() {
       return { content: [{ type: "text", text: `probe ${tool} ran with ${JSON.stringify(args).slice(0, 500)}` }] };
     });
   }
+  // probe.slow: recorded on arrival, answers after `ms` (at most 10 s): a call still in flight
+  // upstream, for the tests that kill a replica mid-call.
+  s.registerTool("slow", { description: "probe slow: records the call, answers after ms milliseconds (≤ 10 s)", inputSchema: anyArgs }, async (args) => {
+    calls.push({ tool: "slow", arguments: args });
+    const ms = Math.min(10_000, Math.max(0, Number(args.ms) || 0));
+    await new Promise((r) => setTimeout(r, ms));
+    return { content: [{ type: "text", text: `probe slow answered after ${ms} ms` }] };
+  });
   return s;
 }
 

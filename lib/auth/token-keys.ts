@@ -4,11 +4,12 @@ import type { Secrets } from "@/lib/secrets";
 export interface TokenKeys {
   privateKeyPem: string;
   publicKeyPem: string;
+  previousPublicKeyPems?: string[];
   issuer: string;
   audience: string;
 }
 
 /** The server's token signing keys and claims (the CLI signs with the same, from the data folder or the environment). */
-export function tokenKeysOf(s: Pick<Secrets, "jwtPrivateKeyPem" | "jwtPublicKeyPem">, e: Pick<Env, "CANOPY_JWT_ISSUER" | "CANOPY_JWT_AUDIENCE">): TokenKeys {
-  return { privateKeyPem: s.jwtPrivateKeyPem, publicKeyPem: s.jwtPublicKeyPem, issuer: e.CANOPY_JWT_ISSUER, audience: e.CANOPY_JWT_AUDIENCE };
+export function tokenKeysOf(s: Pick<Secrets, "jwtPrivateKeyPem" | "jwtPublicKeyPem" | "jwtPreviousPublicKeyPems">, e: Pick<Env, "CANOPY_JWT_ISSUER" | "CANOPY_JWT_AUDIENCE">): TokenKeys {
+  return { privateKeyPem: s.jwtPrivateKeyPem, publicKeyPem: s.jwtPublicKeyPem, previousPublicKeyPems: s.jwtPreviousPublicKeyPems ?? [], issuer: e.CANOPY_JWT_ISSUER, audience: e.CANOPY_JWT_AUDIENCE };
 }

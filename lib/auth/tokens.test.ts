@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, test } from "vitest";
 import { AppError } from "@/lib/errors";
-import { mintToken, verifyToken } from "./tokens";
+import { mintToken, tokenKeyId, verifyToken } from "./tokens";
 
 function keys() {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -59,7 +59,17 @@ describe("API tokens", () => {
   test("signed by another key → refused", async () => {
     const other = keys();
     const { token } = await mintToken(base, other);
-    expect(await refusal(token)).toMatch(/signature does not verify/);
+    expect(await refusal(token)).toMatch(/signed by a key this server does not accept \(unknown kid\)/);
+    // Without a kid, the signature itself is what fails.
+    const bare = await new SignJWT({ tenant: "demo-tenant", roles: ["admin"] }).setProtectedHeader({ alg: "EdDSA" }).setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("x").setJti("j").setIssuedAt(NOW).setExpirationTime(NOW + 60).sign(other.privateKey);
+    expect(await refusal(bare)).toMatch(/signature does not verify/);
+  });
+
+  test("a token names its signing key (kid: the key's SPKI SHA-256 prefix)", async () => {
+    const { token } = await mintToken(base, k);
+    const header = JSON.parse(Buffer.from(token.split(".")[0], "base64url").toString());
+    expect(header).toEqual({ alg: "EdDSA", typ: "JWT", kid: tokenKeyId(k.publicKeyPem) });
+    expect(tokenKeyId(k.publicKeyPem)).toMatch(/^[0-9a-f]{16}$/);
   });
 
   test.each([
@@ -133,5 +143,31 @@ describe("maximum lifetime (CANOPY_TOKEN_MAX_TTL_SECONDS)", () => {
       .setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("a").setJti("x").setExpirationTime(NOW + 100)
       .sign(k.privateKey);
     expect(await refusal(token)).toMatch(/claim iat missing/);
+  });
+});
+
+describe("key rotation: earlier keys keep verifying their tokens until they expire", () => {
+  const old = keys();
+  const current = keys();
+  const rotated = { ...current, previousPublicKeyPems: [old.publicKeyPem] };
+  const legacy = (signer: ReturnType<typeof keys>) =>
+    new SignJWT({ tenant: "demo-tenant", roles: ["admin"] }).setProtectedHeader({ alg: "EdDSA", typ: "JWT" }).setIssuer("canopyiq").setAudience("canopyiq-api").setSubject("old").setJti("j1").setIssuedAt(NOW).setExpirationTime(NOW + 600).sign(signer.privateKey);
+
+  test.each([
+    ["a token of the old key, by kid, while the old key is listed", async () => (await mintToken(base, old)).token, rotated, "accepted"],
+    ["a token of the new key", async () => (await mintToken(base, current)).token, rotated, "accepted"],
+    ["a kid-less token of the old key (minted before kids), while the old key is listed", () => legacy(old), rotated, "accepted"],
+    ["a token of the old key once it is no longer listed", async () => (await mintToken(base, old)).token, current, /unknown kid/],
+    ["a kid-less token of the old key once it is no longer listed", () => legacy(old), current, /signature does not verify/],
+  ])("%s", async (_label, make, verifyWith, expected) => {
+    const token = await make();
+    const answer = await refusal(token, verifyWith as typeof k);
+    if (expected === "accepted") expect(answer).toBe("accepted");
+    else expect(answer).toMatch(expected as RegExp);
+  });
+
+  test("a listed old key verifies nothing after its tokens expire", async () => {
+    const { token } = await mintToken({ ...base, ttlSeconds: 60 }, old);
+    expect(await refusal(token, rotated as typeof k, NOW + 61)).toMatch(/token expired/);
   });
 });

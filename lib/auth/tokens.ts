@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
-import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { env } from "@/lib/env";
 import { isAppError, unauthorized } from "@/lib/errors";
@@ -11,6 +11,8 @@ export const TOKEN_ALGORITHMS = ["EdDSA"];
 export interface TokenKeys {
   privateKeyPem: string;
   publicKeyPem: string;
+  /** Public keys of earlier signing keys: their tokens keep verifying (by `kid`) until they expire. */
+  previousPublicKeyPems?: string[];
   issuer: string;
   audience: string;
 }
@@ -57,7 +59,7 @@ export async function mintToken(input: MintInput, keys: TokenKeys, maxTtlSeconds
   const jti = randomUUID();
   const exp = Math.floor(v.now) + v.ttlSeconds;
   const token = await new SignJWT({ tenant: v.tenant, roles: v.roles })
-    .setProtectedHeader({ alg: "EdDSA", typ: "JWT" })
+    .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: tokenKeyId(keys.publicKeyPem) })
     .setIssuer(keys.issuer)
     .setAudience(keys.audience)
     .setSubject(v.subject)
@@ -72,15 +74,39 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-// Parsing a PEM costs more than verifying a signature: keep the parsed keys.
-const publicKeys = new Map<string, KeyObject>();
-function publicKeyOf(pem: string): KeyObject {
-  let key = publicKeys.get(pem);
-  if (!key) {
-    key = createPublicKey(pem);
-    publicKeys.set(pem, key);
+// Parsing a PEM costs more than verifying a signature: keep the parsed keys and their ids.
+const publicKeys = new Map<string, { key: KeyObject; kid: string }>();
+function publicKeyOf(pem: string): { key: KeyObject; kid: string } {
+  let entry = publicKeys.get(pem);
+  if (!entry) {
+    const key = createPublicKey(pem);
+    entry = { key, kid: createHash("sha256").update(key.export({ format: "der", type: "spki" })).digest("hex").slice(0, 16) };
+    publicKeys.set(pem, entry);
   }
-  return key;
+  return entry;
+}
+
+/** A signing key's id (`kid`): the first 16 hex digits of the SHA-256 of its public key (SPKI DER). */
+export function tokenKeyId(publicKeyPem: string): string {
+  return publicKeyOf(publicKeyPem).kid;
+}
+
+/**
+ * The key a token names by `kid`: the current one or an earlier one still accepted. A token without
+ * `kid` (minted before keys had ids) may be signed by any accepted key: all are candidates.
+ */
+function candidateKeys(token: string, keys: Omit<TokenKeys, "privateKeyPem">): KeyObject[] {
+  const all = [keys.publicKeyPem, ...(keys.previousPublicKeyPems ?? [])].map(publicKeyOf);
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    return [all[0].key]; // malformed: jwtVerify says what is wrong
+  }
+  if (kid === undefined) return all.map((k) => k.key);
+  const named = all.find((k) => k.kid === kid);
+  if (!named) throw unauthorized("invalid bearer token: signed by a key this server does not accept (unknown kid); mint a new token");
+  return [named.key];
 }
 
 /**
@@ -89,20 +115,27 @@ function publicKeyOf(pem: string): KeyObject {
  * even before it expires); returns the principal or throws 401.
  */
 export async function verifyToken(token: string, keys: Omit<TokenKeys, "privateKeyPem">, nowSeconds?: number, maxTtlSeconds: number = maxTokenTtlSeconds()): Promise<Principal> {
-  let claims: z.infer<typeof claimsSchema>;
-  try {
-    const { payload } = await jwtVerify(token, publicKeyOf(keys.publicKeyPem), {
-      algorithms: TOKEN_ALGORITHMS,
-      issuer: keys.issuer,
-      audience: keys.audience,
-      requiredClaims: ["exp", "iat", "sub", "jti"],
-      currentDate: nowSeconds === undefined ? undefined : new Date(nowSeconds * 1000),
-    });
-    claims = claimsSchema.parse(payload);
-  } catch (e) {
-    if (isAppError(e)) throw e;
-    throw unauthorized(`invalid bearer token: ${describe(e)}`);
+  let claims: z.infer<typeof claimsSchema> | undefined;
+  let failure: unknown;
+  for (const key of candidateKeys(token, keys)) {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: TOKEN_ALGORITHMS,
+        issuer: keys.issuer,
+        audience: keys.audience,
+        requiredClaims: ["exp", "iat", "sub", "jti"],
+        currentDate: nowSeconds === undefined ? undefined : new Date(nowSeconds * 1000),
+      });
+      claims = claimsSchema.parse(payload);
+      break;
+    } catch (e) {
+      if (isAppError(e)) throw e;
+      // Another accepted key may have signed it; anything but a bad signature is final.
+      failure = e;
+      if (!(e instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+    }
   }
+  if (!claims) throw unauthorized(`invalid bearer token: ${describe(failure)}`);
   const lifetime = claims.exp - claims.iat;
   if (lifetime > maxTtlSeconds) {
     throw unauthorized(`invalid bearer token: it was minted to live ${lifetime} s, longer than the maximum of ${maxTtlSeconds} s (CANOPY_TOKEN_MAX_TTL_SECONDS); mint a shorter-lived token`);

@@ -9,6 +9,9 @@ import { upsertTenant } from "@/lib/db/tenants";
 import { ensureMembership, ensureUser, setPasswordHash } from "@/lib/db/users";
 import { publicUrl } from "@/lib/env";
 import { secretsFile } from "@/lib/secrets";
+import { keyFingerprints, keyMismatches, mismatchMessage } from "@/lib/secrets/fingerprint";
+import { recordOrReadKeys, replaceKeys } from "@/lib/db/deployment-keys";
+import { hostname } from "node:os";
 import { loadStartupPolicy } from "@/lib/policy-store/startup";
 
 export interface BootstrapReport {
@@ -40,6 +43,7 @@ export async function bootstrap(svc: Services): Promise<BootstrapReport> {
   // Secrets first: generated on the first start, before anything signs with them.
   void svc.secrets;
   const { prisma, sql } = await svc.db();
+  await checkSharedKeys(svc, prisma);
   const policy = loadStartupPolicy();
 
   await upsertTenant(prisma, e.CANOPY_DEMO_TENANT, "Demo tenant");
@@ -99,6 +103,24 @@ export async function bootstrap(svc: Services): Promise<BootstrapReport> {
   };
 }
 
+
+/**
+ * Replicas must share their keys. The first process on a database records the keys' fingerprints;
+ * a later one with other keys (say, a replica that generated its own into its .data folder) stops
+ * with what differs and how to fix it, before it mints a token or signs anything.
+ */
+async function checkSharedKeys(svc: Services, prisma: Awaited<ReturnType<Services["db"]>>["prisma"]): Promise<void> {
+  const mine = keyFingerprints(svc.secrets);
+  const by = `${hostname()} pid ${process.pid}`;
+  if (svc.env.CANOPY_KEYS_ACCEPT_NEW) {
+    await replaceKeys(prisma, mine, by, svc.clock.now());
+    svc.log.warn({ recordedBy: by }, "CANOPY_KEYS_ACCEPT_NEW: this process's keys are now the deployment's; tokens and approval links made with the previous keys no longer verify");
+    return;
+  }
+  const recorded = await recordOrReadKeys(prisma, mine, by);
+  const differ = keyMismatches(mine, recorded);
+  if (differ.length > 0) throw new Error(mismatchMessage(differ, recorded.recordedBy, recorded.recordedAt));
+}
 
 export function formatReport(r: BootstrapReport): string {
   const lines = [

@@ -28,7 +28,7 @@ const FORMAT_NAMES: Record<string, string> = { "aegis-v1": "AegisMCP v1", "aegis
  */
 export function loadStartupPolicy(): StartupPolicy {
   const e = env();
-  const file = path.resolve(e.POLICY_PATH);
+  const file = path.resolve(/* turbopackIgnore: true */ e.POLICY_PATH);
   if (!existsSync(file)) throw new StartupPolicyError(`POLICY_PATH: policy file not found: ${file}`);
   const bytes = readFileSync(file);
   let yaml = bytes.toString("utf8");
@@ -66,10 +66,12 @@ export function loadStartupPolicy(): StartupPolicy {
   // Any signing setting makes the signature mandatory: a half-configured server must not run unsigned.
   if (!e.POLICY_PUBLIC_KEY_B64) throw new StartupPolicyError("policy signature required but POLICY_PUBLIC_KEY_B64 is not set");
   const sigPath = e.POLICY_SIG_PATH ?? `${e.POLICY_PATH}.sig`;
-  if (!existsSync(path.resolve(sigPath))) {
+  // Operator-given paths, read at start: not part of the build's output (no tracing).
+  const sigFile = path.resolve(/* turbopackIgnore: true */ sigPath);
+  if (!existsSync(sigFile)) {
     throw new StartupPolicyError(`policy signature required but the signature file ${sigPath} does not exist (sign with: npx canopy policy sign ${e.POLICY_PATH} --private-key K)`);
   }
-  const signature = readFileSync(path.resolve(sigPath), "utf8").trim();
+  const signature = readFileSync(sigFile, "utf8").trim();
   const result = verify(bytes, signature, e.POLICY_PUBLIC_KEY_B64);
   if (!result.ok) {
     throw new StartupPolicyError(`refusing to load ${e.POLICY_PATH}: ${result.message} (${result.reason}); the policy or its signature ${sigPath} was changed or does not belong to POLICY_PUBLIC_KEY_B64`);

@@ -76,6 +76,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
         db,
         privateKeyPem: secrets().auditPrivateKeyPem,
         publicKeyPem: secrets().auditPublicKeyPem,
+        extraPublicKeys: secrets().auditPreviousPublicKeyPems,
         redactionSecret: secrets().hmacSecret,
         redaction: redaction(),
         checkpointEvery: env.AUDIT_CHECKPOINT_EVERY,

@@ -1,24 +1,6 @@
 import type { NextConfig } from "next";
-
-// The seed documents' own paths are aliases of the canonical /api paths.
-const aliases = [
-  { source: "/mcp", destination: "/api/mcp" },
-  { source: "/health", destination: "/api/health" },
-  { source: "/metrics", destination: "/api/metrics" },
-  { source: "/v1/:path*", destination: "/api/v1/:path*" },
-  { source: "/approvals/:path+", destination: "/api/approvals/:path+" },
-  // Seed 004's GET /approvals lists approvals as JSON for API clients (a bearer token or an
-  // Accept: application/json); a browser (cookies, text/html) gets the console's inbox page.
-  { source: "/approvals", has: [{ type: "header" as const, key: "authorization", value: "[Bb][Ee][Aa][Rr][Ee][Rr] .*" }], destination: "/api/v1/approvals" },
-  { source: "/approvals", has: [{ type: "header" as const, key: "accept", value: ".*application/json.*" }], destination: "/api/v1/approvals" },
-  { source: "/admin/:path*", destination: "/api/admin/:path*" },
-  // AegisMCP's (seed 004) paths.
-  { source: "/policy", destination: "/api/v1/policy" },
-  { source: "/policy/:path*", destination: "/api/v1/policy/:path*" },
-  { source: "/guard/:path*", destination: "/api/v1/guard/:path*" },
-  // POST /audit with a JSON body is the API; the console's /audit page is a browser GET.
-  { source: "/audit", has: [{ type: "header" as const, key: "content-type", value: ".*json.*" }], destination: "/api/v1/audit" },
-];
+// Relative: next.config.ts is loaded before the "@/" alias exists; the table imports nothing at run time.
+import { routeRewrites } from "./lib/http/route-table";
 
 const nextConfig: NextConfig = {
   // Native/WASM server packages are loaded by Node, not bundled.
@@ -37,7 +19,8 @@ const nextConfig: NextConfig = {
     return [{ source: "/ui/approvals", destination: "/approvals", permanent: false }];
   },
   async rewrites() {
-    return { beforeFiles: aliases, afterFiles: [], fallback: [] };
+    // The seed documents' own paths are aliases of the canonical /api paths (lib/http/route-table.ts).
+    return { beforeFiles: routeRewrites(), afterFiles: [], fallback: [] };
   },
 };
 

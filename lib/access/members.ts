@@ -73,7 +73,7 @@ export async function putMember(svc: Services, principal: Principal, tenant: str
     throw err;
   }
   const result = view(tenant, r.user, r.membership, ownsIdentity(principal, user), r.created);
-  await svc.approvalEvents.emit(
+  await svc.accessEvents.emit(
     {
       kind: "rbac_change",
       tenant,

@@ -1,3 +1,4 @@
+import { EventListeners } from "@/lib/events/listeners";
 import type { KvStore } from "@/lib/redis";
 import type { ApprovalView } from "./schemas";
 import type { RefusalCodeExtra } from "./service";
@@ -6,7 +7,6 @@ import type { ApprovalStatus, RefusalCode, VoteDecision } from "./state-machine"
 /**
  * Lifecycle events, for the audit log (and metrics). The approvals code does not depend on the
  * audit module: the composition root registers a listener on its ApprovalEvents.
- * Listeners run after the change is committed; their failures are logged, never undo a decision.
  */
 export type ApprovalEvent =
   | { kind: "approval_request"; approval: ApprovalView; actor: string }
@@ -14,32 +14,12 @@ export type ApprovalEvent =
   | { kind: "approval_resolution"; approval: ApprovalView; actor: string }
   | { kind: "approval_executed"; approval: ApprovalView; actor: string }
   | { kind: "approval_refused"; approvalId: string; tenant: string; actor: string; action: "vote" | "execute" | "code"; code: RefusalCode | RefusalCodeExtra; message: string }
-  | { kind: "approval_code_revealed"; approvalId: string; tenant: string; actor: string }
-  | { kind: "rbac_change"; tenant: string; actor: string; user: string; before: { roles: string[]; groups: string[] } | null; after: { roles: string[]; groups: string[]; slack_user_id: string | null } };
+  | { kind: "approval_code_revealed"; approvalId: string; tenant: string; actor: string };
 
 export type ApprovalEventListener = (event: ApprovalEvent) => void | Promise<void>;
 
-/** The listeners of approval and membership events (one set per composition root). */
-export class ApprovalEvents {
-  private readonly listeners = new Set<ApprovalEventListener>();
-
-  /** Registers a listener for every event; returns the unregister function. */
-  on(listener: ApprovalEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Runs every listener in turn; a listener's failure goes to onError and never stops the others. */
-  async emit(event: ApprovalEvent, onError: (err: unknown, event: ApprovalEvent) => void): Promise<void> {
-    for (const l of [...this.listeners]) {
-      try {
-        await l(event);
-      } catch (err) {
-        onError(err, event);
-      }
-    }
-  }
-}
+/** The listeners of approval events (one set per composition root). */
+export class ApprovalEvents extends EventListeners<ApprovalEvent> {}
 
 /** What crosses replicas: a state change of one approval. */
 export interface BusMessage {

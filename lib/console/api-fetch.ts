@@ -1,6 +1,13 @@
-import { ApiError } from "./use-approvals-query";
-
-export { ApiError };
+/** A refused API call: the error envelope's status, code and message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The console's JSON client: same-origin fetch, the error envelope turned into an ApiError, the answer parsed by its zod schema. */
 export async function apiFetch<T>(url: string, parse: (v: unknown) => T, init?: { method?: string; body?: unknown }): Promise<T> {

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ApprovalList, approvalListSchema, type DecisionResult, decisionResultSchema } from "@/lib/approvals/schemas";
+import { ApiError, apiFetch } from "./api-fetch";
 
 /** The inbox's data: short polling through TanStack Query (every replica serves the same Postgres state). */
 
@@ -12,22 +13,7 @@ export interface ApprovalFilter {
   limit?: number;
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function api<T>(url: string, parse: (v: unknown) => T, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...(init?.headers ?? {}) }, cache: "no-store" });
-  const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-  if (!res.ok) throw new ApiError(res.status, body.error?.code ?? "error", body.error?.message ?? `request failed (${res.status})`);
-  return parse(body);
-}
+export { ApiError };
 
 export function approvalsUrl(f: ApprovalFilter): string {
   const q = new URLSearchParams({ status: f.status, limit: String(f.limit ?? 50) });
@@ -39,7 +25,7 @@ export function approvalsUrl(f: ApprovalFilter): string {
 export function useApprovalsQuery(filter: ApprovalFilter, opts: { refetchMs?: number } = {}) {
   return useQuery<ApprovalList, ApiError>({
     queryKey: ["approvals", filter],
-    queryFn: () => api(approvalsUrl(filter), (v) => approvalListSchema.parse(v)),
+    queryFn: () => apiFetch(approvalsUrl(filter), (v) => approvalListSchema.parse(v)),
     refetchInterval: opts.refetchMs ?? 2_000,
     refetchIntervalInBackground: false,
     staleTime: 0,
@@ -50,9 +36,9 @@ export function useDecideMutation() {
   const client = useQueryClient();
   return useMutation<DecisionResult, ApiError, { id: string; decision: "approved" | "rejected"; comment?: string }>({
     mutationFn: ({ id, decision, comment }) =>
-      api(`/api/v1/approvals/${encodeURIComponent(id)}/approve`, (v) => decisionResultSchema.parse(v), {
+      apiFetch(`/api/v1/approvals/${encodeURIComponent(id)}/approve`, (v) => decisionResultSchema.parse(v), {
         method: "POST",
-        body: JSON.stringify({ decision, ...(comment ? { comment } : {}) }),
+        body: { decision, ...(comment ? { comment } : {}) },
       }),
     onSettled: () => client.invalidateQueries({ queryKey: ["approvals"] }),
   });

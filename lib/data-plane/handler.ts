@@ -2,19 +2,21 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerToken, hasSessionCookie } from "@/lib/auth/authenticate";
 import type { Principal } from "@/lib/auth/principal";
-import { can } from "@/lib/auth/rbac";
-import { forbidden, toErrorEnvelope, unauthorized } from "@/lib/errors";
+import { requirePermission } from "@/lib/auth/require-permission";
+import { toErrorEnvelope, unauthorized } from "@/lib/errors";
 import { PAYLOAD_TOO_LARGE, readNodeBodyText } from "@/lib/http/body";
 import { allowedMethods } from "@/lib/http/methods";
+import { ROUTES } from "@/lib/http/route-table";
 import { answerMcp, versionRefusal } from "@/lib/mcp/endpoint";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
 import { overloadBodyText } from "./overload";
 
-/** The paths the data plane answers itself (the seed's alias and the canonical one). */
-export const DATA_PLANE_PATHS: ReadonlySet<string> = new Set(["/mcp", "/api/mcp"]);
+const MCP = ROUTES["gateway.mcp"];
+const CANONICAL_PATH = MCP.path;
 
-const CANONICAL_PATH = "/api/mcp";
+/** The paths the data plane answers itself (the canonical one and the seed's alias). */
+export const DATA_PLANE_PATHS: ReadonlySet<string> = new Set([CANONICAL_PATH, ...MCP.aliases.map((a) => a.path)]);
 const ALLOW = allowedMethods(["POST"]);
 const ALLOW_HEADER = ALLOW.join(", ");
 
@@ -23,11 +25,9 @@ function requestIdFrom(given: string | undefined): string {
   return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
 }
 
-/** 403 unless the roles grant mcp.call, worded as the route wrapper words it. */
+/** 403 unless the roles grant the /mcp route's permission, worded as the route wrapper words it. */
 function requireMcpCall(principal: Principal): void {
-  if (!can(principal.roles, "mcp.call")) {
-    throw forbidden(`permission mcp.call is required; your roles in ${principal.tenant} are: ${principal.roles.join(", ") || "none"}`, { permission: "mcp.call", roles: principal.roles });
-  }
+  requirePermission(principal, MCP.permission);
 }
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;

@@ -1,3 +1,4 @@
+import { ROUTE_ID, routeIdOf } from "@/lib/http/route-table";
 import { services } from "@/lib/server/slot";
 import { overloadAnswer } from "./overload";
 
@@ -5,9 +6,9 @@ export { Admission, OVERLOADED, type Admitted, type Refused } from "./admission"
 export { createDataPlaneHandler, DATA_PLANE_PATHS, type DataPlaneOptions, type NodeHandler } from "./handler";
 export { overloadAnswer, OVERLOADED_RPC_CODE } from "./overload";
 
-/** The same bound around a Next route handler (app/api/mcp/route.ts under `npm run dev`). */
+/** The same bound around a Next route handler (app/api/mcp/route.ts under `npm run dev`); keeps its route id. */
 export function withAdmission<C>(handler: (req: Request, ctx: C) => Promise<Response>): (req: Request, ctx: C) => Promise<Response> {
-  return async (req, ctx) => {
+  const bounded = async (req: Request, ctx: C): Promise<Response> => {
     const admitted = services().admission.tryEnter();
     if (!admitted.ok) {
       const a = overloadAnswer(admitted);
@@ -19,4 +20,7 @@ export function withAdmission<C>(handler: (req: Request, ctx: C) => Promise<Resp
       admitted.release();
     }
   };
+  const id = routeIdOf(handler);
+  if (id) Object.defineProperty(bounded, ROUTE_ID, { value: id });
+  return bounded;
 }

@@ -32,6 +32,19 @@ export function isAppError(err: unknown): err is AppError {
 interface ZodLikeIssue {
   path: PropertyKey[];
   message: string;
+  code?: string;
+  keys?: string[];
+}
+
+/** One detail per field; an unknown field (a strict object's unrecognized key) is named by its own path. */
+function issueDetails(issues: ZodLikeIssue[]): { path: string; message: string }[] {
+  return issues.flatMap((i) => {
+    const at = i.path.map(String);
+    if (i.code === "unrecognized_keys" && Array.isArray(i.keys)) {
+      return i.keys.map((k) => ({ path: [...at, k].join("."), message: "unknown field: not accepted here (see /api/openapi.json)" }));
+    }
+    return [{ path: at.join("."), message: i.message }];
+  });
 }
 
 /** zod's ZodError from any copy of zod (same reason as above). */
@@ -60,7 +73,7 @@ export function toErrorEnvelope(err: unknown): { status: number; body: ErrorEnve
     return { status, body: { error: { code: err.code, message: err.message, details: err.details } } };
   }
   if (isZodError(err)) {
-    const details = err.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+    const details = issueDetails(err.issues);
     const first = details[0];
     const where = first?.path ? `${first.path}: ` : "";
     return {

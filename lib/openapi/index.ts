@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { operations } from "./operations";
-import type { Operation } from "./registry";
-
-export type { Operation };
+import { aliasesOf, ROUTE_IDS, routeSpec, type RouteId } from "@/lib/http/route-table";
+import { routeSchemas, type RouteSchemas } from "@/lib/server/route-schemas";
 
 const errorEnvelope = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
@@ -22,28 +20,32 @@ function queryParams(q?: z.ZodType) {
   return Object.entries(json.properties ?? {}).map(([name, schema]) => ({ name, in: "query", required: json.required?.includes(name) ?? false, schema }));
 }
 
-/** OpenAPI 3.1 of every registered operation, with the bearer security scheme. */
-export function buildOpenApi(baseUrl: string, ops: Operation[] = operations) {
+/** OpenAPI 3.1 of every route of the route table, with the bearer security scheme. */
+export function buildOpenApi(baseUrl: string, ids: readonly RouteId[] = ROUTE_IDS) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of ops) {
+  for (const id of ids) {
+    const op = routeSpec(id);
+    const schemas: RouteSchemas = routeSchemas[id];
+    const method = op.method.toLowerCase();
+    const aliases = aliasesOf(op);
     const entry = {
       summary: op.summary,
       tags: [op.tag],
-      operationId: `${op.method}_${op.path.replace(/[^\w]+/g, "_").replace(/^_|_$/g, "")}`,
-      description: [op.permission ? `Requires permission \`${op.permission}\`.` : "Public.", op.aliases?.length ? `Aliases: ${op.aliases.map((a) => `\`${a}\``).join(", ")}.` : ""].filter(Boolean).join(" "),
+      operationId: `${method}_${op.path.replace(/[^\w]+/g, "_").replace(/^_|_$/g, "")}`,
+      description: [op.permission ? `Requires permission \`${op.permission}\`.` : "Public.", aliases.length ? `Aliases: ${aliases.map((a) => `\`${a}\``).join(", ")}.` : ""].filter(Boolean).join(" "),
       security: op.permission ? [{ bearerAuth: [] }] : [],
-      parameters: [...pathParams(op.path), ...queryParams(op.query)],
-      ...(op.body ? { requestBody: { required: true, content: { [op.bodyContentType ?? "application/json"]: { schema: schemaOf(op.body) } } } } : {}),
+      parameters: [...pathParams(op.path), ...queryParams(schemas.query)],
+      ...(schemas.body ? { requestBody: { required: true, content: { [op.bodyContentType ?? "application/json"]: { schema: schemaOf(schemas.body) } } } } : {}),
       responses: {
         "200": {
           description: "OK",
-          content: { [op.responseContentType ?? "application/json"]: { schema: op.response ? schemaOf(op.response) : {} } },
+          content: { [op.responseContentType ?? "application/json"]: { schema: schemas.response ? schemaOf(schemas.response) : {} } },
         },
         default: { description: "Error", content: { "application/json": { schema: schemaOf(errorEnvelope) } } },
       },
     };
     paths[op.path] ??= {};
-    paths[op.path][op.method] = entry;
+    paths[op.path][method] = entry;
   }
   return {
     openapi: "3.1.0",

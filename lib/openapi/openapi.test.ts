@@ -1,16 +1,6 @@
-import { readdirSync, statSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { buildOpenApi } from "./index";
-import { operations } from "./operations";
-
-function routeFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return routeFiles(full);
-    return name === "route.ts" ? [full] : [];
-  });
-}
+import { ROUTE_IDS, routeSpec } from "@/lib/http/route-table";
 
 describe("OpenAPI document", () => {
   const doc = buildOpenApi("http://localhost:3000");
@@ -27,12 +17,13 @@ describe("OpenAPI document", () => {
     expect(metrics.security).toEqual([{ bearerAuth: [] }]);
   });
 
-  test("every API route handler is documented", () => {
-    const documented = new Set(operations.map((o) => o.path));
-    const routes = routeFiles("app/api")
-      .map((f) => `/${path.dirname(f)}`.replace(/\[(\w+)\]/g, "{$1}").replace(/^\/app/, ""))
-      .filter((p) => !p.startsWith("/api/auth/") && p !== "/api/[...path]");
-    const missing = routes.filter((r) => !documented.has(r));
-    expect(missing).toEqual([]);
+  test("every route of the table is documented, with its permission and aliases", () => {
+    for (const id of ROUTE_IDS) {
+      const spec = routeSpec(id);
+      const op = doc.paths[spec.path]?.[spec.method.toLowerCase()] as { description: string } | undefined;
+      expect(op, id).toBeDefined();
+      expect(op?.description, id).toContain(spec.permission ? `\`${spec.permission}\`` : "Public.");
+    }
+    expect((doc.paths["/api/v1/policy/validate"].post as { description: string }).description).toContain("`/v1/policy/validate`, `/policy/validate`");
   });
 });

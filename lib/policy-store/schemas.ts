@@ -145,7 +145,7 @@ export const versionsQuerySchema = z.object({
 });
 export type VersionsQuery = z.infer<typeof versionsQuerySchema>;
 
-const riskSchema = z.object({ level: z.enum(["low", "medium", "high", "critical"]), score: z.number(), reasons: z.array(z.string()) });
+export const riskSchema = z.object({ level: z.enum(["low", "medium", "high", "critical"]), score: z.number(), reasons: z.array(z.string()) });
 const action = z.enum(["allow", "deny", "approval"]);
 
 export const ruleChangeSchema = z

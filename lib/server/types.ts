@@ -1,4 +1,5 @@
 import type { NextAuthOptions } from "next-auth";
+import type { AccessEvents } from "@/lib/access/events";
 import type { ApprovalEvents, ApprovalService } from "@/lib/approvals";
 import type { AuditLog, RedactionConfig, Redactor } from "@/lib/audit";
 import type { Authenticator } from "@/lib/auth/authenticate";
@@ -39,8 +40,10 @@ export interface Services {
   readonly audit: AuditLog;
   /** The approval service (its expiry sweeper starts with start()). */
   approvals(): Promise<ApprovalService>;
-  /** Approval and membership events; the root records each in the audit log. */
+  /** Approval events; the root records each in the audit log (and APPROVALS_PATH). */
   readonly approvalEvents: ApprovalEvents;
+  /** Membership and role changes (lib/access); the root records each in the audit log. */
+  readonly accessEvents: AccessEvents;
   readonly quotas: QuotaService;
   readonly upstreams: UpstreamRegistry;
   readonly upstreamAdmin: UpstreamAdminDeps;

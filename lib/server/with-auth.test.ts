@@ -16,12 +16,11 @@ async function token(tenant: string, roles: string[], ttlSeconds = 600) {
   return mintToken({ tenant, subject: "agent-42", roles, ttlSeconds, now: now() }, svc.tokenKeys);
 }
 
-const handler = withAuth<{ tenant?: string }>(async ({ principal, params }) => ({ who: principal.subject, tenant: principal.tenant, params }), {
-  permission: "rbac.read",
-});
+// A route of the table that needs rbac.read and takes a {tenant}.
+const handler = withAuth("access.members.list", async ({ principal, params }) => ({ who: principal.subject, tenant: principal.tenant, params }));
 
 async function call(headers: Record<string, string>, params: { tenant?: string } = {}) {
-  const res = await handler(new Request("http://test/api/x", { headers }), { params: Promise.resolve(params) });
+  const res = await handler(new Request("http://test/api/x", { headers }), { params: Promise.resolve(params as { tenant: string }) });
   return { status: res.status, body: await res.json(), requestId: res.headers.get("x-request-id") };
 }
 
@@ -82,12 +81,36 @@ describe("withAuth", () => {
   });
 
   test("handler errors map to the envelope without leaking internals", async () => {
-    const failing = withAuth(async () => {
+    const failing = withAuth("access.members.list", async () => {
       throw new Error("connection string postgres://secret@db");
-    }, { permission: "rbac.read" });
+    });
     const { token: t } = await token("tenant-a", ["admin"]);
-    const res = await failing(new Request("http://test/x", { headers: { authorization: `Bearer ${t}` } }), { params: Promise.resolve({}) });
+    const res = await failing(new Request("http://test/x", { headers: { authorization: `Bearer ${t}` } }), { params: Promise.resolve({ tenant: "tenant-a" }) });
     expect(res.status).toBe(500);
     expect(await res.text()).not.toMatch(/secret/);
+  });
+
+  // The one request parser: ctx.query()/ctx.body() parse with the route's schemas, strict (one rule for unknown fields).
+  const listTokens = withAuth("tokens.list", async ({ query }) => query());
+  const mintToken = withAuth("tokens.mint", async ({ body }) => body());
+  const admin = async () => ({ authorization: `Bearer ${(await token("tenant-a", ["admin"])).token}` });
+
+  test.each([
+    ["a known query parameter is parsed with the route's schema", "?limit=5", 200, { limit: 5 }],
+    ["an unknown query parameter → 400 naming it", "?limit=5&colour=red", 400, { error: { code: "validation_error", details: [{ path: "colour" }] } }],
+    ["a bad value → 400 naming the parameter", "?limit=0", 400, { error: { code: "validation_error", details: [{ path: "limit" }] } }],
+  ])("%s", async (_label, search, status, body) => {
+    const res = await listTokens(new Request(`http://test/api/admin/tokens${search}`, { headers: await admin() }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject(body);
+  });
+
+  test("an unknown body field → 400 naming it", async () => {
+    const req = new Request("http://test/api/admin/tokens", { method: "POST", headers: { ...(await admin()), "content-type": "application/json" }, body: JSON.stringify({ subject: "bot", roles: ["viewer"], ttl_seconds: 600, rolez: ["admin"] }) });
+    const res = await mintToken(req, { params: Promise.resolve({}) });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.details).toContainEqual({ path: "rolez", message: expect.stringMatching(/unknown field/) });
+    expect(body.error.message).toMatch(/rolez: unknown field/);
   });
 });

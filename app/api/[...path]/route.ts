@@ -4,7 +4,7 @@ import { notFound } from "@/lib/errors";
 export const dynamic = "force-dynamic";
 
 /** Any /api path without a handler: the error envelope, not an HTML page. */
-const handler = withErrors<{ path: string[] }>(async ({ req, params }) => {
+const handler = withErrors<{ path: string[] }>(null, async ({ req, params }) => {
   throw notFound(`no API endpoint ${req.method} /api/${params.path.join("/")}; see /api/openapi.json for the endpoints`);
 });
 

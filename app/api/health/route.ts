@@ -5,7 +5,7 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withErrors(async ({ services }) => {
+export const GET = withErrors("system.health", async ({ services }) => {
   const health = await checkHealth(services);
   return NextResponse.json(health, { status: health.status === "ok" ? 200 : 503 });
 });

@@ -5,6 +5,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withErrors(async () => buildOpenApi(publicUrl()));
+export const GET = withErrors("system.openapi", async () => buildOpenApi(publicUrl()));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -204,7 +204,7 @@ describe("admin-managed HTTP upstreams", () => {
     ["credentials in the URL", { url: "https://user:pw@mcp.example.com/mcp" }, "url: no credentials in the URL"],
     ["a non-http URL", { url: "file:///etc/passwd" }, "url: expected an http(s) URL"],
     ["an alias outside its namespace", { tools: { create_ticket: { aliases: ["fs.write"] } } }, "tools.create_ticket.aliases.0: alias fs.write must start with extra. (the upstream's own namespace)"],
-    ["an unknown key", { path_map: { "/x": "/etc" } }, 'Unrecognized key: "path_map"'],
+    ["an unknown key", { path_map: { "/x": "/etc" } }, "path_map: unknown field"],
   ])("%s is refused (400) and nothing is stored", async (_label, extra, message) => {
     audited = [];
     const { status, body: env } = await errorOf(putUpstream(adminA, "extra", { ...body("extra", upA.url, "UPSTREAM_TOKEN_A"), ...extra }, {}, deps));

@@ -1,21 +1,17 @@
 import { NextResponse } from "next/server";
-import { createTenantBodySchema, patchTenantBodySchema } from "@/lib/access/schemas";
 import { createTenant, listTenantsFor, patchTenant } from "@/lib/access/tenants";
-import { jsonBody, withAuth } from "@/lib/server";
+import { withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** Platform admins create tenants; 201 with the tenant. */
-export const POST = withAuth(
-  async ({ req, principal, services }) => NextResponse.json(await createTenant(services, principal, await jsonBody(req, createTenantBodySchema)), { status: 201 }),
-  { permission: "tenants.manage" },
-);
+export const POST = withAuth("tenants.create", async ({ body, principal, services }) => NextResponse.json(await createTenant(services, principal, await body()), { status: 201 }));
 
 /** Every tenant for platform admins; the caller's own otherwise. */
-export const GET = withAuth(async ({ principal, services }) => listTenantsFor(services, principal), { permission: "tenants.read" });
+export const GET = withAuth("tenants.list", async ({ principal, services }) => listTenantsFor(services, principal));
 
 /** Suspend or resume (never delete: the audit chain is immutable), or rename; platform admins. */
-export const PATCH = withAuth(async ({ req, principal, services }) => patchTenant(services, principal, await jsonBody(req, patchTenantBodySchema)), { permission: "tenants.manage" });
+export const PATCH = withAuth("tenants.patch", async ({ body, principal, services }) => patchTenant(services, principal, await body()));
 
 export const { PUT, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST", "PATCH");

@@ -1,21 +1,14 @@
 import { NextResponse } from "next/server";
 import { listTokens, mintTokenFor } from "@/lib/access/api-tokens";
-import { mintTokenBodySchema, tokenListQuerySchema } from "@/lib/access/token-schemas";
-import { jsonBody, withAuth } from "@/lib/server";
+import { withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** Mints a token for the caller's tenant; 201 with the token, shown this once. */
-export const POST = withAuth(
-  async ({ req, principal, services }) => NextResponse.json(await mintTokenFor(services, principal, await jsonBody(req, mintTokenBodySchema)), { status: 201 }),
-  { permission: "tokens.manage" },
-);
+export const POST = withAuth("tokens.mint", async ({ body, principal, services }) => NextResponse.json(await mintTokenFor(services, principal, await body()), { status: 201 }));
 
 /** The caller's tenant's tokens, newest first (never the tokens themselves). */
-export const GET = withAuth(
-  async ({ req, principal, services }) => listTokens(services, principal.tenant, tokenListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
-  { permission: "tokens.manage" },
-);
+export const GET = withAuth("tokens.list", async ({ query, principal, services }) => listTokens(services, principal.tenant, query()));
 
 export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

@@ -1,6 +1,5 @@
 import { acceptInvitation } from "@/lib/access/invitations";
-import { acceptInvitationBodySchema } from "@/lib/access/schemas";
-import { jsonBody, withErrors } from "@/lib/server";
+import { withErrors } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
@@ -9,6 +8,6 @@ export const dynamic = "force-dynamic";
  * Public: the invitation's one-time secret is the credential (256 random bits; only its hash is
  * stored). Sets the invited person's password; a used or expired link is 410.
  */
-export const POST = withErrors(async ({ req, services }) => acceptInvitation(services, await jsonBody(req, acceptInvitationBodySchema)));
+export const POST = withErrors("access.invitations.accept", async ({ body, services }) => acceptInvitation(services, await body()));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -4,6 +4,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withAuth(async ({ principal, services }) => describeActivePolicy((await services.db()).prisma, principal.tenant), { permission: "policies.read" });
+export const GET = withAuth("policy.active", async ({ principal, services }) => describeActivePolicy((await services.db()).prisma, principal.tenant));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

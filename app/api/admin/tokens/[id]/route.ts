@@ -5,6 +5,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 export const dynamic = "force-dynamic";
 
 /** Revokes a token of the caller's tenant: refused (401) from its very next use, on every replica. */
-export const DELETE = withAuth<{ id: string }>(async ({ params, principal, services }) => revokeTokenFor(services, principal, params.id), { permission: "tokens.manage" });
+export const DELETE = withAuth("tokens.revoke", async ({ params, principal, services }) => revokeTokenFor(services, principal, params.id));
 
 export const { GET, HEAD, POST, PUT, PATCH, OPTIONS } = methodsNotAllowed("DELETE");

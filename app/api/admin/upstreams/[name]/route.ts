@@ -2,28 +2,18 @@ import { NextResponse } from "next/server";
 import { withAuth } from "@/lib/server";
 import { readBodyText } from "@/lib/http/body";
 import { deleteUpstream, putUpstream } from "@/lib/mcp/upstreams/admin";
-import { UpstreamQuerySchema } from "@/lib/mcp/upstreams/admin-schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-type Params = { name: string };
-
-const queryOf = (req: Request) => UpstreamQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-
 /** Creates (201) or replaces (200) the caller's tenant's HTTP upstream {name}; audited. */
-export const PUT = withAuth<Params>(
-  async ({ req, params, principal, services }) => {
-    const text = await readBodyText(req, "api");
-    const result = await putUpstream(principal, params.name, text.trim() === "" ? {} : JSON.parse(text), queryOf(req), services.upstreamAdmin);
-    return NextResponse.json(result, { status: result.created ? 201 : 200 });
-  },
-  { permission: "upstreams.manage" },
-);
+export const PUT = withAuth("upstreams.put", async ({ req, query, params, principal, services }) => {
+  const text = await readBodyText(req, "api");
+  const result = await putUpstream(principal, params.name, text.trim() === "" ? {} : JSON.parse(text), query(), services.upstreamAdmin);
+  return NextResponse.json(result, { status: result.created ? 201 : 200 });
+});
 
 /** Deletes the caller's tenant's upstream {name} and closes its connection; audited. */
-export const DELETE = withAuth<Params>(async ({ req, params, principal, services }) => deleteUpstream(principal, params.name, queryOf(req), services.upstreamAdmin), {
-  permission: "upstreams.manage",
-});
+export const DELETE = withAuth("upstreams.delete", async ({ query, params, principal, services }) => deleteUpstream(principal, params.name, query(), services.upstreamAdmin));
 
 export const { GET, HEAD, POST, PATCH, OPTIONS } = methodsNotAllowed("PUT", "DELETE");

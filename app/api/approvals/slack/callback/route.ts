@@ -9,6 +9,6 @@ export const dynamic = "force-dynamic";
  * timestamp are checked before the body is read, the body is read bounded (64 KiB by default), and
  * its signature verified before anything is parsed.
  */
-export const POST = withErrors(async ({ req, services }) => slackCallback(req, { env: services.env, service: await services.approvals(), prisma: (await services.db()).prisma, nowSeconds: Math.floor(services.clock.nowMs() / 1000) }));
+export const POST = withErrors("approvals.slackCallback", async ({ req, services }) => slackCallback(req, { env: services.env, service: await services.approvals(), prisma: (await services.db()).prisma, nowSeconds: Math.floor(services.clock.nowMs() / 1000) }));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

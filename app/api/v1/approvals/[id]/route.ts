@@ -5,6 +5,6 @@ import { methodsNotAllowed } from "@/lib/http/methods";
 export const dynamic = "force-dynamic";
 
 /** One approval: votes (who, when, how), remaining approvals, expiry, and what the caller may do. */
-export const GET = withAuth<{ id: string }>(async ({ params, principal, services }) => getForPrincipal(services, principal, params.id), { permission: "approvals.read" });
+export const GET = withAuth("approvals.get", async ({ params, principal, services }) => getForPrincipal(services, principal, params.id));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,14 +1,10 @@
 import { withAuth } from "@/lib/server";
 import { listCheckpoints } from "@/lib/audit/http";
-import { checkpointsQuerySchema } from "@/lib/audit/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** The tenant's signed checkpoints (ascending seq, `after` + `limit`) and the key that signs them. */
-export const GET = withAuth(
-  async ({ req, principal, services }) => listCheckpoints(services.audit, principal, checkpointsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
-  { permission: "audit.read" },
-);
+export const GET = withAuth("audit.checkpoints", async ({ query, principal, services }) => listCheckpoints(services.audit, principal, query()));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,14 +1,10 @@
 import { withAuth } from "@/lib/server";
 import { verifyAudit } from "@/lib/audit/http";
-import { verifyQuerySchema } from "@/lib/audit/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** Recompute the tenant's whole chain: {ok, count, …} or the first broken seq and what is wrong. */
-export const GET = withAuth(
-  async ({ req, principal, services }) => verifyAudit(services.audit, principal, verifyQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).tenant),
-  { permission: "audit.read" },
-);
+export const GET = withAuth("audit.verify", async ({ query, principal, services }) => verifyAudit(services.audit, principal, query().tenant));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,9 +1,8 @@
-import { jsonBody, withAuth } from "@/lib/server";
-import { guardRequestSchema } from "@/lib/enforce";
+import { withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(async ({ req, principal, services }) => services.gateway.check(principal, await jsonBody(req, guardRequestSchema)), { permission: "guard.check" });
+export const POST = withAuth("gateway.check", async ({ body, principal, services }) => services.gateway.check(principal, await body()));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

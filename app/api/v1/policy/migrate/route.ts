@@ -1,9 +1,9 @@
 import { withAuth } from "@/lib/server";
-import { migratePolicyText, readPolicyText } from "@/lib/policy-store";
+import { migratePolicyText } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(async ({ req }) => migratePolicyText(await readPolicyText(req)), { permission: "policies.read" });
+export const POST = withAuth("policy.migrate", async ({ body }) => migratePolicyText(await body()));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,12 +1,9 @@
-import { jsonBody, withAuth } from "@/lib/server";
-import { simulateCall, simulateRequestSchema } from "@/lib/policy-store";
+import { withAuth } from "@/lib/server";
+import { simulateCall } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(
-  async ({ req, principal, services }) => simulateCall(services, principal, await jsonBody(req, simulateRequestSchema, "policy"), new Date()),
-  { permission: "policies.simulate" },
-);
+export const POST = withAuth("policy.simulate", async ({ body, principal, services }) => simulateCall(services, principal, await body(), new Date()));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

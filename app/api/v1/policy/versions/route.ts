@@ -1,12 +1,9 @@
 import { withAuth } from "@/lib/server";
-import { listPolicyVersions, versionsQuerySchema } from "@/lib/policy-store";
+import { listPolicyVersions } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withAuth(
-  async ({ req, principal, services }) => listPolicyVersions(services, principal, versionsQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams))),
-  { permission: "policies.read" },
-);
+export const GET = withAuth("policy.versions", async ({ query, principal, services }) => listPolicyVersions(services, principal, query()));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

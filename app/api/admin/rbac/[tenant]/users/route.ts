@@ -1,14 +1,10 @@
 import { listMembers } from "@/lib/access/members";
-import { memberListQuerySchema } from "@/lib/access/schemas";
 import { withAuth } from "@/lib/server";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** The tenant's members with roles, groups, Slack link and login state, and its open invitations. withAuth checks the caller acts in {tenant}. */
-export const GET = withAuth<{ tenant: string }>(
-  async ({ req, params, principal, services }) => listMembers(services, principal, params.tenant, memberListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).limit),
-  { permission: "rbac.read" },
-);
+export const GET = withAuth("access.members.list", async ({ query, params, principal, services }) => listMembers(services, principal, params.tenant, query().limit));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

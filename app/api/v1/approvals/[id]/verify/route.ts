@@ -1,17 +1,13 @@
-import { jsonBody, withAuth } from "@/lib/server";
+import { withAuth } from "@/lib/server";
 import { verifyForPrincipal } from "@/lib/approvals/http";
-import { verifyBodySchema } from "@/lib/approvals/schemas";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
 /** Seed 003: {signature} → {valid: true, approval: {...}} or {valid: false, error: "Invalid signature"}. */
-export const POST = withAuth<{ id: string }>(
-  async ({ req, params, principal, services }) => {
-    const body = await jsonBody(req, verifyBodySchema);
-    return verifyForPrincipal(services, principal, params.id, body);
-  },
-  { permission: "approvals.read" },
-);
+export const POST = withAuth("approvals.verify", async ({ body, params, principal, services }) => {
+  const input = await body();
+  return verifyForPrincipal(services, principal, params.id, input);
+});
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

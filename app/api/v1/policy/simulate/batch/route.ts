@@ -1,12 +1,9 @@
-import { jsonBody, withAuth } from "@/lib/server";
-import { simulateBatch, simulateBatchRequestSchema } from "@/lib/policy-store";
+import { withAuth } from "@/lib/server";
+import { simulateBatch } from "@/lib/policy-store";
 import { methodsNotAllowed } from "@/lib/http/methods";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(
-  async ({ req, principal, services }) => simulateBatch(services, principal, await jsonBody(req, simulateBatchRequestSchema, "policy"), new Date()),
-  { permission: "policies.simulate" },
-);
+export const POST = withAuth("policy.simulateBatch", async ({ body, principal, services }) => simulateBatch(services, principal, await body(), new Date()));
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,5 +1,6 @@
 "use client";
 
+import { formatDate } from "@/lib/console/format-date";
 import { useMembersQuery } from "@/lib/console/use-members-query";
 import { InviteMemberForm } from "./invite-member-form";
 import { MemberRow } from "./member-row";
@@ -21,7 +22,7 @@ export function AccessMembers({ tenant, canManage }: { tenant: string; canManage
             <h3 className="mt-4 text-sm font-semibold">Open invitations</h3>
             <ul className="mt-2 space-y-1 text-sm" aria-label="Open invitations">
               {members.data.invitations.map((i) => (
-                <li key={i.id} className="break-all">{i.email} · invited by {i.created_by} · expires {new Date(i.expires_at).toISOString().slice(0, 16).replace("T", " ")} UTC</li>
+                <li key={i.id} className="break-all">{i.email} · invited by {i.created_by} · expires {formatDate(i.expires_at)}</li>
               ))}
             </ul>
           </div>

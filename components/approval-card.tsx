@@ -1,5 +1,6 @@
 "use client";
 
+import { formatDate } from "@/lib/console/format-date";
 import { useId, useState } from "react";
 import { ApprovalCodeReveal } from "@/components/approval-code-reveal";
 import { ApprovalStatusBadge } from "@/components/approval-status-badge";
@@ -28,7 +29,7 @@ export function ApprovalCard({ approval: a, highlighted = false }: { approval: A
           <h2 className="text-base font-semibold break-words">{a.summary ?? `${a.tool} by ${a.subject}`}</h2>
           <p className="mt-0.5 text-xs text-slate-600">
             <code className="font-mono">{a.id}</code> · requested by <span className="font-medium">{a.subject}</span>
-            {a.requested_by !== a.subject && <> (filed by {a.requested_by})</>} · {new Date(a.created_at).toLocaleString()}
+            {a.requested_by !== a.subject && <> (filed by {a.requested_by})</>} · {formatDate(a.created_at)}
           </p>
         </div>
         <div className="flex items-center gap-2 text-xs">

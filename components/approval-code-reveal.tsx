@@ -1,5 +1,6 @@
 "use client";
 
+import { formatDate } from "@/lib/console/format-date";
 import { useRevealCodeMutation } from "@/lib/console/use-reveal-code-mutation";
 
 /**
@@ -17,7 +18,7 @@ export function ApprovalCodeReveal({ id }: { id: string }) {
       {reveal.data && (
         <p className="text-slate-700">
           Your code: <code aria-label="Your approval code" className="rounded bg-slate-100 px-2 py-0.5 font-mono font-semibold">{reveal.data.approval_code}</code>
-          <span className="text-slate-500"> · counts as your approval once, until {new Date(reveal.data.expires_at).toLocaleTimeString()}</span>
+          <span className="text-slate-500"> · counts as your approval once, until {formatDate(reveal.data.expires_at)}</span>
         </p>
       )}
       {reveal.error && <p role="alert" className="text-red-700">{reveal.error.message}</p>}

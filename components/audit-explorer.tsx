@@ -9,8 +9,14 @@ import { AuditTable } from "./audit-table";
 import { AuditVerifyPanel } from "./audit-verify-panel";
 
 /** The audit explorer: filters, the virtualized results, a record's drawer, chain verification, export. */
-export function AuditExplorer({ tenant, canExport }: { tenant: string; canExport: boolean }) {
-  const [filters, setFilters] = useState<AuditFilterValues>({});
+export function AuditExplorer({ tenant, canExport, initialFilters = {} }: { tenant: string; canExport: boolean; initialFilters?: AuditFilterValues }) {
+  const [filters, setFiltersState] = useState<AuditFilterValues>(initialFilters);
+  // The filters live in the URL too, so a filtered view can be linked to (the dashboard does) and reloaded.
+  const setFilters = useCallback((f: AuditFilterValues) => {
+    setFiltersState(f);
+    const qs = auditQueryString(f);
+    window.history.replaceState(null, "", qs ? `?${qs}` : window.location.pathname);
+  }, []);
   const [open, setOpen] = useState<{ seq: number; initial?: AuditRecordView } | null>(null);
   const search = useAuditSearch(filters);
   const records = useMemo(() => search.data?.pages.flatMap((p) => p.records) ?? [], [search.data]);

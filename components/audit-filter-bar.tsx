@@ -6,15 +6,18 @@ import type { AuditFilterValues } from "@/lib/audit/use-audit-query";
 
 const input = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm shadow-sm focus:border-canopy-600 focus:outline-none focus:ring-2 focus:ring-canopy-600/30";
 
-function toLocal(iso?: string) {
+// The inputs are in UTC, like every date the console shows (lib/console/format-date.ts).
+function toUtcInput(iso?: string) {
   if (!iso) return "";
   const d = new Date(iso);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  return Number.isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 16);
 }
 
-function fromLocal(v: FormDataEntryValue | null) {
+function fromUtcInput(v: FormDataEntryValue | null) {
   const s = String(v ?? "");
-  return s ? new Date(s).toISOString() : undefined;
+  if (!s) return undefined;
+  const d = new Date(`${s}:00Z`);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
 /** The explorer's filters; applied on submit so typing does not fire a search per key. */
@@ -26,7 +29,7 @@ export function AuditFilterBar({ value, onApply }: { value: AuditFilterValues; o
     const text = (name: string) => String(f.get(name) ?? "").trim() || undefined;
     onApply({
       subject: text("subject"), tool: text("tool"), decision: text("decision"), kind: text("kind"), rule: text("rule"),
-      trace_id: text("trace_id"), approval_id: text("approval_id"), q: text("q"), from: fromLocal(f.get("from")), to: fromLocal(f.get("to")),
+      trace_id: text("trace_id"), approval_id: text("approval_id"), outcome: text("outcome"), q: text("q"), from: fromUtcInput(f.get("from")), to: fromUtcInput(f.get("to")),
     });
   }
   return (
@@ -57,6 +60,13 @@ export function AuditFilterBar({ value, onApply }: { value: AuditFilterValues; o
             {AUDIT_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
           </select>
         </label>
+        <label className="text-sm font-medium text-slate-700">Upstream outcome
+          <select name="outcome" defaultValue={value.outcome ?? ""} className={input}>
+            <option value="">any</option>
+            <option value="ok">ok</option>
+            <option value="error">error</option>
+          </select>
+        </label>
         <label className="text-sm font-medium text-slate-700">Rule
           <input name="rule" defaultValue={value.rule} className={input} />
         </label>
@@ -66,11 +76,11 @@ export function AuditFilterBar({ value, onApply }: { value: AuditFilterValues; o
         <label className="text-sm font-medium text-slate-700">Approval ID
           <input name="approval_id" defaultValue={value.approval_id} className={input} />
         </label>
-        <label className="text-sm font-medium text-slate-700">From
-          <input name="from" type="datetime-local" defaultValue={toLocal(value.from)} className={input} />
+        <label className="text-sm font-medium text-slate-700">From (UTC)
+          <input name="from" type="datetime-local" defaultValue={toUtcInput(value.from)} className={input} />
         </label>
-        <label className="text-sm font-medium text-slate-700">To
-          <input name="to" type="datetime-local" defaultValue={toLocal(value.to)} className={input} />
+        <label className="text-sm font-medium text-slate-700">To (UTC)
+          <input name="to" type="datetime-local" defaultValue={toUtcInput(value.to)} className={input} />
         </label>
       </div>
       <div className="mt-3 flex gap-2">

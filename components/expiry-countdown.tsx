@@ -1,5 +1,6 @@
 "use client";
 
+import { formatDate } from "@/lib/console/format-date";
 import { useEffect, useState } from "react";
 
 function format(ms: number): string {
@@ -25,11 +26,11 @@ export function ExpiryCountdown({ expiresAt }: { expiresAt: string }) {
     };
   }, []);
   const at = Date.parse(expiresAt);
-  if (now === null) return <time dateTime={expiresAt} className="text-slate-600">expires {new Date(at).toISOString().slice(11, 16)} UTC</time>;
+  if (now === null) return <time dateTime={expiresAt} className="text-slate-600">expires {formatDate(at)}</time>;
   const left = at - now;
   if (left <= 0) return <span className="font-medium text-red-700">expired</span>;
   return (
-    <time dateTime={expiresAt} title={new Date(at).toLocaleString()} className={left < 5 * 60_000 ? "font-medium text-amber-700" : "text-slate-600"}>
+    <time dateTime={expiresAt} title={formatDate(at)} className={left < 5 * 60_000 ? "font-medium text-amber-700" : "text-slate-600"}>
       expires in {format(left)}
     </time>
   );

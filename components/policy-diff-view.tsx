@@ -1,5 +1,6 @@
 "use client";
 
+import { formatDate } from "@/lib/console/format-date";
 import dynamic from "next/dynamic";
 import type { DiffInput, DiffResult, PolicyApi, VersionRow } from "@/lib/console/policy-api";
 import { usePolicyDiff } from "@/lib/console/use-policy-queries";
@@ -207,7 +208,7 @@ function DiffSummary({ result }: { result: DiffResult }) {
               <tbody>
                 {dc.examples.map((e) => (
                   <tr key={e.seq} className="border-t border-slate-100">
-                    <td className="whitespace-nowrap px-3 py-1.5 text-slate-600">{new Date(e.ts).toLocaleString()}</td>
+                    <td className="whitespace-nowrap px-3 py-1.5 text-slate-600">{formatDate(e.ts)}</td>
                     <td className="px-3 py-1.5">
                       <code>{e.tool}</code>
                       {e.redacted && <span className="ml-1 rounded bg-slate-200 px-1 text-xs" title="arguments were redacted in the log">approximate</span>}

@@ -1,5 +1,6 @@
 "use client";
 
+import { formatDate } from "@/lib/console/format-date";
 import { useQuery } from "@tanstack/react-query";
 import { memo, useState } from "react";
 import { AuditDecisionBadge } from "@/components/audit-decision-badge";
@@ -18,8 +19,7 @@ export interface PolicySimulationRowProps {
 }
 
 function when(ts: string): string {
-  const d = new Date(ts);
-  return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
+  return Number.isNaN(Date.parse(ts)) ? ts : formatDate(ts);
 }
 
 /** Rows are rebuilt whenever any answer lands; a row re-renders only when its own answers change. */

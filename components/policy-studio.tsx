@@ -1,5 +1,6 @@
 "use client";
 
+import { formatDate } from "@/lib/console/format-date";
 import dynamic from "next/dynamic";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { PolicyApplyPanel } from "@/components/policy-apply-panel";
@@ -152,7 +153,7 @@ export function PolicyStudio({ tenant, user, can, schema, api = policyApi, initi
           ) : draft.saveError ? (
             <span className="text-red-700">Draft not saved: {draft.saveError}</span>
           ) : draft.savedAt ? (
-            `Draft saved on the server ${new Date(draft.savedAt).toLocaleTimeString()}`
+            `Draft saved on the server ${formatDate(draft.savedAt)}`
           ) : draft.dirty ? (
             "Draft not saved yet"
           ) : (

@@ -1,5 +1,6 @@
 "use client";
 
+import { formatDate } from "@/lib/console/format-date";
 import { useState } from "react";
 import { ApiErrorNote } from "@/components/policy-api-error";
 import type { PolicyApiError, RollbackResult, VersionRow } from "@/lib/console/policy-api";
@@ -84,7 +85,7 @@ export function PolicyVersionHistory({ versions, loading, loadError, canRollback
               </p>
               <p className="text-slate-700">
                 {v.author}
-                {v.message ? ` · ${v.message}` : ""} · <span className="text-slate-500">{new Date(v.created_at).toLocaleString()}</span>
+                {v.message ? ` · ${v.message}` : ""} · <span className="text-slate-500">{formatDate(v.created_at)}</span>
               </p>
               <p className="text-xs text-slate-500">
                 {v.signed ? (v.verified ? "signed, verified" : "signed, not verified") : "unsigned"}

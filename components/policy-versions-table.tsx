@@ -1,3 +1,4 @@
+import { formatDate } from "@/lib/console/format-date";
 import Link from "next/link";
 
 interface VersionRow {
@@ -55,7 +56,7 @@ export function PolicyVersionsTable({ versions, tenantView }: { versions: Versio
                     {v.hash.slice(0, 12)}
                   </p>
                 </td>
-                <td className="whitespace-nowrap px-5 py-2 text-slate-600">{new Date(v.created_at).toLocaleString()}</td>
+                <td className="whitespace-nowrap px-5 py-2 text-slate-600">{formatDate(v.created_at)}</td>
                 <td className="px-5 py-2">
                   {v.author}
                   {v.message && <span className="text-slate-600"> · {v.message}</span>}

@@ -1,3 +1,4 @@
+import { formatDate } from "@/lib/console/format-date";
 import type { VoteView } from "@/lib/approvals/schemas";
 
 /** N-of-M progress with who voted how (a deny ends it, so it is shown in red). */
@@ -22,7 +23,7 @@ export function QuorumProgress({ approvals, required, votes }: { approvals: numb
               <span className={v.decision === "approved" ? "text-canopy-700" : "text-red-700"}>{v.decision === "approved" ? "✓" : "✗"}</span>
               <span className="font-medium">{v.approver}</span>
               <span className="text-slate-600">
-                {v.decision} via {v.via} · {new Date(v.created_at).toLocaleTimeString()}
+                {v.decision} via {v.via} · {formatDate(v.created_at)}
               </span>
               {v.comment && <span className="w-full pl-4 italic text-slate-600">“{v.comment}”</span>}
             </li>

@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { sameOrigin, signIn } from "./helpers";
+import { mcpCall, token } from "./security/kit";
 
 test("the audit explorer verifies the chain, filters, opens a record and exports", async ({ page }) => {
   // Signing in appends a `login` record; an agent-style note gives a tool to filter on.
@@ -61,4 +63,72 @@ test("the audit API refuses another tenant and verifies over HTTP", async ({ pag
   expect(await verify.json()).toMatchObject({ ok: true });
   const cps = await page.request.get("/api/v1/audit/checkpoints");
   expect(await cps.json()).toMatchObject({ checkpoints: expect.any(Array), public_key: expect.stringContaining("PUBLIC KEY") });
+});
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+  await test.info().attach(name, { path: test.info().outputPath(`${name}.png`), contentType: "image/png" });
+}
+
+/** An allowed call whose upstream fails (the file does not exist): its trace id. */
+async function failedUpstreamCall(page: Page): Promise<string> {
+  const answer = await mcpCall(page.request, token("demo-tenant", "agent-audit", "agent"), "fs.read", { path: `/sandbox/tmp/missing-${randomBytes(4).toString("hex")}.txt` });
+  expect(answer.body.result?.isError).toBe(true);
+  const trace = (answer.body.result?._meta?.canopyiq as { trace_id: string }).trace_id;
+  // The outcome record is written just after the answer.
+  await expect.poll(async () => (await (await page.request.get(`/api/v1/audit?trace_id=${trace}&kind=tool_result`)).json()).records.length).toBe(1);
+  return trace;
+}
+
+test("a failed upstream result reads 'allow · upstream error'; tool_result is a kind to filter on; hashes fit with a copy button; UTC dates", async ({ page }) => {
+  await signIn(page);
+  const trace = await failedUpstreamCall(page);
+  await page.goto("/audit");
+  await page.getByLabel("Kind").selectOption("tool_result");
+  await page.getByLabel("Trace ID").fill(trace);
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(new RegExp(`kind=tool_result.*trace_id=${trace}|trace_id=${trace}.*kind=tool_result`));
+  const table = page.getByRole("table", { name: "Audit records" });
+  const row = table.getByRole("row").filter({ hasText: "fs.read" });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByText("allow · upstream error")).toBeVisible();
+  await expect(row.getByRole("cell", { name: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/ })).toBeVisible();
+
+  // The filtered view is a URL: reloading it keeps the filters.
+  await page.reload();
+  await expect(page.getByLabel("Kind")).toHaveValue("tool_result");
+  await expect(table.getByRole("row").filter({ hasText: "fs.read" })).toHaveCount(1);
+
+  await table.getByRole("row").filter({ hasText: "fs.read" }).click();
+  const drawer = page.getByRole("dialog", { name: /Record #\d+/ });
+  await expect(drawer.getByText("allow · upstream error")).toBeVisible();
+  await expect(drawer.getByText("tool_error")).toBeVisible();
+  // A 64-character hash is shortened to fit the drawer (whole in its title) and can be copied.
+  const hash = drawer.getByRole("region", { name: "Chain links" }).locator("[data-full]").last();
+  const full = await hash.getAttribute("data-full");
+  expect(full).toMatch(/^[0-9a-f]{64}$/);
+  expect(await hash.getAttribute("title")).toBe(full);
+  await expect(drawer.getByRole("button", { name: "Copy hash" })).toBeVisible();
+  expect(await drawer.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+  await shot(page, "audit-drawer-laptop");
+});
+
+test("at 390 px the audit table keeps the decision column in view", async ({ browser }) => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await ctx.newPage();
+  await signIn(page);
+  await failedUpstreamCall(page);
+  await page.goto("/audit?kind=tool_result&outcome=error");
+  const table = page.getByRole("table", { name: "Audit records" });
+  const header = table.getByRole("columnheader", { name: "Decision" });
+  await expect(header).toBeVisible();
+  const box = (await header.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  const badge = table.getByText("allow · upstream error").first();
+  await expect(badge).toBeVisible();
+  const b = (await badge.boundingBox())!;
+  expect(b.x + b.width).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await shot(page, "audit-phone");
+  await ctx.close();
 });

@@ -4,6 +4,7 @@ import { DEFAULT_REDACT_KEYS, parseRedactKeys } from "@/lib/audit/redact-keys";
 import { parseValuePatterns } from "@/lib/audit/redact-values";
 import { OpsEnvShape } from "@/lib/ops/config";
 import { parseOidcMapping } from "@/lib/access/oidc-mapping";
+import { parseOriginAllowlist } from "@/lib/mcp/origin-allowlist";
 
 /**
  * The one place that reads process.env. Parsed and validated once; a bad value stops start-up
@@ -181,6 +182,26 @@ const schema = z
     // JSON-RPC batches on /mcp (only under MCP revisions before 2025-06-18, which removed them):
     // at most this many messages, or the whole batch is refused.
     MCP_MAX_BATCH: int(1, 10_000).default(20),
+    // Browser origins that may call /mcp (DNS-rebinding protection: a request whose Origin header
+    // is present and not listed is refused with 403; a request without Origin is a non-browser
+    // client and allowed). A comma list of exact origins (https://agents.example.com) and the words
+    // `self` (the public URL's origin, NEXTAUTH_URL), `loopback` (http(s) on localhost, 127.0.0.0/8
+    // or [::1], any port) and `*` (any origin: only behind another origin check).
+    MCP_ALLOWED_ORIGINS: z.string().default("self,loopback").superRefine((v, ctx) => {
+      try {
+        parseOriginAllowlist(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
+    // OAuth authorization servers named in /.well-known/oauth-protected-resource (RFC 9728) for
+    // clients that discover how to obtain a token for /mcp: a comma list of issuer URLs. Empty (the
+    // default): none named (tokens are minted by CanopyIQ: console Tokens page or `canopy token`).
+    MCP_AUTHORIZATION_SERVERS: z.string().default("").superRefine((v, ctx) => {
+      for (const s of v.split(",").map((x) => x.trim()).filter(Boolean)) {
+        if (!URL.canParse(s) || !["http:", "https:"].includes(new URL(s).protocol)) ctx.addIssue({ code: "custom", message: `expected http(s) issuer URLs separated by commas, not ${s}` });
+      }
+    }),
     // The data plane's bound on /mcp requests in flight per process: past it, a request is refused
     // at once (503 with Retry-After) rather than queued. Sized from bench/data-plane.bench.ts.
     DATA_PLANE_MAX_IN_FLIGHT: int(1, 100_000).default(256),

@@ -1,20 +1,33 @@
 import type { Metadata } from "next";
+import { DashboardView } from "@/components/dashboard-view";
 import { PageHeader } from "@/components/page-header";
 import { StatusCard } from "@/components/status-card";
+import { DASHBOARD_RANGES, type DashboardRange } from "@/lib/dashboard/schemas";
 import { requireConsoleUser } from "@/lib/console/session";
-import { publicUrl } from "@/lib/env";
+import { platformTenant, publicUrl } from "@/lib/env";
 import { checkHealth } from "@/lib/health";
 import { services } from "@/lib/server";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
-export default async function DashboardPage() {
-  const [user, health] = await Promise.all([requireConsoleUser(), checkHealth(services())]);
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+export default async function DashboardPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const [user, health, params] = await Promise.all([requireConsoleUser(), checkHealth(services()), searchParams]);
   const { db, migrations, redis, policy } = health.checks;
   const base = publicUrl();
+  const wanted = first(params.range);
+  const range: DashboardRange = wanted && wanted in DASHBOARD_RANGES ? (wanted as DashboardRange) : "24h";
+  const platformAdmin = user.tenant === platformTenant() && user.roles.includes("admin");
   return (
     <>
-      <PageHeader title="Dashboard" description={`Tenant ${user.tenant ?? "—"}: the state of the gateway at a glance.`} />
+      <PageHeader title="Dashboard" description={`Tenant ${user.tenant ?? "—"}: the gateway's activity and state at a glance.`} />
+      {user.tenant && user.permissions.includes("audit.read") && (
+        <div className="mb-8">
+          <DashboardView ownTenant={user.tenant} platformAdmin={platformAdmin} initialRange={range} initialTenant={first(params.tenant) ?? user.tenant} />
+        </div>
+      )}
+      <h2 className="mb-3 text-base font-semibold">Health</h2>
       <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
         <StatusCard label="Database" ok={db.ok} detail={db.ok ? `${db.kind}, ${db.latency_ms} ms` : db.error} />
         <StatusCard label="Migrations" ok={migrations.ok} detail={migrations.ok ? `${migrations.applied} applied` : `pending: ${migrations.pending?.join(", ") ?? migrations.error}`} />

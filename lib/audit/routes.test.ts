@@ -115,3 +115,28 @@ describe("audit HTTP API (route handlers)", () => {
     expect(await verifyExportLines(lines, [public_key])).toMatchObject({ ok: true, count: 3, checkpoints_verified: 1 });
   });
 });
+
+describe("the explorer's upstream outcome filter", () => {
+  beforeAll(async () => {
+    await upsertTenant(db.prisma, "outcomes", "outcomes");
+    for (const [i, upstreamOutcome] of ["ok", "tool_error", "ECONNREFUSED", null].entries()) {
+      await svc.audit.append({ tenant: "outcomes", kind: i === 3 ? "tool_decision" : "tool_result", subject: "agent", tool: "fs.read", decision: "allow", upstreamOutcome });
+    }
+  });
+
+  test.each([
+    ["ok: the call that succeeded", "?outcome=ok", [1]],
+    ["error: every other recorded outcome", "?outcome=error", [3, 2]],
+    ["kind tool_result (now offered by the kind filter)", "?kind=tool_result", [3, 2, 1]],
+    ["no outcome filter", "", [4, 3, 2, 1]],
+  ])("%s", async (_label, query, seqs) => {
+    const res = await call(searchRoute, { bearer: await token("vera", ["viewer"], "outcomes"), url: `/api/v1/audit${query}` });
+    expect((await res.json()).records.map((r: { seq: number }) => r.seq)).toEqual(seqs);
+  });
+
+  test("an unknown outcome is refused naming the field", async () => {
+    const res = await call(searchRoute, { bearer: await token("vera", ["viewer"], "outcomes"), url: "/api/v1/audit?outcome=maybe" });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.details[0].path).toBe("outcome");
+  });
+});

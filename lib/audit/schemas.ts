@@ -5,8 +5,10 @@ import { z } from "zod";
  * imports nothing but zod, so it is safe in client components).
  */
 
+/** Every kind the gateway writes (the explorer's kind filter offers exactly these). */
 export const AUDIT_KINDS = [
   "tool_decision",
+  "tool_result",
   "approval_request",
   "approval_vote",
   "approval_resolution",
@@ -15,6 +17,8 @@ export const AUDIT_KINDS = [
   "login",
   "agent_note",
   "admin_action",
+  "tenant_change",
+  "token_change",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
@@ -99,6 +103,8 @@ export const auditFilterSchema = z.object({
   rule: z.string().min(1).optional(),
   approval_id: z.string().min(1).optional(),
   trace_id: z.string().min(1).optional(),
+  /** The upstream outcome of a forwarded call (tool_result): ok, or error (anything else recorded). */
+  outcome: z.enum(["ok", "error"]).optional(),
   /** Free text over the reason (case-insensitive substring). */
   q: z.string().min(1).max(200).optional(),
   seq: z.coerce.number().int().positive().optional(),

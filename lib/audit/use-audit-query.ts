@@ -1,23 +1,13 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
+import type { AuditFilterValues } from "./filter-params";
 import { type AuditPage, type AuditRecordView, type VerifyResult } from "./schemas";
+
+export type { AuditFilterValues };
 
 /** The audit explorer's data, through TanStack Query, from the /api/v1/audit endpoints. */
 
-export interface AuditFilterValues {
-  subject?: string;
-  tool?: string;
-  decision?: string;
-  kind?: string;
-  rule?: string;
-  trace_id?: string;
-  approval_id?: string;
-  q?: string;
-  /** ISO-8601 instants. */
-  from?: string;
-  to?: string;
-}
 
 export function auditQueryString(filters: AuditFilterValues, extra: Record<string, string | undefined> = {}): string {
   const p = new URLSearchParams();

@@ -7,7 +7,8 @@ import { toErrorEnvelope, unauthorized } from "@/lib/errors";
 import { PAYLOAD_TOO_LARGE, readNodeBodyText } from "@/lib/http/body";
 import { allowedMethods } from "@/lib/http/methods";
 import { ROUTES } from "@/lib/http/route-table";
-import { answerMcp, versionRefusal } from "@/lib/mcp/endpoint";
+import { answerMcp } from "@/lib/mcp/endpoint";
+import { mcpChallenge, mcpOriginRefusal } from "@/lib/mcp/http-guards";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
 import { overloadBodyText } from "./overload";
@@ -66,7 +67,7 @@ function sendError(res: ServerResponse, err: unknown, requestId: string) {
   if (status >= 500) services().log.error({ err, requestId, path: CANONICAL_PATH }, "request failed");
   const tooLarge = body.error.code === PAYLOAD_TOO_LARGE;
   // A body past the limit is left unread: the connection cannot carry another request.
-  send(res, status, body, { "x-request-id": requestId, ...(tooLarge ? { connection: "close" } : {}) });
+  send(res, status, body, { "x-request-id": requestId, ...(tooLarge ? { connection: "close" } : {}), ...(status === 401 ? { "www-authenticate": mcpChallenge() } : {}) });
 }
 
 /**
@@ -87,6 +88,11 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
       if (req.method === "OPTIONS") return send(res, 204, null, { allow: ALLOW_HEADER });
       const message = `${req.method} is not supported on ${CANONICAL_PATH}; use POST (see /api/openapi.json)`;
       return send(res, 405, { error: { code: "method_not_allowed", message, details: { allow: ALLOW } } }, { allow: ALLOW_HEADER });
+    }
+    const badOrigin = mcpOriginRefusal(req.headers.origin);
+    if (badOrigin) {
+      req.resume(); // refused before authentication: nothing of the body is read
+      return sendError(res, badOrigin, requestId);
     }
     const authorization = req.headers.authorization;
     if (authorization === undefined && (o.sessions ?? Boolean(o.fallback)) && hasSessionCookie(req.headers.cookie ?? "")) return fallback(req, res);
@@ -113,8 +119,7 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
       const principal = await svc.auth.principalFromBearer(bearerToken(authorization));
       requireMcpCall(principal);
       const version = (req.headers["mcp-protocol-version"] as string | undefined) ?? null;
-      const refused = versionRefusal(version);
-      const answer = refused ?? (await answerMcp(svc.gateway, await readNodeBodyText(req, "mcp"), version, principal, controller.signal));
+      const answer = await answerMcp(svc.gateway, await readNodeBodyText(req, "mcp"), version, principal, controller.signal);
       send(res, answer.status, answer.body, { "x-request-id": requestId });
     } catch (err) {
       sendError(res, err, requestId);

@@ -8,7 +8,8 @@ import { mintToken } from "@/lib/auth/tokens";
 import { bootstrap } from "@/lib/bootstrap";
 import { installServices, services } from "@/lib/server";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
-import { env, resetEnvForTests } from "@/lib/env";
+import { env, publicUrl, resetEnvForTests } from "@/lib/env";
+import { GET as metadataGet } from "@/app/.well-known/oauth-protected-resource/[[...resource]]/route";
 import { startTestUpstream, type TestUpstream } from "@/lib/mcp/upstreams/test-server";
 import { serveDataPlane } from "./serve";
 
@@ -26,6 +27,8 @@ let upstream: TestUpstream;
 let inProcess: { url: string; close: () => Promise<void> };
 let gateway: { child: ChildProcess; url: string } | undefined;
 let token: string;
+/** The upstream's call count before a case: cases that must not forward compare against it. */
+let callsBefore = 0;
 const saved = { ...process.env };
 
 interface Answer {
@@ -33,20 +36,21 @@ interface Answer {
   type: string | null;
   allow: string | null;
   retryAfter: string | null;
+  challenge: string | null;
   body: unknown;
 }
 
 async function viaHttp(base: string, method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   const res = await fetch(`${base}/mcp`, { method, headers, body });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get("content-type"), allow: res.headers.get("allow"), retryAfter: res.headers.get("retry-after"), body: text ? JSON.parse(text) : null };
+  return { status: res.status, type: res.headers.get("content-type"), allow: res.headers.get("allow"), retryAfter: res.headers.get("retry-after"), challenge: res.headers.get("www-authenticate"), body: text ? JSON.parse(text) : null };
 }
 
 async function viaNext(method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   const req = new Request("http://127.0.0.1/api/mcp", { method, headers, body });
   const res = method === "POST" ? await nextPost(req, { params: Promise.resolve({}) }) : await nextGet(req);
   const text = await res.text();
-  return { status: res.status, type: res.headers.get("content-type"), allow: res.headers.get("allow"), retryAfter: res.headers.get("retry-after"), body: text ? JSON.parse(text) : null };
+  return { status: res.status, type: res.headers.get("content-type"), allow: res.headers.get("allow"), retryAfter: res.headers.get("retry-after"), challenge: res.headers.get("www-authenticate"), body: text ? JSON.parse(text) : null };
 }
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -62,13 +66,14 @@ function normalize(a: Answer): Answer {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "canopy-parity-"));
-  upstream = await startTestUpstream({ token: "parity-token", label: "parity" });
+  upstream = await startTestUpstream({ token: "parity-token", label: "parity", richTools: true });
   writeFileSync(
     path.join(dir, "policy.yaml"),
     [
       "version: 1",
       "defaults: { decision: deny }",
       "rules:",
+      '  - { name: no-whoami, match: "tickets.whoami", action: deny, reason: "nobody needs to know" }',
       '  - { name: tickets, match: "tickets.*", action: allow, reason: "tickets are fine" }',
       '  - { name: estimates, match: "cloud.estimate", action: allow, reason: "estimates are free" }',
     ].join("\n"),
@@ -131,6 +136,22 @@ const cases: { label: string; method?: string; headers: () => Record<string, str
   },
   { label: "tools/list", headers: bearer, body: rpc(2, "tools/list"), expected: (a) => expect(JSON.stringify(a.body)).toContain('"tickets.create_ticket"') },
   {
+    label: "tools/list passes a tool's optional fields through and hides a task-only tool",
+    headers: bearer,
+    body: rpc(21, "tools/list"),
+    expected: (a) => {
+      const tools = (a.body as { result: { tools: { name: string }[] } }).result.tools;
+      expect(tools.find((t) => t.name === "tickets.rich")).toMatchObject({ title: "Rich tool", outputSchema: { properties: { answer: { type: "number" } } }, annotations: { readOnlyHint: true }, execution: { taskSupport: "forbidden" }, _meta: { "example.com/owner": "team-a" } });
+      expect(tools.map((t) => t.name)).not.toContain("tickets.task_only");
+    },
+  },
+  {
+    label: "tools/call passes structuredContent and the result's _meta through, beside the verdict",
+    headers: bearer,
+    body: rpc(22, "tools/call", { name: "tickets.rich", arguments: {} }),
+    expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { structuredContent: { answer: 42 }, _meta: { "example.com/run": "r1", canopyiq: { decision: "allow" } } } } }),
+  },
+  {
     label: "tools/call forwarded to the HTTP upstream",
     headers: bearer,
     body: rpc(3, "tools/call", { name: "tickets.create_ticket", arguments: { title: "disk full" } }),
@@ -143,10 +164,42 @@ const cases: { label: string; method?: string; headers: () => Record<string, str
     expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { _meta: { canopyiq: { decision: "allow" } } } } }),
   },
   {
-    label: "tools/call denied by the policy default",
+    label: "tools/call of a known tool denied by a rule: an isError result with the verdict",
     headers: bearer,
-    body: rpc(5, "tools/call", { name: "tickets2.nope", arguments: {} }),
-    expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { isError: true, _meta: { canopyiq: { decision: "deny" } } } } }),
+    body: rpc(5, "tools/call", { name: "tickets.whoami", arguments: {} }),
+    expected: (a) => expect(a).toMatchObject({ status: 200, body: { id: 5, result: { isError: true, _meta: { canopyiq: { decision: "deny", rule: "no-whoami" } } } } }),
+  },
+  {
+    label: "tools/call of an unknown tool under no upstream: -32602",
+    headers: bearer,
+    body: rpc(51, "tools/call", { name: "tickets2.nope", arguments: {} }),
+    expected: (a) => expect(a).toEqual({ status: 200, type: "application/json", allow: null, retryAfter: null, challenge: null, body: { jsonrpc: "2.0", id: 51, error: { code: -32602, message: "Unknown tool: tickets2.nope" } } }),
+  },
+  {
+    label: "tools/call of an unknown tool of an allowed upstream: -32602, not forwarded",
+    headers: bearer,
+    body: rpc(52, "tools/call", { name: "tickets.nope", arguments: {} }),
+    expected: (a) => {
+      expect(a).toMatchObject({ status: 200, body: { id: 52, error: { code: -32602, message: "Unknown tool: tickets.nope" } } });
+      expect(upstream.seen.calls).toBe(callsBefore);
+    },
+  },
+  {
+    label: "a foreign Origin: 403 before authentication",
+    headers: () => ({ ...bearer(), origin: "http://evil.example" }),
+    body: rpc(53, "tools/call", { name: "tickets.create_ticket", arguments: { title: "rebound" } }),
+    expected: (a) => {
+      expect(a).toMatchObject({ status: 403, body: { error: { code: "origin_not_allowed" } } });
+      expect(upstream.seen.calls).toBe(callsBefore);
+    },
+  },
+  { label: "a foreign Origin without credentials: 403 too", headers: () => ({ ...json, origin: "http://evil.example" }), body: rpc(54, "ping"), expected: (a) => expect(a).toMatchObject({ status: 403, challenge: null }) },
+  { label: "a loopback Origin is allowed", headers: () => ({ ...bearer(), origin: "http://localhost:6274" }), body: rpc(55, "ping"), expected: (a) => expect(a).toMatchObject({ status: 200, body: { id: 55, result: {} } }) },
+  {
+    label: "seed 000's curl: no Accept, a form content type, no version header, no initialize",
+    headers: () => ({ authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" }),
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"cloud.estimate","arguments":{"provider":"aws","action":"ec2.run_instances","units":10}}}',
+    expected: (a) => expect(a).toMatchObject({ status: 200, body: { id: 1, result: { _meta: { canopyiq: { decision: "allow", rule: "estimates" } } } } }),
   },
   { label: "unknown method", headers: bearer, body: rpc(6, "resources/nope"), expected: (a) => expect(a).toMatchObject({ status: 200, body: { error: { code: -32601 } } }) },
   { label: "notification", headers: bearer, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), expected: (a) => expect(a).toMatchObject({ status: 202, body: null }) },
@@ -157,15 +210,26 @@ const cases: { label: string; method?: string; headers: () => Record<string, str
     body: `[${rpc(7, "ping")}]`,
     expected: (a) => expect(a).toMatchObject({ status: 400, body: { error: { code: -32600 } } }),
   },
-  { label: "unsupported protocol version", headers: () => ({ ...bearer(), "mcp-protocol-version": "1999-01-01" }), body: rpc(8, "ping"), expected: (a) => expect(a.status).toBe(400) },
-  { label: "no credentials", headers: () => json, body: rpc(9, "ping"), expected: (a) => expect(a).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } }) },
-  { label: "a forged token", headers: () => ({ ...json, authorization: `Bearer ${token.slice(0, -6)}AAAAAA` }), body: rpc(10, "ping"), expected: (a) => expect(a).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } }) },
+  {
+    label: "unsupported protocol version: 400 keeping the id, listing the supported ones",
+    headers: () => ({ ...bearer(), "mcp-protocol-version": "1999-01-01" }),
+    body: rpc(8, "ping"),
+    expected: (a) => expect(a).toMatchObject({ status: 400, body: { id: 8, error: { code: -32000, data: { requested: "1999-01-01", supported: expect.arrayContaining(["2025-11-25", "2025-06-18", "2025-03-26"]) } } } }),
+  },
+  {
+    label: "no credentials: 401 with the RFC 9728 challenge",
+    headers: () => json,
+    body: rpc(9, "ping"),
+    expected: (a) => expect(a).toMatchObject({ status: 401, challenge: `Bearer resource_metadata="${publicUrl()}/.well-known/oauth-protected-resource"`, body: { error: { code: "unauthorized" } } }),
+  },
+  { label: "a forged token", headers: () => ({ ...json, authorization: `Bearer ${token.slice(0, -6)}AAAAAA` }), body: rpc(10, "ping"), expected: (a) => expect(a).toMatchObject({ status: 401, challenge: expect.stringMatching(/^Bearer resource_metadata=/), body: { error: { code: "unauthorized" } } }) },
   { label: "not a bearer header", headers: () => ({ ...json, authorization: "Basic abc" }), body: rpc(11, "ping"), expected: (a) => expect(a.status).toBe(401) },
   { label: "GET (no SSE stream)", method: "GET", headers: bearer, expected: (a) => expect(a).toMatchObject({ status: 405, allow: "POST, OPTIONS", body: { error: { code: "method_not_allowed" } } }) },
 ];
 
 describe("identical answers from the data plane, canopy gateway and the Next route", () => {
   test.each(cases)("$label", async ({ method = "POST", headers, body, expected }) => {
+    callsBefore = upstream.seen.calls;
     const h = headers();
     const next = await viaNext(method, h, body);
     const plane = await viaHttp(inProcess.url, method, h, body);
@@ -181,6 +245,18 @@ describe("identical answers from the data plane, canopy gateway and the Next rou
     const other = await fetch(`${inProcess.url}/api/v1/audit`);
     expect(other.status).toBe(404);
     expect(await other.json()).toMatchObject({ error: { code: "not_found" } });
+  });
+
+  test.each(["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"])("the protected resource metadata at %s: the Next route and canopy gateway agree", async (path) => {
+    const next = await metadataGet(new Request(`http://127.0.0.1${path}`));
+    expect(next.status).toBe(200);
+    const doc = await next.json();
+    expect(doc).toMatchObject({ resource: `${publicUrl()}${path.slice("/.well-known/oauth-protected-resource".length)}`, bearer_methods_supported: ["header"] });
+    for (const base of [inProcess.url, ...(gateway ? [gateway.url] : [])]) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual(doc);
+    }
   });
 
   test("canopy gateway took part (skipped only without DATABASE_URL: the embedded database belongs to one process)", () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkHealth } from "@/lib/health";
+import { isProtectedResourcePath, protectedResourceMetadata } from "@/lib/mcp/http-guards";
 import { services } from "@/lib/server";
 import { createDataPlaneHandler, type NodeHandler, pathOf } from "./handler";
 
@@ -8,7 +9,7 @@ const HEALTH_PATHS = new Set(["/health", "/api/health"]);
 
 /**
  * The data plane alone (`canopy gateway`) also answers GET /health and /api/health, as the
- * console does, so load balancers and the image's HEALTHCHECK probe it the same way; anything
+ * console does, and the OAuth protected resource metadata of /mcp, so load balancers and the image's HEALTHCHECK probe it the same way; anything
  * else is 404.
  */
 const alone: NodeHandler = async (req, res) => {
@@ -16,6 +17,11 @@ const alone: NodeHandler = async (req, res) => {
     const health = await checkHealth(services()).catch(() => ({ status: "error" }));
     const text = JSON.stringify(health);
     res.writeHead(health.status === "ok" ? 200 : 503, { "content-type": "application/json" }).end(text);
+    return;
+  }
+  // The OAuth protected resource metadata the data plane's 401s point at (under Next, its route serves it).
+  if (req.method === "GET" && isProtectedResourcePath(pathOf(req.url))) {
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "public, max-age=300" }).end(JSON.stringify(protectedResourceMetadata(pathOf(req.url))));
     return;
   }
   const text = JSON.stringify({ error: { code: "not_found", message: `${pathOf(req.url)} is not served here: this process serves the MCP data plane only (POST /mcp or /api/mcp, GET /health)` } });

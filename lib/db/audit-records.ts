@@ -314,6 +314,7 @@ export interface AuditRowFilter {
   rule?: string;
   approval_id?: string;
   trace_id?: string;
+  outcome?: "ok" | "error";
   q?: string;
   seq?: number;
 }
@@ -347,6 +348,8 @@ function whereOf(tenant: string, f: AuditRowFilter, params: unknown[]): string {
   if (f.rule) add((p) => `rule = ${p}`, f.rule);
   if (f.approval_id) add((p) => `approval_id = ${p}`, f.approval_id);
   if (f.trace_id) add((p) => `trace_id = ${p}`, f.trace_id);
+  if (f.outcome === "ok") parts.push(`upstream_outcome = 'ok'`);
+  if (f.outcome === "error") parts.push(`upstream_outcome <> 'ok'`);
   if (f.q) add((p) => `reason ILIKE ${p}`, `%${likeEscape(f.q)}%`);
   if (f.seq) add((p) => `seq = ${p}::bigint`, String(f.seq));
   return parts.join(" AND ");

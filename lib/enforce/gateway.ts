@@ -1,6 +1,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Redactor } from "@/lib/audit";
 import type { BuiltinToolset } from "@/lib/mcp/builtin";
+import { UNKNOWN_TOOL } from "@/lib/mcp/upstreams/errors";
 import type { UpstreamRegistry } from "@/lib/mcp/upstreams/registry";
 import type { Metrics } from "@/lib/metrics";
 import type { EnforceDeps } from "./deps";
@@ -14,7 +15,7 @@ export interface GatewayDeps {
   /** What verdicts leave the server through (the audit log's redaction). */
   redactor: Redactor;
   builtins: () => BuiltinToolset;
-  upstreams: () => Pick<UpstreamRegistry, "listTools">;
+  upstreams: () => Pick<UpstreamRegistry, "listTools" | "resolveTool">;
   metrics: Pick<Metrics, "decisions" | "decisionLatency">;
   /** APPROVAL_SYNC_WAIT_MS: how long tools/call waits for a human decision. */
   syncWaitMs: number;
@@ -47,6 +48,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     deps.metrics.decisions.inc({ tenant: principal.tenant, decision: verdict.decision });
     deps.metrics.decisionLatency.observe({ decision: verdict.decision }, (performance.now() - started) / 1000);
   }
+  /**
+   * Throws UnknownToolError when no built-in and no upstream of the caller's tenant offers the
+   * name, before anything is decided: no approval is opened for, and nothing audited about, a
+   * tool that does not exist. An upstream that cannot be asked (down, timing out) is no answer:
+   * the call goes on to the pipeline, which decides and reports the failure as before.
+   */
+  async function mustExist(principal: Principal, tool: string): Promise<void> {
+    if (deps.builtins().get(tool)) return;
+    try {
+      await deps.upstreams().resolveTool(tool, { tenant: principal.tenant });
+    } catch (err) {
+      if ((err as { code?: unknown })?.code === UNKNOWN_TOOL) throw err;
+    }
+  }
   return {
     pipeline: d,
     async check(principal, given) {
@@ -65,6 +80,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async call(principal, given, signal) {
       const call = canonicalCall(given);
+      await mustExist(principal, call.tool);
       const started = performance.now();
       const outcome = await enforceCall(d, principal, call, { forward: true, syncWaitMs: deps.syncWaitMs, source: "mcp", signal });
       observe(principal, outcome.verdict, started);
@@ -76,8 +92,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const set = deps.builtins();
       const listable: ListableTool[] = [
         ...set.list().map((tool) => ({ tool, permission: set.get(tool.name)?.permission, policyName: set.canonical(tool.name) })),
-        ...upstream.tools.map((t) => ({
-          tool: { name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}), ...(t.annotations ? { annotations: t.annotations } : {}) } as Tool,
+        // A built-in name always means the built-in (calls resolve to it first): an upstream tool of that name is not shown.
+        ...upstream.tools.filter((t) => !set.get(t.name)).map((t) => ({
+          tool: {
+            name: t.name,
+            title: t.title,
+            description: t.description,
+            inputSchema: t.inputSchema,
+            ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+            ...(t.annotations ? { annotations: t.annotations } : {}),
+            ...(t.icons ? { icons: t.icons } : {}),
+            ...(t.execution ? { execution: t.execution } : {}),
+            ...(t._meta ? { _meta: t._meta } : {}),
+          } as Tool,
         })),
       ];
       return visibleTools(listable, active?.compiled ?? null, principal);

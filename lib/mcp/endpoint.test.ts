@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { Principal } from "@/lib/auth";
 import { AppError } from "@/lib/errors";
 import { resetEnvForTests } from "@/lib/env";
+import { UnknownToolError } from "./upstreams/errors";
 
 const calls: { tool: string; arguments: Record<string, unknown> }[] = [];
 
@@ -10,6 +11,7 @@ const gateway: McpGateway = {
   listTools: async () => [],
   call: async (_p: Principal, call: { tool: string; arguments: Record<string, unknown> }) => {
     calls.push(call);
+    if (call.tool.startsWith("no.such")) throw new UnknownToolError(call.tool);
     if (call.tool === "too.big") throw new AppError(400, "arguments_too_large", "the call's arguments are nested deeper than 32 levels (at arguments.a)", { limit: "depth", path: "arguments.a" });
     return { verdict: { decision: "allow" as const, tool: call.tool, trace_id: "t", rule: "r", reason: null, policy_version: 1, estimated_cost_usd: 0, cost_known: true }, result: { content: [{ type: "text" as const, text: "ok" }] } };
   },
@@ -118,5 +120,51 @@ describe("bounds", () => {
     resetEnvForTests();
     await expect(post({ ...toolCall(1), params: { name: "probe.echo", arguments: { content: "x".repeat(5000) } } })).rejects.toMatchObject({ status: 413, code: "payload_too_large" });
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe("conformance: tools/call of a name nothing offers", () => {
+  test.each([
+    ["a dotted name", "no.such.tool"],
+    ["a bare name", "no.such"],
+  ])("%s: JSON-RPC -32602 Unknown tool, with the request's id", async (_label, name) => {
+    const res = await post(toolCall(41, name));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ jsonrpc: "2.0", id: 41, error: { code: -32602, message: `Unknown tool: ${name}` } });
+  });
+
+  test("a known tool stays a result (a policy denial would be an isError result with its verdict)", async () => {
+    const body = await (await post(toolCall(42))).json();
+    expect(body).toMatchObject({ id: 42, result: { content: [{ type: "text", text: "ok" }] } });
+  });
+});
+
+describe("conformance: protocol versions", () => {
+  const SUPPORTED = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
+  test.each([
+    ["a numeric id", 7, 7],
+    ["a string id", "v-1", "v-1"],
+    ["a notification (no id)", undefined, null],
+  ])("an unsupported MCP-Protocol-Version, %s: 400 keeping the id, naming the supported versions, nothing run", async (_label, id, expectedId) => {
+    const message = id === undefined ? { jsonrpc: "2.0", method: "tools/call", params: { name: "probe.echo" } } : toolCall(0, "probe.echo");
+    if (id !== undefined) Object.assign(message, { id });
+    const res = await post(message, { "mcp-protocol-version": "2026-07-28" });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: expectedId, error: { code: -32000, message: expect.stringContaining("Unsupported protocol version: 2026-07-28"), data: { requested: "2026-07-28" } } });
+    expect(body.error.data.supported).toEqual(expect.arrayContaining(SUPPORTED));
+    expect(calls).toHaveLength(0);
+  });
+
+  test.each(SUPPORTED)("MCP-Protocol-Version %s is served", async (version) => {
+    expect(await (await post({ jsonrpc: "2.0", id: 1, method: "ping" }, { "mcp-protocol-version": version })).json()).toEqual({ jsonrpc: "2.0", id: 1, result: {} });
+  });
+
+  test("seed 000 §6A's curl (no version header, no Accept, a form content type, no initialize) is served as 2025-03-26", async () => {
+    const body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"cloud.estimate","arguments":{"provider":"aws","action":"ec2.run_instances","units":10}}}';
+    const res = await handleMcpRequest(new Request("http://test/mcp", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }), agent, gateway);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "ok" }] } });
+    expect(calls).toEqual([{ tool: "cloud.estimate", arguments: { provider: "aws", action: "ec2.run_instances", units: 10 }, approvalId: undefined }]);
   });
 });

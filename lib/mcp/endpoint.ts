@@ -13,6 +13,7 @@ import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
 import type { CallOutcome, Verdict } from "@/lib/enforce/types";
 import { env } from "@/lib/env";
 import { readBodyText } from "@/lib/http/body";
+import { UNKNOWN_TOOL } from "./upstreams/errors";
 
 const SERVER_INFO = { name: "canopyiq", version: "0.1.0" };
 const INSTRUCTIONS =
@@ -95,8 +96,11 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
         return toToolResult(outcome);
       } catch (err) {
         // Arguments past the bounds are refused (and audited) before anything reads them. Matched by
-        // code, not class: the build may hold more than one copy of the error class.
+        // code and name, not class: the build may hold more than one copy of the error class.
         const e = err as { code?: unknown; message?: unknown; details?: unknown };
+        // A name no upstream or built-in offers this tenant is a protocol error (MCP: "Unknown
+        // tool"); a known tool the policy refuses stays an isError result with its verdict.
+        if (e?.code === UNKNOWN_TOOL) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `Unknown tool: ${name}` });
         if (e?.code === ARGUMENTS_TOO_LARGE) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${String(e.message)}`, data: { code: ARGUMENTS_TOO_LARGE, details: e.details } });
         throw err;
       }
@@ -162,10 +166,32 @@ export interface McpAnswer {
   body: object | null;
 }
 
-/** The answer for a request whose MCP-Protocol-Version header this server does not speak; null when it may proceed. */
-export function versionRefusal(version: string | null): McpAnswer | null {
+/**
+ * The answer for a request whose MCP-Protocol-Version header this server does not speak; null when
+ * it may proceed (no header: 2025-03-26, as the transport spec says). The request's id is kept
+ * when it has a usable one. The code is the 1.x SDKs' (-32000, "Bad Request"), not 2026-07-28's
+ * UnsupportedProtocolVersion (-32022): that one tells a client this server speaks the stateless
+ * revision, so it would stop falling back to initialize.
+ */
+export function versionRefusal(version: string | null, id: Id | null = null): McpAnswer | null {
   if (!version || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
-  return { status: 400, body: rpcError(null, { code: ErrorCode.InvalidRequest, message: `unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}` }) };
+  return {
+    status: 400,
+    body: rpcError(id, {
+      code: UNSUPPORTED_VERSION,
+      message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
+      data: { requested: version, supported: SUPPORTED_PROTOCOL_VERSIONS },
+    }),
+  };
+}
+
+const UNSUPPORTED_VERSION = -32000;
+
+/** The id of a single request message, when it is one a reply may carry. */
+function replyIdOf(body: unknown): Id | null {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  const id = (body as { id?: unknown }).id;
+  return typeof id === "string" || typeof id === "number" ? id : null;
 }
 
 /**
@@ -179,6 +205,8 @@ export async function answerMcp(gateway: McpGateway, text: string, version: stri
   } catch (err) {
     return { status: 400, body: rpcError(null, { code: ErrorCode.ParseError, message: `request body is not valid JSON: ${(err as Error).message}` }) };
   }
+  const refused = versionRefusal(version, replyIdOf(body));
+  if (refused) return refused;
   const batch = Array.isArray(body);
   const messages = batch ? (body as unknown[]) : [body];
   if (batch) {
@@ -199,8 +227,6 @@ export async function answerMcp(gateway: McpGateway, text: string, version: stri
  */
 export async function handleMcpRequest(req: Request, principal: Principal, gateway: McpGateway): Promise<Response> {
   const version = req.headers.get("mcp-protocol-version");
-  const refused = versionRefusal(version);
-  if (refused) return json(refused.body, refused.status);
   // Bounded while read (BODY_LIMIT_MCP_BYTES): past it, 413 in the error envelope.
   const text = await readBodyText(req, "mcp");
   const answer = await answerMcp(gateway, text, version, principal, req.signal);

@@ -14,6 +14,7 @@ import {
   waitQuerySchema,
   waitResultSchema,
 } from "@/lib/approvals/schemas";
+import { dashboardQuerySchema, dashboardSchema } from "@/lib/dashboard/schemas";
 import { auditFilterSchema, auditPageSchema, auditSearchQuerySchema, auditWriteSchema, checkpointsQuerySchema, verifyQuerySchema, verifyResultSchema } from "@/lib/audit/schemas";
 import {
   acceptInvitationBodySchema,
@@ -35,6 +36,7 @@ import {
 import { accountPutBodySchema, accountViewSchema } from "@/lib/access/account-schemas";
 import { mintedTokenSchema, mintTokenBodySchema, revokedTokenSchema, tokenListQuerySchema, tokenListSchema } from "@/lib/access/token-schemas";
 import { guardRequestSchema, verdictSchema } from "@/lib/enforce/schemas";
+import { protectedResourceMetadataSchema } from "@/lib/mcp/protected-resource-schema";
 import {
   applyRequestSchema,
   applyResponseSchema,
@@ -112,6 +114,7 @@ const declared = {
   "policy.draft.delete": {},
   "policy.rollback": { read: "fields", body: rollbackRequestSchema, response: rollbackResponseSchema },
   "gateway.mcp": { body: z.looseObject({ jsonrpc: z.literal("2.0"), id: z.union([z.string(), z.number()]).optional(), method: z.string(), params: z.record(z.string(), z.unknown()).optional() }) },
+  "gateway.protectedResource": { response: protectedResourceMetadataSchema },
   "gateway.check": { body: guardRequestSchema, response: verdictSchema },
   "gateway.enforce": { body: guardRequestSchema, response: verdictSchema },
   "approvals.create": { body: createApprovalBodySchema, response: approvalViewSchema },
@@ -149,6 +152,7 @@ const declared = {
   "audit.verify": { query: verifyQuerySchema, response: verifyResultSchema },
   "audit.export": { query: auditFilterSchema },
   "audit.checkpoints": { query: checkpointsQuerySchema },
+  "dashboard.get": { query: dashboardQuerySchema, response: dashboardSchema },
   "system.openapi": {},
 } satisfies Record<RouteId, RouteSchemas>;
 

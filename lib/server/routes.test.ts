@@ -8,6 +8,8 @@ import { ROUTE_IDS, routeIdOf, routeRewrites, routeSpec, type RouteId } from "@/
 import { routeSchemas } from "./route-schemas";
 
 const API = path.resolve(__dirname, "../../app/api");
+// Routes outside /api whose place a standard fixes: RFC 9728's metadata of /mcp (an optional catch-all, for its suffixed forms).
+const WELL_KNOWN = path.resolve(__dirname, "../../app/.well-known");
 // Not routes of the table: next-auth's own handlers, and the JSON 404 of unknown /api paths.
 const OUTSIDE_TABLE = new Set(["auth/[...nextauth]", "[...path]"]);
 
@@ -20,11 +22,12 @@ function routeFiles(dir: string): string[] {
 }
 
 /** A route file's canonical path in the table's form: /api/admin/tokens/{id}. */
-const pathOf = (file: string) => "/api/" + path.relative(API, path.dirname(file)).split(path.sep).join("/").replace(/\[(\w+)\]/g, "{$1}");
+const pathOf = (file: string) =>
+  file.startsWith(WELL_KNOWN)
+    ? "/.well-known/" + path.relative(WELL_KNOWN, path.dirname(file)).split(path.sep).join("/").replace(/\/\[\[\.\.\.\w+\]\]$/, "")
+    : "/api/" + path.relative(API, path.dirname(file)).split(path.sep).join("/").replace(/\[(\w+)\]/g, "{$1}");
 
-const files = routeFiles(API)
-  .filter((f) => !OUTSIDE_TABLE.has(path.relative(API, path.dirname(f)).split(path.sep).join("/")))
-  .sort();
+const files = [...routeFiles(API).filter((f) => !OUTSIDE_TABLE.has(path.relative(API, path.dirname(f)).split(path.sep).join("/"))), ...routeFiles(WELL_KNOWN)].sort();
 
 async function handlersOf(file: string) {
   const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { formatDate } from "@/lib/console/format-date";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { EmptyState } from "@/components/empty-state";
@@ -44,7 +45,7 @@ export default async function PoliciesPage() {
               Active: version {active.version}
             </h2>
             <p className="text-sm text-slate-600">
-              {active.signed ? (active.verified ? "signed and verified" : "signed") : "unsigned"} · by {active.author} · {new Date(active.created_at).toLocaleString()}
+              {active.signed ? (active.verified ? "signed and verified" : "signed") : "unsigned"} · by {active.author} · {formatDate(active.created_at)}
             </p>
           </div>
           <p className="mt-1 break-all font-mono text-xs text-slate-500">sha256 {active.hash}</p>

@@ -35,7 +35,15 @@ describe("parseUpstreamsConfig", () => {
 
   test("fills defaults", () => {
     const c = parseUpstreamsConfig("servers:\n  - name: api\n    transport: http\n    url: https://mcp.example.com/mcp\n");
-    expect(c).toEqual({ version: 1, servers: [{ name: "api", transport: "http", url: "https://mcp.example.com/mcp", headers: {}, enabled: true, path_map: {}, tools: {} }] });
+    expect(c).toEqual({ version: 1, servers: [{ name: "api", transport: "http", url: "https://mcp.example.com/mcp", headers: {}, enabled: true, prefix: true, path_map: {}, tools: {} }] });
+  });
+
+  test.each([
+    ["absent: names are prefixed", "", true],
+    ["prefix: false: names as the upstream gives them", "    prefix: false\n", false],
+  ])("prefix %s", (_label, line, expected) => {
+    const c = parseUpstreamsConfig(`servers:\n  - name: api\n    transport: http\n    url: https://mcp.example.com/mcp\n${line}`);
+    expect(c.servers[0].prefix).toBe(expected);
   });
 
   test.each([
@@ -49,6 +57,7 @@ describe("parseUpstreamsConfig", () => {
     ["a literal API key in a child's env", "servers:\n  - name: x\n    transport: stdio\n    command: x\n    env:\n      OPENAI_API_KEY: sk-123\n", /servers\[0\]\.env\.OPENAI_API_KEY: looks like a credential/],
     ["credentials in the URL", "servers:\n  - name: x\n    transport: http\n    url: https://u:p@a.example/mcp\n", /servers\[0\]\.url: no credentials in the URL/],
     ["an IPv6 zone id in the URL", "servers:\n  - name: x\n    transport: http\n    url: \"http://[fe80::1%25eth0]:9/mcp\"\n", /servers\[0\]\.url: expected an http\(s\) URL/],
+    ["prefix that is not a boolean", "servers:\n  - name: x\n    transport: http\n    url: https://a.example/mcp\n    prefix: \"no\"\n", /servers\[0\]\.prefix: Invalid input: expected boolean/],
     ["a non-http URL", "servers:\n  - name: x\n    transport: http\n    url: ftp://a.example/mcp\n", /servers\[0\]\.url: expected an http\(s\) URL/],
     ["an alias without a namespace", "servers:\n  - name: x\n    transport: stdio\n    command: x\n    tools:\n      write_file: { aliases: [write] }\n", /servers\[0\]\.tools\.write_file\.aliases\[0\]: expected a dotted tool name/],
     ["a duplicate upstream", "servers:\n  - { name: x, transport: stdio, command: a }\n  - { name: x, transport: stdio, command: b }\n", /servers\[1\]\.name: duplicate upstream name x \(also servers\[0\]\)/],

@@ -58,6 +58,12 @@ const common = {
     .regex(UPSTREAM_NAME, "expected a lowercase name such as fs (it prefixes the tool names)")
     .refine((n) => !(RESERVED_NAMESPACES as readonly string[]).includes(n), { error: (iss) => `${String(iss.input)} is reserved for built-in tools` }),
   enabled: z.boolean().default(true),
+  /**
+   * false: the upstream's tools are exposed under their own names (`echo`, not `everything.echo`),
+   * as a transparent proxy would. A name another upstream, an alias or a built-in tool already
+   * has is never taken over: the newcomer is hidden and reported (upstreams.yaml only).
+   */
+  prefix: z.boolean().default(true),
   /** Tenants that may see and call this upstream; absent: every tenant. */
   tenants: TenantsSchema.optional(),
   timeout_ms: timeoutMs.optional(),

@@ -24,7 +24,7 @@ export interface ConnectionOptions {
 
 /** For the server log: `detail` may hold remote text and host paths; callers never see it. */
 export interface UpstreamEvent {
-  type: "connected" | "closed" | "connect_failed" | "call_failed";
+  type: "connected" | "closed" | "connect_failed" | "call_failed" | "tool_hidden";
   upstream: string;
   detail?: string;
   tenant?: string;

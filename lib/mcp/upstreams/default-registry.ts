@@ -31,6 +31,7 @@ export function createUpstreamRegistry(e: Env, db: () => Promise<Db>, log: Logge
     onEvent: (e) => {
       const logger = log.child({ upstream: e.upstream, ...(e.tenant ? { tenant: e.tenant } : {}), ...(e.traceId ? { trace_id: e.traceId } : {}) });
       if (e.type === "connected") logger.info("upstream connected");
+      else if (e.type === "tool_hidden") logger.warn({ detail: e.detail }, "upstream tool hidden: its name is taken");
       else logger.warn({ detail: e.detail }, e.type === "closed" ? "upstream connection lost" : e.type === "call_failed" ? "upstream call failed" : "upstream failed to start");
     },
     onDbProblem: (p) => log.warn({ tenant: p.tenant, upstream: p.name }, p.name ? `stored upstream skipped: ${p.message}` : p.message),

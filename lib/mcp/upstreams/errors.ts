@@ -42,8 +42,13 @@ export class UpstreamTimeoutError extends UpstreamError {
   }
 }
 
+/** UnknownToolError's code: matched by value, since a bundled build renames classes and may hold two copies of one. */
+export const UNKNOWN_TOOL = "unknown_tool";
+
 /** No tool of that exposed name (or not for this tenant). */
 export class UnknownToolError extends UpstreamError {
+  readonly code = UNKNOWN_TOOL;
+
   constructor(readonly exposedName: string, detail?: string) {
     super(`unknown tool \`${exposedName}\`${detail ? `: ${detail}` : ""}`, null, exposedName);
   }

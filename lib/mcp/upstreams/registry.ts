@@ -3,7 +3,7 @@ import path from "node:path";
 import { Agent } from "undici";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { UpstreamRow } from "@/lib/db/upstreams";
-import { type FactMap, parseUpstreamsConfig, type ServerConfig, TENANT_REF, type ToolSettings, type UpstreamsConfig } from "./config";
+import { type FactMap, parseUpstreamsConfig, RESERVED_NAMESPACES, type ServerConfig, TENANT_REF, type ToolSettings, type UpstreamsConfig } from "./config";
 import { type Backoff, type ConnectionOptions, UpstreamConnection, type UpstreamStatus } from "./connection";
 import { dbSecretResolver, rowToServer } from "./db-config";
 import { UnknownToolError, UpstreamError, UpstreamUnavailableError } from "./errors";
@@ -21,7 +21,11 @@ export interface ExposedTool {
   description?: string;
   inputSchema: Tool["inputSchema"];
   outputSchema?: Tool["outputSchema"];
+  /** Hints from the upstream, passed on as they are: agents must treat them as untrusted. */
   annotations?: Tool["annotations"];
+  icons?: Tool["icons"];
+  execution?: Tool["execution"];
+  _meta?: Tool["_meta"];
   /** Fact sources from upstreams.yaml (server level, then tool level); undefined: the policy defaults. */
   facts?: FactMap;
   timeoutMs: number;
@@ -126,10 +130,13 @@ const dbKey = (tenant: string | null, name: string) => `${tenant ?? "*"}/${name}
 function exposedNames(server: ServerConfig, tool: string): string[] {
   const s = server.tools[tool];
   if (s?.hidden) return [];
-  const original = `${server.name}.${tool}`;
+  const original = server.prefix === false ? tool : `${server.name}.${tool}`;
   if (!s || s.aliases.length === 0) return [original];
   return s.keep_original ? [...s.aliases, original] : [...s.aliases];
 }
+
+/** A tool that only runs as a task (MCP tasks): a plain tools/call of it cannot succeed, and tasks are not relayed. */
+const needsTasks = (t: Tool) => t.execution?.taskSupport === "required";
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -411,7 +418,8 @@ export class UpstreamRegistry {
   factMaps(opts: { tenant?: string } = {}): Record<string, FactMap> {
     const out: Record<string, FactMap> = {};
     for (const { server } of this.entries(opts.tenant)) {
-      if (server.facts) out[`${server.name}.*`] = server.facts;
+      // A server-wide map needs a namespace to match; an unprefixed upstream's tools take tool-level maps.
+      if (server.facts && server.prefix !== false) out[`${server.name}.*`] = server.facts;
       for (const [tool, settings] of Object.entries(server.tools)) {
         const merged = mergeFacts(server.facts, settings.facts);
         if (!settings.facts || !merged) continue;
@@ -432,6 +440,9 @@ export class UpstreamRegistry {
       inputSchema: t.inputSchema,
       ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
       ...(t.annotations ? { annotations: t.annotations } : {}),
+      ...(t.icons ? { icons: t.icons } : {}),
+      ...(t.execution ? { execution: t.execution } : {}),
+      ...(t._meta ? { _meta: t._meta } : {}),
       facts: mergeFacts(server.facts, settings?.facts),
       timeoutMs: settings?.timeout_ms ?? server.timeout_ms ?? this.defaultTimeoutMs,
     }));
@@ -452,6 +463,8 @@ export class UpstreamRegistry {
     const tools: ExposedTool[] = [];
     const errors: ListToolsResult["errors"] = [];
     const taken = new Set<string>();
+    // Prefixed upstreams first: their names (and aliases) are never given up to an unprefixed one.
+    listed.sort((a, b) => Number(a.entry.server.prefix === false) - Number(b.entry.server.prefix === false));
     for (const item of listed) {
       const server = item.entry.server;
       if ("error" in item) {
@@ -463,8 +476,18 @@ export class UpstreamRegistry {
       for (const configured of Object.keys(server.tools)) {
         if (!names.has(configured)) errors.push({ upstream: server.name, message: `${where} configures tool ${configured}, which the upstream does not offer` });
       }
+      if (server.prefix === false) this.claimAll(item.entry, item.tools);
       for (const t of item.tools) {
+        if (needsTasks(t)) {
+          errors.push({ upstream: server.name, message: `tool ${t.name} is hidden: it can only be called as a task (execution.taskSupport: required), and the gateway does not relay tasks` });
+          continue;
+        }
         for (const exposed of this.expose(server, t)) {
+          const refused = server.prefix === false && exposed.name === t.name ? this.bareRefusal(item.entry, t.name) : null;
+          if (refused) {
+            errors.push({ upstream: server.name, message: refused });
+            continue;
+          }
           // An alias may not be shadowed by, nor shadow, another upstream's tool of the same name.
           if (taken.has(exposed.name)) {
             errors.push({ upstream: server.name, message: `tool name ${exposed.name} is exposed twice; the second is hidden` });
@@ -483,12 +506,81 @@ export class UpstreamRegistry {
     return (await this.resolve(exposedName, opts.tenant)).tool;
   }
 
+  /** Which entry first offered each bare name (unprefixed upstreams): it keeps the name for the process's life. */
+  private readonly bareOwners = new Map<string, Entry>();
+  private readonly reportedBare = new Set<string>();
+
+  /** Claims, in order, the bare names of an unprefixed upstream's listing that nobody holds yet. */
+  private claimAll(entry: Entry, tools: Tool[]): void {
+    for (const t of tools) {
+      if (!this.bareOwners.has(t.name) && !this.namespaceClaim(t.name)) this.bareOwners.set(t.name, entry);
+    }
+  }
+
+  /** What a dotted bare name would shadow: a file or database upstream's namespace, or a built-in one. */
+  private namespaceClaim(name: string): string | undefined {
+    const dot = name.indexOf(".");
+    if (dot <= 0) return undefined;
+    const ns = name.slice(0, dot);
+    if ((RESERVED_NAMESPACES as readonly string[]).includes(ns)) return `the built-in namespace ${ns}`;
+    const file = this.fileNamespaces.get(ns);
+    if (file && this.files.get(ns)?.server.prefix !== false) return file;
+    for (const e of this.db.entries.values()) if (e.server.name === ns) return `the stored upstream ${ns}`;
+    return undefined;
+  }
+
+  /**
+   * Why an unprefixed upstream may not expose `name` as is (null: it may): another upstream
+   * offered it first, or it lies in a namespace that is governed under another upstream's name.
+   * Reported once per upstream and name (the server log), and hidden every time.
+   */
+  private bareRefusal(entry: Entry, name: string): string | null {
+    const ns = this.namespaceClaim(name);
+    const owner = this.bareOwners.get(name);
+    const why = ns ? `it lies in the namespace of ${ns}` : owner && owner !== entry ? `upstream ${owner.server.name} offered it first` : null;
+    if (!why) return null;
+    const message = `tool ${name} of upstream ${entry.server.name} is hidden: ${why} (an unprefixed upstream never takes over a name)`;
+    const key = `${entry.server.name}\0${name}`;
+    if (!this.reportedBare.has(key)) {
+      this.reportedBare.add(key);
+      this.opts.onEvent?.({ type: "tool_hidden", upstream: entry.server.name, detail: message });
+    }
+    return message;
+  }
+
+  /** The unprefixed upstream that holds `name`, listing them in order until one does. */
+  private async bareRoute(name: string, tenant: string | undefined): Promise<Route | undefined> {
+    for (const entry of this.entries(tenant)) {
+      if (entry.server.prefix !== false) continue;
+      let tools: Tool[];
+      try {
+        tools = await this.lease(entry, tenant, (l) => l.connection.listTools());
+      } catch {
+        continue; // unreachable now: it cannot hold the name for this call
+      }
+      this.claimAll(entry, tools);
+      if (this.bareOwners.get(name) !== entry || this.bareRefusal(entry, name)) continue;
+      if (!exposedNames(entry.server, name).includes(name)) continue;
+      return { entry, tool: name, settings: entry.server.tools[name] };
+    }
+    return undefined;
+  }
+
   private async resolve(exposedName: string, tenant: string | undefined): Promise<{ tool: ExposedTool; entry: Entry }> {
     await this.fresh();
-    const route = this.route(exposedName, tenant);
+    let route: Route;
+    try {
+      route = this.route(exposedName, tenant);
+    } catch (e) {
+      if (!(e instanceof UnknownToolError)) throw e;
+      const bare = await this.bareRoute(exposedName, tenant);
+      if (!bare) throw e;
+      route = bare;
+    }
     const tools = await this.lease(route.entry, tenant, (l) => l.connection.listTools());
     const tool = tools.find((t) => t.name === route.tool);
     if (!tool) throw new UnknownToolError(exposedName, `upstream ${route.entry.server.name} has no tool ${route.tool}`);
+    if (needsTasks(tool)) throw new UnknownToolError(exposedName, "it can only be called as a task, which the gateway does not relay");
     return { tool: this.expose(route.entry.server, tool).find((t) => t.name === exposedName)!, entry: route.entry };
   }
 
@@ -500,7 +592,7 @@ export class UpstreamRegistry {
     }
     const dot = exposedName.indexOf(".");
     const entry = dot > 0 ? this.byName(exposedName.slice(0, dot), tenant) : undefined;
-    if (!entry) throw new UnknownToolError(exposedName);
+    if (!entry || entry.server.prefix === false) throw new UnknownToolError(exposedName);
     const server = entry.server;
     if (entry.source === "db") {
       // Database upstreams keep their aliases inside their own namespace (db-config.ts).

@@ -9,7 +9,7 @@ import { z } from "zod";
  * Test helper: a tiny MCP server over Streamable HTTP that insists on a bearer token, labels its
  * answers (to tell two upstreams apart) and counts sessions opened and ended, and calls.
  */
-export async function startTestUpstream(opts: { token: string; label: string }) {
+export async function startTestUpstream(opts: { token: string; label: string; extraTools?: string[]; richTools?: boolean }) {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const seen = { authorizations: [] as (string | undefined)[], calls: 0, sessionsOpened: 0, sessionsEnded: 0 };
 
@@ -23,6 +23,29 @@ export async function startTestUpstream(opts: { token: string; label: string }) 
       seen.calls++;
       return { content: [{ type: "text", text: opts.label }] };
     });
+    if (opts.richTools) {
+      // Every optional field of a tool definition and of a result, to prove they pass through.
+      server.registerTool(
+        "rich",
+        {
+          title: "Rich tool",
+          description: "Has every optional field",
+          inputSchema: {},
+          outputSchema: { answer: z.number() },
+          annotations: { readOnlyHint: true, title: "Rich" },
+          _meta: { "example.com/owner": "team-a" },
+        },
+        async () => ({ content: [{ type: "text" as const, text: '{"answer":42}' }], structuredContent: { answer: 42 }, _meta: { "example.com/run": "r1" } }),
+      );
+      const rich = server.registerTool("task_only", { description: "Runs only as a task", inputSchema: {} }, async () => ({ content: [] }));
+      rich.execution = { taskSupport: "required" };
+    }
+    for (const name of opts.extraTools ?? []) {
+      server.registerTool(name, { description: `${name} of ${opts.label}`, inputSchema: {} }, async () => {
+        seen.calls++;
+        return { content: [{ type: "text", text: `${opts.label}: ${name}` }] };
+      });
+    }
     return server;
   };
 

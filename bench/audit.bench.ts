@@ -5,9 +5,11 @@
  * rate. Prints a table, then ONE JSON line with every figure.
  */
 import { randomUUID } from "node:crypto";
+import { loadavg } from "node:os";
 import { makeAuditLog, testKeys } from "@/lib/audit/testing";
 import { env } from "@/lib/env";
 import { createTestDb } from "@/lib/db/testing";
+import { workMeter, type WorkCounts } from "./support/cpu";
 
 const WRITERS = [1, 16, 64];
 const SECONDS_PER_RUN = Number(process.argv.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 4);
@@ -35,6 +37,40 @@ function sampleCall(i: number) {
   };
 }
 
+/**
+ * What one durable commit costs here, whatever the log does: a trivial one-row INSERT committed
+ * at 1 writer (fsync of the WAL) against a bare round trip. An audited call waits for one commit,
+ * so this bounds the latency the gateway can add.
+ */
+async function commitFloor(db: Awaited<ReturnType<typeof createTestDb>>) {
+  const n = 500;
+  return db.sql.session(async (s) => {
+    // A real table (a temp table's rows are not WAL-logged), dropped at the end.
+    await s.exec("CREATE TABLE IF NOT EXISTS bench_commit_floor (id bigserial PRIMARY KEY, v text)");
+    const time = async (fn: (i: number) => Promise<unknown>) => {
+      const lat: number[] = [];
+      for (let i = 0; i < 50; i++) await fn(i);
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await fn(i);
+        lat.push(performance.now() - t);
+      }
+      lat.sort((a, b) => a - b);
+      return { p50: r2(pct(lat, 50)), p99: r2(pct(lat, 99)) };
+    };
+    const select = await time(() => s.query("SELECT 1"));
+    const auto = await time((i) => s.query("INSERT INTO bench_commit_floor (v) VALUES ($1)", [`v${i}`]));
+    const txn = await time(async (i) => {
+      await s.exec("BEGIN");
+      await s.query("INSERT INTO bench_commit_floor (v) VALUES ($1)", [`v${i}`]);
+      await s.exec("COMMIT");
+    });
+    const sync = (await s.query<{ synchronous_commit: string }>("SHOW synchronous_commit"))[0].synchronous_commit;
+    await s.exec("DROP TABLE bench_commit_floor");
+    return { select_p50_ms: select.p50, insert_autocommit_p50_ms: auto.p50, insert_autocommit_p99_ms: auto.p99, insert_txn_p50_ms: txn.p50, insert_txn_p99_ms: txn.p99, synchronous_commit: sync };
+  });
+}
+
 async function main() {
   if (!env().DATABASE_URL) {
     console.error("bench:audit needs DATABASE_URL (a Postgres server); embedded PGlite is single-process and not what production runs.");
@@ -43,14 +79,20 @@ async function main() {
   const db = await createTestDb();
   const keys = testKeys();
   const log = makeAuditLog(db, keys, { checkpointEvery: 1000, checkpointSeconds: 60 });
-  const runs: { writers: number; appends: number; seconds: number; appends_per_s: number; p50_ms: number; p99_ms: number }[] = [];
+  const runs: { writers: number; appends: number; seconds: number; appends_per_s: number; p50_ms: number; p99_ms: number; work_per_append: WorkCounts }[] = [];
   try {
+    const floor = await commitFloor(db);
+    console.log(
+      `floor, 1 writer: SELECT 1 p50 ${floor.select_p50_ms} ms; durable INSERT (autocommit) p50 ${floor.insert_autocommit_p50_ms} ms p99 ${floor.insert_autocommit_p99_ms} ms; ` +
+        `BEGIN/INSERT/COMMIT p50 ${floor.insert_txn_p50_ms} ms (synchronous_commit=${floor.synchronous_commit}, load ${loadavg().map(r2).join(" ")})`,
+    );
     // Warm-up: connections, plans, JIT.
     await Promise.all(Array.from({ length: 200 }, (_, i) => log.append({ tenant: "warmup", ...sampleCall(i) })));
 
     for (const writers of WRITERS) {
       const tenant = `bench-w${writers}`;
       const latencies: number[] = [];
+      const meter = await workMeter(db.sql);
       const deadline = performance.now() + SECONDS_PER_RUN * 1000;
       const started = performance.now();
       let i = 0;
@@ -64,6 +106,7 @@ async function main() {
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      const work = await meter(latencies.length);
       latencies.sort((a, b) => a - b);
       runs.push({
         writers,
@@ -72,10 +115,11 @@ async function main() {
         appends_per_s: Math.round(latencies.length / seconds),
         p50_ms: r2(pct(latencies, 50)),
         p99_ms: r2(pct(latencies, 99)),
+        work_per_append: work,
       });
       const v = await log.verify(tenant);
       if (!v.ok) throw new Error(`chain of ${tenant} does not verify: ${v.message}`);
-      console.log(`${String(writers).padStart(3)} writers: ${runs.at(-1)!.appends_per_s} appends/s, p50 ${runs.at(-1)!.p50_ms} ms, p99 ${runs.at(-1)!.p99_ms} ms (${latencies.length} appends)`);
+      console.log(`${String(writers).padStart(3)} writers: ${runs.at(-1)!.appends_per_s} appends/s, p50 ${runs.at(-1)!.p50_ms} ms, p99 ${runs.at(-1)!.p99_ms} ms (${latencies.length} appends; per append: ${work.pg_commits} commits, CPU ${work.cpu_us.this_process} µs here + ${work.cpu_us.postgres} µs Postgres)`);
     }
 
     // Verify rate over a chain of VERIFY_RECORDS records.
@@ -91,20 +135,25 @@ async function main() {
       }),
     );
     const fillSeconds = (performance.now() - fillStart) / 1000;
+    const vMeter = await workMeter(db.sql);
     const vStart = performance.now();
     const v = await log.verify(tenant);
     const vSeconds = (performance.now() - vStart) / 1000;
+    const vWork = await vMeter(v.count);
     if (!v.ok) throw new Error(`verify failed: ${v.message}`);
     const verifyRate = Math.round(v.count / vSeconds);
     console.log(`verify: ${v.count} records in ${r2(vSeconds)} s = ${verifyRate} records/s (${v.checkpoints_verified} checkpoints; chain built at ${Math.round(made / fillSeconds)} appends/s with 256 writers)`);
+    console.log(`  per record: CPU ${vWork.cpu_us.this_process} µs here (read, parse, hash) + ${vWork.cpu_us.postgres} µs Postgres (produce the rows)`);
 
     const at64 = runs.find((r) => r.writers === 64)!;
     console.log(
       JSON.stringify({
         bench: "audit",
         database: db.sql.label,
+        load_average: loadavg().map(r2),
+        floor,
         runs,
-        verify: { records: v.count, seconds: r2(vSeconds), records_per_s: verifyRate, checkpoints: v.checkpoints_verified },
+        verify: { records: v.count, seconds: r2(vSeconds), records_per_s: verifyRate, checkpoints: v.checkpoints_verified, cpu_us_per_record: vWork.cpu_us },
         targets: { appends_per_s_at_64: 10_000, verify_records_per_s: 200_000 },
         met: { appends: at64.appends_per_s >= 10_000, verify: verifyRate >= 200_000 },
       }),

@@ -205,6 +205,9 @@ const schema = z
     // The data plane's bound on /mcp requests in flight per process: past it, a request is refused
     // at once (503 with Retry-After) rather than queued. Sized from bench/data-plane.bench.ts.
     DATA_PLANE_MAX_IN_FLIGHT: int(1, 100_000).default(256),
+    // Requests refused past that bound are audited as counts: one door_refusals record (platform
+    // tenant) per this many seconds in which any were refused.
+    DATA_PLANE_REFUSAL_AUDIT_SECONDS: int(1, 3600).default(10),
     // Console sign-in throttling: failed sign-ins counted per login and per client address within
     // the window; past either limit, sign-ins are refused (with the same generic failure).
     LOGIN_MAX_FAILURES_PER_LOGIN: int(1, 1_000_000).default(10),

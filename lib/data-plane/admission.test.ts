@@ -45,6 +45,17 @@ describe("Admission", () => {
     expect(r.ok ? null : r.retryAfterSeconds).toBe(expected);
   });
 
+  test("past the limit every refusal is the same prepared answer (no error built per refused request), and each is counted once", () => {
+    const a = new Admission({ maxInFlight: 1, now: at().now });
+    a.tryEnter();
+    const first = a.tryEnter();
+    const second = a.tryEnter();
+    expect(second).toBe(first);
+    expect(a.stats().refused).toBe(2);
+    expect(a.takeRefused()).toBe(2);
+    expect(a.takeRefused()).toBe(0);
+  });
+
   test("releasing twice frees one slot only", () => {
     const a = new Admission({ maxInFlight: 2, now: at().now });
     const h = a.tryEnter() as Admitted;

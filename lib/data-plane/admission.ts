@@ -24,6 +24,14 @@ export class Admission {
   private inFlight = 0;
   private avgHoldMs = 0;
   private refusedCount = 0;
+  /** Refusals not yet recorded in the audit log (see takeRefused). */
+  private unrecorded = 0;
+  /**
+   * The refusal for each Retry-After value, built once: a refusal always finds in_flight at the
+   * limit, so it is the same answer every time, and past capacity it must cost next to nothing
+   * (no Error and stack trace per refused request).
+   */
+  private readonly refusals = new Map<number, Refused>();
   private readonly now: () => number;
   private readonly smoothing: number;
 
@@ -36,14 +44,20 @@ export class Admission {
   tryEnter(): Admitted | Refused {
     if (this.inFlight >= this.o.maxInFlight) {
       this.refusedCount++;
+      this.unrecorded++;
       const retryAfterSeconds = Math.max(1, Math.ceil(this.avgHoldMs / 1000));
-      const error = new AppError(
-        503,
-        OVERLOADED,
-        `the gateway is at its limit of ${this.o.maxInFlight} requests in flight (DATA_PLANE_MAX_IN_FLIGHT); nothing was run: retry after ${retryAfterSeconds} s`,
-        { retry_after_seconds: retryAfterSeconds, in_flight: this.inFlight, limit: this.o.maxInFlight },
-      );
-      return { ok: false, error, retryAfterSeconds };
+      let refused = this.refusals.get(retryAfterSeconds);
+      if (!refused) {
+        const error = new AppError(
+          503,
+          OVERLOADED,
+          `the gateway is at its limit of ${this.o.maxInFlight} requests in flight (DATA_PLANE_MAX_IN_FLIGHT); nothing was run: retry after ${retryAfterSeconds} s`,
+          { retry_after_seconds: retryAfterSeconds, in_flight: this.o.maxInFlight, limit: this.o.maxInFlight },
+        );
+        refused = Object.freeze({ ok: false as const, error, retryAfterSeconds });
+        this.refusals.set(retryAfterSeconds, refused);
+      }
+      return refused;
     }
     this.inFlight++;
     const started = this.now();
@@ -58,6 +72,21 @@ export class Admission {
         this.avgHoldMs = this.avgHoldMs === 0 ? held : this.avgHoldMs + this.smoothing * (held - this.avgHoldMs);
       },
     };
+  }
+
+  /** Refusals since the last call (what the door-refusal record counts); `putBack` returns them when that record could not be written. */
+  takeRefused(): number {
+    const n = this.unrecorded;
+    this.unrecorded = 0;
+    return n;
+  }
+
+  putBack(n: number): void {
+    this.unrecorded += n;
+  }
+
+  get limit(): number {
+    return this.o.maxInFlight;
   }
 
   stats(): { inFlight: number; limit: number; refused: number; avgHoldMs: number } {

@@ -11,7 +11,7 @@ import { answerMcp } from "@/lib/mcp/endpoint";
 import { mcpChallenge, mcpOriginRefusal } from "@/lib/mcp/http-guards";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
-import { overloadAnswer } from "./overload";
+import { overloadBodyText } from "./overload";
 
 const MCP = ROUTES["gateway.mcp"];
 const CANONICAL_PATH = MCP.path;
@@ -99,9 +99,14 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
 
     const admitted = o.admission.tryEnter();
     if (!admitted.ok) {
-      const a = overloadAnswer(admitted);
+      // Before authentication and the body: past capacity a refusal must cost next to nothing,
+      // so the admitted calls keep the cores. Counted for the audit log (refusal-audit.ts).
       req.resume(); // nothing of the body is wanted
-      return send(res, a.status, a.body, { ...a.headers, "x-request-id": requestId });
+      const b = overloadBodyText(admitted);
+      res
+        .writeHead(503, { "retry-after": String(admitted.retryAfterSeconds), "x-request-id": requestId, "content-type": "application/json", "content-length": b.length })
+        .end(b.text);
+      return;
     }
     const controller = new AbortController();
     const onClose = () => {

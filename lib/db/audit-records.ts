@@ -206,8 +206,8 @@ export async function insertAuditBatch(q: Queryer, tenant: string, rows: AuditRo
  * lockChainHead) and, only if it is still `expected` (the head this process last committed),
  * inserts the rows hashed from it, moves the head and stores the checkpoint, all in one
  * statement. Returns the head as locked: when it is not `expected` (another process appended
- * meanwhile), nothing was written and the caller, still holding the lock in its transaction,
- * re-hashes from that head and calls insertAuditBatch. Null when the tenant has no head row yet.
+ * meanwhile), nothing was written (the caller re-hashes from the head, see insertAuditBatchOnce).
+ * Null when the tenant has no head row yet.
  */
 export async function insertAuditBatchAt(
   q: Queryer,
@@ -244,6 +244,26 @@ export async function insertAuditBatchAt(
   // Cannot happen (all or nothing hangs on one condition); the caller's transaction rolls back.
   if (!inserted && (Number(r.inserted) !== 0 || Number(r.moved) !== 0)) throw new Error(`audit append wrote ${String(r.inserted)} of ${rows.length} records`);
   return { inserted, head: { seq: Number(r.seq), hash: r.hash as string } };
+}
+
+/**
+ * insertAuditBatchAt as a transaction of its own: on Postgres one statement in autocommit (one
+ * round trip, durable when it returns, bounded by statement and lock timeouts); on PGlite in an
+ * exclusive transaction. When it says not inserted, nothing was written and no lock is kept: the
+ * caller starts a transaction, locks the head and re-hashes from it.
+ */
+export async function insertAuditBatchOnce(
+  db: Db,
+  timeoutMs: number,
+  tenant: string,
+  expected: { seq: number; hash: string },
+  rows: AuditRow[],
+  checkpoint?: CheckpointRow,
+): Promise<{ inserted: boolean; head: { seq: number; hash: string } } | null> {
+  const statement = db.sql.timedStatement;
+  // The tenant's lane: the next batch, hashed from this one's end, is sent behind it, never ahead.
+  if (statement) return insertAuditBatchAt((text, params) => statement(text, params ?? [], { timeoutMs, lane: tenant }), tenant, expected, rows, checkpoint);
+  return auditTransaction(db, timeoutMs, (q) => insertAuditBatchAt(q, tenant, expected, rows, checkpoint));
 }
 
 /** Under the head lock: adds a checkpoint for the head unless one exists at that seq. */

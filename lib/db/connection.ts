@@ -17,6 +17,16 @@ export interface Database {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs fn on one dedicated connection (advisory locks and transactions need that). */
   session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * One statement as its own transaction, committed (durably, as any commit) when it returns,
+   * on a connection whose statement_timeout and lock_timeout are `timeoutMs`: one round trip
+   * where BEGIN, SET LOCAL, the statement and COMMIT take three. Statements of the same `lane`
+   * reach the server in the order they were issued (one connection per lane), so a statement
+   * built on the outcome of the one before it never overtakes it. Null on PGlite, whose one
+   * connection is shared by the whole process (a statement could land inside another's
+   * transaction): use a session there.
+   */
+  timedStatement: (<T = Record<string, unknown>>(text: string, params: unknown[], o: { timeoutMs: number; lane: string }) => Promise<T[]>) | null;
   adapter(): PrismaPg | PrismaPGlite;
   close(): Promise<void>;
 }
@@ -26,6 +36,24 @@ export function postgresDatabase(url: string, poolSize = 10): Database {
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   const u = new URL(url);
+  // Lanes: single-connection pools (FIFO, reconnecting) whose connections carry the timeouts,
+  // per timeout value (in practice one); a lane name always maps to the same one.
+  const LANES = Math.max(1, Math.min(4, poolSize));
+  const timed = new Map<number, pg.Pool[]>();
+  const lanePool = (ms: number, lane: string) => {
+    let pools = timed.get(ms);
+    if (!pools) {
+      pools = Array.from({ length: LANES }, () => {
+        const p = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 5_000, statement_timeout: ms, lock_timeout: ms });
+        p.on("error", () => {});
+        return p;
+      });
+      timed.set(ms, pools);
+    }
+    let h = 0;
+    for (let i = 0; i < lane.length; i++) h = (h * 31 + lane.charCodeAt(i)) | 0;
+    return pools[Math.abs(h) % pools.length];
+  };
   return {
     kind: "postgres",
     label: `postgres://${u.hostname}:${u.port || 5432}${u.pathname}`,
@@ -45,8 +73,11 @@ export function postgresDatabase(url: string, poolSize = 10): Database {
         client.release();
       }
     },
+    timedStatement: async (text, params, o) => (await lanePool(Math.max(1, Math.floor(o.timeoutMs)), o.lane).query(text, params)).rows,
     adapter: () => new PrismaPg(pool),
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), ...[...timed.values()].flat().map((p) => p.end())]);
+    },
   };
 }
 
@@ -64,6 +95,7 @@ export function pgliteDatabase(dataDir?: string): Database {
     label: dataDir ? `pglite:${dataDir}` : "pglite:memory",
     query: s.query,
     session: (fn) => fn(s),
+    timedStatement: null,
     adapter: () => new PrismaPGlite(db),
     close: () => db.close(),
   };

@@ -247,7 +247,8 @@ interface CallContext {
   traceId: string;
   started: number;
   decided: Decided;
-  argsDigest: string;
+  /** The arguments' digest, computed when an approval is spent (the common allowed call never needs it). */
+  argsDigest: () => string;
   /** The rule an approval must have been granted under, when the policy asks for one. */
   gate: Gate | null;
   /** What the facts step found (null: a tool without facts). */
@@ -276,7 +277,7 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   const facts = await factsStep(deps, principal, call, opts.signal);
   if (!facts.ok) return refuseOnFacts(deps, principal, call, opts, traceId, facts.refusal);
   const decided = await decide(deps, principal, call, true, facts.facts);
-  const ctx: CallContext = { deps, principal, call, opts, traceId, started, decided, argsDigest: digest(call.arguments), gate: gateOf(decided.decision), facts: facts.facts };
+  const ctx: CallContext = { deps, principal, call, opts, traceId, started, decided, argsDigest: lazyDigest(call.arguments), gate: gateOf(decided.decision), facts: facts.facts };
 
   const limited = await limitsStep(ctx, { verdict: verdictOf(call.tool, traceId, decided.decision, decided.policyVersion, decided.cost, true) });
   try {
@@ -292,6 +293,14 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   } finally {
     await limited.release?.();
   }
+}
+
+function lazyDigest(args: Record<string, unknown>): () => string {
+  let d: string | undefined;
+  return () => {
+    if (d === undefined) d = digest(args);
+    return d;
+  };
 }
 
 /**
@@ -337,7 +346,7 @@ async function approvalBindingStep(ctx: CallContext, flow: Flow): Promise<Flow> 
 async function consumeApproval(ctx: CallContext, flow: Flow, id: string): Promise<Flow> {
   const { deps, principal, call } = ctx;
   const service = await deps.approvals();
-  const consumed = await service.consume({ id, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest: ctx.argsDigest, gate: ctx.gate!, now: deps.now() });
+  const consumed = await service.consume({ id, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest: ctx.argsDigest(), gate: ctx.gate!, now: deps.now() });
   const v = flow.verdict;
   if (consumed.ok) {
     const approvers = consumed.approval.votes.filter((x) => x.decision === "approved").map((x) => x.approver).join(", ");

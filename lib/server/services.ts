@@ -1,4 +1,5 @@
 import { Admission } from "@/lib/data-plane/admission";
+import { RefusalAudit } from "@/lib/data-plane/refusal-audit";
 import { AccessEvents } from "@/lib/access/events";
 import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
 import { AuditLog, decisionOk, jsonlSink, redactionConfig, Redactor } from "@/lib/audit";
@@ -226,6 +227,14 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
       const service = await approvals();
       stops.push(service.startSweeper(env.APPROVAL_SWEEP_INTERVAL_MS));
       stops.push(quotas().startFlusher(env.QUOTA_FLUSH_INTERVAL_MS, (err) => log().warn({ err }, "usage flush failed; retrying at the next interval")));
+      const refusals = new RefusalAudit({
+        admission: admission(),
+        append: (input) => audit().append(input),
+        tenant: env.CANOPY_PLATFORM_TENANT ?? env.CANOPY_DEMO_TENANT,
+        now: () => clock.now(),
+        onError: (err) => log().warn({ err }, "door refusals could not be audited; counted again at the next interval"),
+      });
+      stops.push(refusals.start(env.DATA_PLANE_REFUSAL_AUDIT_SECONDS * 1000));
     },
     async close() {
       for (const stop of stops.splice(0)) await stop();

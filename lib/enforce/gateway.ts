@@ -2,6 +2,7 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Redactor } from "@/lib/audit";
 import type { BuiltinToolset } from "@/lib/mcp/builtin";
 import { UNKNOWN_TOOL } from "@/lib/mcp/upstreams/errors";
+import { passThroughToolFields } from "@/lib/mcp/upstreams/tool-fields";
 import type { UpstreamRegistry } from "@/lib/mcp/upstreams/registry";
 import type { Metrics } from "@/lib/metrics";
 import type { EnforceDeps } from "./deps";
@@ -99,11 +100,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
             title: t.title,
             description: t.description,
             inputSchema: t.inputSchema,
-            ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
-            ...(t.annotations ? { annotations: t.annotations } : {}),
-            ...(t.icons ? { icons: t.icons } : {}),
-            ...(t.execution ? { execution: t.execution } : {}),
-            ...(t._meta ? { _meta: t._meta } : {}),
+            ...passThroughToolFields(t),
           } as Tool,
         })),
       ];

@@ -10,6 +10,7 @@ import { UnknownToolError, UpstreamError, UpstreamUnavailableError } from "./err
 import { type AddressPolicy, type FetchLike, guardedFetch, type Resolver } from "./network-guard";
 import { hostPathScrubber, mapPaths, unmapPathsInResult } from "./path-map";
 import type { SecretResolver } from "./secrets";
+import { passThroughToolFields } from "./tool-fields";
 import { serverForTenant, TenantPool } from "./tenant-pool";
 
 /** A tool as agents see it: the exposed name and the upstream tool behind it. */
@@ -438,11 +439,7 @@ export class UpstreamRegistry {
       ...(t.title ? { title: t.title } : {}),
       ...(t.description ? { description: t.description } : {}),
       inputSchema: t.inputSchema,
-      ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
-      ...(t.annotations ? { annotations: t.annotations } : {}),
-      ...(t.icons ? { icons: t.icons } : {}),
-      ...(t.execution ? { execution: t.execution } : {}),
-      ...(t._meta ? { _meta: t._meta } : {}),
+      ...passThroughToolFields(t),
       facts: mergeFacts(server.facts, settings?.facts),
       timeoutMs: settings?.timeout_ms ?? server.timeout_ms ?? this.defaultTimeoutMs,
     }));

@@ -9,7 +9,7 @@ import { openDb } from "@/lib/db/client";
 import { redisKv } from "@/lib/redis";
 import { createApprovalService } from "../service";
 
-const { DATABASE_URL, REDIS_URL, APPROVAL_NS, HMAC_SECRET } = process.env;
+const { DATABASE_URL, REDIS_URL, APPROVAL_NS, HMAC_SECRET, APPROVAL_BACKSTOP_MS } = process.env;
 if (!DATABASE_URL || !REDIS_URL || !APPROVAL_NS || !HMAC_SECRET) {
   console.error("replica needs DATABASE_URL, REDIS_URL, APPROVAL_NS and HMAC_SECRET");
   process.exit(2);
@@ -18,7 +18,16 @@ if (!DATABASE_URL || !REDIS_URL || !APPROVAL_NS || !HMAC_SECRET) {
 const wall = () => performance.timeOrigin + performance.now();
 const db = openDb({ url: DATABASE_URL, poolSize: 10 });
 const kv = redisKv(REDIS_URL, 2000);
-const svc = createApprovalService({ prisma: db.prisma, kv, hmacSecret: HMAC_SECRET, namespace: APPROVAL_NS, log: { warn() {}, error: (o, m) => console.error(m, o) } });
+// APPROVAL_BACKSTOP_MS: the waiters' Postgres re-read interval; a test sets it past its waits so
+// that any wake-up it sees was the pub/sub one.
+const svc = createApprovalService({
+  prisma: db.prisma,
+  kv,
+  hmacSecret: HMAC_SECRET,
+  namespace: APPROVAL_NS,
+  waitBackstopMs: APPROVAL_BACKSTOP_MS ? Number(APPROVAL_BACKSTOP_MS) : undefined,
+  log: { warn() {}, error: (o, m) => console.error(m, o) },
+});
 
 type Cmd =
   | { seq: number; op: "ready" }

@@ -2,7 +2,8 @@
 
 import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import type { AuditFilterValues } from "./filter-params";
-import { type AuditPage, type AuditRecordView, type VerifyResult } from "./schemas";
+import { apiFetch } from "@/lib/console/api-fetch";
+import { auditPageSchema, type AuditRecordView, verifyResultSchema } from "./schemas";
 
 export type { AuditFilterValues };
 
@@ -15,17 +16,11 @@ export function auditQueryString(filters: AuditFilterValues, extra: Record<strin
   return p.toString();
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { headers: { accept: "application/json" }, credentials: "same-origin" });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(body?.error?.message ?? `request failed with status ${res.status}`);
-  return body as T;
-}
 
 export function useAuditSearch(filters: AuditFilterValues, pageSize = 100) {
   return useInfiniteQuery({
     queryKey: ["audit", "search", filters, pageSize],
-    queryFn: ({ pageParam }) => getJson<AuditPage>(`/api/v1/audit?${auditQueryString(filters, { limit: String(pageSize), cursor: pageParam ?? undefined })}`),
+    queryFn: ({ pageParam }) => apiFetch(`/api/v1/audit?${auditQueryString(filters, { limit: String(pageSize), cursor: pageParam ?? undefined })}`, auditPageSchema.parse),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor,
   });
@@ -37,10 +32,10 @@ export function useAuditRecord(seq: number | null, initial?: AuditRecordView) {
     queryKey: ["audit", "record", seq],
     enabled: seq !== null,
     initialData: initial && initial.seq === seq ? initial : undefined,
-    queryFn: async () => (await getJson<AuditPage>(`/api/v1/audit?seq=${seq}&limit=1`)).records[0] ?? null,
+    queryFn: async () => (await apiFetch(`/api/v1/audit?seq=${seq}&limit=1`, auditPageSchema.parse)).records[0] ?? null,
   });
 }
 
 export function useAuditVerify() {
-  return useMutation({ mutationFn: () => getJson<VerifyResult>("/api/v1/audit/verify") });
+  return useMutation({ mutationFn: () => apiFetch("/api/v1/audit/verify", verifyResultSchema.parse) });
 }

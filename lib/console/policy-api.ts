@@ -2,8 +2,23 @@
  * The policy studio's client for the existing policy API (/api/v1/policy/*, /api/v1/audit). Browser
  * only: it imports nothing from the server, so a page can ship it. Every call takes an AbortSignal
  * so the studio can cancel what a newer keystroke made stale, and every refusal becomes a
- * PolicyApiError carrying the envelope's code, message and details for inline display.
+ * PolicyApiError carrying the envelope's code, message and details for inline display. Answers are
+ * checked against the routes' response schemas (zod only: nothing from the server ships).
  */
+import type { z } from "zod";
+import { auditPageSchema } from "@/lib/audit/schemas";
+import {
+  applyResponseSchema,
+  diffResponseSchema,
+  draftViewSchema,
+  promoteResponseSchema,
+  rollbackResponseSchema,
+  signResponseSchema,
+  simulateBatchResponseSchema,
+  simulateResponseSchema,
+  validateResponseSchema,
+  versionsResponseSchema,
+} from "@/lib/policy-store/schemas";
 
 export type Action = "allow" | "deny" | "approval";
 
@@ -273,8 +288,22 @@ export function isAbort(err: unknown): boolean {
   return (err as { name?: string } | null)?.name === "AbortError";
 }
 
-async function call<T>(url: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
-  const { json, ...rest } = init;
+/**
+ * The API's answer, checked against the route's response schema before the studio uses it: a server
+ * answering something else is a loud PolicyApiError, not a half-rendered page. The answer is kept
+ * as sent (the check strips nothing the studio reads).
+ */
+function checked<T>(schema: z.ZodType, body: unknown, url: string): T {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new PolicyApiError(200, "unexpected_answer", `the server's answer to ${url.split("?")[0]} does not match its schema: ${first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid"}`, r.error.issues);
+  }
+  return body as T;
+}
+
+async function call<T>(url: string, init: RequestInit & { json?: unknown; schema?: z.ZodType } = {}): Promise<T> {
+  const { json, schema, ...rest } = init;
   const res = await fetch(url, {
     ...rest,
     credentials: "same-origin",
@@ -293,7 +322,7 @@ async function call<T>(url: string, init: RequestInit & { json?: unknown } = {})
     const e = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
     throw new PolicyApiError(res.status, e?.code ?? "http_error", e?.message ?? `the server answered ${res.status} ${res.statusText}`.trim(), e?.details);
   }
-  return body as T;
+  return schema ? checked<T>(schema, body, url) : (body as T);
 }
 
 /** The fetchers, as one object so a test or a later server-side feature can replace any of them. */
@@ -320,15 +349,15 @@ export interface PolicyApi {
 }
 
 export const policyApi: PolicyApi = {
-  validate: (text, signal) => call("/api/v1/policy/validate", { method: "POST", json: { yaml: text }, signal }),
-  simulate: (input, signal) => call("/api/v1/policy/simulate", { method: "POST", json: input, signal }),
+  validate: (text, signal) => call("/api/v1/policy/validate", { method: "POST", json: { yaml: text }, signal, schema: validateResponseSchema }),
+  simulate: (input, signal) => call("/api/v1/policy/simulate", { method: "POST", json: input, signal, schema: simulateResponseSchema }),
   simulateBatch: async (input, signal) =>
-    (await call<{ results: SimulateResult[] }>("/api/v1/policy/simulate/batch", { method: "POST", json: input, signal })).results.map((r) => ({ ...r, policy_source: input.policy === undefined ? ("active" as const) : ("inline" as const) })),
-  diff: (input, signal) => call("/api/v1/policy/diff", { method: "POST", json: input, signal }),
-  apply: (input) => call("/api/v1/policy/apply", { method: "POST", json: input }),
-  rollback: (input) => call("/api/v1/policy/rollback", { method: "POST", json: input }),
-  versions: (limit = 50) => call(`/api/v1/policy/versions?limit=${limit}`),
-  promote: (input) => call("/api/v1/policy/promote", { method: "POST", json: input }),
+    (await call<{ results: SimulateResult[] }>("/api/v1/policy/simulate/batch", { method: "POST", json: input, signal, schema: simulateBatchResponseSchema })).results.map((r) => ({ ...r, policy_source: input.policy === undefined ? ("active" as const) : ("inline" as const) })),
+  diff: (input, signal) => call("/api/v1/policy/diff", { method: "POST", json: input, signal, schema: diffResponseSchema }),
+  apply: (input) => call("/api/v1/policy/apply", { method: "POST", json: input, schema: applyResponseSchema }),
+  rollback: (input) => call("/api/v1/policy/rollback", { method: "POST", json: input, schema: rollbackResponseSchema }),
+  versions: (limit = 50) => call(`/api/v1/policy/versions?limit=${limit}`, { schema: versionsResponseSchema }),
+  promote: (input) => call("/api/v1/policy/promote", { method: "POST", json: input, schema: promoteResponseSchema }),
   testCases: async (signal) => (await call<{ test_cases: ServerTestCase[] }>("/api/v1/policy/test-cases", { signal })).test_cases,
   addTestCase: (tc) => call("/api/v1/policy/test-cases", { method: "POST", json: tc }),
   removeTestCase: async (id) => {
@@ -336,14 +365,14 @@ export const policyApi: PolicyApi = {
   },
   draft: async (signal) => {
     try {
-      return await call<ServerDraft>("/api/v1/policy/draft", { signal });
+      return await call<ServerDraft>("/api/v1/policy/draft", { signal, schema: draftViewSchema });
     } catch (err) {
       if (err instanceof PolicyApiError && err.status === 404) return null;
       throw err;
     }
   },
-  saveDraft: (d) => call("/api/v1/policy/draft", { method: "PUT", json: d }),
-  signWithServerKey: (policy) => call("/api/v1/policy/sign", { method: "POST", json: { policy } }),
+  saveDraft: (d) => call("/api/v1/policy/draft", { method: "PUT", json: d, schema: draftViewSchema }),
+  signWithServerKey: (policy) => call("/api/v1/policy/sign", { method: "POST", json: { policy }, schema: signResponseSchema }),
   clearDraft: async () => {
     await call("/api/v1/policy/draft", { method: "DELETE" });
   },
@@ -357,7 +386,7 @@ export const policyApi: PolicyApi = {
     }
   },
   recordedCalls: async (limit, signal) =>
-    (await call<{ records: AuditRecord[] }>(`/api/v1/audit?kind=tool_decision&limit=${Math.min(500, Math.max(1, limit))}`, { signal })).records,
+    (await call<{ records: AuditRecord[] }>(`/api/v1/audit?kind=tool_decision&limit=${Math.min(500, Math.max(1, limit))}`, { signal, schema: auditPageSchema })).records,
 };
 
 /** `canopy policy validate`'s one-line form of a finding. */

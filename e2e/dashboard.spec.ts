@@ -28,7 +28,8 @@ async function agentCalls(page: Page): Promise<void> {
   expect(missing.body.result?.isError).toBe(true);
   const written = await mcpCall(page.request, agent, "fs.write", { path: "/sandbox/tmp/dashboard.txt", content: "counted" });
   expect(written.body.result?.isError ?? false).toBe(false);
-  const denied = await mcpCall(page.request, agent, "users.export", {});
+  // A tool the policy denies (a name no upstream offers would be a protocol error, not a decision).
+  const denied = await mcpCall(page.request, agent, "fs.read", { path: "/etc/passwd" });
   expect(verdictOf(denied)?.decision).toBe("deny");
 }
 
@@ -48,7 +49,7 @@ test("calls appear on the dashboard; a bar and a figure open the audit explorer 
   await expect(stat(page, "Denied")).toContainText(String(after.deny));
   await expect(stat(page, "Allowed")).toContainText(String(after.allow));
   await expect(stat(page, "Upstream errors")).toContainText(String(after.error));
-  await expect(page.getByRole("region", { name: "Top denied tools" }).getByRole("link", { name: /users\.export/ })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Top denied tools" }).getByRole("link", { name: /fs\.read/ })).toBeVisible();
   const chart = page.getByRole("figure", { name: "Decisions over time" });
   await expect(chart.locator(".dashboard-bar-deny .recharts-rectangle").last()).toBeVisible();
   await shot(page, "dashboard-laptop");
@@ -59,7 +60,7 @@ test("calls appear on the dashboard; a bar and a figure open the audit explorer 
   const url = new URL(page.url());
   expect(Date.parse(url.searchParams.get("to")!) - Date.parse(url.searchParams.get("from")!)).toBe(60_000);
   const table = page.getByRole("table", { name: "Audit records" });
-  await expect(table.getByRole("row").filter({ hasText: "users.export" }).first()).toBeVisible();
+  await expect(table.getByRole("row").filter({ hasText: "fs.read" }).first()).toBeVisible();
   await expect(page.locator("select[name=decision]")).toHaveValue("deny");
   await expect(page.locator("select[name=kind]")).toHaveValue("tool_decision");
   // Only denials are listed: the row count matches the bar (other minutes and decisions filtered out).

@@ -160,6 +160,9 @@ describe("helm chart canopyiq-mcp, rendered with seed 000's flags", () => {
     expect(byKind(render(["--set", "serviceMonitor.enabled=true"]), "ServiceMonitor")).toEqual([]);
     const ms = render(["--set", "serviceMonitor.enabled=true", "--api-versions", "monitoring.coreos.com/v1"]);
     const sm = one(ms, "ServiceMonitor", "canopyiq-mcp");
+    // It scrapes the Service that serves /api/metrics, and only that one.
+    const scraped = byKind(ms, "Service").filter((svc) => Object.entries(sm.spec!.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v));
+    expect(scraped.map((svc) => svc.metadata.name)).toEqual(["canopyiq-mcp"]);
     expect(sm.spec!.endpoints[0]).toMatchObject({ port: "http", path: "/api/metrics", bearerTokenSecret: { name: "canopyiq-metrics-token", key: "token" } });
     expect(sm.spec!.endpoints[0].interval).toMatch(/^\d+s$/);
   });

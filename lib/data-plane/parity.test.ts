@@ -1,17 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST as nextPost, GET as nextGet } from "@/app/api/mcp/route";
-import { mintToken } from "@/lib/auth/tokens";
-import { bootstrap } from "@/lib/bootstrap";
-import { installServices, services } from "@/lib/server";
-import { createTestDb, type TestDb } from "@/lib/db/testing";
-import { env, publicUrl, resetEnvForTests } from "@/lib/env";
+import type { TestDb } from "@/lib/db/testing";
+import { publicUrl } from "@/lib/env";
 import { GET as metadataGet } from "@/app/.well-known/oauth-protected-resource/[[...resource]]/route";
 import { startTestUpstream, type TestUpstream } from "@/lib/mcp/upstreams/test-server";
 import { serveDataPlane } from "./serve";
+import { type DataPlaneFixture, setUpDataPlane } from "./testing";
 
 /**
  * The same calls through the three ways /mcp is served must get the same answers: the node:http
@@ -22,14 +17,13 @@ import { serveDataPlane } from "./serve";
  */
 
 let db: TestDb | undefined;
-let dir: string;
+let fixture: DataPlaneFixture | undefined;
 let upstream: TestUpstream;
 let inProcess: { url: string; close: () => Promise<void> };
 let gateway: { child: ChildProcess; url: string } | undefined;
 let token: string;
 /** The upstream's call count before a case: cases that must not forward compare against it. */
 let callsBefore = 0;
-const saved = { ...process.env };
 
 interface Answer {
   status: number;
@@ -65,11 +59,12 @@ function normalize(a: Answer): Answer {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), "canopy-parity-"));
   upstream = await startTestUpstream({ token: "parity-token", label: "parity", richTools: true });
-  writeFileSync(
-    path.join(dir, "policy.yaml"),
-    [
+  fixture = await setUpDataPlane({
+    label: "parity",
+    upstream,
+    upstreamToken: "parity-token",
+    policyYaml: [
       "version: 1",
       "defaults: { decision: deny }",
       "rules:",
@@ -77,21 +72,11 @@ beforeAll(async () => {
       '  - { name: tickets, match: "tickets.*", action: allow, reason: "tickets are fine" }',
       '  - { name: estimates, match: "cloud.estimate", action: allow, reason: "estimates are free" }',
     ].join("\n"),
-  );
-  writeFileSync(path.join(dir, "upstreams.yaml"), `version: 1\nservers:\n  - name: tickets\n    transport: http\n    url: ${upstream.url}\n    headers: { Authorization: "Bearer \${PARITY_UPSTREAM_TOKEN}" }\n`);
-  const shared: Record<string, string> = { CANOPY_DATA_DIR: dir, POLICY_PATH: path.join(dir, "policy.yaml"), UPSTREAMS_PATH: path.join(dir, "upstreams.yaml"), LOG_LEVEL: "silent", CANOPY_ADMIN_PASSWORD: "parity-password-123", PARITY_UPSTREAM_TOKEN: "parity-token" };
-  if (env().DATABASE_URL) {
-    db = await createTestDb();
-    shared.DATABASE_URL = db.url!;
-  }
-  Object.assign(process.env, shared);
-  resetEnvForTests();
-  installServices(undefined);
-  await bootstrap(services());
-  ({ token } = await mintToken({ tenant: env().CANOPY_DEMO_TENANT, subject: "parity-agent", roles: ["agent"], ttlSeconds: 3600, now: Math.floor(Date.now() / 1000) }, services().tokenKeys));
+  });
+  ({ db, token } = fixture);
   inProcess = await serveDataPlane({ port: 0, host: "127.0.0.1" });
   if (db) {
-    const child = spawn(process.execPath, ["cli/canopy.mjs", "gateway", "--port", "0"], { env: { ...process.env, ...shared }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["cli/canopy.mjs", "gateway", "--port", "0"], { env: { ...process.env, ...fixture.shared }, stdio: ["ignore", "pipe", "pipe"] });
     const url = await new Promise<string>((resolve, reject) => {
       let out = "";
       const timer = setTimeout(() => reject(new Error(`canopy gateway did not start: ${out}`)), 60_000);
@@ -114,12 +99,7 @@ afterAll(async () => {
   gateway?.child.kill("SIGTERM");
   await inProcess?.close();
   await upstream?.stop();
-  await services().close().catch(() => {});
-  installServices(undefined);
-  process.env = saved;
-  resetEnvForTests();
-  await db?.drop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.teardown();
 });
 
 const rpc = (id: number | string, method: string, params?: object) => JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });

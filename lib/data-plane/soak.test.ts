@@ -1,17 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Pool } from "undici";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { mintToken } from "@/lib/auth/tokens";
-import { bootstrap } from "@/lib/bootstrap";
-import { installServices, services } from "@/lib/server";
-import { createTestDb, type TestDb } from "@/lib/db/testing";
-import { env, resetEnvForTests } from "@/lib/env";
+import { services } from "@/lib/server";
 import { startTestUpstream, type TestUpstream } from "@/lib/mcp/upstreams/test-server";
 import { serveDataPlane } from "./serve";
+import { type DataPlaneFixture, setUpDataPlane } from "./testing";
 
 /**
  * A short soak: a few thousand audited calls forwarded to an HTTP upstream through the data plane,
@@ -23,31 +17,23 @@ import { serveDataPlane } from "./serve";
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
-let db: TestDb | undefined;
-let dir: string;
+let fixture: DataPlaneFixture | undefined;
 let upstream: TestUpstream;
 let plane: { url: string; close: () => Promise<void> };
 let token: string;
-const saved = { ...process.env };
 const warnings: string[] = [];
 const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
 
 beforeAll(async () => {
   process.on("warning", onWarning);
-  dir = mkdtempSync(path.join(tmpdir(), "canopy-soak-"));
   upstream = await startTestUpstream({ token: "soak-token", label: "soak" });
-  writeFileSync(path.join(dir, "policy.yaml"), 'version: 1\ndefaults: { decision: deny }\nrules:\n  - { name: tickets, match: "tickets.*", action: allow, reason: ok }\n');
-  writeFileSync(path.join(dir, "upstreams.yaml"), `version: 1\nservers:\n  - name: tickets\n    transport: http\n    url: ${upstream.url}\n    headers: { Authorization: "Bearer \${SOAK_UPSTREAM_TOKEN}" }\n`);
-  const shared: Record<string, string> = { CANOPY_DATA_DIR: dir, POLICY_PATH: path.join(dir, "policy.yaml"), UPSTREAMS_PATH: path.join(dir, "upstreams.yaml"), LOG_LEVEL: "silent", CANOPY_ADMIN_PASSWORD: "soak-password-123", SOAK_UPSTREAM_TOKEN: "soak-token" };
-  if (env().DATABASE_URL) {
-    db = await createTestDb();
-    shared.DATABASE_URL = db.url!;
-  }
-  Object.assign(process.env, shared);
-  resetEnvForTests();
-  installServices(undefined);
-  await bootstrap(services());
-  ({ token } = await mintToken({ tenant: env().CANOPY_DEMO_TENANT, subject: "soak-agent", roles: ["agent"], ttlSeconds: 3600, now: Math.floor(Date.now() / 1000) }, services().tokenKeys));
+  fixture = await setUpDataPlane({
+    label: "soak",
+    upstream,
+    upstreamToken: "soak-token",
+    policyYaml: 'version: 1\ndefaults: { decision: deny }\nrules:\n  - { name: tickets, match: "tickets.*", action: allow, reason: ok }\n',
+  });
+  ({ token } = fixture);
   plane = await serveDataPlane({ port: 0, host: "127.0.0.1" });
 }, 120_000);
 
@@ -55,12 +41,7 @@ afterAll(async () => {
   process.off("warning", onWarning);
   await plane?.close();
   await upstream?.stop();
-  await services().close().catch(() => {});
-  installServices(undefined);
-  process.env = saved;
-  resetEnvForTests();
-  await db?.drop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.teardown();
 });
 
 async function run(pool: Pool, calls: number, concurrency: number): Promise<{ ok: number; failed: string[] }> {

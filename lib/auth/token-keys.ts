@@ -1,13 +1,8 @@
 import type { Env } from "@/lib/env";
 import type { Secrets } from "@/lib/secrets";
+import type { TokenKeys } from "./tokens";
 
-export interface TokenKeys {
-  privateKeyPem: string;
-  publicKeyPem: string;
-  previousPublicKeyPems?: string[];
-  issuer: string;
-  audience: string;
-}
+export type { TokenKeys };
 
 /** The server's token signing keys and claims (the CLI signs with the same, from the data folder or the environment). */
 export function tokenKeysOf(s: Pick<Secrets, "jwtPrivateKeyPem" | "jwtPublicKeyPem" | "jwtPreviousPublicKeyPems">, e: Pick<Env, "CANOPY_JWT_ISSUER" | "CANOPY_JWT_AUDIENCE">): TokenKeys {

@@ -4,14 +4,17 @@
  * upstream.
  *   npx tsx e2e/support/probe-upstream.ts PORT
  * GET /calls → {"total": n, "by_tool": {...}, "last": [{tool, arguments}]}   POST /reset
+ * Under /slack: the fake Slack Web API the e2e server's Slack app talks to (lib/slack/testing.ts).
  */
 import { createServer } from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { z } from "zod";
+import { fakeSlackHandler } from "../../lib/slack/testing";
 
 const port = Number(process.argv[2] ?? 3101);
 const calls: { tool: string; arguments: unknown }[] = [];
+const slack = fakeSlackHandler("/slack");
 const MAX_BODY = 64 * 1024 * 1024;
 
 const anyArgs = {
@@ -57,6 +60,7 @@ function summary() {
 
 createServer(async (req, res) => {
   try {
+    if (await slack.handle(req, res)) return;
     if (req.url === "/calls" && req.method === "GET") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(summary()));
       return;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { signSlackRequest } from "@/lib/approvals";
+import { signSlackRequest } from "../approvals/slack";
 
 /**
  * A local fake of Slack's Web API for tests (unit and e2e): records every call and answers the
@@ -14,6 +14,8 @@ export interface RecordedSlackCall {
   method: string;
   auth: string | null;
   body: Record<string, unknown>;
+  /** What the fake answered (chat.postMessage's ts, …). */
+  result?: Record<string, unknown>;
   at: number;
 }
 
@@ -45,7 +47,9 @@ export function fakeSlackHandler(prefix = "") {
     return Buffer.concat(chunks).toString("utf8");
   }
 
-  function json(res: ServerResponse, status: number, body: unknown) {
+  function json(res: ServerResponse, status: number, body: Record<string, unknown>) {
+    const last = calls.at(-1);
+    if (last && !last.result) last.result = body;
     res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   }
 
@@ -54,7 +58,7 @@ export function fakeSlackHandler(prefix = "") {
     const url = req.url ?? "";
     if (!url.startsWith(`${prefix}/`)) return false;
     const path = url.slice(prefix.length).split("?")[0];
-    if (path === "/calls" && req.method === "GET") return (json(res, 200, calls), true);
+    if (path === "/calls" && req.method === "GET") return (res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(calls)), true);
     if (path === "/reset" && req.method === "POST") return ((calls.length = 0), json(res, 200, { ok: true }), true);
     if (req.method !== "POST") return (json(res, 405, { ok: false, error: "method_not_allowed" }), true);
     const body = parseCall(await read(req), String(req.headers["content-type"] ?? ""));

@@ -80,11 +80,22 @@ describe("Slack callback: a 50 MB unauthenticated body is never read", () => {
   });
 
   test("a correctly signed body within the limit reaches Bolt's processEvent, parsed, and its ack is the answer", async () => {
-    const body = `payload=${encodeURIComponent(JSON.stringify({ type: "view_submission" }))}`;
+    const submission = { type: "view_submission", user: { id: "U1" }, view: { id: "V1" } };
+    const body = `payload=${encodeURIComponent(JSON.stringify(submission))}`;
     const req = new Request("http://test/", { method: "POST", body, headers: { ...signSlackRequest(SIGNING, NOW, body), "x-slack-retry-num": "2", "x-slack-retry-reason": "http_timeout" } });
     const events: ReceiverEvent[] = [];
     expect(await call(req, receiver({ events, ack: { response_action: "clear" } }))).toEqual({ response_action: "clear" });
-    expect(events.map((e) => [e.body, e.retryNum, e.retryReason])).toEqual([[{ type: "view_submission" }, 2, "http_timeout"]]);
+    expect(events.map((e) => [e.body, e.retryNum, e.retryReason])).toEqual([[submission, 2, "http_timeout"]]);
+  });
+
+  test.each([
+    ["a view submission without its view", { type: "view_submission" }],
+    ["a click without a user", { type: "block_actions", actions: [{}] }],
+    ["an event callback without its event", { type: "event_callback" }],
+    ["an unknown type", { type: "something_new" }],
+  ])("signed, but nothing Bolt can route (%s): acknowledged empty, Bolt never reached", async (_label, payload) => {
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    expect(await call(new Request("http://test/", { method: "POST", body, headers: signSlackRequest(SIGNING, NOW, body) }))).toEqual({});
   });
 
   test("signed but not Slack's shape: 400 naming what was expected", async () => {

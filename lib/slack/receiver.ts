@@ -38,6 +38,29 @@ function parseBody(raw: string, contentType: string): Record<string, unknown> {
   throw new AppError(400, "bad_request", "expected Slack's interaction (a form field `payload` with JSON) or an Events API JSON body");
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Whether Bolt can route this body: the fields its dispatch reads without checking are there.
+ * Anything else, though signed, is acknowledged and ignored (Bolt would throw reading it).
+ */
+function routable(body: Record<string, unknown>): boolean {
+  switch (body.type) {
+    case "block_actions":
+      return isObject(body.user) && Array.isArray(body.actions) && body.actions.every(isObject);
+    case "event_callback":
+      return isObject(body.event) && typeof body.event.type === "string";
+    case "view_submission":
+    case "view_closed":
+      return isObject(body.view) && isObject(body.user);
+    case "shortcut":
+    case "message_action":
+      return isObject(body.user);
+    default:
+      return typeof body.command === "string";
+  }
+}
+
 /**
  * Bolt's receiver inside a Next.js route (no Express, no socket mode). Before Bolt sees anything:
  * the signature headers and timestamp (±300 s either way) are checked with nothing read, the body
@@ -92,7 +115,7 @@ export class RouteReceiver implements Receiver {
 
     const body = parseBody(raw, req.headers.get("content-type") ?? "");
     if (body.type === "url_verification") return { challenge: String(body.challenge ?? "") };
-    if (body.ssl_check) return {};
+    if (body.ssl_check || !routable(body)) return {};
     const app = this.app;
     if (!app) throw new AppError(503, "slack_not_configured", "Slack app is not initialized");
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Agent } from "undici";
-import type { CallToolResult, ServerCapabilities, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { UpstreamRow } from "@/lib/db/upstreams";
 import { type FactMap, parseUpstreamsConfig, RESERVED_NAMESPACES, type ServerConfig, TENANT_REF, type ToolSettings, type UpstreamsConfig } from "./config";

@@ -464,16 +464,22 @@ export class UpstreamRegistry {
       prefixed: server.prefix !== false,
       timeoutMs: server.timeout_ms ?? this.defaultTimeoutMs,
       capabilities: () => this.lease(entry, tenant, (l) => l.connection.capabilities()),
-      list: <K extends OfferingKind>(kind: K): Promise<Offerings[K]> => this.lease(entry, tenant, (l) => l.connection.list(kind)),
+      // A local upstream's listings and answers may name host paths: shown as their virtual names, or hidden.
+      list: <K extends OfferingKind>(kind: K): Promise<Offerings[K]> => this.lease(entry, tenant, async (l) => this.scrubbed(await l.connection.list(kind), l.server, server)),
       request: async <T>(method: string, params: Record<string, unknown>, schema: z.ZodType<T>, opts: CallOptions & { what: string }): Promise<T> => {
         try {
-          return await this.lease(entry, tenant, (l) => l.connection.request(method, params, schema, { timeoutMs: opts.timeoutMs ?? server.timeout_ms ?? this.defaultTimeoutMs, signal: opts.signal }));
+          return await this.lease(entry, tenant, async (l) => this.scrubbed(await l.connection.request(method, params, schema, { timeoutMs: opts.timeoutMs ?? server.timeout_ms ?? this.defaultTimeoutMs, signal: opts.signal }), l.server, server));
         } catch (e) {
           if (opts.signal?.aborted && e === opts.signal.reason) throw e;
           throw this.failure(e, opts.what, entry, this.scrubberFor(entry, tenant), { ...opts, tenant });
         }
       },
     };
+  }
+
+  private scrubbed<T>(value: T, leased: ServerConfig, template: ServerConfig): T {
+    const scrub = this.scrubber(leased, template);
+    return scrub ? unmapPathsInResult(value, scrub) : value;
   }
 
   /** Every exposed tool of the upstreams the tenant may use. An unavailable upstream is reported, not fatal. */

@@ -14,6 +14,7 @@ import {
 import type { z } from "zod";
 import type { Principal } from "@/lib/auth";
 import { type Governed, OFFERING_NOT_FOUND, type OfferingsGateway } from "@/lib/enforce/offerings";
+import { RESOURCE_URI_MAX, TOOL_NAME_MAX } from "@/lib/enforce/argument-limits";
 import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
 import type { Verdict } from "@/lib/enforce/types";
 import { UpstreamCallError, UpstreamError } from "@/lib/mcp/upstreams/errors";
@@ -64,6 +65,7 @@ function parse<T>(schema: z.ZodType<T>, message: unknown): T {
  * that would resolve it.
  */
 function checkUri(uri: string): void {
+  checkLength("uri", uri, RESOURCE_URI_MAX);
   const path = uri.replace(/^[A-Za-z][A-Za-z0-9+.-]*:(\/\/[^/?#]*)?/, "").split(/[?#]/)[0];
   const dotted = path.split("/").some((seg) => /^(\.|%2e){1,2}$/i.test(seg));
   if (dotted || /\\/.test(path)) {
@@ -76,6 +78,11 @@ function denial(v: Verdict): string {
   const rule = v.rule ? `rule "${v.rule}"` : "the policy default";
   const reason = (v.reason ?? "no reason given").trim();
   return `denied by ${rule}: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Trace ${v.trace_id}.`;
+}
+
+/** Names and URIs are bounded before anything routes or matches them. */
+function checkLength(what: string, value: string, max: number): void {
+  if (value.length > max) throw new ProxyRpcError({ code: ErrorCode.InvalidParams, message: `invalid params: ${what} is ${value.length} characters long, more than ${max}; send it as the list gives it` });
 }
 
 const summary = (v: Verdict) => {
@@ -131,10 +138,13 @@ export async function dispatchProxy(host: ProxyHost, method: string, message: Re
       }
       case "prompts/get": {
         const { name, arguments: args } = parse(GetPromptRequestSchema, message).params;
+        checkLength("name", name, TOOL_NAME_MAX);
         return answer(await o.getPrompt(principal, name, args ?? {}, signal), `prompt ${name} was refused`);
       }
       case "completion/complete": {
         const { params } = parse(CompleteRequestSchema, message);
+        const ref = params.ref as { name?: string; uri?: string };
+        checkLength(ref.uri !== undefined ? "ref.uri" : "ref.name", ref.uri ?? ref.name ?? "", ref.uri !== undefined ? RESOURCE_URI_MAX : TOOL_NAME_MAX);
         return answer(await o.complete(principal, params, signal), "completion was refused");
       }
       case "logging/setLevel":

@@ -104,6 +104,7 @@ describe("reads, gets and completions", () => {
     { label: "a dot segment", uri: "tickets.test://docs/../secret/keys", code: -32602 },
     { label: "an encoded dot segment", uri: "tickets.test://docs/%2E%2E/secret/keys", code: -32602 },
     { label: "a URI no upstream serves", uri: "nowhere://x", code: RESOURCE_NOT_FOUND },
+    { label: "a URI past 500 characters", uri: `tickets.test://docs/${"a".repeat(500)}`, code: -32602 },
   ])("$label is refused before the policy and the upstream", async ({ uri, code }) => {
     const before = upstream.seen.reads.length;
     const r = await rpc("resources/read", { uri });
@@ -111,9 +112,9 @@ describe("reads, gets and completions", () => {
     expect(upstream.seen.reads.length).toBe(before);
   });
 
-  test("a URI the upstream does not have: its own error is relayed", async () => {
+  test("a URI the upstream does not have: its own error is relayed, naming the upstream", async () => {
     const r = await rpc("resources/read", { uri: "tickets.test://docs/none" });
-    expect(r.error?.code).toBeLessThan(0);
+    expect(r.error).toMatchObject({ code: -32602, message: expect.stringContaining("upstream tickets refused") });
   });
 
   test("an allowed prompt is got from the upstream", async () => {

@@ -14,6 +14,7 @@ import type { CallOutcome, Verdict } from "@/lib/enforce/types";
 import { env } from "@/lib/env";
 import { readBodyText } from "@/lib/http/body";
 import { UNKNOWN_TOOL } from "./upstreams/errors";
+import { dispatchProxy, proxyCapabilities, ProxyRpcError, type ProxyHost } from "./proxy";
 
 const SERVER_INFO = { name: "canopyiq", version: "0.1.0" };
 const INSTRUCTIONS =
@@ -21,7 +22,7 @@ const INSTRUCTIONS =
 
 /** What an agent sees for a call that did not run: the decision explained, as a tool error. */
 /** What the endpoint needs of the gateway (tests pass a fake). */
-export type McpGateway = Pick<Gateway, "call" | "listTools">;
+export type McpGateway = Pick<Gateway, "call" | "listTools"> & ProxyHost;
 
 export function explain(v: Verdict): string {
   const rule = v.rule ? `rule "${v.rule}"` : "the policy default";
@@ -74,7 +75,7 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
       const requested = parsed.data.params.protocolVersion;
       return {
         protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
-        capabilities: { tools: { listChanged: false } },
+        capabilities: { tools: { listChanged: false }, ...(await proxyCapabilities(gateway, principal)) },
         serverInfo: SERVER_INFO,
         instructions: INSTRUCTIONS,
       };
@@ -105,8 +106,18 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
         throw err;
       }
     }
+    case "resources/list":
+    case "resources/templates/list":
+    case "resources/read":
+    case "resources/subscribe":
+    case "resources/unsubscribe":
+    case "prompts/list":
+    case "prompts/get":
+    case "completion/complete":
+    case "logging/setLevel":
+      return dispatchProxy(gateway, method, message, principal, signal);
     default:
-      throw new RpcFailure({ code: ErrorCode.MethodNotFound, message: `method not found: ${method} (this server offers initialize, ping, tools/list and tools/call)` });
+      throw new RpcFailure({ code: ErrorCode.MethodNotFound, message: `method not found: ${method} (this server offers initialize, ping, tools/*, resources/*, prompts/*, completion/complete and logging/setLevel)` });
   }
 }
 
@@ -134,7 +145,7 @@ async function handleMessage(gateway: McpGateway, raw: unknown, principal: Princ
   try {
     return { jsonrpc: "2.0", id, result: await dispatch(gateway, m.method, m, principal, signal) };
   } catch (err) {
-    if (err instanceof RpcFailure) return rpcError(id as Id, err.error);
+    if (err instanceof RpcFailure || err instanceof ProxyRpcError) return rpcError(id as Id, err.error);
     throw err;
   }
 }

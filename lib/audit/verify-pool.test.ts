@@ -36,4 +36,11 @@ describe("VerifyPool", () => {
     expect(await VerifyPool.start({ size: 2, source: "process.exit(1)" }, t)).toBeNull();
     expect(await VerifyPool.start({ size: 0 }, t)).toBeNull();
   });
+
+  test.each([
+    ["the driver cannot be loaded", { url: "postgresql://127.0.0.1:5432/x", pgPath: "/nonexistent/pg/index.js", sql: "SELECT 1" }],
+    ["the database cannot be reached", { url: "postgresql://127.0.0.1:1/x", pgPath: require.resolve("pg"), sql: "SELECT 1" }],
+  ])("workers that cannot read ranges (%s) are not used", async (_label, reader) => {
+    expect(await VerifyPool.start({ size: 1, reader }, t)).toBeNull();
+  });
 });

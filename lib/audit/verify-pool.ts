@@ -8,8 +8,9 @@ import { checkRawRange, type RangeSummary, VERIFY_ROW_FUNCTIONS } from "./verify
  * Worker threads that run checkRawRange (verify-rows.ts) over ranges of records, so a long chain
  * is hashed on every core. The workers run from source text (the functions' own text, see
  * verify-rows.ts): a worker FILE cannot be found the same way under tsx, vitest and Next's
- * bundles. A pool checks each worker with a known range before use; one that fails that check
- * is not used (the caller hashes in its own thread). A worker that fails later fails every
+ * bundles. A pool checks each worker with a known range (and, when it reads ranges itself, a
+ * read of the database) before use; one that fails that check is not used (the caller then
+ * hashes in its own thread). A worker that fails later fails every
  * range it held and every range asked after: verification then fails closed, never "valid".
  */
 
@@ -46,6 +47,8 @@ function connection() {
 parentPort.on("message", async (m) => {
   try {
     let rows = m.rows;
+    // The self-test also proves this worker can read ranges (driver found, database reachable).
+    if (m.probe && reader) await (await connection()).query({ text: reader.sql, values: [m.tenant, "0", "0"], rowMode: "array", types: RAW });
     if (!rows) {
       const c = await connection();
       rows = (await c.query({ text: reader.sql, values: [m.tenant, String(m.from), String(m.to)], rowMode: "array", types: RAW })).rows;
@@ -150,7 +153,7 @@ export class VerifyPool {
         const slot: Slot = { worker, tasks: new Map(), live: false };
         pool.attach(slot);
         try {
-          const { summary: s } = await pool.runOn(slot, { rows: selfTest.rows, tenant: selfTest.tenant, cpSeqs: selfTest.cpSeqs });
+          const { summary: s } = await pool.runOn(slot, { rows: selfTest.rows, tenant: selfTest.tenant, cpSeqs: selfTest.cpSeqs, probe: true });
           if (s.bad || s.declined.length > 0 || s.n !== selfTest.rows.length) throw new Error("self-test failed");
           slot.live = true;
           return slot;
@@ -188,7 +191,7 @@ export class VerifyPool {
     });
   }
 
-  private runOn(slot: Slot, task: { rows?: unknown[][]; from?: number; to?: number; tenant: string; cpSeqs: number[] }): Promise<RangeResult> {
+  private runOn(slot: Slot, task: { rows?: unknown[][]; from?: number; to?: number; tenant: string; cpSeqs: number[]; probe?: boolean }): Promise<RangeResult> {
     if (this.failure) return Promise.reject(this.failure);
     const id = ++this.seq;
     return new Promise((resolve, reject) => {

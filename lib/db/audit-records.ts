@@ -1,4 +1,6 @@
 import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Db } from "./client";
 
 /**
@@ -433,17 +435,32 @@ export async function* streamAuditRawPages(
  */
 export function auditRangeReader(db: Db): { url: string; pgPath: string; sql: string } | null {
   if (db.sql.kind !== "postgres" || !db.sql.connectionUrl) return null;
-  let pgPath: string;
-  try {
-    pgPath = createRequire(import.meta.url).resolve("pg");
-  } catch {
-    return null;
-  }
+  const pgPath = driverPath();
+  if (pgPath === null) return null;
   return {
     url: db.sql.connectionUrl,
     pgPath,
     sql: `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant_id = $1 AND seq > $2::bigint AND seq <= $3::bigint ORDER BY audit_records.seq`,
   };
+}
+
+const PG_DRIVER = "pg";
+
+/**
+ * The driver's file, from this module (tsx, vitest) or else from the working directory: a
+ * bundler may replace a literal resolve("pg") with its own module id (Next does), which is no
+ * path a worker can load.
+ */
+function driverPath(): string | null {
+  for (const base of [import.meta.url, pathToFileURL(path.join(process.cwd(), "package.json")).href]) {
+    try {
+      const found: unknown = createRequire(base).resolve(PG_DRIVER);
+      if (typeof found === "string") return found;
+    } catch {
+      // not from here: the next base
+    }
+  }
+  return null;
 }
 
 export async function listCheckpointRows(db: Db, tenant: string, opts: { after?: number; upto?: number; limit?: number } = {}): Promise<CheckpointRow[]> {

@@ -106,6 +106,9 @@ const schema = z
     AUDIT_CHECKPOINT_EVERY: int(1, 10_000_000).default(1000),
     AUDIT_CHECKPOINT_SECONDS: int(1, 86_400).default(60),
     AUDIT_APPEND_TIMEOUT_MS: int(100, 120_000).default(5000),
+    // Worker threads that hash an audit chain being verified (API, `canopy audit verify`); 0 hashes
+    // in the server's own thread. Unset: one per core, at most 8.
+    AUDIT_VERIFY_WORKERS: int(0, 32).optional(),
     // Keys whose values are redacted in audit records, approvals and verdicts: a comma list of
     // name patterns matched on word boundaries (`auth` redacts x-auth-token, not author), `*` at
     // an end lets the match run into a word (`*token` → csrftoken), `!name` is an exception, and a

@@ -10,6 +10,9 @@ import type { AuditLog } from "./log";
 import { auditSearchQuerySchema, type AuditRecordView, GENESIS_HASH } from "./schemas";
 import { prng } from "./tamper";
 import { makeAuditLog, testKeys } from "./testing";
+import { ChainVerifier } from "./verify";
+import { VerifyPool, workerSource } from "./verify-pool";
+import { getChainState, listCheckpointRows, streamAuditPages } from "@/lib/db/audit-records";
 
 /**
  * The audit log against a real database: fresh Postgres when DATABASE_URL is set (CI), else an
@@ -322,6 +325,35 @@ const DB_ATTACKS: Record<string, (tenant: string, k: number, n: number) => Promi
   },
 };
 
+/** Verification as it was before ranges and workers: every record pushed one by one. */
+async function recordByRecord(tenant: string) {
+  const state = (await getChainState(db, tenant))!;
+  const cps = (await listCheckpointRows(db, tenant)).map((c) => ({ tenant, ...c }));
+  const beyond = cps.some((c) => c.seq > state.seq);
+  const v = new ChainVerifier({ publicKeys: [keys.publicKeyPem], checkpoints: cps, head: beyond ? undefined : { seq: state.seq, hash: state.hash }, tenant });
+  const upto = Math.max(state.seq, state.maxSeq ?? 0);
+  pages: for await (const page of streamAuditPages(db, tenant, { uptoSeq: upto, pageSize: 7 })) {
+    for (const r of page) {
+      v.push(r);
+      if (v.done) break pages;
+    }
+  }
+  return v.finish();
+}
+
+/**
+ * Every way verify() can cut the chain (one page; pages of 3 in this thread; worker ranges of 12
+ * with their seams) reports exactly what a record-by-record pass reports.
+ */
+async function expectSameInEveryMode(tenant: string) {
+  const ref = await recordByRecord(tenant);
+  for (const opts of [{}, { pageSize: 3 }, { workers: 2, pageSize: 3 }, { workers: 1, pageSize: 5 }]) {
+    const { duration_ms: _d, ...r } = await log.verify(tenant, opts);
+    expect(r, JSON.stringify(opts)).toEqual(ref);
+  }
+  return ref;
+}
+
 describe("tamper matrix (database)", () => {
   const cases = Object.keys(DB_ATTACKS).flatMap((name) => [1, 2].map((seed) => [`${name} (seed ${seed})`, name, seed] as const));
   test.each(cases)("%s is detected at the right seq", async (_label, name, seed) => {
@@ -335,6 +367,7 @@ describe("tamper matrix (database)", () => {
     });
     try {
       expect(await log.verify(tenant)).toMatchObject({ ok: false, ...expected });
+      await expectSameInEveryMode(tenant);
     } finally {
       if (name === "insert a forged row") {
         await asAttacker(async () => {
@@ -342,6 +375,61 @@ describe("tamper matrix (database)", () => {
           await q(`CREATE UNIQUE INDEX audit_records_tenant_id_prev_hash_key ON audit_records (tenant_id, prev_hash)`);
         });
       }
+    }
+  });
+});
+
+describe("verification in ranges and worker threads", () => {
+  // Worker ranges are 4 pages: with pages of 3, seams fall between records 12|13, 24|25 and 36|37.
+  const SEAM_ATTACKS = ["edit a field", "edit a field and re-hash the record", "delete a row", "swap two adjacent rows"] as const;
+  const cases = SEAM_ATTACKS.flatMap((name) => [12, 13, 24].map((k) => [`${name} at ${k}`, name, k] as const));
+
+  test("an intact chain verifies the same in every mode, checkpoints included", async () => {
+    const n = await buildChain("ranges-intact", 7);
+    const r = await expectSameInEveryMode("ranges-intact");
+    expect(r).toMatchObject({ ok: true, count: n });
+    expect(r.ok && r.checkpoints_verified).toBeGreaterThan(1);
+  });
+
+  test.each(cases)("%s (at or next to a seam) is reported as record by record", async (_label, name, k) => {
+    const tenant = `seam-${name.replace(/\W+/g, "-")}-${k}`;
+    const n = await buildChain(tenant, k * 31);
+    let expected!: { problem: string; seq: number };
+    await asAttacker(async () => {
+      expected = await DB_ATTACKS[name](tenant, k, n);
+    });
+    expect(await expectSameInEveryMode(tenant)).toMatchObject({ ok: false, ...expected });
+  });
+
+  test("a broken link exactly at a seam is found by the seam check", async () => {
+    const tenant = "seam-link";
+    await buildChain(tenant, 99);
+    await asAttacker(() => q(`UPDATE audit_records SET prev_hash = $2 WHERE tenant_id = $1 AND seq = 13`, [tenant, "e".repeat(64)]));
+    expect(await expectSameInEveryMode(tenant)).toMatchObject({ ok: false, seq: 13 });
+  });
+
+  test.skipIf(!env().DATABASE_URL)("a worker that crashes fails the verification closed, never valid", async () => {
+    const tenant = "worker-crash";
+    await buildChain(tenant, 5);
+    // Passes its self-test (records sent to it), then dies on the first range it must read.
+    const crashing = `${workerSource()}\nrequire("node:worker_threads").parentPort.on("message", (m) => { if (m.rows === undefined) process.exit(7); });`;
+    const crashLog = makeAuditLog(db, keys, { startVerifyPool: (o, t) => VerifyPool.start({ ...o, source: crashing }, t) });
+    try {
+      await expect(crashLog.verify(tenant, { workers: 2, pageSize: 3 })).rejects.toMatchObject({ code: "audit_verify_failed", message: expect.stringMatching(/exited \(code 7\).*NOT verified/) });
+    } finally {
+      crashLog.close();
+    }
+  });
+
+  test("workers that fail their self-test are not used: the chain is verified in this thread", async () => {
+    const tenant = "worker-selftest";
+    const n = await buildChain(tenant, 6);
+    const broken = `require("node:worker_threads").parentPort.on("message", (m) => { require("node:worker_threads").parentPort.postMessage({ id: m.id, summary: { n: 0, bad: null, declined: [] }, declinedRows: [] }); });`;
+    const brokenLog = makeAuditLog(db, keys, { startVerifyPool: (o, t) => VerifyPool.start({ ...o, source: broken }, t) });
+    try {
+      expect(await brokenLog.verify(tenant, { workers: 2, pageSize: 3 })).toMatchObject({ ok: true, count: n });
+    } finally {
+      brokenLog.close();
     }
   });
 });

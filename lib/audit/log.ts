@@ -15,10 +15,13 @@ import {
   lockChainHead,
   searchAuditRows,
   streamAuditPages,
+  streamAuditRawPages,
+  arrayToRead,
+  auditRangeReader,
 } from "@/lib/db/audit-records";
 import { AppError, isAppError } from "@/lib/errors";
 import { checkpointLine, headerLine, headLine, recordLine } from "./export-format";
-import { fastDigest, keyId, recordHash, signCheckpoint } from "./hash";
+import { fastDigest, keyId, recordHash, sha256HexOf, signCheckpoint } from "./hash";
 import { type RedactionConfig, Redactor } from "./redact";
 import {
   type AuditFilter,
@@ -32,6 +35,11 @@ import {
   type VerifyResult,
 } from "./schemas";
 import { ChainVerifier } from "./verify";
+import { type RangeResult, selfTestRange, VerifyPool } from "./verify-pool";
+import { checkRawRange, type RangeSummary } from "./verify-rows";
+
+/** Bound on verification worker threads (AUDIT_VERIFY_WORKERS). */
+export const MAX_VERIFY_WORKERS = 32;
 
 export interface AuditLogOptions {
   /** The database (or how to open it: the app's getDb). */
@@ -59,6 +67,13 @@ export interface AuditLogOptions {
   pipelineDepth?: number;
   now?: () => Date;
   onBackgroundError?: (err: unknown, what: string) => void;
+  /**
+   * Worker threads that hash a chain being verified (AUDIT_VERIFY_WORKERS; 0: in the calling
+   * thread). Default 0 here; the server's composition root sizes it to the cores.
+   */
+  verifyWorkers?: number;
+  /** Starts the verification workers (tests give a faulty pool); VerifyPool.start by default. */
+  startVerifyPool?: typeof VerifyPool.start;
   /** Called with each record once durable (AUDIT_PATH's JSON-lines copy); must not throw or block. */
   onAppended?: (record: AuditRecordView) => void;
 }
@@ -505,8 +520,13 @@ export class AuditLog {
   }
 
   /** Recomputes the tenant's whole chain from the database (streamed) against its signed checkpoints. */
-  async verify(tenant: string, opts: { pageSize?: number; parallel?: number; publicKeys?: string[] } = {}): Promise<VerifyResult> {
+  async verify(tenant: string, opts: { pageSize?: number; parallel?: number; publicKeys?: string[]; workers?: number } = {}): Promise<VerifyResult> {
     const started = performance.now();
+    const workers = Math.max(0, Math.min(MAX_VERIFY_WORKERS, opts.workers ?? this.o.verifyWorkers ?? 0));
+    // Pages of 500 records, four fetched at once (each on its own pooled connection, so
+    // Postgres produces them while this thread parses and the workers hash); a chain of two
+    // pages or fewer is hashed here faster than workers start.
+    const pageSize = opts.pageSize ?? 500;
     const db = await this.db();
     const state = (await getChainState(db, tenant)) ?? { seq: 0, hash: GENESIS_HASH, minSeq: null, maxSeq: null };
     const head = { seq: state.seq, hash: state.hash };
@@ -525,17 +545,80 @@ export class AuditLog {
       head: beyond ? undefined : head,
       tenant,
     });
-    // Small pages, four in flight (each on its own pooled connection, so Postgres produces them on
-    // every core while this thread hashes): measured faster than fewer, larger pages, whose
-    // records outlive young-generation collections and make the GC copy them.
-    const stream = streamAuditPages(db, tenant, { uptoSeq: upto, pageSize: opts.pageSize ?? 500, parallel: opts.parallel ?? 4 });
-    pages: for await (const page of stream) {
-      for (const row of page) {
-        v.push(row);
-        if (v.done) break pages;
+    // Workers read and hash ranges of the chain in parallel; from the first range that does not
+    // stitch cleanly (or without workers), this thread goes on page by page.
+    const reader = workers > 0 && upto > pageSize * 2 ? auditRangeReader(db) : null;
+    const pool = reader ? await (this.o.startVerifyPool ?? VerifyPool.start)({ size: workers, reader }, selfTestRange()) : null;
+    try {
+      const after = pool ? await this.verifyRanges(v, tenant, upto, cps, pool, pageSize * 4) : 0;
+      if (!v.done && after < upto) {
+        await this.verifyPages(v, streamAuditRawPages(db, tenant, { uptoSeq: upto, afterSeq: after, pageSize, parallel: opts.parallel ?? 4 }), tenant, cps);
       }
+    } finally {
+      await pool?.close();
     }
     return done(v.finish());
+  }
+
+  /**
+   * Workers read and check consecutive seq ranges of `size` (in parallel, several in flight);
+   * this thread stitches each to the chain at its seam, in order (pushRange). Returns the seq
+   * after which records are still to check: upto when every range stitched, else the start of
+   * the first that did not (the caller re-reads from there record by record). A worker's
+   * failure rejects (fail closed).
+   */
+  private async verifyRanges(v: ChainVerifier, tenant: string, upto: number, cps: CheckpointView[], pool: VerifyPool, size: number): Promise<number> {
+    const cpSeqs = cps.map((c) => c.seq).sort((a, b) => a - b);
+    const pending: { from: number; result: Promise<RangeResult> }[] = [];
+    let next = 0;
+    for (;;) {
+      while (pending.length < pool.size * 2 && next < upto) {
+        const from = next;
+        const to = Math.min(upto, from + size);
+        const result = pool.runRange(tenant, from, to, cpSeqs.filter((q) => q > from && q <= to));
+        result.catch(() => {}); // surfaced when its turn comes
+        pending.push({ from, result });
+        next = to;
+      }
+      const w = pending.shift();
+      if (!w) return upto;
+      const { summary, declinedRows } = await w.result;
+      if (!this.stitch(v, tenant, summary, declinedRows)) return w.from;
+    }
+  }
+
+  /** Applies a checked range to the verifier; false when it must be re-checked record by record. */
+  private stitch(v: ChainVerifier, tenant: string, s: RangeSummary, declinedRows: unknown[][]): boolean {
+    if (s.bad) return false;
+    for (const raw of declinedRows) {
+      const r = arrayToRead(tenant, raw);
+      if (recordHash(r) !== r.hash) return false;
+    }
+    return v.pushRange(tenant, { ...s, declined: [] });
+  }
+
+  /**
+   * Feeds pages of raw records (seq order) to the verifier in this thread: each page is checked
+   * as a range (checkRawRange) and stitched at its seam; from the first page that does not
+   * stitch cleanly on, records are pushed one by one, so whatever is wrong is found and
+   * described exactly as a record-by-record pass would.
+   */
+  private async verifyPages(v: ChainVerifier, pages: AsyncIterable<unknown[][]>, tenant: string, cps: CheckpointView[]): Promise<void> {
+    const cpSeqs = cps.map((c) => c.seq).sort((a, b) => a - b);
+    let exact = false;
+    for await (const rows of pages) {
+      if (!exact) {
+        const lo = Number((rows[0] as string[])[0]);
+        const hi = Number((rows[rows.length - 1] as string[])[0]);
+        const s = checkRawRange(rows as (string | null)[][], tenant, cpSeqs.filter((q) => q >= lo && q <= hi), sha256HexOf);
+        if (this.stitch(v, tenant, s, s.declined.map((i) => rows[i]))) continue;
+        exact = true;
+      }
+      for (const raw of rows) {
+        v.push(arrayToRead(tenant, raw));
+        if (v.done) return;
+      }
+    }
   }
 
   /**

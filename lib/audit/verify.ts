@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { checkpointSignatureValid, keyId, recordHash } from "./hash";
 import { type AuditRecordView, type CheckpointView, GENESIS_HASH, type VerifyProblem, type VerifyResult } from "./schemas";
+import type { RangeSummary } from "./verify-rows";
 
 /**
  * Chain verification: a PURE function of an ordered stream of records, the signed checkpoints
@@ -173,6 +174,36 @@ export class ChainVerifier {
       }
       this.cpVerified++;
     }
+  }
+
+  /**
+   * A run of the tenant's records already checked elsewhere (checkRawRange: every hash, link and
+   * seq clean, `declined` records hashed by the caller): applied as push() would apply them one
+   * by one, and true. False, changing nothing, when push() would find something in the run or
+   * at its seam with what came before (a seq or link that does not join, a checkpoint): the
+   * caller then pushes the run's records one by one, so a problem is described as ever.
+   */
+  pushRange(tenant: string, s: RangeSummary): boolean {
+    if (this.found || this.suspect || this.partial || this.tenant === null || tenant !== this.tenant) return false;
+    if (s.bad || s.declined.length > 0 || s.n === 0 || s.lastSeq !== s.firstSeq + s.n - 1) return false;
+    if (s.firstSeq !== (this.lastSeq ?? 0) + 1 || s.firstPrev !== this.prevHash) return false;
+    let i = this.cpIdx;
+    let h = 0;
+    let verified = 0;
+    while (i < this.cps.length && this.cps[i].seq <= s.lastSeq) {
+      const c = this.cps[i++];
+      if (c.seq < s.firstSeq) return false;
+      while (h < s.cpHashes.length && s.cpHashes[h][0] < c.seq) h++;
+      if (h >= s.cpHashes.length || s.cpHashes[h][0] !== c.seq || s.cpHashes[h][1] !== c.hash) return false;
+      verified++;
+    }
+    this.count += s.n;
+    this.prevPrevHash = s.beforeLastHash;
+    this.prevHash = s.lastHash;
+    this.lastSeq = s.lastSeq;
+    this.cpIdx = i;
+    this.cpVerified += verified;
+    return true;
   }
 
   /** Collected enough rows after a suspected break: decide what it is. */

@@ -1,3 +1,6 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Db } from "./client";
 
 /**
@@ -80,7 +83,7 @@ function toRead(tenant: string, row: Record<string, unknown>): AuditRowRead {
 }
 
 /** As toRead, from a row of raw column texts in RECORD_COLUMNS order (see queryRecordArrays). */
-function arrayToRead(tenant: string, a: unknown[]): AuditRowRead {
+export function arrayToRead(tenant: string, a: unknown[]): AuditRowRead {
   const pv = a[13];
   const lat = a[15];
   return {
@@ -380,21 +383,33 @@ export async function* streamAuditPages(
   tenant: string,
   opts: { uptoSeq: number; filter?: AuditRowFilter; pageSize?: number; afterSeq?: number; parallel?: number },
 ): AsyncGenerator<AuditRowRead[]> {
+  for await (const page of streamAuditRawPages(db, tenant, opts)) yield page.map((r) => arrayToRead(tenant, r));
+}
+
+/**
+ * As streamAuditPages, each record as its column values in RECORD_COLUMNS order (arrayToRead
+ * makes a record of one). On Postgres these are the raw texts the server sent (`raw: true`):
+ * what chain verification hashes without decoding.
+ */
+export async function* streamAuditRawPages(
+  db: Db,
+  tenant: string,
+  opts: { uptoSeq: number; filter?: AuditRowFilter; pageSize?: number; afterSeq?: number; parallel?: number },
+): AsyncGenerator<unknown[][]> {
   const size = opts.pageSize ?? 5000;
   const parallel = db.sql.kind === "pglite" ? 1 : Math.max(1, opts.parallel ?? 2);
-  const fetchRange = async (from: number): Promise<AuditRowRead[]> => {
+  const fetchRange = (from: number): Promise<unknown[][]> => {
     const params: unknown[] = [];
     const where = whereOf(tenant, opts.filter ?? {}, params);
     params.push(String(from), String(Math.min(opts.uptoSeq, from + size)));
     const n = params.length;
-    const rows = await queryRecordArrays(
+    return queryRecordArrays(
       db,
       `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where} AND seq > $${n - 1}::bigint AND seq <= $${n}::bigint ORDER BY audit_records.seq`,
       params,
     );
-    return rows.map((r) => arrayToRead(tenant, r));
   };
-  const queue: Promise<AuditRowRead[]>[] = [];
+  const queue: Promise<unknown[][]>[] = [];
   let next = opts.afterSeq ?? 0;
   const fill = () => {
     while (queue.length < parallel && next < opts.uptoSeq) {
@@ -410,6 +425,42 @@ export async function* streamAuditPages(
     fill();
     if (page.length) yield page;
   }
+}
+
+/**
+ * How a worker thread reads ranges of a tenant's records itself (audit verification): the
+ * database URL, where the `pg` driver is (a worker resolves nothing by itself when it runs from
+ * source text) and the statement (parameters: tenant, after seq, up to seq; raw texts in
+ * RECORD_COLUMNS order). Null on PGlite, or where the driver cannot be located.
+ */
+export function auditRangeReader(db: Db): { url: string; pgPath: string; sql: string } | null {
+  if (db.sql.kind !== "postgres" || !db.sql.connectionUrl) return null;
+  const pgPath = driverPath();
+  if (pgPath === null) return null;
+  return {
+    url: db.sql.connectionUrl,
+    pgPath,
+    sql: `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant_id = $1 AND seq > $2::bigint AND seq <= $3::bigint ORDER BY audit_records.seq`,
+  };
+}
+
+const PG_DRIVER = "pg";
+
+/**
+ * The driver's file, from this module (tsx, vitest) or else from the working directory: a
+ * bundler may replace a literal resolve("pg") with its own module id (Next does), which is no
+ * path a worker can load.
+ */
+function driverPath(): string | null {
+  for (const base of [import.meta.url, pathToFileURL(path.join(process.cwd(), "package.json")).href]) {
+    try {
+      const found: unknown = createRequire(base).resolve(PG_DRIVER);
+      if (typeof found === "string") return found;
+    } catch {
+      // not from here: the next base
+    }
+  }
+  return null;
 }
 
 export async function listCheckpointRows(db: Db, tenant: string, opts: { after?: number; upto?: number; limit?: number } = {}): Promise<CheckpointRow[]> {

@@ -14,6 +14,11 @@ export interface Database {
   kind: "postgres" | "pglite";
   /** Where the data lives, without credentials: for logs and health. */
   label: string;
+  /**
+   * The postgres:// URL this was opened with (credentials included): for a worker thread that
+   * opens its own connection (audit verification). Undefined on PGlite.
+   */
+  connectionUrl?: string;
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs fn on one dedicated connection (advisory locks and transactions need that). */
   session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
@@ -57,6 +62,7 @@ export function postgresDatabase(url: string, poolSize = 10): Database {
   return {
     kind: "postgres",
     label: `postgres://${u.hostname}:${u.port || 5432}${u.pathname}`,
+    connectionUrl: url,
     async query(text, params) {
       return (await pool.query(text, params as unknown[])).rows;
     },

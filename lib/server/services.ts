@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { Admission } from "@/lib/data-plane/admission";
 import { RefusalAudit } from "@/lib/data-plane/refusal-audit";
 import { AccessEvents } from "@/lib/access/events";
@@ -89,6 +90,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
         checkpointEvery: env.AUDIT_CHECKPOINT_EVERY,
         checkpointSeconds: env.AUDIT_CHECKPOINT_SECONDS,
         timeoutMs: env.AUDIT_APPEND_TIMEOUT_MS,
+        verifyWorkers: env.AUDIT_VERIFY_WORKERS ?? Math.min(availableParallelism(), 8),
         now: () => clock.now(),
         onBackgroundError: (err, what) => log().error({ err }, `${what} failed`),
         onAppended: auditFile ? (record) => auditFile.write({ ...record, ok: decisionOk(record.decision) }) : undefined,

@@ -481,8 +481,9 @@ async function forward(
       ({ result, outcome } = ran);
       data = ran.audit;
     } else {
-      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal });
-      outcome = result.isError ? "tool_error" : "ok";
+      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal, ...(call.round ? { round: call.round } : {}) });
+      // Each round of a multi round-trip call is decided and audited on its own.
+      outcome = (result as { resultType?: unknown }).resultType === "input_required" ? "input_required" : result.isError ? "tool_error" : "ok";
     }
   } catch (err) {
     outcome = (err as { code?: string }).code ?? (err as Error).name ?? "error";

@@ -19,11 +19,14 @@ const gateway: McpGateway = {
 
 
 import { batchRefusal, handleMcpRequest, type McpGateway } from "./endpoint";
+import { createRequestStateSealer } from "./request-state";
+
+const deps = { gateway, requestState: createRequestStateSealer("endpoint-test-secret") };
 
 const agent: Principal = { kind: "token", tenant: "t1", subject: "agent", roles: ["agent"] };
 
 function post(body: unknown, headers: Record<string, string> = {}) {
-  return handleMcpRequest(new Request("http://test/api/mcp", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }), agent, gateway);
+  return handleMcpRequest(new Request("http://test/api/mcp", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }), agent, deps);
 }
 
 const toolCall = (id: number, name = "probe.echo") => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: { n: id } } });
@@ -162,7 +165,7 @@ describe("conformance: protocol versions", () => {
 
   test("seed 000 §6A's curl (no version header, no Accept, a form content type, no initialize) is served as 2025-03-26", async () => {
     const body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"cloud.estimate","arguments":{"provider":"aws","action":"ec2.run_instances","units":10}}}';
-    const res = await handleMcpRequest(new Request("http://test/mcp", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }), agent, gateway);
+    const res = await handleMcpRequest(new Request("http://test/mcp", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }), agent, deps);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "ok" }] } });
     expect(calls).toEqual([{ tool: "cloud.estimate", arguments: { provider: "aws", action: "ec2.run_instances", units: 10 }, approvalId: undefined }]);

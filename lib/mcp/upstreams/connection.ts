@@ -1,6 +1,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { CLIENT_CAPABILITIES_META_KEY } from "@modelcontextprotocol/server";
+import type { ToolCallRound } from "@/lib/enforce/types";
 import type { ServerConfig } from "./config";
 import { UpstreamCallError, type UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
 import { failureCategory, failureDetail } from "./failure";
@@ -51,6 +53,20 @@ export interface UpstreamStatus {
  */
 export function backoffDelay(failures: number, b: Backoff): number {
   return failures <= 1 ? 0 : Math.min(b.initialMs * 2 ** (failures - 2), b.maxMs);
+}
+
+/**
+ * A 2026-07-28 round's fields on the upstream's tools/call: the caller's answers, the upstream's
+ * requestState and the caller's capabilities (in `_meta`, where 2026-07-28 carries them). They
+ * ride the upstream session as it is negotiated; an upstream that never asks for input ignores them.
+ */
+function roundParams(round: ToolCallRound | undefined): Record<string, unknown> {
+  if (!round) return {};
+  return {
+    ...(round.inputResponses ? { inputResponses: round.inputResponses } : {}),
+    ...(round.requestState !== undefined ? { requestState: round.requestState } : {}),
+    ...(round.clientCapabilities ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: round.clientCapabilities } } : {}),
+  };
 }
 
 /** JSON-RPC error texts are the upstream's answer to the call; bounded, they are shown. */
@@ -123,7 +139,8 @@ export class UpstreamConnection {
     }
   }
 
-  async callTool(tool: string, args: Record<string, unknown> | undefined, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CallToolResult> {
+  async callTool(tool: string, args: Record<string, unknown> | undefined, opts: { timeoutMs: number; signal?: AbortSignal; round?: ToolCallRound }): Promise<CallToolResult> {
+    const params = { name: tool, arguments: args ?? {}, ...roundParams(opts.round) };
     opts.signal?.throwIfAborted();
     const client = await this.connect();
     const built = this.built;
@@ -132,12 +149,12 @@ export class UpstreamConnection {
       const transport = built?.transport;
       let result: CallToolResult;
       if (pooled && transport instanceof StreamableHTTPClientTransport) {
-        const raw = await pooled.request("tools/call", { name: tool, arguments: args ?? {} }, { timeoutMs: opts.timeoutMs, signal: opts.signal, sessionId: transport.sessionId, protocolVersion: transport.protocolVersion });
+        const raw = await pooled.request("tools/call", params, { timeoutMs: opts.timeoutMs, signal: opts.signal, sessionId: transport.sessionId, protocolVersion: transport.protocolVersion });
         const parsed = CallToolResultSchema.safeParse(raw);
         if (!parsed.success) throw new StreamableHTTPError(-1, `the answer to ${tool} is not a tool result`);
         result = parsed.data;
       } else {
-        result = (await client.callTool({ name: tool, arguments: args ?? {} }, undefined, { timeout: opts.timeoutMs, signal: opts.signal })) as CallToolResult;
+        result = (await client.callTool(params, undefined, { timeout: opts.timeoutMs, signal: opts.signal })) as CallToolResult;
       }
       this.failures = 0;
       return result;

@@ -151,10 +151,10 @@ describe("conformance: protocol versions", () => {
   ])("an unsupported MCP-Protocol-Version, %s: 400 keeping the id, naming the supported versions, nothing run", async (_label, id, expectedId) => {
     const message = id === undefined ? { jsonrpc: "2.0", method: "tools/call", params: { name: "probe.echo" } } : toolCall(0, "probe.echo");
     if (id !== undefined) Object.assign(message, { id });
-    const res = await post(message, { "mcp-protocol-version": "2026-07-28" });
+    const res = await post(message, { "mcp-protocol-version": "1999-01-01" });
     expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body).toMatchObject({ jsonrpc: "2.0", id: expectedId, error: { code: -32000, message: expect.stringContaining("Unsupported protocol version: 2026-07-28"), data: { requested: "2026-07-28" } } });
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: expectedId, error: { code: -32000, message: expect.stringContaining("Unsupported protocol version: 1999-01-01"), data: { requested: "1999-01-01" } } });
     expect(body.error.data.supported).toEqual(expect.arrayContaining(SUPPORTED));
     expect(calls).toHaveLength(0);
   });

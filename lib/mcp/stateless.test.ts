@@ -31,6 +31,7 @@ const otherTenant: Principal = { kind: "token", tenant: "t2", subject: "alice", 
 
 const V = "2026-07-28";
 const META = { "io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": { elicitation: {} }, "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" } };
+type RpcBody = { id?: unknown; result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } };
 type Headers = { protocolVersion?: string; method?: string; name?: string };
 
 function request(method: string, params: Record<string, unknown> = {}, id: string | number = 1) {
@@ -43,7 +44,7 @@ function headersFor(body: { method: string; params?: Record<string, unknown> }):
 }
 async function send(body: unknown, headers: Headers, principal: Principal = alice) {
   const answer = await answerMcp(deps, { text: typeof body === "string" ? body : JSON.stringify(body), headers }, principal, new AbortController().signal);
-  return answer as { status: number; body: Record<string, any> | null };
+  return answer as { status: number; body: RpcBody | null };
 }
 const call = (name: string, extra: Record<string, unknown> = {}, id: string | number = 1) => request("tools/call", { name, arguments: { q: 1 }, ...extra }, id);
 
@@ -102,7 +103,7 @@ describe("version negotiation", () => {
     const res = await send(body, headers);
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ id: 301, error: { code } });
-    if (code === -32022) expect(res.body!.error.data).toEqual({ supported: ["2026-07-28"], requested: "v999.0.0" });
+    if (code === -32022) expect(res.body!.error!.data).toEqual({ supported: ["2026-07-28"], requested: "v999.0.0" });
   });
 
   test.each(["initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"])("%s at 2026-07-28: HTTP 404 and -32601, the id kept", async (method) => {
@@ -185,7 +186,7 @@ describe("input_required relay (multi round-trip)", () => {
     const replica = { gateway, requestState: createRequestStateSealer("stateless-test-secret") };
     const body = call("ask.name", { inputResponses: answer, requestState: state });
     const res = await answerMcp(replica, { text: JSON.stringify(body), headers: headersFor(body) }, alice, new AbortController().signal);
-    expect((res.body as any).result.resultType).toBe("complete");
+    expect((res.body as RpcBody).result!.resultType).toBe("complete");
   });
 
   test.each<[string, unknown]>([
@@ -202,7 +203,7 @@ describe("input_required relay (multi round-trip)", () => {
   test("a session-era caller gets an explained tool error, never an in-band request it cannot answer", async () => {
     const res = await send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask.name", arguments: { q: 1 } } }, { protocolVersion: "2025-11-25" });
     expect(res.body!.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining("2026-07-28") }] });
-    expect(res.body!.result.resultType).toBeUndefined();
+    expect(res.body!.result!.resultType).toBeUndefined();
     expect(calls[0]!.round).toBeUndefined();
   });
 });

@@ -61,6 +61,13 @@ const TOOLS = {
     }),
   ],
   test_error_handling: ["Tests error response handling", () => ({ isError: true, content: [{ type: "text", text: "This tool intentionally returns an error for testing" }] })],
+  test_missing_capability: [
+    "Needs the sampling capability: refused with MissingRequiredClientCapability (-32021) when the request did not declare it",
+    ({ _meta }) => {
+      if (!_meta?.[CAPABILITIES_KEY]?.sampling) throw new McpError(-32021, "this tool needs the sampling capability", { requiredCapabilities: { sampling: {} } });
+      return text("sampling was declared");
+    },
+  ],
   test_input_required_result_elicitation: [
     "Asks the user's name through an in-band elicitation (SEP-2322)",
     ({ inputResponses }) => {

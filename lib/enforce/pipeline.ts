@@ -4,6 +4,7 @@ import type { ApprovalView } from "@/lib/approvals/schemas";
 import type { Gate } from "@/lib/approvals/state-machine";
 import { digest } from "@/lib/canonical";
 import { AppError, isAppError } from "@/lib/errors";
+import { MISSING_CLIENT_CAPABILITY } from "@/lib/mcp/upstreams/errors";
 import { evaluate, type CostFact, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
 import { type ArgumentViolation, checkArgumentBounds, checkToolName, DEFAULT_ARGUMENT_LIMITS, describeViolation, TOOL_NAME_MAX } from "./argument-limits";
@@ -474,6 +475,7 @@ async function forward(
   let result: CallToolResult;
   let outcome: string;
   let data: Record<string, unknown> | undefined;
+  let protocolError: unknown;
   try {
     if (facts?.run) {
       // The call as the facts step prepared and the policy decided it (ops: the exact target version).
@@ -487,6 +489,8 @@ async function forward(
     }
   } catch (err) {
     outcome = (err as { code?: string }).code ?? (err as Error).name ?? "error";
+    // The caller's request lacked a declaration the upstream needs: answered as that protocol error.
+    if (outcome === MISSING_CLIENT_CAPABILITY) protocolError = err;
     result = {
       isError: true,
       content: [{ type: "text", text: `${call.tool} failed upstream: ${(err as Error).message} (trace ${verdict.trace_id})` }],
@@ -509,6 +513,7 @@ async function forward(
       ...(data ? { data } : {}),
     })
     .catch(() => {});
+  if (protocolError) throw protocolError;
   return result;
 }
 

@@ -4,7 +4,7 @@ import type { Principal } from "@/lib/auth";
 import type { GatewayCall } from "@/lib/enforce/types";
 import { answerMcp, type McpGateway } from "./endpoint";
 import { createRequestStateSealer } from "./request-state";
-import { UnknownToolError } from "./upstreams/errors";
+import { MissingClientCapabilityError, requiredCapabilitiesOf, UnknownToolError } from "./upstreams/errors";
 
 // 2026-07-28 on /mcp, on a fake gateway: the upstream of "ask.name" answers input_required until
 // it gets its answer, and hands out a state of its own that it expects back.
@@ -15,6 +15,7 @@ const gateway: McpGateway = {
   call: async (_p, call) => {
     calls.push(call);
     if (call.tool.startsWith("no.such")) throw new UnknownToolError(call.tool);
+    if (call.tool === "needs.sampling" && !call.round?.clientCapabilities?.sampling) throw new MissingClientCapabilityError("up", call.tool, { sampling: {} });
     const answered = call.round?.inputResponses?.user_name as { content?: { name?: string } } | undefined;
     if (call.tool === "ask.name" && !answered) {
       const result = { content: [], resultType: "input_required", inputRequests: { user_name: { method: "elicitation/create", params: { message: "Name?", requestedSchema: { type: "object", properties: {} } } } }, requestState: "upstream-state-1" };
@@ -205,5 +206,29 @@ describe("input_required relay (multi round-trip)", () => {
     expect(res.body!.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining("2026-07-28") }] });
     expect(res.body!.result!.resultType).toBeUndefined();
     expect(calls[0]!.round).toBeUndefined();
+  });
+});
+
+describe("MissingRequiredClientCapability (-32021) from an upstream", () => {
+  test("is answered as the protocol error with HTTP 400 and the capabilities as a ClientCapabilities object", async () => {
+    const body = call("needs.sampling", {}, 401);
+    const res = await send(body, headersFor(body));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ id: 401, error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } } });
+  });
+
+  test("declared, the call runs", async () => {
+    const body = call("needs.sampling", { _meta: { "io.modelcontextprotocol/clientCapabilities": { sampling: {} } } });
+    expect((await send(body, headersFor(body))).body!.result).toMatchObject({ resultType: "complete" });
+  });
+
+  test.each<[string, unknown, Record<string, unknown>]>([
+    ["names kept, values emptied", { requiredCapabilities: { sampling: { tools: {} }, elicitation: {} } }, { sampling: {}, elicitation: {} }],
+    ["an array is no capability object", { requiredCapabilities: ["sampling"] }, {}],
+    ["names of another shape are dropped", { requiredCapabilities: { "<script>": {}, roots: {} } }, { roots: {} }],
+    ["at most 16 names", { requiredCapabilities: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`c${i}`, {}])) }, Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`c${i}`, {}]))],
+    ["no data", undefined, {}],
+  ])("the upstream's data, bounded: %s", (_label, data, expected) => {
+    expect(requiredCapabilitiesOf(data)).toEqual(expected);
   });
 });

@@ -4,7 +4,7 @@ import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
 import type { CallOutcome, ToolCallRound, Verdict } from "@/lib/enforce/types";
 import type { RoundBinding } from "../request-state";
 import { invalidParams, RpcFailure } from "../rpc";
-import { UNKNOWN_TOOL } from "../upstreams/errors";
+import { MISSING_CLIENT_CAPABILITY, MISSING_CLIENT_CAPABILITY_RPC, UNKNOWN_TOOL } from "../upstreams/errors";
 import type { MethodContext, MethodEntry } from "./context";
 
 /** What an agent sees for a call that did not run: the decision explained, as a tool error. */
@@ -94,6 +94,10 @@ export const toolsCall: MethodEntry = {
       // A name no upstream or built-in offers this tenant is a protocol error (MCP: "Unknown
       // tool"); a known tool the policy refuses stays an isError result with its verdict.
       if (e?.code === UNKNOWN_TOOL) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `Unknown tool: ${name}` });
+      if (e?.code === MISSING_CLIENT_CAPABILITY) {
+        const required = (err as { requiredCapabilities?: unknown }).requiredCapabilities;
+        throw new RpcFailure({ code: MISSING_CLIENT_CAPABILITY_RPC, message: String(e.message), data: { requiredCapabilities: required } });
+      }
       if (e?.code === ARGUMENTS_TOO_LARGE) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${String(e.message)}`, data: { code: ARGUMENTS_TOO_LARGE, details: e.details } });
       throw err;
     }

@@ -4,7 +4,15 @@ import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type To
 import { CLIENT_CAPABILITIES_META_KEY } from "@modelcontextprotocol/server";
 import type { ToolCallRound } from "@/lib/enforce/types";
 import type { ServerConfig } from "./config";
-import { UpstreamCallError, type UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
+import {
+  MISSING_CLIENT_CAPABILITY_RPC,
+  MissingClientCapabilityError,
+  requiredCapabilitiesOf,
+  UpstreamCallError,
+  type UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from "./errors";
 import { failureCategory, failureDetail } from "./failure";
 import { type BuiltTransport, buildTransport, type TransportContext } from "./transport";
 
@@ -291,6 +299,7 @@ export class UpstreamConnection {
           tool,
         );
       }
+      if (e.code === MISSING_CLIENT_CAPABILITY_RPC) return new MissingClientCapabilityError(this.name, tool, requiredCapabilitiesOf(e.data));
       const reason = e.message.replace(/^(MCP error -?\d+: )+/, "");
       const shown = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
       return withDetail(new UpstreamCallError(`upstream ${this.name} refused ${tool} (JSON-RPC error ${e.code}): ${shown}`, this.name, tool, e.code), failureDetail(e));

@@ -2,9 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST as nextPost, GET as nextGet } from "@/app/api/mcp/route";
 import type { TestDb } from "@/lib/db/testing";
-import { publicUrl } from "@/lib/env";
+import { auditSearchQuerySchema } from "@/lib/audit/schemas";
+import { env, publicUrl } from "@/lib/env";
+import { services } from "@/lib/server";
 import { GET as metadataGet } from "@/app/.well-known/oauth-protected-resource/[[...resource]]/route";
 import { startTestUpstream, type TestUpstream } from "@/lib/mcp/upstreams/test-server";
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
 import { serveDataPlane } from "./serve";
 import { type DataPlaneFixture, setUpDataPlane } from "./testing";
 
@@ -289,6 +292,45 @@ describe("identical answers from the data plane, canopy gateway and the Next rou
       callsBefore = upstream.seen.calls;
       expect(await viaHttp(base, "POST", headers, retry(`${state}x`))).toMatchObject({ status: 200, body: { error: { code: -32602 } } });
       expect(upstream.seen.calls).toBe(callsBefore);
+    }
+  });
+
+  test.each<[string, "legacy" | "auto" | { pin: string }, string | undefined]>([
+    ["SDK v2, pinned to 2026-07-28", { pin: "2026-07-28" }, "2026-07-28"],
+    ["SDK v2, negotiating (server/discover first)", "auto", "2026-07-28"],
+    ["SDK v2, legacy (initialize)", "legacy", undefined],
+  ])("the official %s client lists and calls through the data plane", async (_label, mode, era) => {
+    const client = new ClientV2({ name: "parity-v2", version: "1.0.0" }, { versionNegotiation: { mode } });
+    await client.connect(new HttpV2(new URL(`${inProcess.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    try {
+      if (era) expect(client.getNegotiatedProtocolVersion()).toBe(era);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain("tickets.create_ticket");
+      const result = await client.callTool({ name: "tickets.create_ticket", arguments: { title: `via ${_label}` } });
+      expect(result).toMatchObject({ content: [{ type: "text", text: `parity: created "via ${_label}"` }], _meta: { canopyiq: { decision: "allow" } } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("the official SDK v2 client (2026-07-28) answers the upstream's elicitation in-band and retries: the call completes through the gateway, each round audited", async () => {
+    const client = new ClientV2({ name: "parity-v2", version: "1.0.0" }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: "2026-07-28" } } });
+    const asked: string[] = [];
+    client.setRequestHandler("elicitation/create", async (request) => {
+      asked.push(String(request.params.message));
+      return { action: "accept", content: { name: "Grace" } };
+    });
+    await client.connect(new HttpV2(new URL(`${inProcess.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const from = new Date();
+    try {
+      const result = await client.callTool({ name: "tickets.ask", arguments: {} });
+      expect(result).toMatchObject({ content: [{ type: "text", text: "parity: hello Grace" }], _meta: { canopyiq: { decision: "allow" } } });
+      expect(asked).toEqual(["Your name?"]);
+      // Both rounds were decided and forwarded as calls of their own (the outcome record is written after the answer).
+      const outcomes = async () => (await services().audit.search(env().CANOPY_DEMO_TENANT, auditSearchQuerySchema.parse({ tool: "tickets.ask", kind: "tool_result", from }))).records.map((r) => r.upstream_outcome).sort();
+      await expect.poll(outcomes).toEqual(["input_required", "ok"]);
+    } finally {
+      await client.close();
     }
   });
 

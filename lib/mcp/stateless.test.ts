@@ -11,7 +11,10 @@ import { MissingClientCapabilityError, requiredCapabilitiesOf, UnknownToolError 
 const calls: GatewayCall[] = [];
 const verdict = (tool: string) => ({ decision: "allow" as const, tool, trace_id: "t", rule: "r", reason: null, policy_version: 1, estimated_cost_usd: 0, cost_known: true });
 const gateway: McpGateway = {
-  listTools: async () => [{ name: "ask.name", inputSchema: { type: "object" as const } }],
+  listTools: async () => [
+    { name: "ask.name", inputSchema: { type: "object" as const } },
+    { name: "task.optional", inputSchema: { type: "object" as const }, execution: { taskSupport: "optional" as const }, annotations: { readOnlyHint: true } },
+  ],
   call: async (_p, call) => {
     calls.push(call);
     if (call.tool.startsWith("no.such")) throw new UnknownToolError(call.tool);
@@ -124,12 +127,19 @@ describe("version negotiation", () => {
   test("tools/list is private to the caller (policy-filtered): cacheScope private, no reuse time", async () => {
     const body = request("tools/list");
     const res = await send(body, headersFor(body));
-    expect(res.body!.result).toMatchObject({ resultType: "complete", cacheScope: "private", ttlMs: 0, tools: [{ name: "ask.name" }] });
+    expect(res.body!.result).toMatchObject({ resultType: "complete", cacheScope: "private", ttlMs: 0, tools: [{ name: "ask.name" }, { name: "task.optional" }] });
+  });
+
+  test("tools/list leaves out execution.taskSupport (deleted in 2026-07-28), keeps the rest of a definition", async () => {
+    const body = request("tools/list");
+    const tools = (await send(body, headersFor(body))).body!.result!.tools as Record<string, unknown>[];
+    expect(tools[1]).toEqual({ name: "task.optional", inputSchema: { type: "object" }, annotations: { readOnlyHint: true } });
   });
 
   test("the session era stays as it was: no resultType, no envelope needed", async () => {
     const res = await send({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { protocolVersion: "2025-11-25" });
-    expect(res.body).toEqual({ jsonrpc: "2.0", id: 1, result: { tools: [{ name: "ask.name", inputSchema: { type: "object" } }] } });
+    expect(res.body).toMatchObject({ jsonrpc: "2.0", id: 1, result: { tools: [{ name: "ask.name" }, { name: "task.optional", execution: { taskSupport: "optional" } }] } });
+    expect(res.body!.result!.resultType).toBeUndefined();
   });
 });
 

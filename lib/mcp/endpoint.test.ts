@@ -144,17 +144,20 @@ describe("conformance: tools/call of a name nothing offers", () => {
 
 describe("conformance: protocol versions", () => {
   const SUPPORTED = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
-  test.each([
-    ["a numeric id", 7, 7],
-    ["a string id", "v-1", "v-1"],
-    ["a notification (no id)", undefined, null],
-  ])("an unsupported MCP-Protocol-Version, %s: 400 keeping the id, naming the supported versions, nothing run", async (_label, id, expectedId) => {
+  const unsupported = ["1999-01-01", "2099-01-01"].flatMap((version) =>
+    [
+      ["a numeric id", 7, 7],
+      ["a string id", "v-1", "v-1"],
+      ["a notification (no id)", undefined, null],
+    ].map(([label, id, expectedId]) => [version, label, id, expectedId] as const),
+  );
+  test.each(unsupported)("an unsupported MCP-Protocol-Version %s without the 2026-07-28 envelope, %s: 400 keeping the id, naming the supported versions, nothing run", async (version, _label, id, expectedId) => {
     const message = id === undefined ? { jsonrpc: "2.0", method: "tools/call", params: { name: "probe.echo" } } : toolCall(0, "probe.echo");
     if (id !== undefined) Object.assign(message, { id });
-    const res = await post(message, { "mcp-protocol-version": "1999-01-01" });
+    const res = await post(message, { "mcp-protocol-version": version });
     expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body).toMatchObject({ jsonrpc: "2.0", id: expectedId, error: { code: -32000, message: expect.stringContaining("Unsupported protocol version: 1999-01-01"), data: { requested: "1999-01-01" } } });
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: expectedId, error: { code: -32000, message: expect.stringContaining(`Unsupported protocol version: ${version}`), data: { requested: version } } });
     expect(body.error.data.supported).toEqual(expect.arrayContaining(SUPPORTED));
     expect(calls).toHaveLength(0);
   });

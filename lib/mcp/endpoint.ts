@@ -1,10 +1,10 @@
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
-import { classifyInboundRequest, type InboundModernRoute } from "@modelcontextprotocol/server";
+import { classifyInboundRequest, type InboundLadderRejection, type InboundModernRoute, PROTOCOL_VERSION_META_KEY } from "@modelcontextprotocol/server";
 import type { Principal } from "@/lib/auth";
 import { readBodyText } from "@/lib/http/body";
 import { type McpGateway, type MethodContext, methodFor } from "./methods";
 import type { RequestStateSealer } from "./request-state";
-import { batchRefusal, type McpAnswer, statelessVersionRefusal, versionRefusal } from "./revisions";
+import { batchRefusal, type McpAnswer, statelessVersionRefusal, SUPPORTED_REVISIONS, versionRefusal } from "./revisions";
 import { type Id, invalidRequest, RpcFailure, replyIdOf, rpcError } from "./rpc";
 import { clientDeclaration, headerMismatch, type StandardHeaders, stampResult, statelessErrorStatus } from "./stateless";
 
@@ -87,6 +87,20 @@ async function answerStateless(base: Base, route: InboundModernRoute, headers: S
   }
 }
 
+/** Whether a message's params carry the 2026-07-28 envelope's version claim. */
+const claimsEnvelope = (params: unknown) => typeof (params as { _meta?: Record<string, unknown> } | undefined)?._meta?.[PROTOCOL_VERSION_META_KEY] === "string";
+
+/**
+ * Refusals the session era answers itself, as it always has: a malformed message or batch element
+ * (per message), and a version header naming a revision this server does not speak at all, sent
+ * without the 2026-07-28 envelope (the SDK calls any later date "modern"; such a client gets the
+ * session era's unsupported-version answer with the versions it could use).
+ */
+function sessionAnswers(route: InboundLadderRejection, headers: StandardHeaders): boolean {
+  if (route.rung === "jsonrpc-shape") return route.cell !== "batch-with-modern-element";
+  return route.cell === "modern-header-without-claim" && headers.protocolVersion !== undefined && !SUPPORTED_REVISIONS.includes(headers.protocolVersion);
+}
+
 /**
  * The transport-free core of /mcp: the (already bounded) body text and the MCP headers in, the
  * answer out. The Next route and the node:http data plane (lib/data-plane) both call it, so they
@@ -105,9 +119,10 @@ export async function answerMcp(deps: McpDeps, request: McpRequest, principal: P
   const { headers } = request;
   const base: Base = { gateway: deps.gateway, requestState: deps.requestState, principal, signal };
   const route = classifyInboundRequest({ httpMethod: "POST", protocolVersionHeader: headers.protocolVersion, mcpMethodHeader: headers.method, mcpNameHeader: headers.name, body });
-  if (route.kind === "modern") return answerStateless(base, route, headers);
-  // A malformed message or batch element is answered per message below, as the session era always has.
-  if (route.kind === "reject" && !(route.rung === "jsonrpc-shape" && route.cell !== "batch-with-modern-element")) {
+  if (route.kind === "modern" && !(route.messageKind === "notification" && !claimsEnvelope(route.message.params) && !SUPPORTED_REVISIONS.includes(headers.protocolVersion ?? ""))) {
+    return answerStateless(base, route, headers);
+  }
+  if (route.kind === "reject" && !sessionAnswers(route, headers)) {
     return { status: route.httpStatus, body: rpcError(replyIdOf(body), { code: route.code, message: route.message, ...(route.data === undefined ? {} : { data: route.data }) }) };
   }
   const version = headers.protocolVersion ?? null;

@@ -1,4 +1,4 @@
-import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS as SESSION_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { SUPPORTED_PROTOCOL_VERSIONS as SESSION_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { env } from "@/lib/env";
 import { type Id, rpcError } from "./rpc";
@@ -48,6 +48,9 @@ export interface McpAnswer {
   body: object | null;
 }
 
+/** The 1.x SDKs' code for a refused MCP-Protocol-Version header ("Bad Request"). */
+const SESSION_UNSUPPORTED_VERSION = -32000;
+
 /**
  * The answer for a session-era request whose MCP-Protocol-Version header this server does not
  * speak; null when it may proceed (no header: 2025-03-26). The request's id is kept when it has a
@@ -60,7 +63,7 @@ export function versionRefusal(version: string | null, id: Id | null = null): Mc
   return {
     status: 400,
     body: rpcError(id, {
-      code: ErrorCode.ConnectionClosed,
+      code: SESSION_UNSUPPORTED_VERSION,
       message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SESSION_REVISIONS.join(", ")})`,
       data: { requested: version, supported: SESSION_REVISIONS },
     }),

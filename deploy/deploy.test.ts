@@ -160,11 +160,31 @@ describe("helm chart canopyiq-mcp, rendered with seed 000's flags", () => {
     expect(byKind(render(["--set", "serviceMonitor.enabled=true"]), "ServiceMonitor")).toEqual([]);
     const ms = render(["--set", "serviceMonitor.enabled=true", "--api-versions", "monitoring.coreos.com/v1"]);
     const sm = one(ms, "ServiceMonitor", "canopyiq-mcp");
-    // It scrapes the Service that serves /api/metrics, and only that one.
-    const scraped = byKind(ms, "Service").filter((svc) => Object.entries(sm.spec!.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v));
-    expect(scraped.map((svc) => svc.metadata.name)).toEqual(["canopyiq-mcp"]);
+    // It scrapes the console's and the data plane's Services (each serves its process's /api/metrics), nothing else.
+    const selects = (svc: Manifest) =>
+      Object.entries(sm.spec!.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v) &&
+      sm.spec!.selector.matchExpressions.every((e: { key: string; operator: string; values: string[] }) => e.operator === "In" && e.values.includes(svc.metadata.labels?.[e.key] ?? ""));
+    expect(byKind(ms, "Service").filter(selects).map((svc) => svc.metadata.name).sort()).toEqual(["canopyiq-mcp", "canopyiq-mcp-data-plane"]);
     expect(sm.spec!.endpoints[0]).toMatchObject({ port: "http", path: "/api/metrics", bearerTokenSecret: { name: "canopyiq-metrics-token", key: "token" } });
     expect(sm.spec!.endpoints[0].interval).toMatch(/^\d+s$/);
+  });
+
+  test("with the ServiceMonitor, the chart creates its bearer token and gives it to every pod as METRICS_SCRAPE_TOKEN", () => {
+    const ms = render(["--set", "serviceMonitor.enabled=true", "--api-versions", "monitoring.coreos.com/v1"]);
+    const secret = one(ms, "Secret", "canopyiq-metrics-token");
+    expect(secret.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    expect(Buffer.from(secret.data!.token, "base64").toString()).toMatch(/^[A-Za-z0-9]{48}$/);
+    for (const name of ["canopyiq-mcp", "canopyiq-mcp-data-plane"]) {
+      const env = one(ms, "Deployment", name).spec!.template.spec.containers[0].env;
+      expect(env).toContainEqual({ name: "METRICS_SCRAPE_TOKEN", valueFrom: { secretKeyRef: { name: "canopyiq-metrics-token", key: "token" } } });
+    }
+    expect(readFileSync(`${chart}/templates/metrics-token-secret.yaml`, "utf8")).toMatch(/lookup "v1" "Secret" \.Release\.Namespace \$name/);
+    // An operator's own Secret (a minted token): nothing generated, no scrape token in the pods.
+    const own = render(["--set", "serviceMonitor.enabled=true", "--set", "serviceMonitor.bearerTokenSecret.create=false", "--api-versions", "monitoring.coreos.com/v1"]);
+    expect(byKind(own, "Secret").map((s) => s.metadata.name)).not.toContain("canopyiq-metrics-token");
+    expect(JSON.stringify(byKind(own, "Deployment"))).not.toContain("METRICS_SCRAPE_TOKEN");
+    // Off by default: neither.
+    expect(JSON.stringify(render())).not.toMatch(/METRICS_SCRAPE_TOKEN|canopyiq-metrics-token/);
   });
 
   test("the ingress sends MCP traffic to the data plane and the rest to the console", () => {

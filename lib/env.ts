@@ -128,6 +128,9 @@ const schema = z
       }
     }),
     HMAC_SECRET: z.string().min(16, "expected at least 16 characters").optional(),
+    // A static bearer for Prometheus (the Helm chart generates it for its ServiceMonitor): it reads
+    // GET /metrics and nothing else, with every tenant's series (role metrics_scraper).
+    METRICS_SCRAPE_TOKEN: z.string().min(32, "expected at least 32 characters (the chart generates 48)").optional(),
     SLACK_WEBHOOK_URL: url(["https:", "http:"], "a Slack incoming-webhook URL").optional(),
     SLACK_BOT_TOKEN: z.string().min(1).optional(),
     SLACK_SIGNING_SECRET: z.string().min(1).optional(),

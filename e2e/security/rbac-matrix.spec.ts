@@ -9,12 +9,13 @@ import { bearer, newTenant, token } from "./kit";
  * the requests carry placeholder bodies and ids, in a fresh tenant of their own).
  */
 
-const ROLES = ["admin", "policy_author", "approver", "viewer", "agent", "policy_signer"] as const;
+const ROLES = ["admin", "policy_author", "approver", "viewer", "agent", "policy_signer", "metrics_scraper"] as const;
 const READERS = ["admin", "policy_author", "approver", "viewer"];
-const EVERYONE = [...ROLES];
+// Every role but Prometheus's, which reads /api/metrics and nothing else.
+const EVERYONE = ROLES.filter((r) => r !== "metrics_scraper");
 
 const MATRIX: [operation: string, allowed: readonly string[]][] = [
-  ["GET /api/metrics", READERS],
+  ["GET /api/metrics", [...READERS, "metrics_scraper"]],
   ["POST /api/v1/policy/validate", EVERYONE],
   ["POST /api/v1/policy/simulate", ["admin", "policy_author", "approver", "agent"]],
   ["GET /api/v1/policy/validate", EVERYONE],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { digest } from "@/lib/canonical";
+import { makeAuditLog } from "@/lib/audit/testing";
 import { createTestDb, type TestDb } from "@/lib/db/testing";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -183,6 +184,38 @@ describe(`approval store (${redisUrl ? "Redis" : "in-process KV"}, ${env().DATAB
     expect(await svc.consume({ ...call, now: Date.parse(a.expires_at) })).toMatchObject({ ok: false, code: "expired" });
     expect(await svc.consume(call)).toMatchObject({ ok: true, approval: { id: a.id, status: "executed" } });
     expect(await svc.consume(call)).toMatchObject({ ok: false, code: "already_executed" });
+  });
+
+  test("spending an approval and its call's audit record commit together: a failed append leaves both unwritten", async () => {
+    const log = makeAuditLog(db);
+    const a = await newApproval({ requiredApprovals: 1 });
+    await vote(a.id, "alice");
+    const call = { id: a.id, tenant: FIXTURE_TENANT, subject: "agent-42", tool: "fs.write", argsDigest: a.args_digest, gate: gate(1) };
+    const record = (approval: { id: string }) => ({ tenant: FIXTURE_TENANT, kind: "tool_decision", subject: "agent-42", tool: "fs.write", decision: "allow", approvalId: approval.id, reason: "approved" });
+    const before = await log.search(FIXTURE_TENANT, { limit: 200, approval_id: a.id });
+    // The append fails after its insert: the whole transaction rolls back.
+    const failing = svc.consume({
+      ...call,
+      within: async (q, approval) => {
+        await log.appendInTransaction(q, record(approval));
+        throw new Error("simulated crash after the audit insert");
+      },
+    });
+    await expect(failing).rejects.toThrow(/simulated crash/);
+    expect((await svc.get(a.id, FIXTURE_TENANT)).status).toBe("approved");
+    expect((await log.search(FIXTURE_TENANT, { limit: 200, approval_id: a.id } as never)).records).toHaveLength(before.records.length);
+    // Written together: the approval is executed and its record is in the chain, which still verifies.
+    let appended: Awaited<ReturnType<typeof log.appendInTransaction>> | undefined;
+    const spent = await svc.consume({ ...call, within: async (q, approval) => void (appended = await log.appendInTransaction(q, record(approval))) });
+    expect(spent).toMatchObject({ ok: true, approval: { status: "executed" } });
+    log.committed(appended!);
+    const rows = (await log.search(FIXTURE_TENANT, { limit: 200, approval_id: a.id } as never)).records.filter((r) => r.kind === "tool_decision");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ seq: appended!.seq, hash: appended!.hash, decision: "allow" });
+    // Batched appends after the in-transaction one hash from the head it left.
+    await log.append({ tenant: FIXTURE_TENANT, kind: "tool_result", approvalId: a.id, decision: "allow" });
+    expect(await log.verify(FIXTURE_TENANT)).toMatchObject({ ok: true });
+    log.close();
   });
 
   test("waitForResolution returns when the decision lands, and times out while pending", async () => {

@@ -12,6 +12,7 @@ import {
   setSlackMessage,
 } from "@/lib/db/approvals";
 import type { PrismaClient } from "@/lib/db";
+import type { Queryer } from "@/lib/db/audit-records";
 import type { Prisma } from "@/lib/db";
 import { getMembership, listSlackApprovers } from "@/lib/db/users";
 import { AppError, conflict, notFound } from "@/lib/errors";
@@ -157,6 +158,12 @@ export interface ConsumeInput {
   /** The rule that gates the call now (the policy decided `approval` with it). */
   gate: Gate;
   now?: Date | number;
+  /**
+   * Writes that must commit with the approval's spending, in its transaction (the audit record
+   * of the call it allows): run once the approval is marked executed; throwing rolls both back,
+   * so the approval stays unspent and consume rejects with that error.
+   */
+  within?: (q: Queryer, approval: ApprovalView) => Promise<void>;
 }
 
 /** Refusals beyond the state machine's: signatures and approval codes. */
@@ -579,7 +586,10 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         }
         return { update: { status: "executed", executedAt: new Date(at) }, result: { kind: "executed" } };
       },
-      { voterMemberships: true },
+      {
+        voterMemberships: true,
+        within: input.within ? async (q, row, result) => (result.kind === "executed" ? input.within!(q, toView(row, at)) : undefined) : undefined,
+      },
     );
     if (!out || out.result.kind === "not_found") {
       await refused(input.id, input.tenant, input.subject, "execute", "not_found", "approval not found");

@@ -4,6 +4,7 @@ import {
   type AuditRowFilter,
   type AuditRowRead,
   auditTransaction,
+  type Queryer,
   getChainHead,
   getChainState,
   insertAuditBatch,
@@ -133,7 +134,7 @@ function viewOf(tenant: string, seq: number, prevHash: string, f: Pending["field
   };
 }
 
-function rowOf(v: AuditRecordView, p: Pending): AuditRow {
+function rowOf(v: AuditRecordView, p: Pick<Pending, "argsText" | "dataText">): AuditRow {
   return {
     seq: v.seq,
     prev_hash: v.prev_hash,
@@ -219,42 +220,45 @@ export class AuditLog {
     return c;
   }
 
+  /** Validates and redacts a record: what a queued append and an in-transaction append both store. */
+  private prepare(input: AuditInput): { tenant: string; fields: Pending["fields"]; argsText: string | null; dataText: string | null } {
+    const i = auditInputSchema.parse(input);
+    // Args, data and the free-text reason are redacted together: a secret under a sensitive key
+    // of the args is masked where the data (a policy trace) or the reason echoes it too.
+    const scope = this.redactor.scope(i.tenant).remember(i.args, i.data);
+    const argsText = i.args === undefined ? null : jsonText(scope.value(i.args));
+    const dataText = i.data === undefined ? null : jsonText(scope.value(i.data));
+    const reason = scope.text(i.reason);
+    return {
+      tenant: i.tenant,
+      fields: {
+        kind: i.kind,
+        ts: (i.ts ?? this.now()).toISOString(),
+        trace_id: text(i.traceId),
+        subject: text(i.subject),
+        tool: text(i.tool),
+        args_digest: i.args !== undefined ? fastDigest(i.args) : (i.argsDigest ?? null),
+        args: argsText === null ? null : JSON.parse(argsText),
+        decision: text(i.decision),
+        rule: text(i.rule),
+        reason: text(reason),
+        policy_version: i.policyVersion ?? null,
+        approval_id: text(i.approvalId),
+        latency_ms: i.latencyMs ?? null,
+        upstream_outcome: text(i.upstreamOutcome),
+        data: dataText === null ? null : JSON.parse(dataText),
+      },
+      argsText,
+      dataText,
+    };
+  }
+
   /** Appends one record; resolves with it once durable. Rejects (503 audit_unavailable) otherwise. */
   append(input: AuditInput): Promise<AuditRecordView> {
     if (this.closed) return Promise.reject(auditUnavailable("the audit log is closed"));
     return new Promise<AuditRecordView>((resolve, reject) => {
-      const i = auditInputSchema.parse(input);
-      // Args, data and the free-text reason are redacted together: a secret under a sensitive key
-      // of the args is masked where the data (a policy trace) or the reason echoes it too.
-      const scope = this.redactor.scope(i.tenant).remember(i.args, i.data);
-      const argsText = i.args === undefined ? null : jsonText(scope.value(i.args));
-      const dataText = i.data === undefined ? null : jsonText(scope.value(i.data));
-      const reason = scope.text(i.reason);
-      const pending: Pending = {
-        fields: {
-          kind: i.kind,
-          ts: (i.ts ?? this.now()).toISOString(),
-          trace_id: text(i.traceId),
-          subject: text(i.subject),
-          tool: text(i.tool),
-          args_digest: i.args !== undefined ? fastDigest(i.args) : (i.argsDigest ?? null),
-          args: argsText === null ? null : JSON.parse(argsText),
-          decision: text(i.decision),
-          rule: text(i.rule),
-          reason: text(reason),
-          policy_version: i.policyVersion ?? null,
-          approval_id: text(i.approvalId),
-          latency_ms: i.latencyMs ?? null,
-          upstream_outcome: text(i.upstreamOutcome),
-          data: dataText === null ? null : JSON.parse(dataText),
-        },
-        argsText,
-        dataText,
-        resolve,
-        reject,
-        timer: null,
-        state: "queued",
-      };
+      const { tenant, fields, argsText, dataText } = this.prepare(input);
+      const pending: Pending = { fields, argsText, dataText, resolve, reject, timer: null, state: "queued" };
       pending.timer = setTimeout(() => {
         if (pending.state === "settled") return;
         const wasQueued = pending.state === "queued";
@@ -267,10 +271,42 @@ export class AuditLog {
         this.noteWrite(err);
         reject(err);
       }, this.o.timeoutMs);
-      const chain = this.chain(i.tenant);
+      const chain = this.chain(tenant);
       chain.queue.push(pending);
-      this.schedule(i.tenant, chain);
+      this.schedule(tenant, chain);
     });
+  }
+
+  /**
+   * Appends one record inside the caller's open transaction (`q`), so the record commits or rolls
+   * back with the caller's own writes: spending an approval and recording the call it allows are
+   * one commit. Takes the tenant's head lock (waiting behind batches in flight, at most timeoutMs)
+   * and hashes from the head it finds. This process's pipelined head is forgotten: the next batch
+   * re-reads it, as after another process's append. Call `committed` with the record once the
+   * caller's transaction has committed.
+   */
+  async appendInTransaction(q: Queryer, input: AuditInput): Promise<AuditRecordView> {
+    if (this.closed) throw auditUnavailable("the audit log is closed");
+    const { tenant, fields, argsText, dataText } = this.prepare(input);
+    const chain = this.chain(tenant);
+    chain.head = null;
+    const ms = Math.max(1, Math.floor(this.o.timeoutMs));
+    await q(`SET LOCAL lock_timeout = ${ms}`);
+    const head = await lockChainHead(q, tenant, GENESIS_HASH);
+    const view = viewOf(tenant, head.seq + 1, head.hash, fields);
+    view.hash = recordHash(view);
+    await insertAuditBatch(q, tenant, [rowOf(view, { argsText, dataText })]);
+    // A batch pipelined meanwhile may have read the old head: it fails its check and re-reads.
+    chain.head = null;
+    return view;
+  }
+
+  /** After the transaction that held appendInTransaction's record committed. */
+  committed(view: AuditRecordView): void {
+    this.noteWrite(null);
+    this.o.onAppended?.(view);
+    const chain = this.chain(view.tenant);
+    if (chain.lastCp) this.scheduleCheckpoint(view.tenant, chain, view.seq);
   }
 
   private schedule(tenant: string, chain: Chain) {

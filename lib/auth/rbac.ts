@@ -33,7 +33,7 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const ROLES = ["admin", "policy_author", "approver", "viewer", "agent", "policy_signer"] as const;
+export const ROLES = ["admin", "policy_author", "approver", "viewer", "agent", "policy_signer", "metrics_scraper"] as const;
 export type Role = (typeof ROLES)[number];
 
 const READ: Permission[] = ["tenants.read", "rbac.read", "quotas.read", "policies.read", "approvals.read", "audit.read", "metrics.read", "ops.targets.read", "account.self"];
@@ -45,6 +45,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   approver: [...READ, "approvals.decide", "policies.simulate"],
   viewer: READ,
   policy_signer: ["policies.read", "policies.sign", "account.self"],
+  // Prometheus: metrics and nothing else (METRICS_SCRAPE_TOKEN, or a token minted with this role).
+  metrics_scraper: ["metrics.read"],
   agent: ["mcp.call", "guard.check", "guard.enforce", "approvals.request", "audit.write", "policies.read", "policies.simulate", "account.self"],
 };
 

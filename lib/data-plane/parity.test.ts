@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST as nextPost, GET as nextGet } from "@/app/api/mcp/route";
 import type { TestDb } from "@/lib/db/testing";
 import { auditSearchQuerySchema } from "@/lib/audit/schemas";
+import { mintToken } from "@/lib/auth/tokens";
 import { env, publicUrl } from "@/lib/env";
 import { services } from "@/lib/server";
 import { GET as metadataGet } from "@/app/.well-known/oauth-protected-resource/[[...resource]]/route";
@@ -341,6 +342,22 @@ describe("identical answers from the data plane, canopy gateway and the Next rou
     const other = await fetch(`${inProcess.url}/api/v1/audit`);
     expect(other.status).toBe(404);
     expect(await other.json()).toMatchObject({ error: { code: "not_found" } });
+  });
+
+  test("alone, the data plane serves its Prometheus series on GET /metrics to a bearer with metrics.read", async () => {
+    const viewer = (await mintToken({ tenant: env().CANOPY_DEMO_TENANT, subject: "prometheus", roles: ["metrics_scraper"], ttlSeconds: 600, now: Math.floor(Date.now() / 1000) }, services().tokenKeys)).token;
+    for (const path of ["/metrics", "/api/metrics"]) {
+      const anonymous = await fetch(`${inProcess.url}${path}`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.json()).toMatchObject({ error: { code: "unauthorized" } });
+      const agent = await fetch(`${inProcess.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(agent.status).toBe(403);
+      expect(await agent.json()).toMatchObject({ error: { message: expect.stringMatching(/metrics\.read/) } });
+      const scraped = await fetch(`${inProcess.url}${path}`, { headers: { authorization: `Bearer ${viewer}` } });
+      expect(scraped.status).toBe(200);
+      expect(scraped.headers.get("content-type")).toMatch(/^text\/plain/);
+      expect(await scraped.text()).toMatch(/^# HELP /m);
+    }
   });
 
   test.each(["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"])("the protected resource metadata at %s: the Next route and canopy gateway agree", async (path) => {

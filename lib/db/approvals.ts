@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Queryer } from "./audit-records";
 import type { Prisma, PrismaClient } from "./generated/client";
 
 /** Approvals and their votes: Postgres is the source of truth (Redis only indexes and signals). */
@@ -160,7 +161,15 @@ export async function mutateApprovalLocked<R>(
   prisma: PrismaClient,
   id: string,
   decide: (row: ApprovalRow, membership: LockedMembership | null, voters: VoterMemberships) => ApprovalMutation<R>,
-  opts: { memberOf?: string; voterMemberships?: boolean } = {},
+  opts: {
+    memberOf?: string;
+    voterMemberships?: boolean;
+    /**
+     * More writes in the same transaction, after the approval's own (the audit record of the call
+     * a consumed approval allows): they commit together or not at all. Throwing rolls back both.
+     */
+    within?: (q: Queryer, row: ApprovalRow, result: R) => Promise<void>;
+  } = {},
 ): Promise<{ row: ApprovalRow; result: R; changed: boolean } | null> {
   const member = opts.memberOf ?? null;
   return prisma.$transaction(async (tx) => {
@@ -188,7 +197,12 @@ export async function mutateApprovalLocked<R>(
       for (const m of ms) voters.set(m.user_id, { roles: m.roles ?? [], groups: m.groups ?? [] });
     }
     const m = decide(row, membership_json ? { roles: membership_json.roles ?? [], groups: membership_json.groups ?? [] } : null, voters);
-    if (!m.update && !m.vote) return { row, result: m.result, changed: false };
+    const within = opts.within;
+    const q: Queryer = (text, params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(text, ...(params ?? []));
+    if (!m.update && !m.vote) {
+      if (within) await within(q, row, m.result);
+      return { row, result: m.result, changed: false };
+    }
     const next: ApprovalRow = { ...row, votes: [...row.votes] };
     const status = m.update?.status ?? row.status;
     const resolvedAt = m.update?.resolvedAt === undefined ? row.resolvedAt : m.update.resolvedAt;
@@ -204,6 +218,7 @@ export async function mutateApprovalLocked<R>(
       await tx.$executeRaw`UPDATE "approvals" SET "status" = ${status}, "resolved_at" = ${resolvedAt}, "executed_at" = ${executedAt} WHERE "id" = ${id}`;
     }
     Object.assign(next, { status, resolvedAt, executedAt });
+    if (within) await within(q, next, m.result);
     return { row: next, result: m.result, changed: true };
   }, TX);
 }

@@ -1,6 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalService } from "@/lib/approvals";
 import type { AuditInput } from "@/lib/audit/schemas";
+import type { Queryer } from "@/lib/db/audit-records";
 import type { Logger } from "@/lib/log";
 import type { ActivePolicy } from "@/lib/policy-store";
 import type { CostFact, FactMap } from "@/lib/policy";
@@ -21,6 +22,11 @@ export interface EnforceDeps {
   admit(input: AdmitInput): Promise<AdmitResult>;
   /** Resolves once the record is durable; rejects when it is not (the call is then refused). */
   audit(input: AuditInput): Promise<{ seq: number; hash: string }>;
+  /**
+   * Appends a record inside an open transaction (an approval's spending and the decision record
+   * of the call it allows commit together); `committed` is called once that transaction has.
+   */
+  auditInTransaction(q: Queryer, input: AuditInput): Promise<{ audit: { seq: number; hash: string }; committed: () => void }>;
   approvals(): Promise<ApprovalService>;
   execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal; round?: ToolCallRound }): Promise<CallToolResult>;
   now(): Date;

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { ApprovalService } from "@/lib/approvals";
 import type { ApprovalView } from "@/lib/approvals/schemas";
 import type { AuditInput } from "@/lib/audit/schemas";
+import type { Queryer } from "@/lib/db/audit-records";
 import { estimateCallCost } from "@/lib/cost";
 import { loadPolicy } from "@/lib/policy";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
@@ -55,6 +56,18 @@ interface Harness {
   executed: { tool: string; args: Record<string, unknown> }[];
 }
 
+type Within = (q: Queryer, approval: ApprovalView) => Promise<void>;
+const noQueries: Queryer = async () => [];
+
+/** A consume that spends `approval` as the service does: the caller's writes run in its transaction, and a throw there rolls the spending back. */
+function spends(approval: ApprovalView, onSpent: () => void = () => {}) {
+  return (async (input: { within?: Within }) => {
+    await input.within?.(noQueries, approval);
+    onSpent();
+    return { ok: true, approval };
+  }) as never;
+}
+
 function harness(over: Partial<EnforceDeps> = {}, approvals: Partial<ApprovalService> = {}): Harness {
   const compiled = loadPolicy(POLICY, { version: "7" });
   if (!compiled.ok) throw new Error("test policy does not compile");
@@ -81,6 +94,12 @@ function harness(over: Partial<EnforceDeps> = {}, approvals: Partial<ApprovalSer
       h.audits.push(input);
       h.events.push(`audit:${input.kind}:${input.decision}`);
       return { seq: h.audits.length, hash: "a".repeat(64) };
+    },
+    auditInTransaction: async (_q, input) => {
+      h.audits.push(input);
+      h.events.push(`audit-in-tx:${input.kind}:${input.decision}`);
+      const audit = { seq: h.audits.length, hash: "b".repeat(64) };
+      return { audit, committed: () => void h.events.push(`committed:${audit.seq}`) };
     },
     approvals: async () => service,
     execute: async (tool, args): Promise<CallToolResult> => {
@@ -198,11 +217,10 @@ describe("enforceCall", () => {
   test("a retry with an approved approval runs once", async () => {
     let consumed = 0;
     const h = harness({}, {
-      consume: (async () => {
+      consume: (async (input: { within?: Within }) => {
         consumed += 1;
-        return consumed === 1
-          ? { ok: true, approval: approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }, { approver: "carol", decision: "approved" }] as never }) }
-          : { ok: false, code: "already_executed", message: "this approval has already been used", status: "executed" };
+        if (consumed > 1) return { ok: false, code: "already_executed", message: "this approval has already been used", status: "executed" };
+        return (spends(approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }, { approver: "carol", decision: "approved" }] as never })) as (i: unknown) => Promise<unknown>)(input);
       }) as never,
     });
     const call = { tool: "fs.write", arguments: { path: "/etc/hosts", content: "x" }, approvalId: "appr_1" };
@@ -211,6 +229,39 @@ describe("enforceCall", () => {
     expect(first.verdict.reason).toMatch(/approved by bob, carol/);
     const second = await enforceCall(h.deps, agent, call, forward);
     expect(second.verdict).toMatchObject({ decision: "deny", error: { code: "approval_already_executed" } });
+    expect(h.executed).toHaveLength(1);
+  });
+
+  test("a retry's allow record is written in the spending's transaction, once, before anything runs", async () => {
+    const h = harness({}, { consume: spends(approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }] as never })) });
+    const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" }, approvalId: "appr_1" }, forward);
+    expect(verdict).toMatchObject({ decision: "allow", audit: { seq: 1, hash: "b".repeat(64) } });
+    expect(h.events.filter((e) => e.startsWith("audit") || e.startsWith("committed") || e === "execute")).toEqual(["audit-in-tx:tool_decision:allow", "committed:1", "execute", "audit:tool_result:allow"]);
+    expect(h.audits[0]).toMatchObject({ kind: "tool_decision", decision: "allow", approvalId: "appr_1", subject: agent.subject, tool: "fs.write" });
+  });
+
+  test("a record that cannot be written in the spending's transaction rolls it back: denied, nothing runs, the approval stays usable", async () => {
+    let spent = 0;
+    let failing = true;
+    const h = harness(
+      {
+        auditInTransaction: async () => {
+          if (failing) throw new Error("lock timeout on the chain head");
+          return { audit: { seq: 1, hash: "c".repeat(64) }, committed: () => {} };
+        },
+      },
+      { consume: spends(approvalView({ status: "approved", votes: [{ approver: "bob", decision: "approved" }] as never }), () => (spent += 1)) },
+    );
+    const call = { tool: "fs.write", arguments: { path: "/etc/x" }, approvalId: "appr_1" };
+    const first = await enforceCall(h.deps, agent, call, forward);
+    expect(first.verdict).toMatchObject({ decision: "deny", error: { code: "audit_unavailable" } });
+    expect(first.verdict.reason).toMatch(/approval appr_1 was not spent/);
+    expect(spent).toBe(0);
+    expect(h.executed).toHaveLength(0);
+    failing = false;
+    const second = await enforceCall(h.deps, agent, call, forward);
+    expect(second.verdict.decision).toBe("allow");
+    expect(spent).toBe(1);
     expect(h.executed).toHaveLength(1);
   });
 
@@ -244,7 +295,7 @@ describe("enforceCall", () => {
       {
         admit: async (input) => ({ ok: false, limit: "daily_budget_usd", scope: "tenant", tool: input.tool, limit_value: 10, current: 10, resets_at: "2026-11-22T00:00:00.000Z", message: "daily budget of $10.00 spent; resets at 2026-11-22T00:00:00.000Z" }),
       },
-      { consume: (async () => { consumed += 1; return { ok: true, approval: approvalView() }; }) as never },
+      { consume: spends(approvalView(), () => (consumed += 1)) },
     );
     const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" }, approvalId: "appr_1" }, forward);
     expect(verdict).toMatchObject({ decision: "deny", rule: "limit:daily_budget_usd" });
@@ -265,12 +316,15 @@ describe("enforceCall", () => {
   test("sync wait: an approval landing during the wait runs the call", async () => {
     const h = harness({}, {
       waitForResolution: (async (id: string) => ({ id, status: "approved", timedOut: false })) as never,
-      consume: (async () => ({ ok: true, approval: approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }] as never }) })) as never,
+      consume: spends(approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }] as never })),
     });
     const { verdict, result } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" } }, { ...forward, syncWaitMs: 20_000 });
     expect(verdict.decision).toBe("allow");
     expect(result).toBeDefined();
     expect(h.audits.map((a) => `${a.kind}:${a.decision}`)).toEqual(["tool_decision:approval", "tool_decision:allow", "tool_result:allow"]);
+    // The allow record was written with the spending, not by the audit step after it.
+    expect(h.events.filter((e) => e.startsWith("audit") || e.startsWith("committed") || e === "execute")).toEqual(["audit:tool_decision:approval", "audit-in-tx:tool_decision:allow", "committed:2", "execute", "audit:tool_result:allow"]);
+    expect(h.audits[1].data).toMatchObject({ after_wait: true });
   });
 
   test("sync wait: a rejection denies", async () => {
@@ -366,7 +420,7 @@ rules:
   });
 
   test("an unknown action counts as over; a retry carrying an approval tells admit its cost is unknown", async () => {
-    const h = costHarness(COST, {}, { consume: (async () => ({ ok: true, approval: approvalView({ status: "approved" }) })) as never });
+    const h = costHarness(COST, {}, { consume: spends(approvalView({ status: "approved" })) });
     const first = await enforceCall(h.deps, agent, { tool: "cloud.ops", arguments: { provider: "aws", action: "quantum.entangle" } }, forward);
     expect(first.verdict).toMatchObject({ decision: "approval", rule: "costly", estimated_cost_usd: 0, cost_known: false });
     expect(first.verdict.trace!.at(-1)).toMatchObject({ kind: "rule", name: "costly", matched: true });

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ConsumeResult } from "@/lib/approvals";
 import type { ApprovalView } from "@/lib/approvals/schemas";
+import type { AuditInput } from "@/lib/audit/schemas";
 import type { Gate } from "@/lib/approvals/state-machine";
 import { digest } from "@/lib/canonical";
+import type { Queryer } from "@/lib/db/audit-records";
 import { AppError, isAppError } from "@/lib/errors";
 import { MISSING_CLIENT_CAPABILITY } from "@/lib/mcp/upstreams/errors";
 import { evaluate, type CostFact, type PolicyDecision } from "@/lib/policy";
@@ -340,19 +343,50 @@ async function limitsStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; a
 async function approvalBindingStep(ctx: CallContext, flow: Flow): Promise<Flow> {
   const id = ctx.call.approvalId;
   if (flow.verdict.decision !== "approval" || !id || !ctx.gate) return flow;
-  return consumeApproval(ctx, flow, id);
+  return consumeApproval(ctx, flow, id, (f) => auditData(ctx, f), true);
 }
 
-/** The one way an approval is spent: bound to tenant, subject, tool, argument digest and the rule's gate; once. */
-async function consumeApproval(ctx: CallContext, flow: Flow, id: string): Promise<Flow> {
+/**
+ * The one way an approval is spent: bound to tenant, subject, tool, argument digest and the
+ * rule's gate; once. The decision record of the call it allows is written in the same
+ * transaction as the spending: a crash or a failed append between the two can leave neither an
+ * approval spent on a call that never ran nor a forwarded call without its record. The flow
+ * returned for a spent approval carries that record (`verdict.audit`), so the audit step skips it.
+ */
+async function consumeApproval(ctx: CallContext, flow: Flow, id: string, data: (f: Flow) => Record<string, unknown>, latency: boolean): Promise<Flow> {
   const { deps, principal, call } = ctx;
   const service = await deps.approvals();
-  const consumed = await service.consume({ id, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest: ctx.argsDigest(), gate: ctx.gate!, now: deps.now() });
   const v = flow.verdict;
-  if (consumed.ok) {
-    const approvers = consumed.approval.votes.filter((x) => x.decision === "approved").map((x) => x.approver).join(", ");
-    return { verdict: { ...v, decision: "allow", reason: `approved by ${approvers} (approval ${consumed.approval.id}); ${ctx.decided.decision.reason ?? ""}`.trim(), approval: approvalInfo(consumed.approval) }, approvalId: consumed.approval.id };
+  let allowed: Flow | undefined;
+  let committed: (() => void) | undefined;
+  let auditFailure: Error | undefined;
+  const within = async (q: Queryer, approval: ApprovalView) => {
+    const approvers = approval.votes.filter((x) => x.decision === "approved").map((x) => x.approver).join(", ");
+    const next: Flow = { verdict: { ...v, decision: "allow", reason: `approved by ${approvers} (approval ${approval.id}); ${ctx.decided.decision.reason ?? ""}`.trim(), approval: approvalInfo(approval) }, approvalId: approval.id };
+    try {
+      const r = await deps.auditInTransaction(q, decisionRecord(ctx, next, data(next), latency));
+      allowed = { ...next, verdict: { ...next.verdict, audit: r.audit } };
+      committed = r.committed;
+    } catch (err) {
+      auditFailure = err as Error;
+      throw err;
+    }
+  };
+  let consumed: ConsumeResult;
+  try {
+    consumed = await service.consume({ id, tenant: principal.tenant, subject: principal.subject, tool: call.tool, argsDigest: ctx.argsDigest(), gate: ctx.gate!, now: deps.now(), within });
+  } catch (err) {
+    if (!auditFailure) throw err;
+    // Rolled back with the record: the approval is still unspent, so a retry can use it.
+    const message = auditFailure.message;
+    deps.log.error({ err: auditFailure, tenant: principal.tenant, tool: call.tool, traceId: ctx.traceId }, "audit append failed; the approval was not spent");
+    return { verdict: deny(v, `the decision could not be recorded in the audit log (${message}); nothing was forwarded and approval ${id} was not spent`, { code: "audit_unavailable", message }), approvalId: id };
   }
+  if (consumed.ok && allowed) {
+    committed?.();
+    return allowed;
+  }
+  if (consumed.ok) throw new Error(`approval ${id} was spent without its decision record`);
   if (consumed.status === "pending") {
     const current = await service.get(id, principal.tenant).catch(() => null);
     return { verdict: { ...v, reason: `approval ${id} is still pending: ${consumed.message}`, ...(current ? { approval: approvalInfo(current) } : {}) }, approvalId: id };
@@ -407,29 +441,37 @@ function auditData(ctx: CallContext, flow: Flow): Record<string, unknown> {
  * audit failure: the call is denied and nothing is forwarded.
  */
 async function auditStep(ctx: CallContext, flow: Flow, data: Record<string, unknown>, latency = true): Promise<{ ok: true; verdict: Verdict } | { ok: false; verdict: Verdict }> {
-  const { deps, principal, call, decided } = ctx;
   const v = flow.verdict;
+  // Already recorded with the approval it spent (consumeApproval).
+  if (v.audit) return { ok: true, verdict: v };
   try {
-    const audit = await deps.audit({
-      tenant: principal.tenant,
-      kind: "tool_decision",
-      traceId: ctx.traceId,
-      subject: principal.subject,
-      tool: call.tool,
-      args: call.arguments,
-      decision: v.decision,
-      rule: v.rule,
-      reason: v.reason,
-      policyVersion: decided.policyVersion,
-      approvalId: flow.approvalId ?? null,
-      ...(latency ? { latencyMs: round(performance.now() - ctx.started) } : {}),
-      data,
-    });
+    const audit = await ctx.deps.audit(decisionRecord(ctx, flow, data, latency));
     return { ok: true, verdict: { ...v, audit } };
   } catch (err) {
     const message = (err as Error).message;
     return { ok: false, verdict: { ...deny(v, `the decision could not be recorded in the audit log (${message}); nothing was forwarded`, { code: "audit_unavailable", message }), audit: undefined } };
   }
+}
+
+/** The decision record of a call: what the audit step (or an approval's spending) appends. */
+function decisionRecord(ctx: CallContext, flow: Flow, data: Record<string, unknown>, latency: boolean): AuditInput {
+  const { principal, call, decided } = ctx;
+  const v = flow.verdict;
+  return {
+    tenant: principal.tenant,
+    kind: "tool_decision",
+    traceId: ctx.traceId,
+    subject: principal.subject,
+    tool: call.tool,
+    args: call.arguments,
+    decision: v.decision,
+    rule: v.rule,
+    reason: v.reason,
+    policyVersion: decided.policyVersion,
+    approvalId: flow.approvalId ?? null,
+    ...(latency ? { latencyMs: round(performance.now() - ctx.started) } : {}),
+    data,
+  };
 }
 
 /**
@@ -449,10 +491,8 @@ async function waitStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; don
     const current = await service.get(id, principal.tenant).catch(() => null);
     return { flow: { ...flow, verdict: { ...deny(flow.verdict, `approval ${id} was ${waited.status}`), ...(current ? { approval: approvalInfo(current) } : {}) } }, done: true };
   }
-  const consumed = await consumeApproval(ctx, flow, id);
-  if (consumed.verdict.decision !== "allow") return { flow: consumed, done: true };
-  const recorded = await auditStep(ctx, consumed, { source: opts.source, after_wait: true }, false);
-  return { flow: { ...consumed, verdict: recorded.verdict }, done: !recorded.ok };
+  const consumed = await consumeApproval(ctx, flow, id, () => ({ source: opts.source, after_wait: true }), false);
+  return { flow: consumed, done: consumed.verdict.decision !== "allow" };
 }
 
 /** Forward what is allowed (when this entry point forwards at all), then record the outcome. */

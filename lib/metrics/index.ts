@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { isPlatformAdmin } from "@/lib/auth/platform";
+import { platformTenant } from "@/lib/env";
 import type { Principal } from "@/lib/auth/principal";
 import { exposeFor } from "./expose";
 
@@ -33,9 +34,14 @@ export function createMetrics(): Metrics {
  * GET /api/metrics as the caller may see it: a platform admin every series; anyone else the
  * process-wide series and its own tenant's (decision counters are labelled by tenant).
  */
+/** Platform admins and the platform tenant's metrics scrapers (Prometheus) see every tenant's series. */
+function seesEveryTenant(principal: Principal): boolean {
+  return isPlatformAdmin(principal) || (principal.tenant === platformTenant() && principal.roles.includes("metrics_scraper"));
+}
+
 export async function metricsResponseFor(m: Metrics, principal: Principal): Promise<Response> {
   const { registry } = m;
-  const text = exposeFor(await registry.metrics(), isPlatformAdmin(principal) ? null : principal.tenant);
+  const text = exposeFor(await registry.metrics(), seesEveryTenant(principal) ? null : principal.tenant);
   return new Response(text, { headers: { "content-type": registry.contentType } });
 }
 

@@ -122,6 +122,10 @@ export function createPipelineDeps(svc: Services): EnforceDeps {
         throw err;
       }
     },
+    auditInTransaction: async (q, input) => {
+      const r = await svc.audit.appendInTransaction(q, input);
+      return { audit: { seq: r.seq, hash: r.hash }, committed: () => svc.audit.committed(r) };
+    },
     approvals: () => svc.approvals(),
     callFacts: async (principal, call, opts) => {
       const facts = await opsCallFacts(svc.ops, principal, call, opts);

@@ -144,7 +144,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
       resolveOidc: (claims, rules) => resolveOidcSignIn({ db, audit: audit() }, claims, rules),
     }),
   );
-  const auth = once(() => overrides.auth ?? createAuthenticator({ tokenKeys: tokenKeys(), tokenGuard: tokenGuard(), db, authOptions }));
+  const auth = once(() => overrides.auth ?? createAuthenticator({ tokenKeys: tokenKeys(), tokenGuard: tokenGuard(), db, authOptions, scrapeToken: env.METRICS_SCRAPE_TOKEN ? { token: env.METRICS_SCRAPE_TOKEN, tenant: env.CANOPY_PLATFORM_TENANT ?? env.CANOPY_DEMO_TENANT } : undefined }));
 
   const stops: (() => unknown)[] = [];
   let started = false;

@@ -37,6 +37,14 @@ env:
   - name: {{ $name }}
     value: {{ $value | quote }}
   {{- end }}
+  {{- if and $root.Values.serviceMonitor.enabled $root.Values.serviceMonitor.bearerTokenSecret.create }}
+  # Prometheus's bearer: it reads /api/metrics and nothing else (role metrics_scraper).
+  - name: METRICS_SCRAPE_TOKEN
+    valueFrom:
+      secretKeyRef:
+        name: {{ $root.Values.serviceMonitor.bearerTokenSecret.name }}
+        key: {{ $root.Values.serviceMonitor.bearerTokenSecret.key }}
+  {{- end }}
   {{- if $root.Values.policySignature.enabled }}
   - name: POLICY_SIG_PATH
     value: {{ printf "%s/policy.sig" $root.Values.policySignature.mountPath | quote }}

@@ -14,3 +14,5 @@ export const E2E_SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-5b1c";
 export const E2E_LOGIN_THROTTLE_WINDOW_SECONDS = 30;
 /** The e2e server's one folder local ops targets may read (OPS_LOCAL_ROOTS); the ops spec writes a file there. */
 export const E2E_OPS_ROOT = `${process.cwd()}/.data/e2e-ops-${E2E_PORT}`;
+/** The one tenant that may use the "vault" upstream (the probe again): proxy.spec proves no other tenant sees it. */
+export const E2E_VAULT_TENANT = "e2e-vault-owner";

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// A stdio MCP server with the tools the conformance suite's scenarios call by name
-// (test_simple_text, test_input_required_result_*, …): the reference server
-// (@modelcontextprotocol/server-everything) has other tools, and the suite's own test server ships
-// in no package. Mounted beside the reference server by scripts/mcp-conformance.mjs, so those
-// scenarios measure how faithfully the gateway relays a tool's content blocks and, at 2026-07-28,
-// its multi round-trip results (SEP-2322: input_required, inputResponses, requestState), which
-// the gateway carries over this session. Tools that need server→client requests or notifications
-// on the session (logging, progress, sampling, elicitation) are left out: the gateway does not relay those yet.
+// A stdio MCP server with the tools, resources, prompts and completions the conformance suite's
+// scenarios ask for by name (test_simple_text, test_input_required_result_*, test://static-text,
+// test_simple_prompt, …): the reference server (@modelcontextprotocol/server-everything) has
+// others, and the suite's own test server ships in no package. Mounted beside the reference server
+// by scripts/mcp-conformance.mjs, so those scenarios measure how faithfully the gateway relays a
+// tool's content blocks and, at 2026-07-28, its multi round-trip results (SEP-2322:
+// input_required, inputResponses, requestState), which the gateway carries over this session.
+// Tools that need server→client requests or notifications on the session (logging, progress,
+// sampling, elicitation) are left out: the gateway does not relay those yet.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ListToolsRequestSchema, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -141,16 +143,46 @@ const TOOLS = {
   ],
 };
 
-const server = new Server({ name: "canopy-conformance-fixture", version: "1.0.0" }, { capabilities: { tools: {} } });
-server.setRequestHandler(ListToolsRequestSchema, async () => ({
+// Tools are served by hand (below): McpServer's own tools/call handler would drop a call's
+// 2026-07-28 fields (inputResponses, requestState). Resources, prompts and completions are its.
+const server = new McpServer({ name: "canopy-conformance-fixture", version: "1.0.0" }, { capabilities: { tools: {}, logging: {}, resources: { subscribe: true } } });
+server.server.setRequestHandler(ListToolsRequestSchema, async () => ({
   tools: Object.entries(TOOLS).map(([name, [description]]) => ({ name, description, inputSchema: { type: "object", properties: {} } })),
 }));
 // Loose params: the SDK 1.x schema would drop the 2026-07-28 fields (inputResponses, requestState).
 const CallSchema = z.object({ method: z.literal("tools/call"), params: z.looseObject({ name: z.string() }) });
-server.setRequestHandler(CallSchema, async ({ params }) => {
+server.server.setRequestHandler(CallSchema, async ({ params }) => {
   const tool = TOOLS[params.name];
   if (!tool) throw new McpError(-32602, `Unknown tool: ${params.name}`);
   return tool[1](params);
 });
+
+const resourceText = (uri, mimeType, body) => ({ contents: [{ uri: uri.href, mimeType, text: body }] });
+server.registerResource("static-text", "test://static-text", { description: "A static text resource", mimeType: "text/plain" }, async (uri) => resourceText(uri, "text/plain", "This is the content of the static text resource."));
+server.registerResource("static-binary", "test://static-binary", { description: "A static binary resource", mimeType: "image/png" }, async (uri) => ({ contents: [{ uri: uri.href, mimeType: "image/png", blob: PNG }] }));
+server.registerResource("watched-resource", "test://watched-resource", { description: "A resource to subscribe to", mimeType: "text/plain" }, async (uri) => resourceText(uri, "text/plain", "Watched resource content."));
+server.registerResource("template", new ResourceTemplate("test://template/{id}/data", { list: undefined }), { description: "A templated resource", mimeType: "application/json" }, async (uri, { id }) =>
+  resourceText(uri, "application/json", JSON.stringify({ id, templateTest: true, data: `Data for ID: ${id}` })),
+);
+const subscriptions = new Set();
+server.server.setRequestHandler(SubscribeRequestSchema, async (req) => (subscriptions.add(req.params.uri), {}));
+server.server.setRequestHandler(UnsubscribeRequestSchema, async (req) => (subscriptions.delete(req.params.uri), {}));
+
+const user = (content) => ({ role: "user", content });
+server.registerPrompt("test_simple_prompt", { description: "A prompt without arguments" }, () => ({ messages: [user({ type: "text", text: "This is a simple prompt for testing." })] }));
+server.registerPrompt(
+  "test_prompt_with_arguments",
+  {
+    description: "A prompt with two arguments",
+    argsSchema: { arg1: completable(z.string().describe("First test argument"), (value) => ["paris", "park", "party"].filter((v) => v.startsWith(value))), arg2: z.string().describe("Second test argument") },
+  },
+  ({ arg1, arg2 }) => ({ messages: [user({ type: "text", text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` })] }),
+);
+server.registerPrompt("test_prompt_with_embedded_resource", { description: "A prompt embedding a resource", argsSchema: { resourceUri: z.string().describe("URI of the resource to embed") } }, ({ resourceUri }) => ({
+  messages: [user({ type: "resource", resource: { uri: resourceUri, mimeType: "text/plain", text: "Embedded resource content for testing." } }), user({ type: "text", text: "Please process the embedded resource above." })],
+}));
+server.registerPrompt("test_prompt_with_image", { description: "A prompt with an image" }, () => ({
+  messages: [user({ type: "image", data: PNG, mimeType: "image/png" }), user({ type: "text", text: "Please analyze the image above." })],
+}));
 
 await server.connect(new StdioServerTransport());

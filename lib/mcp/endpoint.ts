@@ -3,6 +3,7 @@ import { classifyInboundRequest, type InboundLadderRejection, type InboundModern
 import type { Principal } from "@/lib/auth";
 import { readBodyText } from "@/lib/http/body";
 import { type McpGateway, type MethodContext, methodFor } from "./methods";
+import { ProxyRpcError } from "./proxy";
 import type { RequestStateSealer } from "./request-state";
 import { batchRefusal, type McpAnswer, statelessVersionRefusal, SUPPORTED_REVISIONS, versionRefusal } from "./revisions";
 import { type Id, invalidRequest, RpcFailure, replyIdOf, rpcError } from "./rpc";
@@ -30,8 +31,8 @@ const methodNotFound = (method: string, era: MethodContext["era"]) =>
     code: ErrorCode.MethodNotFound,
     message:
       era === "stateless"
-        ? `method not found: ${method} (at 2026-07-28 this server offers server/discover, tools/list and tools/call)`
-        : `method not found: ${method} (this server offers initialize, ping, tools/list and tools/call)`,
+        ? `method not found: ${method} (at 2026-07-28 this server offers server/discover, tools/*, resources/list, resources/templates/list, resources/read, prompts/*, completion/complete)`
+        : `method not found: ${method} (this server offers initialize, ping, tools/*, resources/*, prompts/*, completion/complete and logging/setLevel)`,
   });
 
 /** Session era (initialize handshake): one message of a POST, which may be a batch. */
@@ -59,7 +60,7 @@ async function handleSessionMessage(base: Base, raw: unknown, revision: string):
     if (!entry?.eras.includes("session")) throw methodNotFound(m.method, "session");
     return { jsonrpc: "2.0", id, result: await entry.handle(m, { ...base, era: "session", revision }) };
   } catch (err) {
-    if (err instanceof RpcFailure) return rpcError(id as Id, err.error);
+    if (err instanceof RpcFailure || err instanceof ProxyRpcError) return rpcError(id as Id, err.error);
     throw err;
   }
 }
@@ -82,7 +83,7 @@ async function answerStateless(base: Base, route: InboundModernRoute, headers: S
     const result = stampResult(await entry.handle(message, ctx), { privateList: entry.privateList });
     return { status: 200, body: { jsonrpc: "2.0", id: message.id, result } };
   } catch (err) {
-    if (err instanceof RpcFailure) return { status: statelessErrorStatus(err.error, true), body: rpcError(message.id, err.error) };
+    if (err instanceof RpcFailure || err instanceof ProxyRpcError) return { status: statelessErrorStatus(err.error, true), body: rpcError(message.id, err.error) };
     throw err;
   }
 }

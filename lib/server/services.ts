@@ -132,7 +132,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
         clock: () => clock.nowMs(),
       }),
   );
-  const upstreams = once(() => overrides.upstreams ?? createUpstreamRegistry(env, db, log()));
+  const upstreams = once(() => overrides.upstreams ?? createUpstreamRegistry(env, db, log(), (input) => audit().append(input)));
   const policies = once(() => createActivePolicies(db));
   const compiledDrafts = once(() => createCompiledDraftCache());
   const metrics = once(createMetrics);

@@ -1,10 +1,11 @@
 import type { Principal } from "@/lib/auth";
 import type { Gateway } from "@/lib/enforce/gateway";
+import type { ProxyHost } from "../proxy";
 import type { RequestStateSealer } from "../request-state";
 import type { Era } from "../revisions";
 
-/** What the endpoint needs of the gateway (tests pass a fake). */
-export type McpGateway = Pick<Gateway, "call" | "listTools">;
+/** What the endpoint needs of the gateway (tests pass a fake); offerings (resources, prompts) are optional. */
+export type McpGateway = Pick<Gateway, "call" | "listTools"> & ProxyHost;
 
 /** What every /mcp method handler is given. */
 export interface MethodContext {

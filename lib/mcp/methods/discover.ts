@@ -1,3 +1,4 @@
+import { proxyCapabilities } from "../proxy";
 import { SUPPORTED_REVISIONS } from "../revisions";
 import type { MethodEntry } from "./context";
 import { CAPABILITIES, INSTRUCTIONS } from "./server-info";
@@ -5,7 +6,9 @@ import { CAPABILITIES, INSTRUCTIONS } from "./server-info";
 /** server/discover (stateless era, mandatory): the revisions spoken and what is offered. */
 export const discover: MethodEntry = {
   eras: ["stateless"],
-  async handle() {
-    return { supportedVersions: [...SUPPORTED_REVISIONS], capabilities: CAPABILITIES, instructions: INSTRUCTIONS };
+  async handle(_message, ctx) {
+    // What the caller's tenant is offered (resources, prompts, completions as the upstreams declare them).
+    const { logging: _logging, ...offered } = await proxyCapabilities(ctx.gateway, ctx.principal);
+    return { supportedVersions: [...SUPPORTED_REVISIONS], capabilities: { ...CAPABILITIES, ...offered }, instructions: INSTRUCTIONS };
   },
 };

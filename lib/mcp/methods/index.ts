@@ -2,6 +2,7 @@ import type { MethodEntry } from "./context";
 import { discover } from "./discover";
 import { initialize } from "./initialize";
 import { ping } from "./ping";
+import { PROXIED_METHODS } from "./proxy";
 import { toolsCall } from "./tools-call";
 import { toolsList } from "./tools-list";
 
@@ -19,6 +20,7 @@ export const METHODS: Readonly<Record<string, MethodEntry>> = {
   "server/discover": discover,
   "tools/list": toolsList,
   "tools/call": toolsCall,
+  ...PROXIED_METHODS,
 };
 
 export function methodFor(method: string): MethodEntry | undefined {

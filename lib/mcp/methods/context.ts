@@ -24,8 +24,8 @@ export interface MethodContext {
 export interface MethodEntry {
   eras: readonly Era[];
   /**
-   * Stateless era: a list whose content depends on the caller (policy-filtered), so its caching
-   * hint is `cacheScope: "private"` (SEP-2549).
+   * Stateless era: a cacheable result (lists, resources/read) whose content depends on the caller
+   * (policy-filtered), so its caching hint is `cacheScope: "private"` (SEP-2549).
    */
   privateList?: boolean;
   handle(message: Record<string, unknown>, ctx: MethodContext): Promise<Record<string, unknown>>;

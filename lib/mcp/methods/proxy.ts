@@ -16,7 +16,7 @@ const SESSION: readonly Era[] = ["session"];
 export const PROXIED_METHODS: Readonly<Record<string, MethodEntry>> = {
   "resources/list": proxied("resources/list", BOTH, true),
   "resources/templates/list": proxied("resources/templates/list", BOTH, true),
-  "resources/read": proxied("resources/read", BOTH),
+  "resources/read": proxied("resources/read", BOTH, true),
   "resources/subscribe": proxied("resources/subscribe", SESSION),
   "resources/unsubscribe": proxied("resources/unsubscribe", SESSION),
   "prompts/list": proxied("prompts/list", BOTH, true),

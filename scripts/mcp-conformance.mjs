@@ -3,30 +3,38 @@
 // plane) fronting the reference server `@modelcontextprotocol/server-everything`, mounted without
 // a name prefix under a policy that allows it, so the suite sees the reference server's tools
 // through the gateway's governance. The suite sends no credentials: a loopback helper adds the
-// bearer token. Every failing scenario must be in scripts/mcp-conformance-expected-failures.yaml
-// (one line of reason each); a scenario that starts passing must leave that list.
+// bearer token. The suite runs twice, once per protocol revision's frozen requirement set
+// (`--requirements 2025-11-25`: the initialize handshake; `--requirements 2026-07-28`: stateless
+// requests with per-request _meta). Every failing scenario of a set must be in that set's
+// scripts/mcp-conformance-expected-failures-<revision>.yaml (one line of reason each); a scenario
+// that starts passing must leave its list (the suite fails on a stale entry).
 //
-//   node scripts/mcp-conformance.mjs [--scenario NAME] [--out DIR]
+//   node scripts/mcp-conformance.mjs [--set 2025-11-25|2026-07-28] [--scenario NAME] [--out DIR]
+//
+// --scenario runs one scenario at the wire of --set (default: both sets, each at its own wire).
 //
 // The Inspector CLI then lists and calls a tool through the gateway. The tools are pinned below and run through npx (the npm registry); the suite needs Node 22+,
 // which runs from the npm `node` package. Prints the per-scenario results, then one JSON line.
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomUUID, sign } from "node:crypto";
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 
-const CONFORMANCE = "@modelcontextprotocol/conformance@0.1.16";
+const CONFORMANCE = "@modelcontextprotocol/conformance@0.2.0-alpha.12";
+const SETS = ["2025-11-25", "2026-07-28"];
 const INSPECTOR = "@modelcontextprotocol/inspector@2.12.0";
 const EVERYTHING = "@modelcontextprotocol/server-everything@2026.8.31";
 const NODE22 = "node@22";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const expectedFailures = path.join(root, "scripts/mcp-conformance-expected-failures.yaml");
+const expectedFailuresOf = (set) => path.join(root, `scripts/mcp-conformance-expected-failures-${set}.yaml`);
 
-const { values } = parseArgs({ options: { scenario: { type: "string" }, out: { type: "string" } }, strict: true });
+const { values } = parseArgs({ options: { set: { type: "string" }, scenario: { type: "string" }, out: { type: "string" } }, strict: true });
+if (values.set && !SETS.includes(values.set)) throw new Error(`--set ${values.set}: expected one of ${SETS.join(", ")}`);
+const sets = values.set ? [values.set] : SETS;
 const dir = mkdtempSync(path.join(tmpdir(), "canopy-conformance-"));
 const out = values.out ?? path.join(dir, "results");
 const children = [];
@@ -129,18 +137,18 @@ function startAuthProxy(target, bearer) {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
 }
 
-function run(cmd, args, opts = {}) {
+function run(cmd, args, { quiet, ...opts } = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts });
     children.push(child);
     let text = "";
     child.stdout.on("data", (d) => {
       text += d;
-      process.stdout.write(d);
+      if (!quiet) process.stdout.write(d);
     });
     child.stderr.on("data", (d) => {
       text += d;
-      process.stderr.write(d);
+      if (!quiet) process.stderr.write(d);
     });
     child.once("exit", (code) => resolve({ code: code ?? 1, text }));
   });
@@ -157,9 +165,44 @@ try {
 
 const gateway = await startGateway();
 const proxy = await startAuthProxy(gateway, token());
-const args = ["-y", NODE22, npxCli, "-y", CONFORMANCE, "server", "--url", `${proxy.url}/mcp`, "-o", out, "--expected-failures", expectedFailures];
-if (values.scenario) args.push("--scenario", values.scenario);
-const result = await run("npx", args, { cwd: dir });
+
+/** The server scenarios a requirement set scores (the suite also runs extensions and pending ones, unscored). */
+async function scoredScenarios(set) {
+  const listed = await run("npx", ["-y", NODE22, npxCli, "-y", CONFORMANCE, "list", "--requirements", set], { cwd: dir, quiet: true });
+  const section = listed.text.split(/^Server scenarios.*$/m)[1]?.split(/^\S/m)[0] ?? "";
+  return new Set([...section.matchAll(/^\s+- (\S+)/gm)].map((m) => m[1]));
+}
+
+/**
+ * One requirement set's run. A scenario passes when none of its checks failed or warned (the
+ * suite's own rule for the expected-failures baseline), read from the checks it saved.
+ */
+async function runSet(set) {
+  const setOut = path.join(out, set);
+  const args = ["-y", NODE22, npxCli, "-y", CONFORMANCE, "server", "--url", `${proxy.url}/mcp`, "-o", setOut, "--expected-failures", expectedFailuresOf(set)];
+  if (values.scenario) args.push("--scenario", values.scenario, "--spec-version", set);
+  else args.push("--requirements", set);
+  console.log(`\n=== ${CONFORMANCE}: requirement set ${set} ===`);
+  const result = await run("npx", args, { cwd: dir });
+  const scored = values.scenario ? new Set([values.scenario]) : await scoredScenarios(set);
+  const outcomes = new Map();
+  for (const entry of existsSync(setOut) ? readdirSync(setOut) : []) {
+    const name = entry.replace(/^server-/, "").replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, "");
+    const file = path.join(setOut, entry, "checks.json");
+    const checks = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : [{ status: "FAILURE" }];
+    outcomes.set(name, !checks.some((c) => c.status === "FAILURE" || c.status === "WARNING"));
+  }
+  const names = [...scored];
+  return {
+    scenarios: names.length,
+    passed: names.filter((n) => outcomes.get(n) === true).length,
+    failed: names.filter((n) => outcomes.get(n) !== true),
+    expected_failures: readFileSync(expectedFailuresOf(set), "utf8").match(/^\s*-\s*(\S+)/gm)?.length ?? 0,
+    baseline_ok: result.code === 0,
+  };
+}
+const results = {};
+for (const set of sets) results[set] = await runSet(set);
 
 // The Inspector CLI (it can send the token itself) lists and calls through the gateway.
 const bearer = token();
@@ -171,24 +214,14 @@ if (!inspectorOk) console.error(`the Inspector CLI could not list or call throug
 proxy.server.close();
 cleanup();
 
-const lines = result.text.split("\n");
-// The whole suite prints one summary line per scenario; one --scenario prints "Passed: a/b, c failed, d warnings".
-const single = values.scenario && result.text.match(/Passed: (\d+)\/(\d+), (\d+) failed, (\d+) warnings/);
-const scenarios = single
-  ? [[null, Number(single[3]) + Number(single[4]) === 0 ? "✓" : "✗", values.scenario]]
-  : lines.map((l) => l.match(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed/)).filter(Boolean);
-const expected = readFileSync(expectedFailures, "utf8").match(/^\s*-\s*(\S+)/gm)?.length ?? 0;
 const summary = {
   suite: CONFORMANCE,
   reference_server: EVERYTHING,
-  scenarios: scenarios.length,
-  passed: scenarios.filter((m) => m[1] === "✓").length,
-  failed: scenarios.filter((m) => m[1] === "✗").length,
-  expected_failures: expected,
-  baseline_ok: result.code === 0,
+  sets: results,
+  baseline_ok: Object.values(results).every((r) => r.baseline_ok),
   inspector: INSPECTOR,
   inspector_list_and_call_ok: inspectorOk,
 };
 if (!values.out) rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(summary));
-process.exit(result.code === 0 && inspectorOk ? 0 : 1);
+process.exit(summary.baseline_ok && inspectorOk ? 0 : 1);

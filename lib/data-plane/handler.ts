@@ -7,7 +7,7 @@ import { toErrorEnvelope, unauthorized } from "@/lib/errors";
 import { PAYLOAD_TOO_LARGE, readNodeBodyText } from "@/lib/http/body";
 import { allowedMethods } from "@/lib/http/methods";
 import { ROUTES } from "@/lib/http/route-table";
-import { answerMcp } from "@/lib/mcp/endpoint";
+import { answerMcp, mcpHeadersOf } from "@/lib/mcp/endpoint";
 import { mcpChallenge, mcpOriginRefusal } from "@/lib/mcp/http-guards";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
@@ -118,8 +118,9 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
       const svc = services();
       const principal = await svc.auth.principalFromBearer(bearerToken(authorization));
       requireMcpCall(principal);
-      const version = (req.headers["mcp-protocol-version"] as string | undefined) ?? null;
-      const answer = await answerMcp(svc.gateway, await readNodeBodyText(req, "mcp"), version, principal, controller.signal);
+      const text = await readNodeBodyText(req, "mcp");
+      const headers = mcpHeadersOf((name) => req.headers[name] as string | undefined);
+      const answer = await answerMcp({ gateway: svc.gateway, requestState: svc.mcpRequestState }, { text, headers }, principal, controller.signal);
       send(res, answer.status, answer.body, { "x-request-id": requestId });
     } catch (err) {
       sendError(res, err, requestId);

@@ -2,11 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POST as nextPost, GET as nextGet } from "@/app/api/mcp/route";
 import type { TestDb } from "@/lib/db/testing";
+import { auditSearchQuerySchema } from "@/lib/audit/schemas";
 import { mintToken } from "@/lib/auth/tokens";
 import { env, publicUrl } from "@/lib/env";
 import { services } from "@/lib/server";
 import { GET as metadataGet } from "@/app/.well-known/oauth-protected-resource/[[...resource]]/route";
 import { startTestUpstream, type TestUpstream } from "@/lib/mcp/upstreams/test-server";
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
 import { serveDataPlane } from "./serve";
 import { type DataPlaneFixture, setUpDataPlane } from "./testing";
 
@@ -56,7 +58,8 @@ function normalize(a: Answer): Answer {
     .replace(UUID, "<uuid>")
     .replace(/"seq":\d+/g, '"seq":0')
     .replace(/"hash":"[0-9a-f]{64}"/g, '"hash":"<hash>"')
-    .replace(/"latency_ms":[\d.]+/g, '"latency_ms":0');
+    .replace(/"latency_ms":[\d.]+/g, '"latency_ms":0')
+    .replace(/"requestState":"v1\.[\w.-]+"/g, '"requestState":"<sealed>"');
   return { ...a, type: a.type?.split(";")[0] ?? null, body: JSON.parse(text) };
 }
 
@@ -207,7 +210,64 @@ const cases: { label: string; method?: string; headers: () => Record<string, str
   { label: "a forged token", headers: () => ({ ...json, authorization: `Bearer ${token.slice(0, -6)}AAAAAA` }), body: rpc(10, "ping"), expected: (a) => expect(a).toMatchObject({ status: 401, challenge: expect.stringMatching(/^Bearer resource_metadata=/), body: { error: { code: "unauthorized" } } }) },
   { label: "not a bearer header", headers: () => ({ ...json, authorization: "Basic abc" }), body: rpc(11, "ping"), expected: (a) => expect(a.status).toBe(401) },
   { label: "GET (no SSE stream)", method: "GET", headers: bearer, expected: (a) => expect(a).toMatchObject({ status: 405, allow: "POST, OPTIONS", body: { error: { code: "method_not_allowed" } } }) },
+  ...statelessCases(),
 ];
+
+/** MCP 2026-07-28 requests: version and client declaration in `_meta`, the method and name in headers too. */
+function statelessCases(): typeof cases {
+  const V = "2026-07-28";
+  const meta = { "io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": { elicitation: {} }, "io.modelcontextprotocol/clientInfo": { name: "parity", version: "1" } };
+  const req = (id: number, method: string, params: Record<string, unknown> = {}, metaOver: Record<string, unknown> = {}) => rpc(id, method, { ...params, _meta: { ...meta, ...metaOver } });
+  const h = (method: string, name?: string, version = V) => () => ({ ...bearer(), "mcp-protocol-version": version, "mcp-method": method, ...(name ? { "mcp-name": name } : {}) });
+  return [
+    {
+      label: "2026-07-28 server/discover: the revisions and capabilities, stamped complete",
+      headers: h("server/discover"),
+      body: req(101, "server/discover"),
+      expected: (a) => expect(a).toMatchObject({ status: 200, body: { id: 101, result: { resultType: "complete", supportedVersions: expect.arrayContaining([V, "2025-11-25"]), capabilities: { tools: {} }, _meta: { "io.modelcontextprotocol/serverInfo": { name: "canopyiq" } } } } }),
+    },
+    {
+      label: "2026-07-28 tools/list: policy-filtered, so cacheScope private",
+      headers: h("tools/list"),
+      body: req(102, "tools/list"),
+      expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { resultType: "complete", cacheScope: "private", ttlMs: 0, tools: expect.arrayContaining([expect.objectContaining({ name: "tickets.create_ticket" })]) } } }),
+    },
+    {
+      label: "2026-07-28 tools/call forwarded: resultType complete beside the verdict",
+      headers: h("tools/call", "tickets.create_ticket"),
+      body: req(103, "tools/call", { name: "tickets.create_ticket", arguments: { title: "stateless" } }),
+      expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { resultType: "complete", content: [{ text: 'parity: created "stateless"' }], _meta: { canopyiq: { decision: "allow" } } } } }),
+    },
+    {
+      label: "2026-07-28 Mcp-Name disagreeing with the body: HeaderMismatch -32020, HTTP 400, not forwarded",
+      headers: h("tools/call", "tickets.whoami"),
+      body: req(104, "tools/call", { name: "tickets.create_ticket", arguments: { title: "smuggled" } }),
+      expected: (a) => {
+        expect(a).toMatchObject({ status: 400, body: { id: 104, error: { code: -32020 } } });
+        expect(upstream.seen.calls).toBe(callsBefore);
+      },
+    },
+    {
+      label: "2026-07-28 envelope naming an unknown revision: UnsupportedProtocolVersion -32022 keeping the id",
+      headers: h("server/discover", undefined, "v999.0.0"),
+      body: req(105, "server/discover", {}, { "io.modelcontextprotocol/protocolVersion": "v999.0.0" }),
+      expected: (a) => expect(a).toMatchObject({ status: 400, body: { id: 105, error: { code: -32022, data: { supported: [V], requested: "v999.0.0" } } } }),
+    },
+    { label: "2026-07-28 ping (removed): HTTP 404, -32601", headers: h("ping"), body: req(106, "ping"), expected: (a) => expect(a).toMatchObject({ status: 404, body: { id: 106, error: { code: -32601 } } }) },
+    {
+      label: "2026-07-28 a batch: refused whole (-32600)",
+      headers: h("tools/list"),
+      body: `[${req(107, "tools/list")}]`,
+      expected: (a) => expect(a).toMatchObject({ status: 400, body: { error: { code: -32600 } } }),
+    },
+    {
+      label: "2026-07-28 input_required from the upstream: relayed under the gateway's sealed requestState",
+      headers: h("tools/call", "tickets.ask"),
+      body: req(108, "tools/call", { name: "tickets.ask", arguments: {} }),
+      expected: (a) => expect(a).toMatchObject({ status: 200, body: { result: { resultType: "input_required", inputRequests: { name: { method: "elicitation/create" } }, requestState: expect.stringMatching(/^v1\./) } } }),
+    },
+  ];
+}
 
 describe("identical answers from the data plane, canopy gateway and the Next route", () => {
   test.each(cases)("$label", async ({ method = "POST", headers, body, expected }) => {
@@ -218,6 +278,61 @@ describe("identical answers from the data plane, canopy gateway and the Next rou
     expected(next);
     expect(normalize(plane)).toEqual(normalize(next));
     if (gateway) expect(normalize(await viaHttp(gateway.url, method, h, body))).toEqual(normalize(next));
+  });
+
+  test("2026-07-28 input_required across entries: round 1 through Next, the retry through the data plane and canopy gateway (one HMAC_SECRET, no state kept)", async () => {
+    const V = "2026-07-28";
+    const meta = { "io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": { elicitation: {} } };
+    const headers = { ...bearer(), "mcp-protocol-version": V, "mcp-method": "tools/call", "mcp-name": "tickets.ask" };
+    const first = await viaNext("POST", headers, rpc(1, "tools/call", { name: "tickets.ask", arguments: {}, _meta: meta }));
+    const state = (first.body as { result: { requestState: string } }).result.requestState;
+    const retry = (requestState: string) => rpc(2, "tools/call", { name: "tickets.ask", arguments: {}, inputResponses: { name: { action: "accept", content: { name: "Ada" } } }, requestState, _meta: meta });
+    for (const base of [inProcess.url, ...(gateway ? [gateway.url] : [])]) {
+      expect(await viaHttp(base, "POST", headers, retry(state))).toMatchObject({ status: 200, body: { result: { resultType: "complete", content: [{ text: "parity: hello Ada" }] } } });
+      // An altered state gets nothing past the gateway (other principals: lib/mcp/stateless.test.ts).
+      callsBefore = upstream.seen.calls;
+      expect(await viaHttp(base, "POST", headers, retry(`${state}x`))).toMatchObject({ status: 200, body: { error: { code: -32602 } } });
+      expect(upstream.seen.calls).toBe(callsBefore);
+    }
+  });
+
+  test.each<[string, "legacy" | "auto" | { pin: string }, string | undefined]>([
+    ["SDK v2, pinned to 2026-07-28", { pin: "2026-07-28" }, "2026-07-28"],
+    ["SDK v2, negotiating (server/discover first)", "auto", "2026-07-28"],
+    ["SDK v2, legacy (initialize)", "legacy", undefined],
+  ])("the official %s client lists and calls through the data plane", async (_label, mode, era) => {
+    const client = new ClientV2({ name: "parity-v2", version: "1.0.0" }, { versionNegotiation: { mode } });
+    await client.connect(new HttpV2(new URL(`${inProcess.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    try {
+      if (era) expect(client.getNegotiatedProtocolVersion()).toBe(era);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain("tickets.create_ticket");
+      const result = await client.callTool({ name: "tickets.create_ticket", arguments: { title: `via ${_label}` } });
+      expect(result).toMatchObject({ content: [{ type: "text", text: `parity: created "via ${_label}"` }], _meta: { canopyiq: { decision: "allow" } } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("the official SDK v2 client (2026-07-28) answers the upstream's elicitation in-band and retries: the call completes through the gateway, each round audited", async () => {
+    const client = new ClientV2({ name: "parity-v2", version: "1.0.0" }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: "2026-07-28" } } });
+    const asked: string[] = [];
+    client.setRequestHandler("elicitation/create", async (request) => {
+      asked.push(String(request.params.message));
+      return { action: "accept", content: { name: "Grace" } };
+    });
+    await client.connect(new HttpV2(new URL(`${inProcess.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const from = new Date();
+    try {
+      const result = await client.callTool({ name: "tickets.ask", arguments: {} });
+      expect(result).toMatchObject({ content: [{ type: "text", text: "parity: hello Grace" }], _meta: { canopyiq: { decision: "allow" } } });
+      expect(asked).toEqual(["Your name?"]);
+      // Both rounds were decided and forwarded as calls of their own (the outcome record is written after the answer).
+      const outcomes = async () => (await services().audit.search(env().CANOPY_DEMO_TENANT, auditSearchQuerySchema.parse({ tool: "tickets.ask", kind: "tool_result", from }))).records.map((r) => r.upstream_outcome).sort();
+      await expect.poll(outcomes).toEqual(["input_required", "ok"]);
+    } finally {
+      await client.close();
+    }
   });
 
   test("alone, the data plane answers GET /health like the console, and 404 in the envelope for other paths", async () => {

@@ -7,7 +7,7 @@ import type { ActivePolicy } from "@/lib/policy-store";
 import type { CostFact, FactMap } from "@/lib/policy";
 import type { AdmitInput, AdmitResult } from "@/lib/quota";
 import type { ArgumentLimits } from "./argument-limits";
-import type { CallFacts, GatewayCall, Principal } from "./types";
+import type { CallFacts, GatewayCall, Principal, ToolCallRound } from "./types";
 
 /** What the pipeline needs from the rest of the system; injected so tests can fail each part. */
 export interface EnforceDeps {
@@ -28,7 +28,7 @@ export interface EnforceDeps {
    */
   auditInTransaction(q: Queryer, input: AuditInput): Promise<{ audit: { seq: number; hash: string }; committed: () => void }>;
   approvals(): Promise<ApprovalService>;
-  execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal }): Promise<CallToolResult>;
+  execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal; round?: ToolCallRound }): Promise<CallToolResult>;
   now(): Date;
   log: Pick<Logger, "error" | "warn">;
   /**

@@ -7,6 +7,7 @@ import type { Gate } from "@/lib/approvals/state-machine";
 import { digest } from "@/lib/canonical";
 import type { Queryer } from "@/lib/db/audit-records";
 import { AppError, isAppError } from "@/lib/errors";
+import { MISSING_CLIENT_CAPABILITY } from "@/lib/mcp/upstreams/errors";
 import { evaluate, type CostFact, type PolicyDecision } from "@/lib/policy";
 import type { QuotaDenial } from "@/lib/quota";
 import { type ArgumentViolation, checkArgumentBounds, checkToolName, DEFAULT_ARGUMENT_LIMITS, describeViolation, TOOL_NAME_MAX } from "./argument-limits";
@@ -525,6 +526,7 @@ async function forward(
   let result: CallToolResult;
   let outcome: string;
   let data: Record<string, unknown> | undefined;
+  let protocolError: unknown;
   try {
     if (facts?.run) {
       // The call as the facts step prepared and the policy decided it (ops: the exact target version).
@@ -532,11 +534,14 @@ async function forward(
       ({ result, outcome } = ran);
       data = ran.audit;
     } else {
-      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal });
-      outcome = result.isError ? "tool_error" : "ok";
+      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal, ...(call.round ? { round: call.round } : {}) });
+      // Each round of a multi round-trip call is decided and audited on its own.
+      outcome = (result as { resultType?: unknown }).resultType === "input_required" ? "input_required" : result.isError ? "tool_error" : "ok";
     }
   } catch (err) {
     outcome = (err as { code?: string }).code ?? (err as Error).name ?? "error";
+    // The caller's request lacked a declaration the upstream needs: answered as that protocol error.
+    if (outcome === MISSING_CLIENT_CAPABILITY) protocolError = err;
     result = {
       isError: true,
       content: [{ type: "text", text: `${call.tool} failed upstream: ${(err as Error).message} (trace ${verdict.trace_id})` }],
@@ -559,6 +564,7 @@ async function forward(
       ...(data ? { data } : {}),
     })
     .catch(() => {});
+  if (protocolError) throw protocolError;
   return result;
 }
 

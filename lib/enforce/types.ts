@@ -15,6 +15,19 @@ export interface GatewayCall {
   approvalId?: string;
   /** Free-form caller context (AegisMCP's meta), recorded with the decision. */
   meta?: Record<string, unknown>;
+  /** MCP 2026-07-28: what this round of a multi round-trip call carries to the upstream. */
+  round?: ToolCallRound;
+}
+
+/**
+ * One round of a 2026-07-28 multi round-trip tool call (SEP-2322): the caller's answers to the
+ * upstream's input requests, the upstream's own requestState (already unsealed and verified by
+ * lib/mcp), and the capabilities the caller declared, which tell the upstream what it may ask.
+ */
+export interface ToolCallRound {
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+  clientCapabilities?: Record<string, unknown>;
 }
 
 /** How a human decision is involved; the contract is verdictSchema's. */

@@ -100,7 +100,7 @@ export const ROUTES = {
   "policy.rollback": { method: "POST", path: "/api/v1/policy/rollback", permission: "policies.apply", tag: "policy",
     summary: "Roll back to a version (default: the one the caller's tenant ran before; a pinned tenant drops its pin)" },
   "gateway.mcp": { aliases: [{ path: "/mcp" }], method: "POST", path: "/api/mcp", permission: "mcp.call", tag: "gateway",
-    summary: "MCP Streamable HTTP (JSON-RPC 2.0): initialize, ping, tools/list, tools/call — every call enforced. Past DATA_PLANE_MAX_IN_FLIGHT requests in flight the gateway refuses at once: 503 with Retry-After and a JSON-RPC error whose data.code is `overloaded` (nothing was run)" },
+    summary: "MCP Streamable HTTP (JSON-RPC 2.0), stateless: revisions 2024-11-05 … 2025-11-25 (initialize, ping, tools/list, tools/call) and 2026-07-28 (server/discover, tools/list, tools/call with input_required relayed; version and client capabilities in _meta; Mcp-Method/Mcp-Name headers checked) — every call enforced. Past DATA_PLANE_MAX_IN_FLIGHT requests in flight the gateway refuses at once: 503 with Retry-After and a JSON-RPC error whose data.code is `overloaded` (nothing was run)" },
   "gateway.protectedResource": { method: "GET", path: "/.well-known/oauth-protected-resource", permission: null, tag: "gateway",
     summary: "OAuth protected resource metadata of /mcp (RFC 9728), what a 401 from /mcp points at in WWW-Authenticate: the resource, the authorization servers of MCP_AUTHORIZATION_SERVERS, bearer in the header. Also served suffixed with an MCP path (/.well-known/oauth-protected-resource/mcp and …/api/mcp, RFC 9728 §3.1), naming that path as the resource" },
   "gateway.check": { method: "POST", path: "/api/v1/guard/check", permission: "guard.check", tag: "gateway",

@@ -19,11 +19,14 @@ const gateway: McpGateway = {
 
 
 import { batchRefusal, handleMcpRequest, type McpGateway } from "./endpoint";
+import { createRequestStateSealer } from "./request-state";
+
+const deps = { gateway, requestState: createRequestStateSealer("endpoint-test-secret") };
 
 const agent: Principal = { kind: "token", tenant: "t1", subject: "agent", roles: ["agent"] };
 
 function post(body: unknown, headers: Record<string, string> = {}) {
-  return handleMcpRequest(new Request("http://test/api/mcp", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }), agent, gateway);
+  return handleMcpRequest(new Request("http://test/api/mcp", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }), agent, deps);
 }
 
 const toolCall = (id: number, name = "probe.echo") => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: { n: id } } });
@@ -141,17 +144,20 @@ describe("conformance: tools/call of a name nothing offers", () => {
 
 describe("conformance: protocol versions", () => {
   const SUPPORTED = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
-  test.each([
-    ["a numeric id", 7, 7],
-    ["a string id", "v-1", "v-1"],
-    ["a notification (no id)", undefined, null],
-  ])("an unsupported MCP-Protocol-Version, %s: 400 keeping the id, naming the supported versions, nothing run", async (_label, id, expectedId) => {
+  const unsupported = ["1999-01-01", "2099-01-01"].flatMap((version) =>
+    [
+      ["a numeric id", 7, 7],
+      ["a string id", "v-1", "v-1"],
+      ["a notification (no id)", undefined, null],
+    ].map(([label, id, expectedId]) => [version, label, id, expectedId] as const),
+  );
+  test.each(unsupported)("an unsupported MCP-Protocol-Version %s without the 2026-07-28 envelope, %s: 400 keeping the id, naming the supported versions, nothing run", async (version, _label, id, expectedId) => {
     const message = id === undefined ? { jsonrpc: "2.0", method: "tools/call", params: { name: "probe.echo" } } : toolCall(0, "probe.echo");
     if (id !== undefined) Object.assign(message, { id });
-    const res = await post(message, { "mcp-protocol-version": "2026-07-28" });
+    const res = await post(message, { "mcp-protocol-version": version });
     expect(res.status).toBe(400);
     const body = await res.json();
-    expect(body).toMatchObject({ jsonrpc: "2.0", id: expectedId, error: { code: -32000, message: expect.stringContaining("Unsupported protocol version: 2026-07-28"), data: { requested: "2026-07-28" } } });
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: expectedId, error: { code: -32000, message: expect.stringContaining(`Unsupported protocol version: ${version}`), data: { requested: version } } });
     expect(body.error.data.supported).toEqual(expect.arrayContaining(SUPPORTED));
     expect(calls).toHaveLength(0);
   });
@@ -162,7 +168,7 @@ describe("conformance: protocol versions", () => {
 
   test("seed 000 §6A's curl (no version header, no Accept, a form content type, no initialize) is served as 2025-03-26", async () => {
     const body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"cloud.estimate","arguments":{"provider":"aws","action":"ec2.run_instances","units":10}}}';
-    const res = await handleMcpRequest(new Request("http://test/mcp", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }), agent, gateway);
+    const res = await handleMcpRequest(new Request("http://test/mcp", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }), agent, deps);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "ok" }] } });
     expect(calls).toEqual([{ tool: "cloud.estimate", arguments: { provider: "aws", action: "ec2.run_instances", units: 10 }, approvalId: undefined }]);

@@ -6,7 +6,7 @@ import { estimateCallCost } from "@/lib/cost";
 import { checkCall, enforceCall } from "@/lib/enforce/pipeline";
 import type { EnforceDeps } from "@/lib/enforce/deps";
 import { shownVerdict } from "@/lib/enforce/shown-verdict";
-import type { Principal } from "@/lib/enforce/types";
+import type { Principal, ToolCallRound } from "@/lib/enforce/types";
 import { forbidden } from "@/lib/errors";
 import { builtinTools, type BuiltinToolset, type CallerContext } from "@/lib/mcp/builtin";
 import { describeActivePolicy } from "@/lib/policy-store/current";
@@ -95,7 +95,7 @@ function upstreamFactMaps(svc: Services): (tenant: string) => FactMaps {
 /** The production dependencies of the pipeline: Postgres, Redis, the upstreams, the built-in tools. */
 export function createPipelineDeps(svc: Services): EnforceDeps {
   const e = svc.env;
-  async function execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal }): Promise<CallToolResult> {
+  async function execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal; round?: ToolCallRound }): Promise<CallToolResult> {
     const set = svc.builtins;
     const builtin = set.get(tool);
     if (builtin) {
@@ -103,7 +103,7 @@ export function createPipelineDeps(svc: Services): EnforceDeps {
       if (!can(ctx.principal.roles, builtin.permission)) throw forbidden(`${tool} needs permission ${builtin.permission}`);
       return set.call(tool, args, { tenant: ctx.principal.tenant, subject: ctx.principal.subject, roles: ctx.principal.roles, traceId: ctx.traceId });
     }
-    return svc.upstreams.callTool(tool, args, { tenant: ctx.principal.tenant, signal: ctx.signal, traceId: ctx.traceId });
+    return svc.upstreams.callTool(tool, args, { tenant: ctx.principal.tenant, signal: ctx.signal, traceId: ctx.traceId, ...(ctx.round ? { round: ctx.round } : {}) });
   }
   return {
     activePolicy: (tenant) => svc.policies.get(tenant, svc.clock.nowMs()),

@@ -12,6 +12,7 @@ import { tokenKeysOf } from "@/lib/auth/token-keys";
 import { systemClock } from "@/lib/clock";
 import { type Db, openAppDb } from "@/lib/db";
 import { createGateway } from "@/lib/enforce/gateway";
+import { createRequestStateSealer } from "@/lib/mcp/request-state";
 import { envSecret, publicUrl, type Env } from "@/lib/env";
 import { createLogger } from "@/lib/log";
 import { createUpstreamRegistry, upstreamNetwork } from "@/lib/mcp/upstreams/default-registry";
@@ -242,6 +243,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     get opsAdmin() {
       return { ops: ops(), db, audit: (input: Parameters<typeof svc.audit.append>[0]) => audit().append(input) };
     },
+    get mcpRequestState() {
+      return mcpRequestState();
+    },
     get gateway() {
       return gateway();
     },
@@ -298,6 +302,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
       ...(overrides.ops?.backends ? { backends: overrides.ops.backends } : {}),
     }),
   );
+  const mcpRequestState = once(() => createRequestStateSealer(secrets().hmacSecret));
   const gateway = once(() => createGateway({ pipeline: createPipelineDeps(svc), redactor: redactor(), builtins: () => builtins(), upstreams: () => upstreams(), metrics: metrics(), syncWaitMs: env.APPROVAL_SYNC_WAIT_MS }));
 
   // Closes only what was built here, dependants first; what a test supplied is the test's to close.

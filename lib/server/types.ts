@@ -8,6 +8,7 @@ import type { TokenKeys } from "@/lib/auth/token-keys";
 import type { Clock } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import type { Gateway } from "@/lib/enforce/gateway";
+import type { RequestStateSealer } from "@/lib/mcp/request-state";
 import type { Admission } from "@/lib/data-plane/admission";
 import type { Env } from "@/lib/env";
 import type { Logger } from "@/lib/log";
@@ -68,6 +69,8 @@ export interface Services {
   /** What the targets API needs (the ops service, the database for last actions, the audit log). */
   readonly opsAdmin: OpsAdminDeps;
   readonly gateway: Gateway;
+  /** Seals the requestState /mcp hands 2026-07-28 callers (HMAC_SECRET-derived key: any replica opens it). */
+  readonly mcpRequestState: RequestStateSealer;
   /** The in-flight bound for /mcp (DATA_PLANE_MAX_IN_FLIGHT), shared by the Next route and the node:http entry. */
   readonly admission: Admission;
   /** Background work of a server process: approval expiry sweeper, usage flusher. Idempotent. */

@@ -15,8 +15,18 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
+import { CLIENT_CAPABILITIES_META_KEY } from "@modelcontextprotocol/server";
+import type { ToolCallRound } from "@/lib/enforce/types";
 import type { ServerConfig } from "./config";
-import { UpstreamCallError, type UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
+import {
+  MISSING_CLIENT_CAPABILITY_RPC,
+  MissingClientCapabilityError,
+  requiredCapabilitiesOf,
+  UpstreamCallError,
+  type UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from "./errors";
 import { failureCategory, failureDetail } from "./failure";
 import { type BuiltTransport, buildTransport, type TransportContext } from "./transport";
 
@@ -91,6 +101,20 @@ const LIST_RESULT: Record<OfferingKind, z.ZodType> = {
   resourceTemplates: ListResourceTemplatesResultSchema,
   prompts: ListPromptsResultSchema,
 };
+
+/**
+ * A 2026-07-28 round's fields on the upstream's tools/call: the caller's answers, the upstream's
+ * requestState and the caller's capabilities (in `_meta`, where 2026-07-28 carries them). They
+ * ride the upstream session as it is negotiated; an upstream that never asks for input ignores them.
+ */
+function roundParams(round: ToolCallRound | undefined): Record<string, unknown> {
+  if (!round) return {};
+  return {
+    ...(round.inputResponses ? { inputResponses: round.inputResponses } : {}),
+    ...(round.requestState !== undefined ? { requestState: round.requestState } : {}),
+    ...(round.clientCapabilities ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: round.clientCapabilities } } : {}),
+  };
+}
 
 /** JSON-RPC error texts are the upstream's answer to the call; bounded, they are shown. */
 const MAX_REASON = 500;
@@ -213,7 +237,8 @@ export class UpstreamConnection {
     }
   }
 
-  async callTool(tool: string, args: Record<string, unknown> | undefined, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CallToolResult> {
+  async callTool(tool: string, args: Record<string, unknown> | undefined, opts: { timeoutMs: number; signal?: AbortSignal; round?: ToolCallRound }): Promise<CallToolResult> {
+    const params = { name: tool, arguments: args ?? {}, ...roundParams(opts.round) };
     opts.signal?.throwIfAborted();
     const client = await this.connect();
     const built = this.built;
@@ -222,12 +247,12 @@ export class UpstreamConnection {
       const transport = built?.transport;
       let result: CallToolResult;
       if (pooled && transport instanceof StreamableHTTPClientTransport) {
-        const raw = await pooled.request("tools/call", { name: tool, arguments: args ?? {} }, { timeoutMs: opts.timeoutMs, signal: opts.signal, sessionId: transport.sessionId, protocolVersion: transport.protocolVersion });
+        const raw = await pooled.request("tools/call", params, { timeoutMs: opts.timeoutMs, signal: opts.signal, sessionId: transport.sessionId, protocolVersion: transport.protocolVersion });
         const parsed = CallToolResultSchema.safeParse(raw);
         if (!parsed.success) throw new StreamableHTTPError(-1, `the answer to ${tool} is not a tool result`);
         result = parsed.data;
       } else {
-        result = (await client.callTool({ name: tool, arguments: args ?? {} }, undefined, { timeout: opts.timeoutMs, signal: opts.signal })) as CallToolResult;
+        result = (await client.callTool(params, undefined, { timeout: opts.timeoutMs, signal: opts.signal })) as CallToolResult;
       }
       this.failures = 0;
       return result;
@@ -380,6 +405,7 @@ export class UpstreamConnection {
           tool,
         );
       }
+      if (e.code === MISSING_CLIENT_CAPABILITY_RPC) return new MissingClientCapabilityError(this.name, tool, requiredCapabilitiesOf(e.data));
       const reason = e.message.replace(/^(MCP error -?\d+: )+/, "");
       const shown = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
       return withDetail(new UpstreamCallError(`upstream ${this.name} refused ${tool} (JSON-RPC error ${e.code}): ${shown}`, this.name, tool, e.code), failureDetail(e));

@@ -66,6 +66,39 @@ export class UpstreamCallError extends UpstreamError {
   }
 }
 
+/** MissingClientCapabilityError's code (matched by value, as UNKNOWN_TOOL is). */
+export const MISSING_CLIENT_CAPABILITY = "missing_client_capability";
+/** MCP 2026-07-28's MissingRequiredClientCapability, which an upstream answers when the caller did not declare what the call needs. */
+export const MISSING_CLIENT_CAPABILITY_RPC = -32021;
+
+/**
+ * The upstream needs a client capability the caller did not declare (MCP 2026-07-28, -32021): the
+ * caller's own mistake to fix, so it is answered as the protocol error it is, not as a tool result.
+ */
+export class MissingClientCapabilityError extends UpstreamError {
+  readonly code = MISSING_CLIENT_CAPABILITY;
+
+  constructor(
+    upstream: string,
+    tool: string,
+    /** The capabilities named, as a ClientCapabilities object (names only: `{ sampling: {} }`). */
+    readonly requiredCapabilities: Record<string, Record<string, never>>,
+  ) {
+    super(`${tool} needs client capabilities the request did not declare: ${Object.keys(requiredCapabilities).join(", ") || "unnamed"}; declare them in _meta["io.modelcontextprotocol/clientCapabilities"]`, upstream, tool);
+  }
+}
+
+/**
+ * The capability names of an upstream's -32021 data, bounded: at most 16 names of capability
+ * shape; anything else of the remote's data is dropped.
+ */
+export function requiredCapabilitiesOf(data: unknown): Record<string, Record<string, never>> {
+  const given = (data as { requiredCapabilities?: unknown } | undefined)?.requiredCapabilities;
+  if (typeof given !== "object" || given === null || Array.isArray(given)) return {};
+  const names = Object.keys(given).filter((k) => /^[A-Za-z][\w./-]{0,63}$/.test(k)).slice(0, 16);
+  return Object.fromEntries(names.map((k) => [k, {}]));
+}
+
 /** upstreams.yaml is invalid; `problems` are "file:line:col path: message" lines. */
 export class UpstreamConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
+import type { ToolCallRound } from "@/lib/enforce/types";
 import path from "node:path";
 import { Agent } from "undici";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
@@ -47,6 +48,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The gateway's trace id, logged with the detail of a failure the caller sees only summarized. */
   traceId?: string;
+  /** MCP 2026-07-28: this round of a multi round-trip call (lib/enforce/types). */
+  round?: ToolCallRound;
 }
 
 /** Where admin-managed upstreams come from (the upstream_servers table in production). */
@@ -661,6 +664,7 @@ export class UpstreamRegistry {
         const result = await connection.callTool(tool.upstreamTool, mapped, {
           timeoutMs: opts.timeoutMs ?? tool.timeoutMs,
           signal: opts.signal,
+          ...(opts.round ? { round: opts.round } : {}),
         });
         return scrub ? unmapPathsInResult(result, scrub) : result;
       });

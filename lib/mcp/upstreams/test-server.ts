@@ -63,6 +63,8 @@ export async function startTestUpstream(opts: { token: string; label: string; ex
         },
         async () => ({ content: [{ type: "text" as const, text: '{"answer":42}' }], structuredContent: { answer: 42 }, _meta: { "example.com/run": "r1" } }),
       );
+      // Answered at the HTTP layer (askAnswer): the SDK 1.x server drops a call's 2026-07-28 fields.
+      server.registerTool("ask", { description: "Asks the caller's name in-band (MCP 2026-07-28 input_required)", inputSchema: {} }, async () => ({ content: [] }));
       const rich = server.registerTool("task_only", { description: "Runs only as a task", inputSchema: {} }, async () => ({ content: [] }));
       rich.execution = { taskSupport: "required" };
     }
@@ -73,6 +75,23 @@ export async function startTestUpstream(opts: { token: string; label: string; ex
       });
     }
     return server;
+  };
+
+  /**
+   * The "ask" tool (richTools): input_required with a state of its own until the call carries the
+   * answer and that state back, as a 2026-07-28 upstream answers; null for any other message.
+   */
+  const askAnswer = (body: unknown): object | null => {
+    const m = body as { id?: unknown; method?: unknown; params?: { name?: unknown; inputResponses?: { name?: { content?: { name?: string } } }; requestState?: unknown } };
+    if (!opts.richTools || m?.method !== "tools/call" || m.params?.name !== "ask") return null;
+    seen.calls++;
+    const name = m.params.inputResponses?.name?.content?.name;
+    if (!name) {
+      const inputRequests = { name: { method: "elicitation/create", params: { message: "Your name?", requestedSchema: { type: "object", properties: { name: { type: "string" } } } } } };
+      return { jsonrpc: "2.0", id: m.id, result: { content: [], resultType: "input_required", inputRequests, requestState: `${opts.label}-state` } };
+    }
+    if (m.params.requestState !== `${opts.label}-state`) return { jsonrpc: "2.0", id: m.id, error: { code: -32602, message: "requestState is not the one this server issued" } };
+    return { jsonrpc: "2.0", id: m.id, result: { content: [{ type: "text", text: `${opts.label}: hello ${name}` }] } };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -99,6 +118,14 @@ export async function startTestUpstream(opts: { token: string; label: string; ex
       t.onclose = () => t.sessionId && sessions.delete(t.sessionId);
       await mcpServer().connect(t);
       transport = t;
+    }
+    if (req.method === "POST" && transport.sessionId) {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+      const asked = askAnswer(body);
+      if (asked) return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(asked));
+      return transport.handleRequest(req, res, body);
     }
     await transport.handleRequest(req, res);
   };

@@ -3,15 +3,17 @@
 // (test_simple_text, …): the reference server (@modelcontextprotocol/server-everything) has other
 // tools, and the suite's own test server ships in no package. Mounted beside the reference server
 // by scripts/mcp-conformance.mjs, so those scenarios measure how faithfully the gateway relays a
-// tool's content blocks. Tools that need server→client requests or notifications (logging,
-// progress, sampling, elicitation) are left out: the gateway does not relay those yet.
+// tool's content blocks, and how it relays a call's logs, progress and server→client requests
+// (sampling, elicitation) to the caller.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CreateMessageResultSchema, ElicitResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { z } from "zod";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 const WAV = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
 
-const server = new McpServer({ name: "canopy-conformance-fixture", version: "1.0.0" });
+const server = new McpServer({ name: "canopy-conformance-fixture", version: "1.0.0" }, { capabilities: { logging: {} } });
 const tool = (name, description, result) => server.registerTool(name, { description }, async () => result);
 
 tool("test_simple_text", "Tests simple text content response", { content: [{ type: "text", text: "This is a simple text response for testing." }] });
@@ -28,5 +30,74 @@ tool("test_multiple_content_types", "Tests response with multiple content types 
   ],
 });
 tool("test_error_handling", "Tests error response handling", { isError: true, content: [{ type: "text", text: "This tool intentionally returns an error for testing" }] });
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const text = (t) => ({ content: [{ type: "text", text: t }] });
+
+server.registerTool("test_tool_with_logging", { description: "Sends three log messages while it runs" }, async (extra) => {
+  for (const [i, data] of ["Tool execution started", "Tool processing data", "Tool execution completed"].entries()) {
+    if (i > 0) await pause(50);
+    await extra.sendNotification({ method: "notifications/message", params: { level: "info", data } });
+  }
+  return text("Logging test completed");
+});
+
+server.registerTool("test_tool_with_progress", { description: "Reports progress 0, 50, 100 of 100" }, async (extra) => {
+  const token = extra._meta?.progressToken;
+  for (const [i, progress] of [0, 50, 100].entries()) {
+    if (i > 0) await pause(50);
+    if (token !== undefined) await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress, total: 100 } });
+  }
+  return text("Progress test completed");
+});
+
+server.registerTool("test_sampling", { description: "Asks the client's LLM", inputSchema: { prompt: z.string() } }, async ({ prompt }, extra) => {
+  const r = await extra.sendRequest({ method: "sampling/createMessage", params: { messages: [{ role: "user", content: { type: "text", text: prompt } }], maxTokens: 100 } }, CreateMessageResultSchema);
+  return text(`LLM response: ${r.content.type === "text" ? r.content.text : JSON.stringify(r.content)}`);
+});
+
+const elicit = async (extra, params) => extra.sendRequest({ method: "elicitation/create", params }, ElicitResultSchema);
+
+server.registerTool("test_elicitation", { description: "Asks the user", inputSchema: { message: z.string() } }, async ({ message }, extra) => {
+  const r = await elicit(extra, {
+    message,
+    requestedSchema: { type: "object", properties: { username: { type: "string", description: "User's response" }, email: { type: "string", description: "User's email address" } }, required: ["username", "email"] },
+  });
+  return text(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+});
+
+server.registerTool("test_elicitation_sep1034_defaults", { description: "Asks with defaults for every primitive type" }, async (extra) => {
+  const r = await elicit(extra, {
+    message: "Please review your details",
+    requestedSchema: {
+      type: "object",
+      properties: {
+        name: { type: "string", default: "John Doe" },
+        age: { type: "integer", default: 30 },
+        score: { type: "number", default: 95.5 },
+        status: { type: "string", enum: ["active", "inactive", "pending"], default: "active" },
+        verified: { type: "boolean", default: true },
+      },
+    },
+  });
+  return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+});
+
+server.registerTool("test_elicitation_sep1330_enums", { description: "Asks with the five enum shapes" }, async (extra) => {
+  const r = await elicit(extra, {
+    message: "Please pick options",
+    requestedSchema: {
+      type: "object",
+      properties: {
+        untitledSingle: { type: "string", enum: ["option1", "option2", "option3"] },
+        titledSingle: { type: "string", oneOf: [{ const: "value1", title: "First Option" }, { const: "value2", title: "Second Option" }, { const: "value3", title: "Third Option" }] },
+        legacyEnum: { type: "string", enum: ["opt1", "opt2", "opt3"], enumNames: ["Option One", "Option Two", "Option Three"] },
+        untitledMulti: { type: "array", items: { type: "string", enum: ["option1", "option2", "option3"] } },
+        titledMulti: { type: "array", items: { anyOf: [{ const: "value1", title: "First Choice" }, { const: "value2", title: "Second Choice" }, { const: "value3", title: "Third Choice" }] } },
+      },
+    },
+  });
+  return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+});
 
 await server.connect(new StdioServerTransport());

@@ -9,6 +9,7 @@ import { allowedMethods } from "@/lib/http/methods";
 import { ROUTES } from "@/lib/http/route-table";
 import { answerMcp } from "@/lib/mcp/endpoint";
 import { mcpChallenge, mcpOriginRefusal } from "@/lib/mcp/http-guards";
+import { openRelay, writeNodeStream } from "@/lib/mcp/relay/http";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
 import { overloadBodyText } from "./overload";
@@ -25,6 +26,12 @@ const ALLOW_HEADER = ALLOW.join(", ");
 function requestIdFrom(given: string | undefined): string {
   return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
 }
+
+/** A single-valued request header, or null. */
+const header = (req: IncomingMessage, name: string): string | null => {
+  const v = req.headers[name];
+  return typeof v === "string" ? v : null;
+};
 
 /** 403 unless the roles grant the /mcp route's permission, worded as the route wrapper words it. */
 function requireMcpCall(principal: Principal): void {
@@ -119,8 +126,11 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
       const principal = await svc.auth.principalFromBearer(bearerToken(authorization));
       requireMcpCall(principal);
       const version = (req.headers["mcp-protocol-version"] as string | undefined) ?? null;
-      const answer = await answerMcp(svc.gateway, await readNodeBodyText(req, "mcp"), version, principal, controller.signal);
-      send(res, answer.status, answer.body, { "x-request-id": requestId });
+      const opened = await openRelay(svc.mcpRelay, principal, header(req, "accept"), header(req, "mcp-session-id"));
+      const answer = "refused" in opened ? opened.refused : await answerMcp(svc.gateway, await readNodeBodyText(req, "mcp"), version, principal, controller.signal, opened.relay);
+      if ("refused" in opened) req.resume();
+      if (answer.stream) await writeNodeStream(res, answer.stream, { ...answer.headers, "x-request-id": requestId });
+      else send(res, answer.status, answer.body, { ...answer.headers, "x-request-id": requestId });
     } catch (err) {
       sendError(res, err, requestId);
     } finally {

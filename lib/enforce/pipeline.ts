@@ -482,7 +482,14 @@ async function waitStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; don
   const id = flow.approvalId;
   if (flow.verdict.decision !== "approval" || !opts.forward || opts.syncWaitMs <= 0 || !id || call.approvalId || !ctx.gate) return { flow, done: false };
   const service = await deps.approvals();
-  const waited = await service.waitForResolution(id, opts.syncWaitMs);
+  const info = flow.verdict.approval;
+  if (opts.relay?.approvalPending && info) opts.relay.approvalPending(info, call.tool);
+  let waited: Awaited<ReturnType<typeof service.waitForResolution>>;
+  try {
+    waited = await service.waitForResolution(id, opts.syncWaitMs);
+  } finally {
+    opts.relay?.approvalSettled?.(id);
+  }
   if (waited.status === "pending") {
     return { flow: { ...flow, verdict: { ...flow.verdict, reason: `${flow.verdict.reason ?? "approval required"}; no decision within ${opts.syncWaitMs} ms` } }, done: false };
   }
@@ -521,7 +528,7 @@ async function forward(
       ({ result, outcome } = ran);
       data = ran.audit;
     } else {
-      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal });
+      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal, relay: opts.relay });
       outcome = result.isError ? "tool_error" : "ok";
     }
   } catch (err) {

@@ -13,6 +13,9 @@ import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
 import type { CallOutcome, Verdict } from "@/lib/enforce/types";
 import { env } from "@/lib/env";
 import { readBodyText } from "@/lib/http/body";
+import { openRelay, SSE_HEADERS, webStream } from "./relay/http";
+import type { RelayServices, RequestRelay } from "./relay/request-relay";
+import type { CallRelay } from "./relay/types";
 import { UNKNOWN_TOOL } from "./upstreams/errors";
 
 const SERVER_INFO = { name: "canopyiq", version: "0.1.0" };
@@ -66,7 +69,7 @@ function invalidParams(issues: { path: PropertyKey[]; message: string }[]): RpcF
   return new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${first ? `${first.path.join(".") || "params"}: ${first.message}` : "bad shape"}` });
 }
 
-async function dispatch(gateway: McpGateway, method: string, message: Record<string, unknown>, principal: Principal, signal: AbortSignal): Promise<unknown> {
+async function dispatch(gateway: McpGateway, method: string, message: Record<string, unknown>, principal: Principal, signal: AbortSignal, relay?: CallRelay): Promise<unknown> {
   switch (method) {
     case "initialize": {
       const parsed = InitializeRequestSchema.safeParse(message);
@@ -74,12 +77,14 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
       const requested = parsed.data.params.protocolVersion;
       return {
         protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
-        capabilities: { tools: { listChanged: false } },
+        capabilities: { tools: { listChanged: false }, logging: {} },
         serverInfo: SERVER_INFO,
         instructions: INSTRUCTIONS,
       };
     }
     case "ping":
+    // Upstream log messages of a call reach its caller at every level; the level is the caller's filter.
+    case "logging/setLevel":
       return {};
     case "tools/list":
       return { tools: await gateway.listTools(principal) };
@@ -92,7 +97,7 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
       if (infinite) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${infinite} is not a finite number (JSON numbers past ±1.8e308 read as infinite); send a finite value` });
       const approvalId = _meta?.approval_id;
       try {
-        const outcome = await gateway.call(principal, { tool: name, arguments: args ?? {}, approvalId: typeof approvalId === "string" ? approvalId : undefined }, signal);
+        const outcome = await gateway.call(principal, { tool: name, arguments: args ?? {}, approvalId: typeof approvalId === "string" ? approvalId : undefined }, signal, relay);
         return toToolResult(outcome);
       } catch (err) {
         // Arguments past the bounds are refused (and audited) before anything reads them. Matched by
@@ -112,7 +117,7 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
 
 const invalidRequest = (id: Id | null, message: string) => rpcError(id, { code: ErrorCode.InvalidRequest, message: `invalid JSON-RPC 2.0 message: ${message}` });
 
-async function handleMessage(gateway: McpGateway, raw: unknown, principal: Principal, signal: AbortSignal): Promise<object | null> {
+async function handleMessage(gateway: McpGateway, raw: unknown, principal: Principal, signal: AbortSignal, relay?: CallRelay): Promise<object | null> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return rpcError(null, { code: ErrorCode.InvalidRequest, message: "a JSON-RPC message must be an object" });
   const m = raw as Record<string, unknown>;
   // A notification is a message WITHOUT an id member; an id that is present must be a string or a
@@ -132,7 +137,7 @@ async function handleMessage(gateway: McpGateway, raw: unknown, principal: Princ
   // Notifications need no answer.
   if (!hasIdMember) return null;
   try {
-    return { jsonrpc: "2.0", id, result: await dispatch(gateway, m.method, m, principal, signal) };
+    return { jsonrpc: "2.0", id, result: await dispatch(gateway, m.method, m, principal, signal, relay) };
   } catch (err) {
     if (err instanceof RpcFailure) return rpcError(id as Id, err.error);
     throw err;
@@ -160,10 +165,13 @@ export function batchRefusal(size: number, version: string | null): string | nul
 
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-/** What /mcp answers: a status and a JSON body (null: 202 Accepted, no body). */
+/** What /mcp answers: a status and a JSON body (null: 202 Accepted, no body), or an SSE stream (lib/mcp/relay). */
 export interface McpAnswer {
   status: number;
   body: object | null;
+  headers?: Record<string, string>;
+  /** text/event-stream events (the body is null); cancel() when the client goes away. */
+  stream?: AsyncIterable<string> & { cancel(): void };
 }
 
 /**
@@ -198,7 +206,7 @@ function replyIdOf(body: unknown): Id | null {
  * The transport-free core of /mcp: the (already bounded) body text in, the answer out. The Next
  * route and the node:http data plane (lib/data-plane) both call it, so they answer alike.
  */
-export async function answerMcp(gateway: McpGateway, text: string, version: string | null, principal: Principal, signal: AbortSignal): Promise<McpAnswer> {
+export async function answerMcp(gateway: McpGateway, text: string, version: string | null, principal: Principal, signal: AbortSignal, relay?: RequestRelay): Promise<McpAnswer> {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -213,9 +221,33 @@ export async function answerMcp(gateway: McpGateway, text: string, version: stri
     const refused = batchRefusal(messages.length, version);
     if (refused) return { status: 400, body: rpcError(null, { code: ErrorCode.InvalidRequest, message: refused }) };
   }
+  if (relay && !batch) {
+    const relayed = await answerRelayed(gateway, body, principal, signal, relay);
+    if (relayed) return relayed;
+  }
   const replies = (await Promise.all(messages.map((m) => handleMessage(gateway, m, principal, signal)))).filter((r): r is object => r !== null);
   if (replies.length === 0) return { status: 202, body: null };
   return { status: 200, body: batch ? replies : replies[0] };
+}
+
+/** The single messages the relay answers itself: a client's answer, tools/call over SSE, initialize with a session. */
+async function answerRelayed(gateway: McpGateway, body: unknown, principal: Principal, signal: AbortSignal, relay: RequestRelay): Promise<McpAnswer | null> {
+  if (typeof body !== "object" || body === null || (body as { jsonrpc?: unknown }).jsonrpc !== "2.0") return null;
+  const m = body as Record<string, unknown>;
+  const validId = typeof m.id === "string" || typeof m.id === "number";
+  if (!Object.hasOwn(m, "method") && validId && (Object.hasOwn(m, "result") || Object.hasOwn(m, "error"))) {
+    return (await relay.deliver(m)) ? { status: 202, body: null } : null;
+  }
+  if (m.method === "tools/call" && validId && relay.streams) {
+    const a = await relay.call(m, (callRelay, s) => handleMessage(gateway, m, principal, s, callRelay), signal);
+    return "stream" in a ? { status: 200, body: null, stream: a.stream } : { status: a.body ? 200 : 202, body: a.body };
+  }
+  if (m.method === "initialize" && validId) {
+    const reply = await handleMessage(gateway, m, principal, signal);
+    const session = relay.sessionFor(m, reply);
+    return { status: 200, body: reply, ...(session ? { headers: { "mcp-session-id": session } } : {}) };
+  }
+  return null;
 }
 
 /**
@@ -225,11 +257,16 @@ export async function answerMcp(gateway: McpGateway, text: string, version: stri
  * than a per-request SDK Server keeps the tool-call path short. Plain JSON POSTs work too (seed
  * 000's curl sends no Accept header and a form content type).
  */
-export async function handleMcpRequest(req: Request, principal: Principal, gateway: McpGateway): Promise<Response> {
+export async function handleMcpRequest(req: Request, principal: Principal, gateway: McpGateway, relay?: RelayServices): Promise<Response> {
   const version = req.headers.get("mcp-protocol-version");
+  const opened = relay ? await openRelay(relay, principal, req.headers.get("accept"), req.headers.get("mcp-session-id")) : null;
+  if (opened && "refused" in opened) return json(opened.refused.body, opened.refused.status);
   // Bounded while read (BODY_LIMIT_MCP_BYTES): past it, 413 in the error envelope.
   const text = await readBodyText(req, "mcp");
-  const answer = await answerMcp(gateway, text, version, principal, req.signal);
-  if (answer.body === null) return new Response(null, { status: answer.status });
-  return json(answer.body, answer.status);
+  const answer = await answerMcp(gateway, text, version, principal, req.signal, opened?.relay);
+  if (answer.stream) return new Response(webStream(answer.stream), { status: 200, headers: { ...answer.headers, ...SSE_HEADERS } });
+  if (answer.body === null) return new Response(null, { status: answer.status, headers: answer.headers });
+  const res = json(answer.body, answer.status);
+  for (const [k, v] of Object.entries(answer.headers ?? {})) res.headers.set(k, v);
+  return res;
 }

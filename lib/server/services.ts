@@ -1,4 +1,5 @@
 import { Admission } from "@/lib/data-plane/admission";
+import { createMcpRelayServices } from "@/lib/mcp/relay/services";
 import { RefusalAudit } from "@/lib/data-plane/refusal-audit";
 import { AccessEvents } from "@/lib/access/events";
 import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
@@ -221,6 +222,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     get admission() {
       return admission();
     },
+    get mcpRelay() {
+      return mcpRelay();
+    },
     async start() {
       if (started) return;
       started = true;
@@ -273,9 +277,12 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   );
   const gateway = once(() => createGateway({ pipeline: createPipelineDeps(svc), redactor: redactor(), builtins: () => builtins(), upstreams: () => upstreams(), metrics: metrics(), syncWaitMs: env.APPROVAL_SYNC_WAIT_MS }));
 
+  const mcpRelay = once(() => createMcpRelayServices({ env, kv: kv(), secrets: secrets(), clock, audit: (input) => audit().append(input), log: log() }));
+
   // Closes only what was built here, dependants first; what a test supplied is the test's to close.
   async function closeBuilt() {
     if (tokenGuard.built()) await tokenGuard().close();
+    if (mcpRelay.built()) await mcpRelay().broker.close();
     if (upstreams.built() && !overrides.upstreams) await upstreams().close();
     if (approvals.built() && !overrides.approvals) await (await approvals().catch(() => null))?.close();
     if (audit.built() && !overrides.audit) audit().close();

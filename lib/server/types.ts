@@ -1,4 +1,5 @@
 import type { NextAuthOptions } from "next-auth";
+import type { RelayServices } from "@/lib/mcp/relay/request-relay";
 import type { AccessEvents } from "@/lib/access/events";
 import type { ApprovalEvents, ApprovalService } from "@/lib/approvals";
 import type { AuditLog, RedactionConfig, Redactor } from "@/lib/audit";
@@ -65,6 +66,8 @@ export interface Services {
   /** What the targets API needs (the ops service, the database for last actions, the audit log). */
   readonly opsAdmin: OpsAdminDeps;
   readonly gateway: Gateway;
+  /** The MCP relay to callers: server→client requests routed across replicas, session ids, approval pages. */
+  readonly mcpRelay: RelayServices;
   /** The in-flight bound for /mcp (DATA_PLANE_MAX_IN_FLIGHT), shared by the Next route and the node:http entry. */
   readonly admission: Admission;
   /** Background work of a server process: approval expiry sweeper, usage flusher. Idempotent. */

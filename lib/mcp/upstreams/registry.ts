@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
+import type { CallRelay } from "../relay/types";
 import path from "node:path";
 import { Agent } from "undici";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
@@ -45,6 +46,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The gateway's trace id, logged with the detail of a failure the caller sees only summarized. */
   traceId?: string;
+  /** The caller's stream: the upstream's progress, logs and requests for this call go there. */
+  relay?: CallRelay;
 }
 
 /** Where admin-managed upstreams come from (the upstream_servers table in production). */
@@ -623,6 +626,7 @@ export class UpstreamRegistry {
         const result = await connection.callTool(tool.upstreamTool, mapped, {
           timeoutMs: opts.timeoutMs ?? tool.timeoutMs,
           signal: opts.signal,
+          relay: opts.relay,
         });
         return scrub ? unmapPathsInResult(result, scrub) : result;
       });

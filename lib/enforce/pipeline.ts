@@ -286,6 +286,7 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   try {
     let flow = limited.flow;
     if (limited.admitted) flow = await approvalBindingStep(ctx, flow);
+    if (call.approvalId && flow.approvalId === call.approvalId && flow.verdict.decision === "allow") opts.relay?.approvalSettled?.(call.approvalId);
     flow = await handOffStep(ctx, flow);
     const recorded = await auditStep(ctx, flow, auditData(ctx, flow));
     if (!recorded.ok) return { verdict: recorded.verdict };
@@ -480,10 +481,16 @@ function decisionRecord(ctx: CallContext, flow: Flow, data: Record<string, unkno
 async function waitStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; done: boolean }> {
   const { deps, principal, call, opts } = ctx;
   const id = flow.approvalId;
-  if (flow.verdict.decision !== "approval" || !opts.forward || opts.syncWaitMs <= 0 || !id || call.approvalId || !ctx.gate) return { flow, done: false };
-  const service = await deps.approvals();
+  if (flow.verdict.decision !== "approval" || !opts.forward || !id || call.approvalId || !ctx.gate) return { flow, done: false };
   const info = flow.verdict.approval;
-  if (opts.relay?.approvalPending && info) opts.relay.approvalPending(info, call.tool);
+  // A client that can show a URL is asked to open the approval's page (lib/mcp/relay).
+  const asked = info && opts.relay?.approvalPending ? opts.relay.approvalPending(info, call.tool) : null;
+  if (opts.syncWaitMs <= 0) {
+    // No wait here: the answer (pending) goes out once the client has shown the question.
+    await asked;
+    return { flow, done: false };
+  }
+  const service = await deps.approvals();
   let waited: Awaited<ReturnType<typeof service.waitForResolution>>;
   try {
     waited = await service.waitForResolution(id, opts.syncWaitMs);

@@ -44,16 +44,19 @@ export function callerRelay(stream: Pick<RelayStream, "notify" | "send">, c: Cal
     },
     request,
     approvalPending(approval, tool) {
-      if (!c.caps?.elicitationUrl || !c.consoleUrl || asked.has(approval.id)) return;
+      if (!c.caps?.elicitationUrl || !c.consoleUrl || asked.has(approval.id)) return Promise.resolve();
       asked.add(approval.id);
       // The client's accept/decline only says whether the page was opened: the approvers' votes
-      // in the console decide, so the answer is not waited for.
-      request("elicitation/create", { ...approvalElicitation(approval, tool, c.consoleUrl) }).catch(() => {});
+      // in the console decide.
+      return request("elicitation/create", { ...approvalElicitation(approval, tool, c.consoleUrl) }).then(
+        () => undefined,
+        () => undefined,
+      );
     },
     approvalSettled(approvalId) {
-      if (!asked.has(approvalId)) return;
-      const done = approvalElicitationComplete(approvalId);
-      stream.notify({ jsonrpc: "2.0", ...done });
+      // Also on a retry that spent the approval: the client may still show the question it was asked.
+      if (!c.caps?.elicitationUrl) return;
+      stream.notify({ jsonrpc: "2.0", ...approvalElicitationComplete(approvalId) });
     },
   };
 }

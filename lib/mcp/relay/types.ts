@@ -19,8 +19,12 @@ export interface CallRelay {
    * (no stream, capability not declared) or a timeout.
    */
   request(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>>;
-  /** The call needs a human decision (approval hand-off done): ask through the client when it can. */
-  approvalPending?(approval: ApprovalInfo, tool: string): void;
-  /** The approval's wait is over (decided, expired or timed out): close what approvalPending opened. */
+  /**
+   * The call needs a human decision (approval hand-off done): ask through the client when it can.
+   * Resolves once the client answered the question (or could not be asked): the answer only says
+   * whether the person opened the page, never the decision.
+   */
+  approvalPending?(approval: ApprovalInfo, tool: string): Promise<void>;
+  /** The approval's wait is over, or a retry spent it: the client may close what it showed. */
   approvalSettled?(approvalId: string): void;
 }

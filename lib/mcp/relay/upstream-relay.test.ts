@@ -46,17 +46,22 @@ describe("an upstream call's own stream", () => {
 });
 
 describe("calls in flight on one connection (stdio)", () => {
-  it("routes to the one relayed call in flight, and to nobody when there are none or several", () => {
+  it("routes to the one call in flight when it is relayed; to nobody when there are none or several", () => {
     const inflight = new InflightRelays();
     expect(() => inflight.target("sampling/createMessage")).toThrow(/outside any relayed tool call/);
     const one = fakeRelay().relay;
-    const offOne = inflight.add(one);
+    const leaveOne = inflight.enter(one);
     expect(inflight.target("sampling/createMessage")).toBe(one);
-    const offTwo = inflight.add(fakeRelay().relay);
+    const leavePlain = inflight.enter();
     expect(inflight.only()).toBeUndefined();
     expect(() => inflight.target("elicitation/create")).toThrow(/2 calls are in flight/);
-    offTwo();
-    offOne();
+    leavePlain();
+    leavePlain();
+    expect(inflight.only()).toBe(one);
+    leaveOne();
     expect(inflight.size).toBe(0);
+    const leaveUnrelayed = inflight.enter();
+    expect(() => inflight.target("roots/list")).toThrow(/outside any relayed tool call/);
+    leaveUnrelayed();
   });
 });

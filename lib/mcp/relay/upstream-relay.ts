@@ -44,25 +44,34 @@ export function callStreamHandler(relay: CallRelay, upstreamToken: string | unde
 
 /**
  * The calls in flight on one SDK client connection (stdio): its logs and requests carry no link
- * to the request they belong to, so they reach a caller only when exactly one relayed call is in
- * flight; with none or several, nobody is told (a log) or the upstream hears a refusal (a request),
- * never another caller.
+ * to the request they belong to, so they reach a caller only while exactly one call (relayed or
+ * not, of any tenant) is in flight; with none or several, nobody is told (a log) or the upstream
+ * hears a refusal (a request), never a caller the message may not be meant for.
  */
 export class InflightRelays {
   private readonly relays = new Set<CallRelay>();
+  private calls = 0;
 
-  add(relay: CallRelay): () => void {
-    this.relays.add(relay);
-    return () => void this.relays.delete(relay);
+  /** A call starts on the connection (with its relay when its caller has a stream); returns its end. */
+  enter(relay?: CallRelay): () => void {
+    this.calls++;
+    if (relay) this.relays.add(relay);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.calls--;
+      if (relay) this.relays.delete(relay);
+    };
   }
 
   get size(): number {
-    return this.relays.size;
+    return this.calls;
   }
 
-  /** The one relayed call in flight, if there is exactly one. */
+  /** The relay of the one call in flight, if there is exactly one call and it has a relay. */
   only(): CallRelay | undefined {
-    if (this.relays.size !== 1) return undefined;
+    if (this.calls !== 1 || this.relays.size !== 1) return undefined;
     return this.relays.values().next().value;
   }
 
@@ -72,7 +81,9 @@ export class InflightRelays {
     if (one) return one;
     throw new McpError(
       ErrorCode.InvalidRequest,
-      this.relays.size === 0 ? `${method} reached the gateway outside any relayed tool call: no caller to ask` : `${method} cannot be routed: ${this.relays.size} calls are in flight on this connection and the request does not say which it belongs to`,
+      this.calls === 0 || this.relays.size === 0
+        ? `${method} reached the gateway outside any relayed tool call: no caller to ask`
+        : `${method} cannot be routed: ${this.calls} calls are in flight on this connection and the request does not say which it belongs to`,
     );
   }
 }

@@ -162,7 +162,7 @@ export class UpstreamConnection {
         if (!parsed.success) throw new StreamableHTTPError(-1, `the answer to ${tool} is not a tool result`);
         result = parsed.data;
       } else {
-        if (relay) untrack = this.inflight.add(relay);
+        untrack = this.inflight.enter(relay);
         const token = relay?.progressToken;
         const onprogress =
           relay && token !== undefined ? (p: { progress: number; total?: number; message?: string }) => relay.notify("notifications/progress", { ...p, progressToken: token }) : undefined;

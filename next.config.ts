@@ -3,8 +3,8 @@ import type { NextConfig } from "next";
 import { routeRewrites } from "./lib/http/route-table";
 
 const nextConfig: NextConfig = {
-  // Native/WASM server packages are loaded by Node, not bundled (ssh2 loads a native addon; dockerode reaches it through docker-modem).
-  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino", "undici", "ssh2", "dockerode"],
+  // Native/WASM server packages are loaded by Node, not bundled (ssh2 loads a native addon; dockerode reaches it through docker-modem); @slack/bolt brings Express and its receivers, which Node loads as they are.
+  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@prisma/adapter-pg", "pg", "ioredis", "pino", "undici", "ssh2", "dockerode", "@slack/bolt"],
   poweredByHeader: false,
   // `next dev` serves its dev resources to localhost only; the console is also opened at
   // http://127.0.0.1:PORT (what the server prints, and what the e2e suite uses).

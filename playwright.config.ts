@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import { parse, stringify } from "yaml";
 import { E2E_OIDC_CLIENT_ID, E2E_OIDC_CLIENT_SECRET, E2E_OIDC_ISSUER, E2E_OIDC_MAPPING, E2E_OIDC_PORT } from "./e2e/oidc-constants";
-import { E2E_ADMIN_PASSWORD, E2E_DATA_DIR, E2E_LOGIN_THROTTLE_WINDOW_SECONDS, E2E_OPS_ROOT, E2E_PORT, E2E_PROBE_PORT, E2E_SLACK_SIGNING_SECRET, E2E_UPSTREAMS_PATH } from "./e2e/constants";
+import { E2E_ADMIN_PASSWORD, E2E_DATA_DIR, E2E_LOGIN_THROTTLE_WINDOW_SECONDS, E2E_OPS_ROOT, E2E_PORT, E2E_PROBE_PORT, E2E_SLACK_ENV, E2E_UPSTREAMS_PATH, E2E_VAULT_TENANT } from "./e2e/constants";
 
 // Never download a browser: CHROMIUM_PATH, then Debian's chromium, then Playwright's own if present.
 const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
@@ -19,6 +19,8 @@ upstreams.servers.push({
   timeout_ms: 10_000,
   tools: { http: { facts: { host: "url", method: "method", body: "body" } }, write: { facts: { path: "path", body: "content" } } },
 });
+// The same probe, visible to one tenant only: another tenant must see none of its resources or prompts.
+upstreams.servers.push({ name: "vault", transport: "http", url: `http://127.0.0.1:${E2E_PROBE_PORT}/mcp`, timeout_ms: 10_000, tenants: [E2E_VAULT_TENANT] });
 writeFileSync(E2E_UPSTREAMS_PATH, stringify(upstreams));
 
 export default defineConfig({
@@ -77,7 +79,7 @@ export default defineConfig({
         PORT: String(E2E_PORT),
         LOG_LEVEL: "warn",
         UPSTREAMS_PATH: E2E_UPSTREAMS_PATH,
-        SLACK_SIGNING_SECRET: E2E_SLACK_SIGNING_SECRET,
+        ...E2E_SLACK_ENV,
         LOGIN_THROTTLE_WINDOW_SECONDS: String(E2E_LOGIN_THROTTLE_WINDOW_SECONDS),
         OIDC_ISSUER: E2E_OIDC_ISSUER,
         OIDC_CLIENT_ID: E2E_OIDC_CLIENT_ID,

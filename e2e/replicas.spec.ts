@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type APIRequestContext, expect, request as playwrightRequest, test } from "@playwright/test";
-import { E2E_DATA_DIR, E2E_PORT, E2E_UPSTREAMS_PATH } from "./constants";
+import { E2E_DATA_DIR, E2E_PORT, E2E_SLACK_ENV, E2E_UPSTREAMS_PATH } from "./constants";
 import { auditRecords } from "./security/http-kit";
-import { bearer, mcpCall, newTenant, pinPolicy, probeCalls, putMember, signedVote, token, verdictOf } from "./security/kit";
+import { bearer, mcpCall, newTenant, pinPolicy, probeCalls, putMember, signedVote, slackApiCalls, slackClick, token, verdictOf } from "./security/kit";
 
 /**
  * Issue 17: two production app processes on one Postgres and one Redis. Replica A is the suite's
@@ -64,7 +64,7 @@ function startReplica(port: number, dataDir: string): Proc {
   let out = "";
   // The server itself, not tsx's CLI (which runs it as a child): a SIGKILL must reach the server.
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, CANOPY_DATA_DIR: dataDir, PORT: String(port), NEXTAUTH_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: "warn", UPSTREAMS_PATH: E2E_UPSTREAMS_PATH },
+    env: { ...process.env, ...E2E_SLACK_ENV, CANOPY_DATA_DIR: dataDir, PORT: String(port), NEXTAUTH_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: "warn", UPSTREAMS_PATH: E2E_UPSTREAMS_PATH },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (out += String(d)));
@@ -169,6 +169,34 @@ test.describe("two replicas on one Postgres and one Redis (issue 17)", () => {
     const again = await mcpCall(onB, agent, "probe.write", { path: "/srv/a.txt", content: "x" }, { approval_id: approval!.id });
     expect(verdictOf(again)?.decision).not.toBe("allow");
     expect((await probeCalls(request)).by_tool.write ?? 0).toBe(writesBefore + 1);
+  });
+
+  test("a Slack vote delivered to B updates, in place, the message A posted", async ({ request }) => {
+    const T = await newTenant(request, "rep");
+    await pinPolicy(request, T, POLICY);
+    const slackUser = `UREP${Date.now().toString(36).toUpperCase()}`;
+    expect((await putMember(request, T, "sam-secops", { roles: ["approver"], groups: ["secops"], slack_user_id: slackUser })).status()).toBe(200);
+    const asked = await mcpCall(request, token(T, "agent-1", "agent"), "probe.write", { path: "/srv/slack.txt", content: "x" });
+    const id = verdictOf(asked)?.approval?.id;
+    expect(id, JSON.stringify(asked.body)).toBeTruthy();
+
+    // A filed the approval and posted its message.
+    const postedBy = async () => (await slackApiCalls(request, "chat.postMessage")).find((c) => c.body.channel === E2E_SLACK_ENV.SLACK_APPROVAL_CHANNEL && JSON.stringify(c.body).includes(id!));
+    await expect.poll(async () => Boolean(await postedBy()), { timeout: 10_000 }).toBe(true);
+    const post = (await postedBy())!;
+    const message = { channel: String(post.result?.channel), ts: String(post.result?.ts) };
+
+    const click = await slackClick(onB, slackUser, "approve", id!, "T0E2E0001", message);
+    expect(click.status(), await click.text()).toBe(200);
+    expect(await click.json()).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("now approved") });
+
+    const updates = async () => (await slackApiCalls(request, "chat.update")).filter((c) => c.body.channel === message.channel && c.body.ts === message.ts);
+    await expect.poll(async () => (await updates()).length, { timeout: 10_000 }).toBe(1);
+    const blocks = JSON.stringify((await updates())[0].body.blocks);
+    expect(blocks).toContain("*Approved*");
+    expect(blocks).toContain("sam-secops approved");
+    expect(blocks).not.toContain('"action_id":"approve"');
+    await expect.poll(async () => (await slackApiCalls(request, "chat.postEphemeral")).some((c) => c.body.user === slackUser && c.body.channel === message.channel), { timeout: 10_000 }).toBe(true);
   });
 
   test("a quota holds across both replicas, and concurrent calls on both build one linear audit chain", async ({ request }) => {

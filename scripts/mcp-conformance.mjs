@@ -44,7 +44,15 @@ const TENANT = "demo-tenant";
 
 writeFileSync(
   path.join(dir, "policy.yaml"),
-  ["version: 1", "defaults: { decision: deny }", "rules:", '  - { name: reference-server, match: "*", action: allow, reason: "the conformance suite drives the reference server" }', ""].join("\n"),
+  [
+    "version: 1",
+    "defaults: { decision: deny }",
+    "rules:",
+    '  - { name: reference-server, match: "*", action: allow, reason: "the conformance suite drives the reference server" }',
+    '  - { name: reference-resources, kind: resource, match: "*", action: allow, reason: "the suite reads the reference resources" }',
+    '  - { name: reference-prompts, kind: prompt, match: "*", action: allow, reason: "the suite gets the reference prompts" }',
+    "",
+  ].join("\n"),
 );
 writeFileSync(
   path.join(dir, "upstreams.yaml"),

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, test, type APIRequestContext, type APIResponse } from "@playwright/test";
-import { bearer, mcpCall, newTenant, pinPolicy, putMember, slackClick, token, verdictOf } from "./kit";
+import { bearer, mcpCall, newTenant, pinPolicy, putMember, slackApiCalls, slackClick, slackHomeOpened, token, verdictOf } from "./kit";
 
 /**
  * Issue 9: one tenant never sees or changes another's data — for EVERY route of the OpenAPI
@@ -103,6 +103,16 @@ const CASES: Record<string, Attack> = {
   "POST /api/approvals/slack/callback": async (r, w) => {
     const res = await slackClick(r, "UB0ISOL01", "approve", w.approvalId);
     expect(res.status()).toBe(200);
+    return res;
+  },
+  "POST /api/approvals/slack/events": async (r, w) => {
+    // B's own approver opens the App Home: what Slack is asked to show holds none of A's approvals.
+    expect((await putMember(r, w.b, "b-home", { roles: ["approver"], groups: ["secops"], slack_user_id: "UB0HOME01" }, w.bAdmin)).status()).toBe(200);
+    const res = await slackHomeOpened(r, "UB0HOME01");
+    expect(res.status()).toBe(200);
+    await expect.poll(async () => (await slackApiCalls(r, "views.publish")).filter((c) => c.body.user_id === "UB0HOME01").length).toBeGreaterThan(0);
+    const published = JSON.stringify((await slackApiCalls(r, "views.publish")).filter((c) => c.body.user_id === "UB0HOME01"));
+    for (const secret of [w.approvalId, ...w.secrets]) expect(published).not.toContain(secret);
     return res;
   },
   "POST /api/v1/approvals": async (r, w) => {

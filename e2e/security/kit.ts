@@ -134,16 +134,38 @@ export async function signedVote(request: APIRequestContext, tenant: string, id:
   return request.post(`/v1/approvals/${id}/approve`, { headers: bearer(t), data: { decision, approver, signature } });
 }
 
-/** A Slack button click, signed with the e2e server's Slack signing secret. */
-export async function slackClick(request: APIRequestContext, slackUser: string, action: "approve" | "deny", approvalId: string, team = "T0E2E0001"): Promise<APIResponse> {
-  const payload = { type: "block_actions", user: { id: slackUser, team_id: team }, team: { id: team }, actions: [{ action_id: action, value: approvalId }] };
-  const raw = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+/** A body signed as Slack signs it, with the e2e server's Slack signing secret. */
+function slackSigned(raw: string, contentType: string) {
   const ts = Math.floor(Date.now() / 1000);
   const sig = createHmac("sha256", E2E_SLACK_SIGNING_SECRET).update(`v0:${ts}:${raw}`).digest("hex");
-  return request.post("/approvals/slack/callback", {
-    headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": String(ts), "x-slack-signature": `v0=${sig}` },
-    data: raw,
-  });
+  return { headers: { "content-type": contentType, "x-slack-request-timestamp": String(ts), "x-slack-signature": `v0=${sig}` }, data: raw };
+}
+
+/**
+ * A Slack button click. Each carries its own trigger id, as Slack's do: the server accepts a
+ * signed request once. `message`: the channel message clicked (its channel and ts).
+ */
+export async function slackClick(request: APIRequestContext, slackUser: string, action: "approve" | "deny", approvalId: string, team = "T0E2E0001", message?: { channel: string; ts: string }): Promise<APIResponse> {
+  const payload = {
+    type: "block_actions", trigger_id: randomUUID(), user: { id: slackUser, team_id: team }, team: { id: team },
+    ...(message ? { channel: { id: message.channel }, message: { ts: message.ts }, container: { type: "message", channel_id: message.channel, message_ts: message.ts } } : {}),
+    actions: [{ action_id: action, value: approvalId }],
+  };
+  return request.post("/approvals/slack/callback", slackSigned(`payload=${encodeURIComponent(JSON.stringify(payload))}`, "application/x-www-form-urlencoded"));
+}
+
+/** Slack's Events API: `app_home_opened` for a Slack user (the server publishes their Home tab). */
+export async function slackHomeOpened(request: APIRequestContext, slackUser: string, team = "T0E2E0001"): Promise<APIResponse> {
+  const body = { type: "event_callback", team_id: team, api_app_id: "A0E2E", event_id: `Ev${randomUUID()}`, event: { type: "app_home_opened", user: slackUser, channel: "D0E2E", tab: "home", event_ts: String(Date.now() / 1000) } };
+  return request.post("/approvals/slack/events", slackSigned(JSON.stringify(body), "application/json"));
+}
+
+/** What the fake Slack Web API (on the probe server) received: chat.postMessage, chat.update, views.publish, … */
+export async function slackApiCalls(request: APIRequestContext, method?: string): Promise<{ method: string; body: Record<string, unknown>; result?: Record<string, unknown> }[]> {
+  const res = await request.get(`http://127.0.0.1:${E2E_PROBE_PORT}/slack/calls`);
+  expect(res.status()).toBe(200);
+  const calls = (await res.json()) as { method: string; body: Record<string, unknown>; result?: Record<string, unknown> }[];
+  return method ? calls.filter((c) => c.method === method) : calls;
 }
 
 /** An approval as the API shows it. */

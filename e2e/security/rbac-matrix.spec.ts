@@ -84,7 +84,7 @@ const MATRIX: [operation: string, allowed: readonly string[]][] = [
   ["GET /api/v1/dashboard", READERS],
 ];
 
-const PUBLIC = new Set(["GET /api/health", "GET /.well-known/oauth-protected-resource", "GET /api/openapi.json", "POST /api/approvals/slack/callback", "POST /api/invitations/accept"]);
+const PUBLIC = new Set(["GET /api/health", "GET /.well-known/oauth-protected-resource", "GET /api/openapi.json", "POST /api/approvals/slack/callback", "POST /api/approvals/slack/events", "POST /api/invitations/accept"]);
 
 let tenant: string;
 

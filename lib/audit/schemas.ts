@@ -9,6 +9,11 @@ import { z } from "zod";
 export const AUDIT_KINDS = [
   "tool_decision",
   "tool_result",
+  "resource_decision",
+  "resource_result",
+  "prompt_decision",
+  "prompt_result",
+  "upstream_name_hidden",
   "approval_request",
   "approval_vote",
   "approval_resolution",

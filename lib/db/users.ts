@@ -59,6 +59,17 @@ export async function findMemberBySlackId(prisma: PrismaClient, tenantId: string
   });
 }
 
+/** The memberships linked to a Slack user, one per tenant at most (the App Home looks at each, in its own tenant). */
+export async function listMembershipsBySlackId(prisma: PrismaClient, slackUserId: string, limit: number) {
+  const rows = await prisma.membership.findMany({
+    where: { slackUserId },
+    select: { tenantId: true, userId: true, slackTeamId: true, user: { select: { disabled: true } } },
+    orderBy: { tenantId: "asc" },
+    take: limit,
+  });
+  return rows.map((r) => ({ tenantId: r.tenantId, userId: r.userId, slackTeamId: r.slackTeamId, disabled: r.user.disabled }));
+}
+
 export interface MembershipUpdate {
   tenantId: string;
   userId: string;

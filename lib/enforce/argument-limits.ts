@@ -86,9 +86,12 @@ export function checkArgumentBounds(value: unknown, limits: ArgumentLimits, root
 
 /** Tool names are short (MCP suggests at most 128 characters); a longer one is refused before it is evaluated or recorded. */
 export const TOOL_NAME_MAX = 256;
+/** Resource URIs are longer than names; the audit record's `tool` column holds at most 500 characters. */
+export const RESOURCE_URI_MAX = 500;
 
-export function checkToolName(name: string): ArgumentViolation | null {
-  return name.length > TOOL_NAME_MAX ? { limit: "name", max: TOOL_NAME_MAX, actual: name.length, path: "tool" } : null;
+export function checkToolName(name: string, kind: "tool" | "resource" | "prompt" = "tool"): ArgumentViolation | null {
+  const max = kind === "resource" ? RESOURCE_URI_MAX : TOOL_NAME_MAX;
+  return name.length > max ? { limit: "name", max, actual: name.length, path: kind === "resource" ? "uri" : kind === "prompt" ? "name" : "tool" } : null;
 }
 
 const NOUN: Record<Exclude<ArgumentViolation["limit"], "name">, string> = {
@@ -100,7 +103,11 @@ const NOUN: Record<Exclude<ArgumentViolation["limit"], "name">, string> = {
 
 /** What, where and how to fix, in one sentence. */
 export function describeViolation(v: ArgumentViolation): string {
-  if (v.limit === "name") return `the call's tool name is ${v.actual} characters long, more than ${v.max}: use a tool name as tools/list gives it`;
+  if (v.limit === "name") {
+    if (v.path === "uri") return `the resource URI is ${v.actual} characters long, more than ${v.max}: use a URI as resources/list gives it`;
+    if (v.path === "name") return `the prompt name is ${v.actual} characters long, more than ${v.max}: use a name as prompts/list gives it`;
+    return `the call's tool name is ${v.actual} characters long, more than ${v.max}: use a tool name as tools/list gives it`;
+  }
   const what =
     v.limit === "depth"
       ? `are nested deeper than ${v.max} levels (at ${v.path})`

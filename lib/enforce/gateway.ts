@@ -8,6 +8,7 @@ import type { CallRelay } from "@/lib/mcp/relay/types";
 import type { Metrics } from "@/lib/metrics";
 import type { EnforceDeps } from "./deps";
 import { type ListableTool, visibleTools } from "./list-tools";
+import { createOfferings, type OfferingsGateway } from "./offerings";
 import { checkCall, enforceCall, policyDecision } from "./pipeline";
 import { shownVerdict } from "./shown-verdict";
 import type { CallOutcome, GatewayCall, Principal, Verdict } from "./types";
@@ -17,7 +18,7 @@ export interface GatewayDeps {
   /** What verdicts leave the server through (the audit log's redaction). */
   redactor: Redactor;
   builtins: () => BuiltinToolset;
-  upstreams: () => Pick<UpstreamRegistry, "listTools" | "resolveTool">;
+  upstreams: () => Pick<UpstreamRegistry, "listTools" | "resolveTool" | "catalog">;
   metrics: Pick<Metrics, "decisions" | "decisionLatency">;
   /** APPROVAL_SYNC_WAIT_MS: how long tools/call waits for a human decision. */
   syncWaitMs: number;
@@ -37,6 +38,8 @@ export interface Gateway {
   call(principal: Principal, call: GatewayCall, signal?: AbortSignal, relay?: CallRelay): Promise<CallOutcome>;
   /** MCP tools/list: upstream and built-in tools the caller could ever be allowed to call. */
   listTools(principal: Principal): Promise<Tool[]>;
+  /** MCP resources/*, prompts/*, completion/complete: the upstreams' offerings under the same policy. */
+  readonly offerings: OfferingsGateway;
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
@@ -66,6 +69,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
   return {
     pipeline: d,
+    offerings: createOfferings({ pipeline: d, redactor: deps.redactor, catalog: () => deps.upstreams().catalog, metrics: deps.metrics }),
     async check(principal, given) {
       const call = canonicalCall(given);
       return shownVerdict(principal, call, await checkCall(d, principal, call), deps.redactor);

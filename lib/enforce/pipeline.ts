@@ -44,7 +44,8 @@ interface FactsRefusal {
  * the policy and before any backend; an unexpected failure refuses too (fail closed).
  */
 async function factsStep(deps: EnforceDeps, principal: Principal, call: GatewayCall, signal: AbortSignal | undefined): Promise<{ ok: true; facts: CallFacts | null } | { ok: false; refusal: FactsRefusal }> {
-  if (!deps.callFacts) return { ok: true, facts: null };
+  // The facts step knows tools (the ops inventory); a resource or prompt has none.
+  if (!deps.callFacts || !isTool(call)) return { ok: true, facts: null };
   try {
     return { ok: true, facts: await deps.callFacts(principal, call, { signal }) };
   } catch (err) {
@@ -85,7 +86,8 @@ async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall
   }
   let facts: ReturnType<NonNullable<EnforceDeps["factMaps"]>>;
   try {
-    facts = deps.factMaps?.(principal.tenant);
+    // Upstream fact maps are keyed by tool name: a resource URI or prompt name must not pick one up.
+    facts = isTool(call) ? deps.factMaps?.(principal.tenant) : undefined;
     if (callFacts?.policy.factMaps) facts = { ...facts, ...callFacts.policy.factMaps };
   } catch (err) {
     // Without the upstream's mapping an argument it names (fs.move's destination) would go unchecked.
@@ -95,7 +97,7 @@ async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall
   // The facts step's arguments (the caller's plus the target's facts) and roles (plus break-glass) are what the policy sees.
   const p = callFacts?.policy;
   const decision = evaluate(
-    { tool: call.tool, arguments: p?.arguments ?? call.arguments },
+    { tool: call.tool, ...(call.kind ? { kind: call.kind } : {}), arguments: p?.arguments ?? call.arguments },
     active.compiled,
     { tenant: principal.tenant, subject: principal.subject, roles: p?.roles ?? principal.roles, ...(p?.targetRole !== undefined ? { targetRole: p.targetRole } : {}), now: deps.now(), estimateCost: () => cost, facts },
     { trace },
@@ -104,6 +106,8 @@ async function decide(deps: EnforceDeps, principal: Principal, call: GatewayCall
 }
 
 function safeCost(deps: EnforceDeps, call: GatewayCall): CostFact {
+  // Reading a resource or getting a prompt is not priced (the catalog prices tool calls).
+  if (!isTool(call)) return { usd: 0, known: true };
   try {
     const c = deps.estimateCost(call.tool, call.arguments);
     if (typeof c !== "number") return c;
@@ -159,10 +163,17 @@ function gateOf(d: PolicyDecision): Gate | null {
 
 export const ARGUMENTS_TOO_LARGE = "arguments_too_large";
 
+const isTool = (call: GatewayCall) => (call.kind ?? "tool") === "tool";
+
+/** The audit kind of a call's decision (`tool_decision`, `resource_decision`, `prompt_decision`) or outcome (`*_result`). */
+export function auditKindOf(call: GatewayCall, what: "decision" | "result"): string {
+  return `${call.kind ?? "tool"}_${what}`;
+}
+
 /** The first bound the call's arguments (then its meta) pass; null when within them all. */
 function boundsViolation(deps: EnforceDeps, call: GatewayCall): ArgumentViolation | null {
   const limits = deps.argumentLimits ?? DEFAULT_ARGUMENT_LIMITS;
-  return checkToolName(call.tool) ?? checkArgumentBounds(call.arguments, limits) ?? (call.meta === undefined ? null : checkArgumentBounds(call.meta, limits, "meta"));
+  return checkToolName(call.tool, call.kind) ?? checkArgumentBounds(call.arguments, limits) ?? (call.meta === undefined ? null : checkArgumentBounds(call.meta, limits, "meta"));
 }
 
 function argumentsTooLarge(v: ArgumentViolation, traceId: string, audited: boolean): AppError {
@@ -179,7 +190,7 @@ async function refuseArguments(deps: EnforceDeps, principal: Principal, call: Ga
   try {
     await deps.audit({
       tenant: principal.tenant,
-      kind: "tool_decision",
+      kind: auditKindOf(call, "decision"),
       traceId,
       subject: principal.subject,
       tool: call.tool.length > TOOL_NAME_MAX ? `${call.tool.slice(0, TOOL_NAME_MAX)}…` : call.tool,
@@ -201,7 +212,7 @@ async function refuseOnFacts(deps: EnforceDeps, principal: Principal, call: Gate
   try {
     const audit = await deps.audit({
       tenant: principal.tenant,
-      kind: "tool_decision",
+      kind: auditKindOf(call, "decision"),
       traceId,
       subject: principal.subject,
       tool: call.tool,
@@ -459,7 +470,7 @@ function decisionRecord(ctx: CallContext, flow: Flow, data: Record<string, unkno
   const v = flow.verdict;
   return {
     tenant: principal.tenant,
-    kind: "tool_decision",
+    kind: auditKindOf(call, "decision"),
     traceId: ctx.traceId,
     subject: principal.subject,
     tool: call.tool,
@@ -550,7 +561,7 @@ async function forward(
   void deps
     .audit({
       tenant: principal.tenant,
-      kind: "tool_result",
+      kind: auditKindOf(call, "result"),
       traceId: verdict.trace_id,
       subject: principal.subject,
       tool: call.tool,

@@ -1,13 +1,16 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "@/lib/auth";
-import type { FactMap } from "@/lib/policy";
+import type { FactMap, RuleKind } from "@/lib/policy";
 import type { CallRelay } from "@/lib/mcp/relay/types";
 import type { z } from "zod";
 import type { verdictSchema } from "./schemas";
 
 /** One tool call as the gateway receives it (MCP tools/call, guard/check, guard/enforce). */
 export interface GatewayCall {
+  /** The tool name; for kind resource the resource URI, for kind prompt the prompt name. */
   tool: string;
+  /** What is called (default tool): resources and prompts are decided by rules of their kind. */
+  kind?: RuleKind;
   arguments: Record<string, unknown>;
   /** A retry of a call that needed approval carries the approval's id. */
   approvalId?: string;

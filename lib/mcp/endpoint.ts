@@ -17,6 +17,7 @@ import { openRelay, SSE_HEADERS, webStream } from "./relay/http";
 import type { RelayServices, RequestRelay } from "./relay/request-relay";
 import type { CallRelay } from "./relay/types";
 import { UNKNOWN_TOOL } from "./upstreams/errors";
+import { dispatchProxy, proxyCapabilities, ProxyRpcError, type ProxyHost } from "./proxy";
 
 const SERVER_INFO = { name: "canopyiq", version: "0.1.0" };
 const INSTRUCTIONS =
@@ -24,7 +25,7 @@ const INSTRUCTIONS =
 
 /** What an agent sees for a call that did not run: the decision explained, as a tool error. */
 /** What the endpoint needs of the gateway (tests pass a fake). */
-export type McpGateway = Pick<Gateway, "call" | "listTools">;
+export type McpGateway = Pick<Gateway, "call" | "listTools"> & ProxyHost;
 
 export function explain(v: Verdict): string {
   const rule = v.rule ? `rule "${v.rule}"` : "the policy default";
@@ -77,14 +78,12 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
       const requested = parsed.data.params.protocolVersion;
       return {
         protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
-        capabilities: { tools: { listChanged: false }, logging: {} },
+        capabilities: { tools: { listChanged: false }, ...(await proxyCapabilities(gateway, principal)) },
         serverInfo: SERVER_INFO,
         instructions: INSTRUCTIONS,
       };
     }
     case "ping":
-    // Upstream log messages of a call reach its caller at every level; the level is the caller's filter.
-    case "logging/setLevel":
       return {};
     case "tools/list":
       return { tools: await gateway.listTools(principal) };
@@ -110,8 +109,18 @@ async function dispatch(gateway: McpGateway, method: string, message: Record<str
         throw err;
       }
     }
+    case "resources/list":
+    case "resources/templates/list":
+    case "resources/read":
+    case "resources/subscribe":
+    case "resources/unsubscribe":
+    case "prompts/list":
+    case "prompts/get":
+    case "completion/complete":
+    case "logging/setLevel":
+      return dispatchProxy(gateway, method, message, principal, signal);
     default:
-      throw new RpcFailure({ code: ErrorCode.MethodNotFound, message: `method not found: ${method} (this server offers initialize, ping, tools/list and tools/call)` });
+      throw new RpcFailure({ code: ErrorCode.MethodNotFound, message: `method not found: ${method} (this server offers initialize, ping, tools/*, resources/*, prompts/*, completion/complete and logging/setLevel)` });
   }
 }
 
@@ -139,7 +148,7 @@ async function handleMessage(gateway: McpGateway, raw: unknown, principal: Princ
   try {
     return { jsonrpc: "2.0", id, result: await dispatch(gateway, m.method, m, principal, signal, relay) };
   } catch (err) {
-    if (err instanceof RpcFailure) return rpcError(id as Id, err.error);
+    if (err instanceof RpcFailure || err instanceof ProxyRpcError) return rpcError(id as Id, err.error);
     throw err;
   }
 }

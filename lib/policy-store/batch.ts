@@ -34,7 +34,7 @@ export async function simulateBatch(svc: Services, principal: Principal, req: Si
   const results = req.calls.map((c) => {
     const r = simulate({
       policy: compiled,
-      call: { tool: c.tool, arguments: c.arguments, estimated_cost_usd: c.estimated_cost_usd },
+      call: { tool: c.tool, ...(c.kind ? { kind: c.kind } : {}), arguments: c.arguments, estimated_cost_usd: c.estimated_cost_usd },
       context: { tenant: principal.tenant, subject: c.subject ?? principal.subject, roles: c.roles ?? principal.roles, targetRole: c.target_role, now: c.at ? new Date(c.at) : now },
       trace: req.trace,
     });

@@ -73,6 +73,17 @@ describe("simulate against the tenant's active policy", () => {
     expect(r).toMatchObject({ ok: true, policy_source: "inline", decision: { decision: "allow" } });
   });
 
+  test.each([
+    { label: "a resource a kind: resource rule allows", body: { kind: "resource", tool: "file:///docs/a.md" }, expected: { decision: "allow", rule: "docs" } },
+    { label: "a resource no rule allows (defaults: allow is for tools)", body: { kind: "resource", tool: "file:///etc/passwd" }, expected: { decision: "deny", rule: null } },
+    { label: "a prompt", body: { kind: "prompt", tool: "docs.summarize" }, expected: { decision: "deny", rule: null } },
+    { label: "the tool of the same URI", body: { tool: "file:///docs/a.md" }, expected: { decision: "allow", rule: null } },
+  ])("simulate takes kind: $label", async ({ body, expected }) => {
+    const inline = 'version: 1\ndefaults: { decision: allow }\nrules:\n  - { name: docs, kind: resource, match: "file:///docs/*", action: allow }\n';
+    const r = await simulateCall(svc, alice, simulateRequestSchema.parse({ ...body, policy: inline }), now);
+    expect(r.decision).toMatchObject(expected);
+  });
+
   test("another tenant is refused", async () => {
     await expect(simulateCall(svc, alice, simulateRequestSchema.parse({ tool: "x", tenant: "other" }), now)).rejects.toThrow(/acts for tenant sim-tenant, not other/);
   });

@@ -40,7 +40,7 @@ export async function simulateCall(svc: Services, principal: Principal, req: Sim
   }
   const result = simulate({
     policy,
-    call: { tool: req.tool, arguments: req.arguments, estimated_cost_usd: req.estimated_cost_usd },
+    call: { tool: req.tool, ...(req.kind ? { kind: req.kind } : {}), arguments: req.arguments, estimated_cost_usd: req.estimated_cost_usd },
     context: {
       tenant,
       subject: req.subject ?? principal.subject,

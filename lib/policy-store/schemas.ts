@@ -4,7 +4,10 @@ const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a tenant sl
 
 /** POST /api/v1/policy/simulate: seed 000's body, plus optional what-if context and inline policy. */
 export const simulateRequestSchema = z.strictObject({
-  tool: z.string().min(1, "tool is required, e.g. \"fs.write\""),
+  tool: z.string().min(1, "tool is required, e.g. \"fs.write\" (with kind resource: a resource URI; with kind prompt: a prompt name)"),
+  /** What is called (default tool): only rules of that kind decide it. */
+  // The policy language's RULE_KINDS, spelled out: the console imports this module, not the engine.
+  kind: z.enum(["tool", "resource", "prompt"], { error: "kind must be tool, resource or prompt" }).optional(),
   arguments: z.record(z.string(), z.unknown()).default({}),
   estimated_cost_usd: z.number().nonnegative().optional(),
   tenant: slug.optional(),

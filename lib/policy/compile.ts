@@ -9,13 +9,15 @@ import { blockTest, compileBlock, type CompiledCondition } from "./conditions";
 import { durationSeconds } from "./duration";
 import { FactResolver, type ResolvedSources } from "./facts";
 import { compileGlob, isGlob, type NameTest } from "./glob";
-import type { Conditions, Defaults, FactMap, Policy, Rule } from "./schema";
+import type { Conditions, Defaults, FactMap, Policy, Rule, RuleKind } from "./schema";
 import type { Action } from "./types";
 import type { CallFacts } from "./facts";
 
 export interface CompiledRule {
   index: number;
   name: string;
+  /** What the rule governs: only calls of this kind are its candidates. */
+  kind: RuleKind;
   /** SHA-256 of the rule's canonical body (see ruleIdentity): what an approval is bound to. */
   identity: string;
   action: Action;
@@ -68,11 +70,29 @@ export interface CompiledDefault {
 
 const MAX_CACHED_TOOLS = 10_000;
 
+/**
+ * The default for resources and prompts: deny, whatever `defaults.decision` says, so a policy
+ * written when rules meant tools only (`match: "*"`, `defaults: allow`) exposes none of them.
+ */
+function kindDefault(kind: Exclude<RuleKind, "tool">): CompiledDefault {
+  return {
+    identity: ruleIdentity({ defaults: { decision: "deny", kind } }),
+    decision: "deny",
+    unknown_cost: null,
+    reason: `no rule with kind: ${kind} matched; ${kind}s are denied unless a rule allows them`,
+    required_approvals: null,
+    approver_group: null,
+    expires_in_seconds: null,
+  };
+}
+const KIND_DEFAULTS = { resource: kindDefault("resource"), prompt: kindDefault("prompt") } as const;
+
 export class CompiledPolicy {
   readonly version: string;
   readonly hash: string;
   readonly rules: readonly CompiledRule[];
   readonly defaults: CompiledDefault;
+  /** Keyed by `<kind>\0<name>`. */
   private readonly exact = new Map<string, Candidate[]>();
   private readonly globs: { rule: CompiledRule; pattern: string; test: NameTest }[] = [];
   private readonly candidateCache = new Map<string, readonly Candidate[]>();
@@ -106,27 +126,34 @@ export class CompiledPolicy {
         if (isGlob(p)) this.globs.push({ rule, pattern: p, test: compileGlob(p) });
         else if (!seen.has(p)) {
           seen.add(p);
-          const list = this.exact.get(p) ?? [];
+          const key = `${rule.kind}\0${p}`;
+          const list = this.exact.get(key) ?? [];
           list.push({ rule, pattern: p });
-          this.exact.set(p, list);
+          this.exact.set(key, list);
         }
       }
     });
     this.rules = rules;
   }
 
-  /** Rules that apply to `tool`, in policy order. */
-  candidates(tool: string): readonly Candidate[] {
-    const hit = this.candidateCache.get(tool);
+  /** Rules that apply to `name` (a tool name, resource URI or prompt name per `kind`), in policy order. */
+  candidates(name: string, kind: RuleKind = "tool"): readonly Candidate[] {
+    const key = `${kind}\0${name}`;
+    const hit = this.candidateCache.get(key);
     if (hit) return hit;
     const byIndex = new Map<number, Candidate>();
-    for (const c of this.exact.get(tool) ?? []) byIndex.set(c.rule.index, c);
+    for (const c of this.exact.get(key) ?? []) byIndex.set(c.rule.index, c);
     for (const g of this.globs) {
-      if (!byIndex.has(g.rule.index) && g.test(tool)) byIndex.set(g.rule.index, { rule: g.rule, pattern: g.pattern });
+      if (g.rule.kind === kind && !byIndex.has(g.rule.index) && g.test(name)) byIndex.set(g.rule.index, { rule: g.rule, pattern: g.pattern });
     }
     const list = [...byIndex.values()].sort((a, b) => a.rule.index - b.rule.index);
-    if (this.candidateCache.size < MAX_CACHED_TOOLS) this.candidateCache.set(tool, list);
+    if (this.candidateCache.size < MAX_CACHED_TOOLS) this.candidateCache.set(key, list);
     return list;
+  }
+
+  /** What decides when no rule matches: `defaults` for tools, deny for resources and prompts. */
+  defaultFor(kind: RuleKind = "tool"): CompiledDefault {
+    return kind === "tool" ? this.defaults : KIND_DEFAULTS[kind];
   }
 
   /** The arguments that feed each fact for `tool`; `extra` maps (an upstream's) add theirs. */
@@ -156,6 +183,7 @@ function compileRule(r: Rule, index: number, defaults: Defaults): CompiledRule {
   return {
     index,
     name: r.name,
+    kind: r.kind ?? "tool",
     identity: ruleIdentity(r),
     action: r.action,
     reason: r.reason ?? defaultReason(r),
@@ -175,6 +203,8 @@ function compileRule(r: Rule, index: number, defaults: Defaults): CompiledRule {
  */
 export function ruleIdentity(body: Rule | { defaults: unknown }): string {
   const { description: _d, enabled: _e, ...rest } = body as Rule;
+  // `kind: tool` is the default spelled out: the same rule, the same identity.
+  if (rest.kind === "tool") delete rest.kind;
   return sha256Hex(canonicalJson(rest));
 }
 

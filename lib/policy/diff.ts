@@ -61,7 +61,7 @@ export interface PolicyDiff {
 const LEVELS: readonly RiskLevel[] = ["low", "medium", "high", "critical"];
 const WEIGHT: Record<RiskLevel, number> = { low: 2, medium: 12, high: 30, critical: 50 };
 const STRICTNESS: Record<Action, number> = { allow: 0, approval: 1, deny: 2 };
-const RULE_FIELDS = ["match", "where", "action", "unknown_cost", "required_approvals", "approver_group", "expires_in", "enabled", "reason", "description"] as const;
+const RULE_FIELDS = ["kind", "match", "where", "action", "unknown_cost", "required_approvals", "approver_group", "expires_in", "enabled", "reason", "description"] as const;
 
 interface Finding {
   level: RiskLevel;
@@ -103,6 +103,8 @@ function normConditions(c: Conditions | undefined): Record<string, unknown> {
 
 function fieldValue(r: Rule, field: (typeof RULE_FIELDS)[number]): unknown {
   switch (field) {
+    case "kind":
+      return r.kind ?? "tool";
     case "match":
       return [...new Set(patternsOf(r))].sort();
     case "where":
@@ -252,6 +254,7 @@ function conditionScope(before: Conditions | undefined, after: Conditions | unde
 
 function describeDelta(patterns: Scope, before: Rule, after: Rule, c: ConditionDelta): string {
   const parts: string[] = [];
+  if ((before.kind ?? "tool") !== (after.kind ?? "tool")) parts.push(`kind ${before.kind ?? "tool"} → ${after.kind ?? "tool"}`);
   if (patterns !== "same") parts.push(`match ${fmtPatterns(patternsOf(before))} → ${fmtPatterns(patternsOf(after))}`);
   if (c.removed.length) parts.push(`conditions removed: ${c.removed.join(", ")}`);
   if (c.widened.length) parts.push(`conditions widened: ${c.widened.join(", ")}`);
@@ -274,7 +277,7 @@ const restrictive = (a: Action) => a !== "allow";
 
 function allowTarget(r: Rule): string {
   const p = patternsOf(r);
-  return p.includes("*") ? "every tool" : fmtPatterns(p);
+  return p.includes("*") ? `every ${r.kind ?? "tool"}` : fmtPatterns(p);
 }
 
 /** An allow rule that matches broadly: critical for `*` without conditions, high for a glob or no conditions. */
@@ -345,7 +348,8 @@ function analyzeModified(b: Rule, a: Rule, afterRules: Rule[], afterIndex: numbe
     return "neutral";
   }
   const found: { level: RiskLevel; effect: ChangeEffect; text: string }[] = [];
-  const pScope = setScope(patternsOf(b), patternsOf(a), patternCovers);
+  // A rule that now governs another kind matches other calls altogether.
+  const pScope = (b.kind ?? "tool") !== (a.kind ?? "tool") ? "unclear" : setScope(patternsOf(b), patternsOf(a), patternCovers);
   const cDelta = conditionScope(b.where ?? undefined, a.where ?? undefined);
   const scope = combine([pScope, cDelta.scope]);
   const detail = describeDelta(pScope, b, a, cDelta);

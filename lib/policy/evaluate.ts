@@ -6,6 +6,7 @@
 import { traceBlock } from "./conditions";
 import { CallFacts } from "./facts";
 import type { CompiledPolicy, CompiledRule } from "./compile";
+import { RULE_KINDS, type RuleKind } from "./schema";
 import type { EvalContext, EvalOptions, PolicyDecision, ToolCall, TraceEntry } from "./types";
 
 export function evaluate(call: unknown, compiled: CompiledPolicy, context: EvalContext, options?: EvalOptions): PolicyDecision {
@@ -15,13 +16,14 @@ export function evaluate(call: unknown, compiled: CompiledPolicy, context: EvalC
   const tool = typeof (call as ToolCall | null)?.tool === "string" ? (call as ToolCall).tool : "";
   try {
     checkCall(call);
+    const kind: RuleKind = call.kind ?? "tool";
     const facts = new CallFacts(call, context ?? ({} as EvalContext), compiled.factSources(tool, context?.facts));
     facts.checkMoney();
-    const candidates = compiled.candidates(tool);
+    const candidates = compiled.candidates(tool, kind);
     if (!trace) {
       for (let i = 0; i < candidates.length; i++) {
         current = candidates[i].rule;
-        if (current.test(facts)) return ruleDecision(current, tool, compiled, context, facts, undefined, undefined);
+        if (current.test(facts)) return ruleDecision(current, kind, tool, compiled, context, facts, undefined, undefined);
       }
     } else {
       for (const c of candidates) {
@@ -38,12 +40,12 @@ export function evaluate(call: unknown, compiled: CompiledPolicy, context: EvalC
         trace.push(entry);
         if (traceBlock(c.rule.conditions, facts, entry.conditions)) {
           entry.matched = true;
-          return ruleDecision(c.rule, tool, compiled, context, facts, trace, entry);
+          return ruleDecision(c.rule, kind, tool, compiled, context, facts, trace, entry);
         }
       }
     }
     current = null;
-    const d = compiled.defaults;
+    const d = compiled.defaultFor(kind);
     trace?.push({ kind: "default", decision: d.decision, reason: d.reason });
     return {
       decision: d.decision,
@@ -87,6 +89,7 @@ export function evaluate(call: unknown, compiled: CompiledPolicy, context: EvalC
 
 function ruleDecision(
   rule: CompiledRule,
+  kind: RuleKind,
   tool: string,
   compiled: CompiledPolicy,
   context: EvalContext,
@@ -115,6 +118,10 @@ function ruleDecision(
     policy_version: compiled.version,
     policy_hash: compiled.hash,
   };
+  if (kind !== "tool" && d.decision === "approval") {
+    // The schema refuses such rules; a compiled one from elsewhere still cannot open an approval.
+    Object.assign(d, { decision: "deny", reason: `${d.reason}; approval is not supported for ${kind}s, so this is denied`, required_approvals: null, approver_group: null, expires_in_seconds: null, expires_at: null });
+  }
   if (trace) d.trace = trace;
   return d;
 }
@@ -129,6 +136,7 @@ function checkCall(call: unknown): asserts call is ToolCall {
   if (call === null || typeof call !== "object" || Array.isArray(call)) throw new Error("call must be an object {tool, arguments}");
   const c = call as Record<string, unknown>;
   if (typeof c.tool !== "string" || c.tool === "") throw new Error("call.tool must be a non-empty string");
+  if (c.kind !== undefined && !(RULE_KINDS as readonly unknown[]).includes(c.kind)) throw new Error(`call.kind must be one of ${RULE_KINDS.join(", ")}`);
   const a = c.arguments;
   if (a !== undefined && (a === null || typeof a !== "object" || Array.isArray(a))) throw new Error("call.arguments must be an object");
 }

@@ -20,6 +20,8 @@ export {
   ConditionsSchema,
   ACTIONS,
   ALLOWED_KEYS,
+  RULE_KINDS,
+  type RuleKind,
   policyJsonSchema,
   type Policy,
   type Rule,

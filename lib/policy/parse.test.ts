@@ -105,6 +105,30 @@ describe("parsePolicy", () => {
       message: /tool patterns use letters/,
     },
     {
+      label: "a resource rule asking for approval",
+      text: VALID.replace("match: fs.read", "kind: resource\n    match: 'file:///docs/*'").replace("action: allow", "action: approval"),
+      line: 8, column: 13, path: "rules[0].action",
+      message: /`approval` is not supported for kind: resource rules/,
+    },
+    {
+      label: "a resource pattern with a space",
+      text: VALID.replace("match: fs.read", "kind: resource\n    match: 'file:///my docs/*'"),
+      line: 7, column: 12, path: "rules[0].match",
+      message: /resource patterns are URIs or URI globs/,
+    },
+    {
+      label: "a prompt pattern with a space",
+      text: VALID.replace("match: fs.read", "kind: prompt\n    match: [ok, 'two words']"),
+      line: 7, column: 17, path: "rules[0].match[1]",
+      message: /prompt patterns use letters/,
+    },
+    {
+      label: "an unknown kind",
+      text: VALID.replace("match: fs.read", "kind: resources\n    match: fs.read"),
+      line: 6, column: 11, path: "rules[0].kind",
+      message: /tool, resource|resource/,
+    },
+    {
       label: "duplicate rule names",
       text: VALID + "  - name: r\n    match: fs.list\n    action: deny\n",
       line: 8, column: 11, path: "rules[1].name",

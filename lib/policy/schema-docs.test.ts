@@ -23,7 +23,7 @@ describe("policyJsonSchema descriptions", () => {
     expect(conditions.properties![key]?.description ?? "").toMatch(/\w{3,}/);
   });
 
-  it.each(["name", "match", "where", "action", "reason", "enabled", "unknown_cost", "required_approvals", "approver_group", "expires_in"].map((k) => [k]))(
+  it.each(["name", "kind", "match", "where", "action", "reason", "enabled", "unknown_cost", "required_approvals", "approver_group", "expires_in"].map((k) => [k]))(
     "rule key %s has hover documentation",
     (key) => {
       expect(rule.properties![key]?.description ?? "").toMatch(/\w{3,}/);

@@ -13,6 +13,11 @@ import { regexProblem } from "./regex";
 export const ACTIONS = ["allow", "deny", "approval"] as const;
 export const PARAM_TYPES = ["string", "int", "integer", "float", "number", "bool", "boolean", "list", "array", "dict", "object"] as const;
 export const FACT_NAMES = ["host", "method", "path", "body", "amount", "op", "cost"] as const;
+/** What a rule governs: MCP tools (the default), resources (by URI) or prompts (by name). */
+export const RULE_KINDS = ["tool", "resource", "prompt"] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+/** Longest `match` pattern (resource URIs are the long ones). */
+export const MAX_PATTERN_LENGTH = 2048;
 
 /** True when `src` can be a policy regex: JS syntax, compiles on RE2, at most MAX_REGEX_LENGTH long. */
 export function isValidRegex(src: string): boolean {
@@ -27,9 +32,19 @@ const oneOrMany = <T extends z.ZodType>(item: T, what: string) =>
 const listOf = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item, { error: `must be a list of ${what}` }).min(1, { error: `must list at least one ${what}` });
 
-const ToolPattern = z
-  .string({ error: "must be a tool name or glob" })
-  .regex(/^[A-Za-z0-9_.:/*?-]+$/, { error: "tool patterns use letters, digits, `_ . : / -` and the wildcards `*` `?`" });
+const TOOL_PATTERN = /^[A-Za-z0-9_.:/*?-]+$/;
+const TOOL_PATTERN_MSG = "tool patterns use letters, digits, `_ . : / -` and the wildcards `*` `?`";
+const ToolPattern = z.string({ error: "must be a tool name or glob" }).regex(TOOL_PATTERN, { error: TOOL_PATTERN_MSG });
+/** URI characters (RFC 3986, percent-encoded bytes included) and the glob wildcards. */
+const RESOURCE_PATTERN = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
+/**
+ * A `match` entry: its alphabet depends on the rule's `kind` (checked on the rule), so this only
+ * bounds it. Tool and prompt patterns are names; resource patterns are URIs (`file:///docs/*`).
+ */
+const MatchPattern = z
+  .string({ error: "must be a name, URI or glob" })
+  .min(1, { error: "must not be empty" })
+  .max(MAX_PATTERN_LENGTH, { error: `must be at most ${MAX_PATTERN_LENGTH} characters` });
 const AbsPath = z
   .string({ error: "must be an absolute path" })
   .refine((p) => p.startsWith("/") && !p.includes("\0"), { error: "must be an absolute path starting with `/`" });
@@ -155,7 +170,11 @@ export const RuleSchema = z
     name: NonEmpty.describe("Unique name of the rule; decisions, traces and approvals name it."),
     description: z.string().optional(),
     enabled: z.boolean().optional().describe("`false` skips the rule (default true)."),
-    match: oneOrMany(ToolPattern, "tool pattern").describe("Tool name(s) the rule governs: exact (`fs.write`), glob (`fs.*`, `*`, `?`) or a list."),
+    kind: z
+      .enum(RULE_KINDS, { error: "must be tool, resource or prompt" })
+      .optional()
+      .describe("What the rule governs: `tool` (default: tools/call), `resource` (resources/read and subscribe, matched on the resource URI) or `prompt` (prompts/get and completions, matched on the prompt name). Resources and prompts no rule allows are denied whatever `defaults` says."),
+    match: oneOrMany(MatchPattern, "pattern").describe("What the rule governs, by name: tool names (`fs.write`, globs `fs.*`, `*`, `?`), resource URIs (`file:///docs/*`) or prompt names, per `kind`; or a list."),
     // Seed 001 writes `where:` with only a comment under it: an empty block means no conditions.
     where: ConditionsSchema.nullable().optional().describe("Conditions that must all hold for the rule to decide (omitted: always). Rules run top down; the first that matches decides."),
     action: z.enum(ACTIONS).describe("The decision: `allow`, `deny`, or `approval` (a human must approve first)."),
@@ -164,6 +183,20 @@ export const RuleSchema = z
     ...approvalFields,
   })
   .superRefine((r, ctx) => {
+    const kind = r.kind ?? "tool";
+    const patterns = typeof r.match === "string" ? [r.match] : r.match;
+    patterns.forEach((p, i) => {
+      const ok = kind === "resource" ? RESOURCE_PATTERN.test(p) : TOOL_PATTERN.test(p);
+      if (ok) return;
+      const message = kind === "resource" ? "resource patterns are URIs or URI globs (RFC 3986 characters, no spaces), e.g. `file:///docs/*` or `test://*`" : kind === "prompt" ? TOOL_PATTERN_MSG.replace("tool", "prompt") : TOOL_PATTERN_MSG;
+      ctx.addIssue({ code: "custom", path: typeof r.match === "string" ? ["match"] : ["match", i], message, input: p });
+    });
+    if (kind !== "tool") {
+      // An approval is bound to a tool call's arguments and retried with _meta.approval_id; a
+      // resource read or prompt get has no such retry in MCP, so it is refused at authoring time.
+      if (r.action === "approval") ctx.addIssue({ code: "custom", path: ["action"], message: `\`approval\` is not supported for kind: ${kind} rules (MCP gives a ${kind} request no way to come back with an approval): use allow or deny` });
+      if (r.unknown_cost !== undefined) ctx.addIssue({ code: "custom", path: ["unknown_cost"], message: `\`unknown_cost\` applies to tool calls only, not to kind: ${kind} rules` });
+    }
     if (r.action === "approval" || r.unknown_cost === "approval") return;
     for (const k of ["required_approvals", "approver_group", "expires_in"] as const) {
       if (r[k] !== undefined)
@@ -216,7 +249,7 @@ export type ArgTest = z.infer<typeof ArgTestSchema>;
 export const ALLOWED_KEYS = {
   policy: ["version", "name", "description", "defaults", "facts", "rules"],
   defaults: ["decision", "reason", "unknown_cost", "required_approvals", "approver_group", "expires_in"],
-  rule: ["name", "description", "enabled", "match", "where", "action", "reason", "unknown_cost", "required_approvals", "approver_group", "expires_in"],
+  rule: ["name", "description", "enabled", "kind", "match", "where", "action", "reason", "unknown_cost", "required_approvals", "approver_group", "expires_in"],
   conditions: [
     "method", "host_in", "host_not_in", "body_bytes_over", "path_under", "path_not_under",
     "estimated_cost_usd_over", "cap_cents", "amount_cents_over", "ops", "params", "target_roles",

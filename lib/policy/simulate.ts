@@ -6,10 +6,12 @@ import { z } from "zod";
 import { compilePolicy, CompiledPolicy, type CompileOptions } from "./compile";
 import { evaluate } from "./evaluate";
 import { formatPath, parsePolicy } from "./parse";
+import { RULE_KINDS } from "./schema";
 import type { EvalContext, PolicyDecision, ValidationError } from "./types";
 
 export const ToolCallSchema = z.object({
   tool: z.string({ error: "`tool` must be a string" }).min(1, { error: "`tool` must not be empty" }),
+  kind: z.enum(RULE_KINDS, { error: "`kind` must be tool, resource or prompt" }).optional(),
   arguments: z.record(z.string(), z.unknown(), { error: "`arguments` must be an object" }).optional(),
   estimated_cost_usd: z.number({ error: "`estimated_cost_usd` must be a number" }).optional(),
 });

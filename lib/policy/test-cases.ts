@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { CompiledPolicy } from "./compile";
 import { evaluate } from "./evaluate";
-import { ACTIONS } from "./schema";
+import { ACTIONS, MAX_PATTERN_LENGTH, RULE_KINDS } from "./schema";
 import type { Action } from "./types";
 
 export const MAX_TEST_CASES_PER_RUN = 1_000;
@@ -14,7 +14,9 @@ export const MAX_TEST_CASES_PER_RUN = 1_000;
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a tenant slug such as demo-tenant");
 
 export const testCaseCallSchema = z.strictObject({
-  tool: z.string().min(1, 'call.tool is required, e.g. "fs.write"').max(200),
+  /** What is called (default tool); `tool` then holds the resource URI or the prompt name. */
+  kind: z.enum(RULE_KINDS, { error: "call.kind must be tool, resource or prompt" }).optional(),
+  tool: z.string().min(1, 'call.tool is required, e.g. "fs.write" (a resource URI or prompt name with kind: resource or prompt)').max(MAX_PATTERN_LENGTH),
   arguments: z.record(z.string(), z.unknown()).default({}),
   estimated_cost_usd: z.number().nonnegative().optional(),
 });
@@ -77,7 +79,7 @@ export function checkExpected(expected: TestCaseInput["expected"], got: { decisi
 export function runTestCases(policy: CompiledPolicy, cases: readonly TestCaseInput[], defaults: { tenant?: string; subject?: string; now: Date }): TestRun {
   const results = cases.map((c): TestCaseResult => {
     const d = evaluate(
-      { tool: c.call.tool, arguments: c.call.arguments, estimated_cost_usd: c.call.estimated_cost_usd },
+      { tool: c.call.tool, ...(c.call.kind ? { kind: c.call.kind } : {}), arguments: c.call.arguments, estimated_cost_usd: c.call.estimated_cost_usd },
       policy,
       { tenant: c.tenant ?? defaults.tenant, subject: c.subject ?? defaults.subject, roles: c.roles ?? [], targetRole: c.target_role, now: c.at ? new Date(c.at) : defaults.now },
       { trace: false },

@@ -1,11 +1,14 @@
 /** Shared types of the policy engine: the call, the context, the decision and its trace. */
-import type { FactMap } from "./schema";
+import type { FactMap, RuleKind } from "./schema";
 
 export type Action = "allow" | "deny" | "approval";
 
-/** One tool call as the gateway sees it. */
+/** One tool call as the gateway sees it (or a resource read, prompt get: see `kind`). */
 export interface ToolCall {
+  /** The tool name; for kind resource the resource URI, for kind prompt the prompt name. */
   tool: string;
+  /** What is called (default `tool`): only rules of the same kind are candidates. */
+  kind?: RuleKind;
   arguments?: Record<string, unknown>;
   /** Set by the pipeline's cost estimator, when it ran before policy. */
   estimated_cost_usd?: number;

@@ -122,6 +122,7 @@ const declared = {
   "gateway.enforce": { body: guardRequestSchema, response: verdictSchema },
   "approvals.create": { body: createApprovalBodySchema, response: approvalViewSchema },
   "approvals.slackCallback": { body: z.object({ payload: z.string() }) },
+  "approvals.slackEvents": { body: z.looseObject({ type: z.enum(["url_verification", "event_callback"]), challenge: z.string().optional(), event: z.looseObject({ type: z.string() }).optional() }) },
   "approvals.request": { body: requestApprovalBodySchema, response: approvalViewSchema },
   "approvals.list": { query: listQuerySchema, response: approvalListSchema },
   "approvals.get": { response: approvalViewSchema },

@@ -2,7 +2,7 @@ import { Admission } from "@/lib/data-plane/admission";
 import { createMcpRelayServices } from "@/lib/mcp/relay/services";
 import { RefusalAudit } from "@/lib/data-plane/refusal-audit";
 import { AccessEvents } from "@/lib/access/events";
-import { createApprovalService, ApprovalEvents, slackNotifierFromEnv, type ApprovalService } from "@/lib/approvals";
+import { createApprovalService, ApprovalEvents, type ApprovalService } from "@/lib/approvals";
 import { AuditLog, decisionOk, jsonlSink, redactionConfig, Redactor } from "@/lib/audit";
 import { createAuthenticator } from "@/lib/auth/authenticate";
 import { resolveOidcSignIn } from "@/lib/access/oidc-sign-in";
@@ -12,7 +12,7 @@ import { tokenKeysOf } from "@/lib/auth/token-keys";
 import { systemClock } from "@/lib/clock";
 import { type Db, openAppDb } from "@/lib/db";
 import { createGateway } from "@/lib/enforce/gateway";
-import { envSecret, type Env } from "@/lib/env";
+import { envSecret, publicUrl, type Env } from "@/lib/env";
 import { createLogger } from "@/lib/log";
 import { createUpstreamRegistry, upstreamNetwork } from "@/lib/mcp/upstreams/default-registry";
 import { createMetrics } from "@/lib/metrics";
@@ -21,6 +21,7 @@ import { createCompiledDraftCache } from "@/lib/policy-store/compiled-cache";
 import { QuotaService } from "@/lib/quota";
 import { openKv } from "@/lib/redis";
 import { loadSecrets } from "@/lib/secrets";
+import { createSlackApp, createSlackWebClient, parseChannelMap, slackNotifier, type SlackApp } from "@/lib/slack";
 import { accessRecordOf, approvalLineOf, auditRecordOf, loginRecordOf } from "./event-audit";
 import { createBuiltins, createOpsPolicy, createPipelineDeps } from "./gateway";
 import { createOps } from "@/lib/ops/service";
@@ -105,6 +106,12 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   });
   const accessEvents = new AccessEvents();
   accessEvents.on((e) => audit().append(accessRecordOf(e)).then(() => undefined));
+  // Slack: one Web API client (bot token) for the approval messages and the app; webhook-only without one.
+  const slackWeb = once(() => (env.SLACK_BOT_TOKEN ? createSlackWebClient({ botToken: env.SLACK_BOT_TOKEN, apiBaseUrl: env.SLACK_API_BASE_URL }) : null));
+  const slackNotify = () =>
+    env.SLACK_BOT_TOKEN || env.SLACK_WEBHOOK_URL
+      ? slackNotifier({ web: slackWeb(), webhookUrl: env.SLACK_WEBHOOK_URL, defaultChannel: env.SLACK_APPROVAL_CHANNEL, channels: parseChannelMap(env.SLACK_APPROVAL_CHANNELS), consoleUrl: publicUrl() })
+      : null;
   const approvals = oncePromise<ApprovalService>(async () =>
     overrides.approvals
       ? overrides.approvals()
@@ -113,13 +120,30 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
         kv: kv(),
         hmacSecret: secrets().hmacSecret,
         redaction: redaction(),
-        notifier: slackNotifierFromEnv(env),
+        notifier: slackNotify(),
         events: approvalEvents,
         now: () => clock.nowMs(),
           log: log().child({ module: "approvals" }),
           legacyApprovalCode: env.APPROVAL_CODE_LEGACY ? (env.APPROVAL_CODE ?? null) : null,
           codeAttempts: { perApproval: env.APPROVAL_CODE_MAX_FAILURES_PER_APPROVAL, perCaller: env.APPROVAL_CODE_MAX_FAILURES_PER_CALLER, windowMs: env.APPROVAL_CODE_THROTTLE_WINDOW_SECONDS * 1000 },
         }),
+  );
+  // The Bolt app only with a signing secret: without one nothing from Slack can be trusted.
+  const signingSecret = env.SLACK_SIGNING_SECRET;
+  const slack = oncePromise<SlackApp | null>(async () =>
+    signingSecret
+      ? createSlackApp({
+          signingSecret,
+          approvals: await approvals(),
+          prisma: (await db()).prisma,
+          kv: kv(),
+          web: slackWeb(),
+          apiBaseUrl: env.SLACK_API_BASE_URL,
+          consoleUrl: publicUrl(),
+          nowSeconds: () => Math.floor(clock.nowMs() / 1000),
+          log: log().child({ module: "slack" }),
+        })
+      : null,
   );
   const quotas = once(
     () =>
@@ -132,7 +156,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
         clock: () => clock.nowMs(),
       }),
   );
-  const upstreams = once(() => overrides.upstreams ?? createUpstreamRegistry(env, db, log()));
+  const upstreams = once(() => overrides.upstreams ?? createUpstreamRegistry(env, db, log(), (input) => audit().append(input)));
   const policies = once(() => createActivePolicies(db));
   const compiledDrafts = once(() => createCompiledDraftCache());
   const metrics = once(createMetrics);
@@ -175,6 +199,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
       return audit();
     },
     approvals,
+    slack,
     approvalEvents,
     accessEvents,
     get quotas() {
@@ -284,6 +309,7 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     if (tokenGuard.built()) await tokenGuard().close();
     if (mcpRelay.built()) await mcpRelay().broker.close();
     if (upstreams.built() && !overrides.upstreams) await upstreams().close();
+    if (slack.built()) await (await slack().catch(() => null))?.close();
     if (approvals.built() && !overrides.approvals) await (await approvals().catch(() => null))?.close();
     if (audit.built() && !overrides.audit) audit().close();
     if (kv.built() && !overrides.kv) await kv().close();

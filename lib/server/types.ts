@@ -21,6 +21,7 @@ import type { CompiledDraftCache } from "@/lib/policy-store/compiled-cache";
 import type { QuotaService } from "@/lib/quota";
 import type { KvStore } from "@/lib/redis";
 import type { Secrets } from "@/lib/secrets";
+import type { SlackApp } from "@/lib/slack";
 import type { Ops, OpsDeps } from "@/lib/ops/service";
 import type { OpsAdminDeps } from "@/lib/ops/admin";
 import type { Emergency } from "@/lib/ops/emergency";
@@ -44,6 +45,8 @@ export interface Services {
   readonly audit: AuditLog;
   /** The approval service (its expiry sweeper starts with start()). */
   approvals(): Promise<ApprovalService>;
+  /** The Slack app (Bolt: interactivity, Events API, App Home), or null without SLACK_SIGNING_SECRET. */
+  slack(): Promise<SlackApp | null>;
   /** Approval events; the root records each in the audit log (and APPROVALS_PATH). */
   readonly approvalEvents: ApprovalEvents;
   /** Membership and role changes (lib/access); the root records each in the audit log. */

@@ -10,8 +10,16 @@ import {
   LoggingMessageNotificationSchema,
   McpError,
   type CallToolResult,
+  ListPromptsResultSchema,
+  ListResourcesResultSchema,
+  ListResourceTemplatesResultSchema,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
 import { answerUpstreamRequest, callStreamHandler, InflightRelays } from "../relay/upstream-relay";
 import type { CallRelay } from "../relay/types";
 import type { ServerConfig } from "./config";
@@ -37,14 +45,33 @@ export interface ConnectionOptions {
 
 /** For the server log: `detail` may hold remote text and host paths; callers never see it. */
 export interface UpstreamEvent {
-  type: "connected" | "closed" | "connect_failed" | "call_failed" | "tool_hidden";
+  type: "connected" | "closed" | "connect_failed" | "call_failed" | "tool_hidden" | "resource_hidden" | "resource_template_hidden" | "prompt_hidden";
   upstream: string;
   detail?: string;
   tenant?: string;
   traceId?: string;
+  /** *_hidden: the tool, resource URI, template or prompt name that was hidden. */
+  name?: string;
 }
 
 export type ConnectionState = "idle" | "connecting" | "ready" | "backoff" | "closed";
+
+/** What an upstream offers besides tools, listed and cached like its tools. */
+export interface Offerings {
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+  prompts: Prompt[];
+}
+export type OfferingKind = keyof Offerings;
+
+/** The list method, the result field and the capability behind each kind of offering. */
+const LISTS: Record<OfferingKind, { method: string; field: string; capability: "resources" | "prompts" }> = {
+  resources: { method: "resources/list", field: "resources", capability: "resources" },
+  resourceTemplates: { method: "resources/templates/list", field: "resourceTemplates", capability: "resources" },
+  prompts: { method: "prompts/list", field: "prompts", capability: "prompts" },
+};
+/** Pages read per listing: a server that keeps answering with a cursor is cut off here. */
+const MAX_LIST_PAGES = 100;
 
 export interface UpstreamStatus {
   name: string;
@@ -66,6 +93,12 @@ export function backoffDelay(failures: number, b: Backoff): number {
   return failures <= 1 ? 0 : Math.min(b.initialMs * 2 ** (failures - 2), b.maxMs);
 }
 
+const LIST_RESULT: Record<OfferingKind, z.ZodType> = {
+  resources: ListResourcesResultSchema,
+  resourceTemplates: ListResourceTemplatesResultSchema,
+  prompts: ListPromptsResultSchema,
+};
+
 /** JSON-RPC error texts are the upstream's answer to the call; bounded, they are shown. */
 const MAX_REASON = 500;
 const withDetail = <E extends UpstreamError>(err: E, detail: string): E => Object.assign(err, { detail });
@@ -79,6 +112,7 @@ export class UpstreamConnection {
   private built?: BuiltTransport;
   private connecting?: Promise<Client>;
   private tools?: Tool[];
+  private offerings: Partial<Offerings> = {};
   private failures = 0;
   private retryAt = 0;
   private lastError: string | null = null;
@@ -135,6 +169,56 @@ export class UpstreamConnection {
       return tools;
     } catch (e) {
       throw this.classify(e, client, "tools/list", this.opts.connectTimeoutMs);
+    }
+  }
+
+  /** What the upstream declared at initialize (empty before it is connected and when it declared nothing). */
+  async capabilities(): Promise<ServerCapabilities> {
+    const client = await this.connect();
+    return client.getServerCapabilities() ?? {};
+  }
+
+  /**
+   * Lists the upstream's resources, resource templates or prompts (cached per connection,
+   * refreshed on list_changed); nothing when it does not declare the capability.
+   */
+  async list<K extends OfferingKind>(kind: K): Promise<Offerings[K]> {
+    const client = await this.connect();
+    const cached = this.offerings[kind];
+    if (cached && this.client === client) return cached;
+    const spec = LISTS[kind];
+    if (!client.getServerCapabilities()?.[spec.capability]) return [];
+    try {
+      const items: unknown[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = (await client.request({ method: spec.method, params: cursor ? { cursor } : {} } as never, LIST_RESULT[kind], { timeout: this.opts.connectTimeoutMs })) as Record<string, unknown> & { nextCursor?: string };
+        items.push(...((page[spec.field] as unknown[]) ?? []));
+        cursor = page.nextCursor;
+      } while (cursor && ++pages < MAX_LIST_PAGES);
+      if (this.client === client) this.offerings[kind] = items as Offerings[K];
+      return items as Offerings[K];
+    } catch (e) {
+      throw this.classify(e, client, spec.method, this.opts.connectTimeoutMs);
+    }
+  }
+
+  /**
+   * Relays one request (resources/read, prompts/get, completion/complete, resources/subscribe…)
+   * and validates its answer with `schema`. The upstream's JSON-RPC errors keep their code
+   * (UpstreamCallError.rpcCode), so a caller can relay "resource not found" as such.
+   */
+  async request<T>(method: string, params: Record<string, unknown>, schema: z.ZodType<T>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
+    opts.signal?.throwIfAborted();
+    const client = await this.connect();
+    try {
+      const result = (await client.request({ method, params } as never, schema as never, { timeout: opts.timeoutMs, signal: opts.signal })) as T;
+      this.failures = 0;
+      return result;
+    } catch (e) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+      throw this.classify(e, client, method, opts.timeoutMs);
     }
   }
 
@@ -234,6 +318,19 @@ export class UpstreamConnection {
               if (this.client === client) this.tools = err ? undefined : (tools ?? undefined);
             },
           },
+          // Re-listed on the next use: a newcomer is then checked against the names already governed.
+          prompts: {
+            autoRefresh: false,
+            onChanged: () => {
+              if (this.client === client) this.offerings.prompts = undefined;
+            },
+          },
+          resources: {
+            autoRefresh: false,
+            onChanged: () => {
+              if (this.client === client) this.offerings = { prompts: this.offerings.prompts };
+            },
+          },
         },
       },
     );
@@ -260,6 +357,7 @@ export class UpstreamConnection {
     this.built = built;
     built.resetStderr();
     this.tools = undefined;
+    this.offerings = {};
     this.lastError = null;
     this.connects++;
     this.opts.onEvent?.({ type: "connected", upstream: this.name, ...(this.opts.tenant !== undefined ? { tenant: this.opts.tenant } : {}) });
@@ -285,6 +383,7 @@ export class UpstreamConnection {
     if (this.client !== client) return;
     this.client = undefined;
     this.tools = undefined;
+    this.offerings = {};
     const exit = built.exitInfo();
     // A crash explains itself on stderr; a killed process's stderr is only its earlier chatter.
     const tail = exit?.startsWith("was killed") ? "" : built.stderrTail();
@@ -305,6 +404,7 @@ export class UpstreamConnection {
     if (this.client !== client) return;
     this.client = undefined;
     this.tools = undefined;
+    this.offerings = {};
     client.onclose = undefined;
     this.recordFailure(category, "closed", detail);
     void client.close().catch(() => {});

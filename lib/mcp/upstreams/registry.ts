@@ -3,9 +3,11 @@ import type { CallRelay } from "../relay/types";
 import path from "node:path";
 import { Agent } from "undici";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
 import type { UpstreamRow } from "@/lib/db/upstreams";
 import { type FactMap, parseUpstreamsConfig, RESERVED_NAMESPACES, type ServerConfig, TENANT_REF, type ToolSettings, type UpstreamsConfig } from "./config";
-import { type Backoff, type ConnectionOptions, UpstreamConnection, type UpstreamStatus } from "./connection";
+import { type Backoff, type ConnectionOptions, type OfferingKind, type Offerings, UpstreamConnection, type UpstreamStatus } from "./connection";
+import { UpstreamCatalog, type UpstreamHandle } from "./catalog";
 import { dbSecretResolver, rowToServer } from "./db-config";
 import { UnknownToolError, UpstreamError, UpstreamUnavailableError } from "./errors";
 import { type AddressPolicy, type FetchLike, guardedFetch, type Resolver } from "./network-guard";
@@ -169,6 +171,8 @@ export class UpstreamRegistry {
   private readonly defaultTimeoutMs: number;
   private readonly baseDir: string;
   private readonly now: () => number;
+  /** Resources, resource templates and prompts of the upstreams: exposed names, claims, routing. */
+  readonly catalog: UpstreamCatalog;
 
   constructor(
     readonly config: UpstreamsConfig,
@@ -177,6 +181,7 @@ export class UpstreamRegistry {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 30_000;
     this.baseDir = opts.baseDir;
     this.now = opts.now ?? Date.now;
+    this.catalog = new UpstreamCatalog({ handles: (tenant) => this.handles(tenant), namespaceClaim: (name) => this.namespaceClaim(name) }, (e) => this.opts.onEvent?.(e));
     for (const server of config.servers) {
       this.fileNamespaces.set(server.name, `upstream ${server.name}`);
       for (const [tool, settings] of Object.entries(server.tools)) {
@@ -448,6 +453,38 @@ export class UpstreamRegistry {
     }));
   }
 
+  /** Every upstream the tenant may use, as the catalog of resources and prompts works on them. */
+  async handles(tenant: string | undefined): Promise<UpstreamHandle[]> {
+    await this.fresh();
+    return this.entries(tenant).map((entry) => this.handle(entry, tenant));
+  }
+
+  private handle(entry: Entry, tenant: string | undefined): UpstreamHandle {
+    const server = entry.server;
+    return {
+      key: `${entry.source}/${entry.tenant ?? "*"}/${server.name}`,
+      name: server.name,
+      prefixed: server.prefix !== false,
+      timeoutMs: server.timeout_ms ?? this.defaultTimeoutMs,
+      capabilities: () => this.lease(entry, tenant, (l) => l.connection.capabilities()),
+      // A local upstream's listings and answers may name host paths: shown as their virtual names, or hidden.
+      list: <K extends OfferingKind>(kind: K): Promise<Offerings[K]> => this.lease(entry, tenant, async (l) => this.scrubbed(await l.connection.list(kind), l.server, server)),
+      request: async <T>(method: string, params: Record<string, unknown>, schema: z.ZodType<T>, opts: CallOptions & { what: string }): Promise<T> => {
+        try {
+          return await this.lease(entry, tenant, async (l) => this.scrubbed(await l.connection.request(method, params, schema, { timeoutMs: opts.timeoutMs ?? server.timeout_ms ?? this.defaultTimeoutMs, signal: opts.signal }), l.server, server));
+        } catch (e) {
+          if (opts.signal?.aborted && e === opts.signal.reason) throw e;
+          throw this.failure(e, opts.what, entry, this.scrubberFor(entry, tenant), { ...opts, tenant });
+        }
+      },
+    };
+  }
+
+  private scrubbed<T>(value: T, leased: ServerConfig, template: ServerConfig): T {
+    const scrub = this.scrubber(leased, template);
+    return scrub ? unmapPathsInResult(value, scrub) : value;
+  }
+
   /** Every exposed tool of the upstreams the tenant may use. An unavailable upstream is reported, not fatal. */
   async listTools(opts: { tenant?: string } = {}): Promise<ListToolsResult> {
     await this.fresh();
@@ -483,7 +520,7 @@ export class UpstreamRegistry {
           continue;
         }
         for (const exposed of this.expose(server, t)) {
-          const refused = server.prefix === false && exposed.name === t.name ? this.bareRefusal(item.entry, t.name) : null;
+          const refused = server.prefix === false && exposed.name === t.name ? this.bareRefusal(item.entry, t.name, opts.tenant) : null;
           if (refused) {
             errors.push({ upstream: server.name, message: refused });
             continue;
@@ -534,16 +571,17 @@ export class UpstreamRegistry {
    * offered it first, or it lies in a namespace that is governed under another upstream's name.
    * Reported once per upstream and name (the server log), and hidden every time.
    */
-  private bareRefusal(entry: Entry, name: string): string | null {
+  private bareRefusal(entry: Entry, name: string, tenant: string | undefined): string | null {
     const ns = this.namespaceClaim(name);
     const owner = this.bareOwners.get(name);
     const why = ns ? `it lies in the namespace of ${ns}` : owner && owner !== entry ? `upstream ${owner.server.name} offered it first` : null;
     if (!why) return null;
     const message = `tool ${name} of upstream ${entry.server.name} is hidden: ${why} (an unprefixed upstream never takes over a name)`;
-    const key = `${entry.server.name}\0${name}`;
-    if (!this.reportedBare.has(key)) {
+    // Once per tenant: each tenant's audit log records what was hidden from it.
+    const key = `${tenant ?? "*"}\0${entry.server.name}\0${name}`;
+    if (!this.reportedBare.has(key) && this.reportedBare.size < 10_000) {
       this.reportedBare.add(key);
-      this.opts.onEvent?.({ type: "tool_hidden", upstream: entry.server.name, detail: message });
+      this.opts.onEvent?.({ type: "tool_hidden", upstream: entry.server.name, detail: message, name, ...(tenant !== undefined ? { tenant } : {}) });
     }
     return message;
   }
@@ -559,7 +597,7 @@ export class UpstreamRegistry {
         continue; // unreachable now: it cannot hold the name for this call
       }
       this.claimAll(entry, tools);
-      if (this.bareOwners.get(name) !== entry || this.bareRefusal(entry, name)) continue;
+      if (this.bareOwners.get(name) !== entry || this.bareRefusal(entry, name, tenant)) continue;
       if (!exposedNames(entry.server, name).includes(name)) continue;
       return { entry, tool: name, settings: entry.server.tools[name] };
     }

@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
+import { ReadResourceResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseUpstreamsConfig, type UpstreamsConfig } from "./config";
 import { UnknownToolError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
@@ -393,3 +394,39 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe("a local upstream's resources and prompts", () => {
+  test("listings and answers show host paths under their virtual names (path_map) and hide the rest", async () => {
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), "canopy-res-")));
+    const sdk = (p: string) => pathToFileURL(path.resolve("node_modules/@modelcontextprotocol/sdk/dist/esm", p)).href;
+    const data = path.join(dir, "data");
+    const script = path.join(dir, "docs.mjs");
+    writeFileSync(
+      script,
+      `import { McpServer } from ${JSON.stringify(sdk("server/mcp.js"))};
+import { StdioServerTransport } from ${JSON.stringify(sdk("server/stdio.js"))};
+const server = new McpServer({ name: "docs", version: "1" });
+const uri = ${JSON.stringify(`file://${data}/a.txt`)};
+server.registerResource("a", uri, { description: "kept in " + ${JSON.stringify(path.join(dir, "private"))} }, async () => ({ contents: [{ uri, text: "read from " + ${JSON.stringify(data)} }] }));
+await server.connect(new StdioServerTransport());
+`,
+    );
+    const registry = new UpstreamRegistry(
+      parseUpstreamsConfig(`servers:\n  - { name: docs, transport: stdio, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(script)}], path_map: { /sandbox: ${JSON.stringify(data)} } }\n`),
+      { baseDir: dir, resolveSecret: noSecrets },
+    );
+    try {
+      const listing = await registry.catalog.list("resources", "t1");
+      const shown = JSON.stringify(listing.items);
+      expect(listing.items.map((i) => i.exposed.uri)).toEqual(["docs.file:///sandbox/a.txt"]);
+      expect(shown).not.toContain(dir);
+      const route = await registry.catalog.routeResource("docs.file:///x", "t1");
+      const answer = await route!.handle.request("resources/read", { uri: `file://${data}/a.txt` }, ReadResourceResultSchema, { what: "read" });
+      expect(JSON.stringify(answer)).not.toContain(dir);
+      expect(answer.contents[0]).toMatchObject({ uri: "file:///sandbox/a.txt", text: "read from /sandbox" });
+    } finally {
+      await registry.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

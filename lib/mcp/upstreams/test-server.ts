@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { z } from "zod";
 
@@ -9,12 +10,37 @@ import { z } from "zod";
  * Test helper: a tiny MCP server over Streamable HTTP that insists on a bearer token, labels its
  * answers (to tell two upstreams apart) and counts sessions opened and ended, and calls.
  */
-export async function startTestUpstream(opts: { token: string; label: string; extraTools?: string[]; richTools?: boolean }) {
+export async function startTestUpstream(opts: { token: string; label: string; extraTools?: string[]; richTools?: boolean; offerings?: boolean }) {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const seen = { authorizations: [] as (string | undefined)[], calls: 0, sessionsOpened: 0, sessionsEnded: 0 };
+  /** reads, gets, completions: every request for a resource, prompt or completion that reached this upstream. */
+  const seen = { authorizations: [] as (string | undefined)[], calls: 0, sessionsOpened: 0, sessionsEnded: 0, reads: [] as string[], gets: [] as string[], completions: 0 };
 
   const mcpServer = () => {
-    const server = new McpServer({ name: opts.label, version: "1.0.0" });
+    const server = new McpServer({ name: opts.label, version: "1.0.0" }, opts.offerings ? { capabilities: { logging: {} } } : undefined);
+    if (opts.offerings) {
+      // Resources, a template and prompts, one of each kind a policy would deny: the probe counts what reaches it.
+      const doc = (name: string, uri: string) =>
+        server.registerResource(name, uri, { description: `${name} of ${opts.label}`, mimeType: "text/plain" }, async (u) => {
+          seen.reads.push(u.href);
+          return { contents: [{ uri: u.href, mimeType: "text/plain", text: `${opts.label}: ${name}` }] };
+        });
+      doc("readme", "test://docs/readme");
+      doc("keys", "test://secret/keys");
+      for (const area of ["docs", "secret"]) {
+        server.registerResource(`${area}-page`, new ResourceTemplate(`test://${area}/pages/{page}`, { list: undefined }), { description: `${area} pages of ${opts.label}` }, async (u, { page }) => {
+          seen.reads.push(u.href);
+          return { contents: [{ uri: u.href, mimeType: "text/plain", text: `${opts.label}: ${area} page ${String(page)}` }] };
+        });
+      }
+      server.registerPrompt("greet", { description: "Greets someone", argsSchema: { who: completable(z.string(), (v) => { seen.completions++; return ["alice", "albert", "bob"].filter((n) => n.startsWith(v)); }) } }, ({ who }) => {
+        seen.gets.push("greet");
+        return { messages: [{ role: "user", content: { type: "text", text: `${opts.label}: hello ${who}` } }] };
+      });
+      server.registerPrompt("internal", { description: "Internal only" }, () => {
+        seen.gets.push("internal");
+        return { messages: [{ role: "user", content: { type: "text", text: `${opts.label}: internal` } }] };
+      });
+    }
     server.registerTool("create_ticket", { description: "Open a ticket", inputSchema: { title: z.string() } }, async ({ title }) => {
       seen.calls++;
       return { content: [{ type: "text", text: `${opts.label}: created "${title}"` }] };

@@ -1,9 +1,11 @@
+import type { App, ReceiverEvent } from "@slack/bolt";
 import { describe, expect, test } from "vitest";
-import { readBodyText } from "@/lib/http/body";
-import { handleSlackInteraction, signSlackRequest, type SlackInteractionDeps } from "./slack";
+import { signSlackRequest } from "@/lib/approvals";
+import { memoryKv } from "@/lib/redis";
+import { RouteReceiver } from "./receiver";
 
 /**
- * The Slack callback is unauthenticated until its signature is verified, so what an attacker can
+ * The Slack endpoints are unauthenticated until its signature is verified, so what an attacker can
  * make it read is bounded: headers and timestamp first (nothing read), then at most 64 KiB.
  */
 
@@ -11,12 +13,18 @@ const SIGNING = "8f742231b10e8888abcd99yyyzzz85a5";
 const NOW = 1_790_000_000;
 const FIFTY_MB = 50 * 1024 * 1024;
 
-const untouchable = (): SlackInteractionDeps => {
-  const never = async (): Promise<never> => {
-    throw new Error("must not be reached");
-  };
-  return { signingSecret: SIGNING, nowSeconds: NOW, findMemberBySlackId: never, approvalTenant: never, decide: never };
-};
+/** A receiver whose app must never be reached (or, with `events`, records what reached it and acks). */
+function receiver(opts: { signingSecret?: string; events?: ReceiverEvent[]; ack?: unknown } = {}) {
+  const r = new RouteReceiver({ signingSecret: opts.signingSecret ?? SIGNING, kv: memoryKv(), keyPrefix: "test:slack:seen", nowSeconds: () => NOW, onBackgroundError: () => {} });
+  r.init({
+    processEvent: async (e: ReceiverEvent) => {
+      if (!opts.events) throw new Error("must not be reached");
+      opts.events.push(e);
+      await e.ack(opts.ack);
+    },
+  } as unknown as App);
+  return r;
+}
 
 /** A POST whose body would be `total` bytes, generated as it is pulled; `pulled` counts what was consumed. */
 function fiftyMegabytes(headers: Record<string, string>, total = FIFTY_MB) {
@@ -36,7 +44,7 @@ function fiftyMegabytes(headers: Record<string, string>, total = FIFTY_MB) {
   return { req, counter };
 }
 
-const call = (req: Request, deps = untouchable()) => handleSlackInteraction(() => readBodyText(req, "slack"), req.headers, deps);
+const call = (req: Request, r = receiver()) => r.handle(req);
 
 describe("Slack callback: a 50 MB unauthenticated body is never read", () => {
   const fresh = signSlackRequest(SIGNING, NOW, "whatever");
@@ -54,7 +62,7 @@ describe("Slack callback: a 50 MB unauthenticated body is never read", () => {
 
   test("not configured: 503 with nothing read", async () => {
     const { req, counter } = fiftyMegabytes(fresh);
-    await expect(call(req, { ...untouchable(), signingSecret: undefined })).rejects.toMatchObject({ status: 503, code: "slack_not_configured" });
+    await expect(call(req, receiver({ signingSecret: "" }))).rejects.toMatchObject({ status: 503, code: "slack_not_configured" });
     expect(counter.pulled).toBe(0);
   });
 
@@ -71,9 +79,28 @@ describe("Slack callback: a 50 MB unauthenticated body is never read", () => {
     expect(counter.pulled).toBe(1000);
   });
 
-  test("a correctly signed body within the limit is accepted (here: an interaction that changes nothing)", async () => {
-    const body = `payload=${encodeURIComponent(JSON.stringify({ type: "view_submission" }))}`;
+  test("a correctly signed body within the limit reaches Bolt's processEvent, parsed, and its ack is the answer", async () => {
+    const submission = { type: "view_submission", user: { id: "U1" }, view: { id: "V1" } };
+    const body = `payload=${encodeURIComponent(JSON.stringify(submission))}`;
+    const req = new Request("http://test/", { method: "POST", body, headers: { ...signSlackRequest(SIGNING, NOW, body), "x-slack-retry-num": "2", "x-slack-retry-reason": "http_timeout" } });
+    const events: ReceiverEvent[] = [];
+    expect(await call(req, receiver({ events, ack: { response_action: "clear" } }))).toEqual({ response_action: "clear" });
+    expect(events.map((e) => [e.body, e.retryNum, e.retryReason])).toEqual([[submission, 2, "http_timeout"]]);
+  });
+
+  test.each([
+    ["a view submission without its view", { type: "view_submission" }],
+    ["a click without a user", { type: "block_actions", actions: [{}] }],
+    ["an event callback without its event", { type: "event_callback" }],
+    ["an unknown type", { type: "something_new" }],
+  ])("signed, but nothing Bolt can route (%s): acknowledged empty, Bolt never reached", async (_label, payload) => {
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    expect(await call(new Request("http://test/", { method: "POST", body, headers: signSlackRequest(SIGNING, NOW, body) }))).toEqual({});
+  });
+
+  test("signed but not Slack's shape: 400 naming what was expected", async () => {
+    const body = "hello=world";
     const req = new Request("http://test/", { method: "POST", body, headers: signSlackRequest(SIGNING, NOW, body) });
-    expect(await call(req)).toEqual({});
+    await expect(call(req)).rejects.toMatchObject({ status: 400, message: expect.stringContaining("form field `payload`") });
   });
 });

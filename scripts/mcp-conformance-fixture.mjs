@@ -34,14 +34,14 @@ tool("test_multiple_content_types", "Tests response with multiple content types 
 tool("test_error_handling", "Tests error response handling", { isError: true, content: [{ type: "text", text: "This tool intentionally returns an error for testing" }] });
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const text = (t) => ({ content: [{ type: "text", text: t }] });
+const textResult = (t) => ({ content: [{ type: "text", text: t }] });
 
 server.registerTool("test_tool_with_logging", { description: "Sends three log messages while it runs" }, async (extra) => {
   for (const [i, data] of ["Tool execution started", "Tool processing data", "Tool execution completed"].entries()) {
     if (i > 0) await pause(50);
     await extra.sendNotification({ method: "notifications/message", params: { level: "info", data } });
   }
-  return text("Logging test completed");
+  return textResult("Logging test completed");
 });
 
 server.registerTool("test_tool_with_progress", { description: "Reports progress 0, 50, 100 of 100" }, async (extra) => {
@@ -50,12 +50,12 @@ server.registerTool("test_tool_with_progress", { description: "Reports progress 
     if (i > 0) await pause(50);
     if (token !== undefined) await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress, total: 100 } });
   }
-  return text("Progress test completed");
+  return textResult("Progress test completed");
 });
 
 server.registerTool("test_sampling", { description: "Asks the client's LLM", inputSchema: { prompt: z.string() } }, async ({ prompt }, extra) => {
   const r = await extra.sendRequest({ method: "sampling/createMessage", params: { messages: [{ role: "user", content: { type: "text", text: prompt } }], maxTokens: 100 } }, CreateMessageResultSchema);
-  return text(`LLM response: ${r.content.type === "text" ? r.content.text : JSON.stringify(r.content)}`);
+  return textResult(`LLM response: ${r.content.type === "text" ? r.content.text : JSON.stringify(r.content)}`);
 });
 
 const elicit = async (extra, params) => extra.sendRequest({ method: "elicitation/create", params }, ElicitResultSchema);
@@ -65,7 +65,7 @@ server.registerTool("test_elicitation", { description: "Asks the user", inputSch
     message,
     requestedSchema: { type: "object", properties: { username: { type: "string", description: "User's response" }, email: { type: "string", description: "User's email address" } }, required: ["username", "email"] },
   });
-  return text(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+  return textResult(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
 });
 
 server.registerTool("test_elicitation_sep1034_defaults", { description: "Asks with defaults for every primitive type" }, async (extra) => {
@@ -82,7 +82,7 @@ server.registerTool("test_elicitation_sep1034_defaults", { description: "Asks wi
       },
     },
   });
-  return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+  return textResult(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
 });
 
 server.registerTool("test_elicitation_sep1330_enums", { description: "Asks with the five enum shapes" }, async (extra) => {
@@ -99,7 +99,7 @@ server.registerTool("test_elicitation_sep1330_enums", { description: "Asks with 
       },
     },
   });
-  return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+  return textResult(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
 });
 const text = (uri, mimeType, body) => ({ contents: [{ uri: uri.href, mimeType, text: body }] });
 server.registerResource("static-text", "test://static-text", { description: "A static text resource", mimeType: "text/plain" }, async (uri) => text(uri, "text/plain", "This is the content of the static text resource."));

@@ -32,6 +32,28 @@ rules:
     action: allow
 `;
 
+/** The JSON-RPC messages of an SSE answer, one at a time. */
+function sseMessages(res: Response) {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  return {
+    async next(): Promise<Record<string, unknown>> {
+      for (;;) {
+        const end = buf.indexOf("\n\n");
+        if (end >= 0) {
+          const data = buf.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
+          buf = buf.slice(end + 2);
+          if (data) return JSON.parse(data.slice(6)) as Record<string, unknown>;
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the stream ended");
+        buf += value;
+      }
+    },
+  };
+}
+
 interface Proc {
   child: ChildProcess;
   output: () => string;
@@ -207,6 +229,45 @@ test.describe("two replicas on one Postgres and one Redis (issue 17)", () => {
     const applied = Date.now();
     await expect.poll(async () => verdictOf(await mcpCall(onB, agent, "probe.echo", { message: "now?" }))?.decision, { timeout: 10_000, intervals: [100] }).toBe("deny");
     test.info().annotations.push({ type: "propagation", description: `B denied ${Date.now() - applied} ms after A's apply returned` });
+  });
+
+  test("a request relayed to the client on A is answered through B: routed back over Redis, the owner only", async ({ request }) => {
+    const T = await newTenant(request, "rep");
+    await pinPolicy(request, T, POLICY);
+    const agent = token(T, "agent-1", "agent");
+    const A = `http://127.0.0.1:${E2E_PORT}`;
+    const headers = { ...bearer(agent), "content-type": "application/json", accept: "application/json, text/event-stream" };
+    // A session declaring URL-mode elicitation: the approval is asked in the client.
+    const init = await fetch(`${A}/mcp`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: { elicitation: { url: {} } }, clientInfo: { name: "e2e", version: "1" } } }),
+    });
+    expect(init.status).toBe(200);
+    const session = init.headers.get("mcp-session-id")!;
+    expect(session).toBeTruthy();
+    const onA = await fetch(`${A}/mcp`, {
+      method: "POST",
+      headers: { ...headers, "mcp-session-id": session },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "probe.write", arguments: { path: "/srv/relay.txt", content: "x" } } }),
+    });
+    expect(onA.headers.get("content-type")).toContain("text/event-stream");
+    const events = sseMessages(onA);
+    const asked = await events.next();
+    expect(asked).toMatchObject({ method: "elicitation/create", params: { mode: "url" } });
+
+    const answer = (who: string) =>
+      fetch(`${B}/mcp`, { method: "POST", headers: { ...headers, ...bearer(who), "mcp-session-id": session }, body: JSON.stringify({ jsonrpc: "2.0", id: asked.id, result: { action: "accept" } }) });
+    // Another principal of the tenant, with its own token: refused on B, and A keeps waiting.
+    const other = await fetch(`${B}/mcp`, { method: "POST", headers: { ...headers, ...bearer(token(T, "agent-2", "agent")) }, body: JSON.stringify({ jsonrpc: "2.0", id: asked.id, result: { action: "accept" } }) });
+    expect(other.status).toBe(403);
+    const owner = await answer(agent);
+    expect(owner.status, await owner.text()).toBe(202);
+    // A got the answer through Redis: the call goes on and answers (pending: no sync wait here).
+    const final = await events.next();
+    expect(final).toMatchObject({ id: 1, result: { _meta: { canopyiq: { decision: "approval" } } } });
+    const refused = await auditRecords(request, T, { kind: "mcp_relay_refused" });
+    expect(refused.map((r) => r.subject)).toEqual(["agent-2"]);
   });
 
   test("SIGKILL of a replica mid-call: the forwarded call's audit record was already committed", async ({ request }) => {

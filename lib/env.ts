@@ -188,6 +188,10 @@ const schema = z
     // JSON-RPC batches on /mcp (only under MCP revisions before 2025-06-18, which removed them):
     // at most this many messages, or the whole batch is refused.
     MCP_MAX_BATCH: int(1, 10_000).default(20),
+    // How long a request an upstream sends to the caller (sampling/createMessage, elicitation/create,
+    // roots/list, relayed on the caller's SSE stream) waits for the caller's answer before the
+    // upstream is answered with a timeout error.
+    MCP_CLIENT_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(120_000),
     // Browser origins that may call /mcp (DNS-rebinding protection: a request whose Origin header
     // is present and not listed is refused with 403; a request without Origin is a non-browser
     // client and allowed). A comma list of exact origins (https://agents.example.com) and the words

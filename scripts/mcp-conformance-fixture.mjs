@@ -4,15 +4,14 @@
 // test_simple_prompt, …): the reference server (@modelcontextprotocol/server-everything) has
 // others, and the suite's own test server ships in no package. Mounted beside the reference server
 // by scripts/mcp-conformance.mjs, so those scenarios measure how faithfully the gateway relays a
-// tool's content blocks and, at 2026-07-28, its multi round-trip results (SEP-2322:
-// input_required, inputResponses, requestState), which the gateway carries over this session.
-// Tools that need server→client requests or notifications on the session (logging, progress,
-// sampling, elicitation) are left out: the gateway does not relay those yet.
+// tool's content blocks, how it relays a call's logs, progress and server→client requests
+// (sampling, elicitation) to a session-era caller, and, at 2026-07-28, its multi round-trip results
+// (SEP-2322: input_required, inputResponses, requestState), which the gateway carries over this session.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { ListToolsRequestSchema, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CreateMessageResultSchema, ElicitResultSchema, ListToolsRequestSchema, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -143,6 +142,75 @@ const TOOLS = {
   ],
 };
 
+// Session era: tools that log, report progress and ask the client through the gateway (the relay).
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+TOOLS.test_tool_with_logging = ["Sends three log messages while it runs", async (_params, extra) => {
+  for (const [i, data] of ["Tool execution started", "Tool processing data", "Tool execution completed"].entries()) {
+    if (i > 0) await pause(50);
+    await extra.sendNotification({ method: "notifications/message", params: { level: "info", data } });
+  }
+  return text("Logging test completed");
+}];
+
+TOOLS.test_tool_with_progress = ["Reports progress 0, 50, 100 of 100", async (params, extra) => {
+  const token = params._meta?.progressToken;
+  for (const [i, progress] of [0, 50, 100].entries()) {
+    if (i > 0) await pause(50);
+    if (token !== undefined) await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress, total: 100 } });
+  }
+  return text("Progress test completed");
+}];
+
+TOOLS.test_sampling = ["Asks the client's LLM", async ({ arguments: { prompt } = {} }, extra) => {
+  const r = await extra.sendRequest({ method: "sampling/createMessage", params: { messages: [{ role: "user", content: { type: "text", text: prompt } }], maxTokens: 100 } }, CreateMessageResultSchema);
+  return text(`LLM response: ${r.content.type === "text" ? r.content.text : JSON.stringify(r.content)}`);
+}];
+
+const elicitNow = async (extra, params) => extra.sendRequest({ method: "elicitation/create", params }, ElicitResultSchema);
+
+TOOLS.test_elicitation = ["Asks the user", async ({ arguments: { message } = {} }, extra) => {
+  const r = await elicitNow(extra, {
+    message,
+    requestedSchema: { type: "object", properties: { username: { type: "string", description: "User's response" }, email: { type: "string", description: "User's email address" } }, required: ["username", "email"] },
+  });
+  return text(`User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+}];
+
+TOOLS.test_elicitation_sep1034_defaults = ["Asks with defaults for every primitive type", async (_params, extra) => {
+  const r = await elicitNow(extra, {
+    message: "Please review your details",
+    requestedSchema: {
+      type: "object",
+      properties: {
+        name: { type: "string", default: "John Doe" },
+        age: { type: "integer", default: 30 },
+        score: { type: "number", default: 95.5 },
+        status: { type: "string", enum: ["active", "inactive", "pending"], default: "active" },
+        verified: { type: "boolean", default: true },
+      },
+    },
+  });
+  return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+}];
+
+TOOLS.test_elicitation_sep1330_enums = ["Asks with the five enum shapes", async (_params, extra) => {
+  const r = await elicitNow(extra, {
+    message: "Please pick options",
+    requestedSchema: {
+      type: "object",
+      properties: {
+        untitledSingle: { type: "string", enum: ["option1", "option2", "option3"] },
+        titledSingle: { type: "string", oneOf: [{ const: "value1", title: "First Option" }, { const: "value2", title: "Second Option" }, { const: "value3", title: "Third Option" }] },
+        legacyEnum: { type: "string", enum: ["opt1", "opt2", "opt3"], enumNames: ["Option One", "Option Two", "Option Three"] },
+        untitledMulti: { type: "array", items: { type: "string", enum: ["option1", "option2", "option3"] } },
+        titledMulti: { type: "array", items: { anyOf: [{ const: "value1", title: "First Choice" }, { const: "value2", title: "Second Choice" }, { const: "value3", title: "Third Choice" }] } },
+      },
+    },
+  });
+  return text(`Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+}];
+
 // Tools are served by hand (below): McpServer's own tools/call handler would drop a call's
 // 2026-07-28 fields (inputResponses, requestState). Resources, prompts and completions are its.
 const server = new McpServer({ name: "canopy-conformance-fixture", version: "1.0.0" }, { capabilities: { tools: {}, logging: {}, resources: { subscribe: true } } });
@@ -151,10 +219,10 @@ server.server.setRequestHandler(ListToolsRequestSchema, async () => ({
 }));
 // Loose params: the SDK 1.x schema would drop the 2026-07-28 fields (inputResponses, requestState).
 const CallSchema = z.object({ method: z.literal("tools/call"), params: z.looseObject({ name: z.string() }) });
-server.server.setRequestHandler(CallSchema, async ({ params }) => {
+server.server.setRequestHandler(CallSchema, async ({ params }, extra) => {
   const tool = TOOLS[params.name];
   if (!tool) throw new McpError(-32602, `Unknown tool: ${params.name}`);
-  return tool[1](params);
+  return tool[1](params, extra);
 });
 
 const resourceText = (uri, mimeType, body) => ({ contents: [{ uri: uri.href, mimeType, text: body }] });

@@ -24,6 +24,7 @@ export const AUDIT_KINDS = [
   "admin_action",
   "tenant_change",
   "token_change",
+  "mcp_relay_refused",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -9,6 +9,7 @@ import { allowedMethods } from "@/lib/http/methods";
 import { ROUTES } from "@/lib/http/route-table";
 import { answerMcp, mcpHeadersOf } from "@/lib/mcp/endpoint";
 import { mcpChallenge, mcpOriginRefusal } from "@/lib/mcp/http-guards";
+import { openRelay, writeNodeStream } from "@/lib/mcp/relay/http";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
 import { overloadBodyText } from "./overload";
@@ -25,6 +26,12 @@ const ALLOW_HEADER = ALLOW.join(", ");
 function requestIdFrom(given: string | undefined): string {
   return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
 }
+
+/** A single-valued request header, or null. */
+const header = (req: IncomingMessage, name: string): string | null => {
+  const v = req.headers[name];
+  return typeof v === "string" ? v : null;
+};
 
 /** 403 unless the roles grant the /mcp route's permission, worded as the route wrapper words it. */
 function requireMcpCall(principal: Principal): void {
@@ -118,10 +125,15 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
       const svc = services();
       const principal = await svc.auth.principalFromBearer(bearerToken(authorization));
       requireMcpCall(principal);
-      const text = await readNodeBodyText(req, "mcp");
+      const opened = await openRelay(svc.mcpRelay, principal, header(req, "accept"), header(req, "mcp-session-id"));
       const headers = mcpHeadersOf((name) => req.headers[name] as string | undefined);
-      const answer = await answerMcp({ gateway: svc.gateway, requestState: svc.mcpRequestState }, { text, headers }, principal, controller.signal);
-      send(res, answer.status, answer.body, { "x-request-id": requestId });
+      const answer =
+        "refused" in opened
+          ? opened.refused
+          : await answerMcp({ gateway: svc.gateway, requestState: svc.mcpRequestState }, { text: await readNodeBodyText(req, "mcp"), headers }, principal, controller.signal, opened.relay);
+      if ("refused" in opened) req.resume();
+      if (answer.stream) await writeNodeStream(res, answer.stream, { ...answer.headers, "x-request-id": requestId });
+      else send(res, answer.status, answer.body, { ...answer.headers, "x-request-id": requestId });
     } catch (err) {
       sendError(res, err, requestId);
     } finally {

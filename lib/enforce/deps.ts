@@ -1,4 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallRelay } from "@/lib/mcp/relay/types";
 import type { ApprovalService } from "@/lib/approvals";
 import type { AuditInput } from "@/lib/audit/schemas";
 import type { Queryer } from "@/lib/db/audit-records";
@@ -28,7 +29,7 @@ export interface EnforceDeps {
    */
   auditInTransaction(q: Queryer, input: AuditInput): Promise<{ audit: { seq: number; hash: string }; committed: () => void }>;
   approvals(): Promise<ApprovalService>;
-  execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal; round?: ToolCallRound }): Promise<CallToolResult>;
+  execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal; round?: ToolCallRound; relay?: CallRelay }): Promise<CallToolResult>;
   now(): Date;
   log: Pick<Logger, "error" | "warn">;
   /**

@@ -4,6 +4,7 @@ import type { BuiltinToolset } from "@/lib/mcp/builtin";
 import { UNKNOWN_TOOL } from "@/lib/mcp/upstreams/errors";
 import { passThroughToolFields } from "@/lib/mcp/upstreams/tool-fields";
 import type { UpstreamRegistry } from "@/lib/mcp/upstreams/registry";
+import type { CallRelay } from "@/lib/mcp/relay/types";
 import type { Metrics } from "@/lib/metrics";
 import type { EnforceDeps } from "./deps";
 import { type ListableTool, visibleTools } from "./list-tools";
@@ -34,7 +35,7 @@ export interface Gateway {
   /** guard/enforce: decided, metered, audited and handed to approvers when needed; not forwarded. */
   enforce(principal: Principal, call: GatewayCall): Promise<Verdict>;
   /** MCP tools/call: the whole pipeline, forwarding what is allowed. */
-  call(principal: Principal, call: GatewayCall, signal?: AbortSignal): Promise<CallOutcome>;
+  call(principal: Principal, call: GatewayCall, signal?: AbortSignal, relay?: CallRelay): Promise<CallOutcome>;
   /** MCP tools/list: upstream and built-in tools the caller could ever be allowed to call. */
   listTools(principal: Principal): Promise<Tool[]>;
   /** MCP resources/*, prompts/*, completion/complete: the upstreams' offerings under the same policy. */
@@ -83,11 +84,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       observe(principal, verdict, started);
       return shownVerdict(principal, call, verdict, deps.redactor);
     },
-    async call(principal, given, signal) {
+    async call(principal, given, signal, relay) {
       const call = canonicalCall(given);
       await mustExist(principal, call.tool);
       const started = performance.now();
-      const outcome = await enforceCall(d, principal, call, { forward: true, syncWaitMs: deps.syncWaitMs, source: "mcp", signal });
+      const outcome = await enforceCall(d, principal, call, { forward: true, syncWaitMs: deps.syncWaitMs, source: "mcp", signal, relay });
       observe(principal, outcome.verdict, started);
       return { ...outcome, verdict: shownVerdict(principal, call, outcome.verdict, deps.redactor) };
     },

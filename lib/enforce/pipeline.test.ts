@@ -334,6 +334,43 @@ describe("enforceCall", () => {
     expect(h.executed).toHaveLength(0);
   });
 
+  describe("asking for the approval in the agent's client (lib/mcp/relay)", () => {
+    function recordingRelay(log: string[]) {
+      return {
+        notify: () => {},
+        request: async () => ({}),
+        approvalPending: async (a: { id: string; required_approvals: number }, tool: string) => void log.push(`asked:${a.id}:${a.required_approvals}:${tool}`),
+        approvalSettled: (id: string) => void log.push(`settled:${id}`),
+      };
+    }
+    test.each([
+      ["without a sync wait: asked, then the pending answer", 0, { status: "pending" }, ["asked:appr_1:2:fs.write"], "approval"],
+      ["during a sync wait that ends approved: asked, settled, then run", 20_000, { status: "approved" }, ["asked:appr_1:2:fs.write", "settled:appr_1"], "allow"],
+      ["during a sync wait that ends rejected: asked, settled, denied", 20_000, { status: "rejected" }, ["asked:appr_1:2:fs.write", "settled:appr_1"], "deny"],
+    ])("%s", async (_label, syncWaitMs, waited, want, decision) => {
+      const log: string[] = [];
+      const h = harness({}, {
+        waitForResolution: (async (id: string) => ({ id, ...waited, timedOut: false })) as never,
+        consume: spends(approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }] as never })),
+      });
+      const { verdict } = await enforceCall(h.deps, agent, { tool: "fs.write", arguments: { path: "/etc/x" } }, { ...forward, syncWaitMs, relay: recordingRelay(log) });
+      expect(log).toEqual(want);
+      expect(verdict.decision).toBe(decision);
+    });
+
+    test("a retry that spends the approval settles the question; one that cannot does not", async () => {
+      const log: string[] = [];
+      const h = harness({}, { consume: spends(approvalView({ status: "executed", votes: [{ approver: "bob", decision: "approved" }] as never })) });
+      const call = { tool: "fs.write", arguments: { path: "/etc/x" }, approvalId: "appr_1" };
+      expect((await enforceCall(h.deps, agent, call, { ...forward, relay: recordingRelay(log) })).verdict.decision).toBe("allow");
+      expect(log).toEqual(["settled:appr_1"]);
+      const still: string[] = [];
+      const pending = harness({}, { consume: (async () => ({ ok: false, code: "pending", message: "waiting for 1 more approval", status: "pending" })) as never });
+      await enforceCall(pending.deps, agent, call, { ...forward, relay: recordingRelay(still) });
+      expect(still).toEqual([]);
+    });
+  });
+
   test("an upstream failure is a tool error result, recorded with its outcome", async () => {
     const h = harness({
       execute: async () => {

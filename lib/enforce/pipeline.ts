@@ -298,6 +298,7 @@ export async function enforceCall(deps: EnforceDeps, principal: Principal, call:
   try {
     let flow = limited.flow;
     if (limited.admitted) flow = await approvalBindingStep(ctx, flow);
+    if (call.approvalId && flow.approvalId === call.approvalId && flow.verdict.decision === "allow") opts.relay?.approvalSettled?.(call.approvalId);
     flow = await handOffStep(ctx, flow);
     const recorded = await auditStep(ctx, flow, auditData(ctx, flow));
     if (!recorded.ok) return { verdict: recorded.verdict };
@@ -492,9 +493,22 @@ function decisionRecord(ctx: CallContext, flow: Flow, data: Record<string, unkno
 async function waitStep(ctx: CallContext, flow: Flow): Promise<{ flow: Flow; done: boolean }> {
   const { deps, principal, call, opts } = ctx;
   const id = flow.approvalId;
-  if (flow.verdict.decision !== "approval" || !opts.forward || opts.syncWaitMs <= 0 || !id || call.approvalId || !ctx.gate) return { flow, done: false };
+  if (flow.verdict.decision !== "approval" || !opts.forward || !id || call.approvalId || !ctx.gate) return { flow, done: false };
+  const info = flow.verdict.approval;
+  // A client that can show a URL is asked to open the approval's page (lib/mcp/relay).
+  const asked = info && opts.relay?.approvalPending ? opts.relay.approvalPending(info, call.tool) : null;
+  if (opts.syncWaitMs <= 0) {
+    // No wait here: the answer (pending) goes out once the client has shown the question.
+    await asked;
+    return { flow, done: false };
+  }
   const service = await deps.approvals();
-  const waited = await service.waitForResolution(id, opts.syncWaitMs);
+  let waited: Awaited<ReturnType<typeof service.waitForResolution>>;
+  try {
+    waited = await service.waitForResolution(id, opts.syncWaitMs);
+  } finally {
+    opts.relay?.approvalSettled?.(id);
+  }
   if (waited.status === "pending") {
     return { flow: { ...flow, verdict: { ...flow.verdict, reason: `${flow.verdict.reason ?? "approval required"}; no decision within ${opts.syncWaitMs} ms` } }, done: false };
   }
@@ -534,7 +548,7 @@ async function forward(
       ({ result, outcome } = ran);
       data = ran.audit;
     } else {
-      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal, ...(call.round ? { round: call.round } : {}) });
+      result = await deps.execute(call.tool, call.arguments, { principal, traceId: verdict.trace_id, signal: opts.signal, ...(call.round ? { round: call.round } : {}), relay: opts.relay });
       // Each round of a multi round-trip call is decided and audited on its own.
       outcome = (result as { resultType?: unknown }).resultType === "input_required" ? "input_required" : result.isError ? "tool_error" : "ok";
     }

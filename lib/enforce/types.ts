@@ -1,6 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "@/lib/auth";
 import type { FactMap, RuleKind } from "@/lib/policy";
+import type { CallRelay } from "@/lib/mcp/relay/types";
 import type { z } from "zod";
 import type { verdictSchema } from "./schemas";
 
@@ -66,6 +67,8 @@ export interface EnforceOptions {
   syncWaitMs: number;
   source: "mcp" | "guard" | "builtin";
   signal?: AbortSignal;
+  /** The caller's stream while the call runs (MCP over SSE): upstream notifications and requests, approvals asked in the client. */
+  relay?: CallRelay;
 }
 
 export type { Principal };

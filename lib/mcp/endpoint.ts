@@ -4,6 +4,9 @@ import type { Principal } from "@/lib/auth";
 import { readBodyText } from "@/lib/http/body";
 import { type McpGateway, type MethodContext, methodFor } from "./methods";
 import { ProxyRpcError } from "./proxy";
+import { openRelay, SSE_HEADERS, webStream } from "./relay/http";
+import type { RelayServices, RequestRelay } from "./relay/request-relay";
+import type { CallRelay } from "./relay/types";
 import type { RequestStateSealer } from "./request-state";
 import { batchRefusal, type McpAnswer, statelessVersionRefusal, SUPPORTED_REVISIONS, versionRefusal } from "./revisions";
 import { type Id, invalidRequest, RpcFailure, replyIdOf, rpcError } from "./rpc";
@@ -12,10 +15,11 @@ import { clientDeclaration, headerMismatch, type StandardHeaders, stampResult, s
 export { explain, toToolResult, type McpGateway } from "./methods";
 export { BATCHING_REMOVED_IN, batchRefusal, type McpAnswer, versionRefusal } from "./revisions";
 
-/** What /mcp runs on: the gateway and the sealer of 2026-07-28 requestState values. */
+/** What /mcp runs on: the gateway, the sealer of 2026-07-28 requestState values and the relay to callers (session era). */
 export interface McpDeps {
   gateway: McpGateway;
   requestState: RequestStateSealer;
+  relay?: RelayServices;
 }
 
 /** The request as /mcp reads it: the (already bounded) body text and the MCP headers. */
@@ -36,7 +40,7 @@ const methodNotFound = (method: string, era: MethodContext["era"]) =>
   });
 
 /** Session era (initialize handshake): one message of a POST, which may be a batch. */
-async function handleSessionMessage(base: Base, raw: unknown, revision: string): Promise<object | null> {
+async function handleSessionMessage(base: Base, raw: unknown, revision: string, relay?: CallRelay): Promise<object | null> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return rpcError(null, { code: ErrorCode.InvalidRequest, message: "a JSON-RPC message must be an object" });
   const m = raw as Record<string, unknown>;
   // A notification is a message WITHOUT an id member; an id that is present must be a string or a
@@ -58,7 +62,7 @@ async function handleSessionMessage(base: Base, raw: unknown, revision: string):
   try {
     const entry = methodFor(m.method);
     if (!entry?.eras.includes("session")) throw methodNotFound(m.method, "session");
-    return { jsonrpc: "2.0", id, result: await entry.handle(m, { ...base, era: "session", revision }) };
+    return { jsonrpc: "2.0", id, result: await entry.handle(m, { ...base, era: "session", revision, ...(relay ? { relay } : {}) }) };
   } catch (err) {
     if (err instanceof RpcFailure || err instanceof ProxyRpcError) return rpcError(id as Id, err.error);
     throw err;
@@ -110,7 +114,7 @@ function sessionAnswers(route: InboundLadderRejection, headers: StandardHeaders)
  * a batch holding a 2026-07-28 request); everything else is the session era, where a request
  * without MCP-Protocol-Version is 2025-03-26 (seed 000's curl).
  */
-export async function answerMcp(deps: McpDeps, request: McpRequest, principal: Principal, signal: AbortSignal): Promise<McpAnswer> {
+export async function answerMcp(deps: McpDeps, request: McpRequest, principal: Principal, signal: AbortSignal, relay?: RequestRelay): Promise<McpAnswer> {
   let body: unknown;
   try {
     body = JSON.parse(request.text);
@@ -136,9 +140,33 @@ export async function answerMcp(deps: McpDeps, request: McpRequest, principal: P
     if (refusal) return { status: 400, body: rpcError(null, { code: ErrorCode.InvalidRequest, message: refusal }) };
   }
   const revision = version ?? "2025-03-26";
+  if (relay && !batch) {
+    const relayed = await answerRelayed(base, body, revision, relay);
+    if (relayed) return relayed;
+  }
   const replies = (await Promise.all(messages.map((m) => handleSessionMessage(base, m, revision)))).filter((r): r is object => r !== null);
   if (replies.length === 0) return { status: 202, body: null };
   return { status: 200, body: batch ? replies : replies[0]! };
+}
+
+/** The single session-era messages the relay answers itself: a client's answer, tools/call over SSE, initialize with a session. */
+async function answerRelayed(base: Base, body: unknown, revision: string, relay: RequestRelay): Promise<McpAnswer | null> {
+  if (typeof body !== "object" || body === null || (body as { jsonrpc?: unknown }).jsonrpc !== "2.0") return null;
+  const m = body as Record<string, unknown>;
+  const validId = typeof m.id === "string" || typeof m.id === "number";
+  if (!Object.hasOwn(m, "method") && validId && (Object.hasOwn(m, "result") || Object.hasOwn(m, "error"))) {
+    return (await relay.deliver(m)) ? { status: 202, body: null } : null;
+  }
+  if (m.method === "tools/call" && validId && relay.streams) {
+    const a = await relay.call(m, (callRelay, s) => handleSessionMessage({ ...base, signal: s }, m, revision, callRelay), base.signal);
+    return "stream" in a ? { status: 200, body: null, stream: a.stream } : { status: a.body ? 200 : 202, body: a.body };
+  }
+  if (m.method === "initialize" && validId) {
+    const reply = await handleSessionMessage(base, m, revision);
+    const session = relay.sessionFor(m, reply);
+    return { status: 200, body: reply, ...(session ? { headers: { "mcp-session-id": session } } : {}) };
+  }
+  return null;
 }
 
 /** The MCP headers of a request (Fetch API or node:http), as /mcp reads them. */
@@ -156,9 +184,14 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
  * 000's curl sends no Accept header and a form content type).
  */
 export async function handleMcpRequest(req: Request, principal: Principal, deps: McpDeps): Promise<Response> {
+  const opened = deps.relay ? await openRelay(deps.relay, principal, req.headers.get("accept"), req.headers.get("mcp-session-id")) : null;
+  if (opened && "refused" in opened) return json(opened.refused.body, opened.refused.status);
   // Bounded while read (BODY_LIMIT_MCP_BYTES): past it, 413 in the error envelope.
   const text = await readBodyText(req, "mcp");
-  const answer = await answerMcp(deps, { text, headers: mcpHeadersOf((n) => req.headers.get(n)) }, principal, req.signal);
-  if (answer.body === null) return new Response(null, { status: answer.status });
-  return json(answer.body, answer.status);
+  const answer = await answerMcp(deps, { text, headers: mcpHeadersOf((n) => req.headers.get(n)) }, principal, req.signal, opened?.relay);
+  if (answer.stream) return new Response(webStream(answer.stream), { status: 200, headers: { ...answer.headers, ...SSE_HEADERS } });
+  if (answer.body === null) return new Response(null, { status: answer.status, headers: answer.headers });
+  const res = json(answer.body, answer.status);
+  for (const [k, v] of Object.entries(answer.headers ?? {})) res.headers.set(k, v);
+  return res;
 }

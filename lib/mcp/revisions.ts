@@ -46,6 +46,9 @@ export function batchRefusal(size: number, version: string | null): string | nul
 export interface McpAnswer {
   status: number;
   body: object | null;
+  headers?: Record<string, string>;
+  /** text/event-stream events (the body is null; lib/mcp/relay); cancel() when the client goes away. */
+  stream?: AsyncIterable<string> & { cancel(): void };
 }
 
 /** The 1.x SDKs' code for a refused MCP-Protocol-Version header ("Bad Request"). */

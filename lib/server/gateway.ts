@@ -1,4 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallRelay } from "@/lib/mcp/relay/types";
 import { normalizeApprovalId } from "@/lib/approvals";
 import { can } from "@/lib/auth/rbac";
 import { canonicalJson } from "@/lib/canonical";
@@ -95,7 +96,7 @@ function upstreamFactMaps(svc: Services): (tenant: string) => FactMaps {
 /** The production dependencies of the pipeline: Postgres, Redis, the upstreams, the built-in tools. */
 export function createPipelineDeps(svc: Services): EnforceDeps {
   const e = svc.env;
-  async function execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal; round?: ToolCallRound }): Promise<CallToolResult> {
+  async function execute(tool: string, args: Record<string, unknown>, ctx: { principal: Principal; traceId: string; signal?: AbortSignal; round?: ToolCallRound; relay?: CallRelay }): Promise<CallToolResult> {
     const set = svc.builtins;
     const builtin = set.get(tool);
     if (builtin) {
@@ -103,7 +104,7 @@ export function createPipelineDeps(svc: Services): EnforceDeps {
       if (!can(ctx.principal.roles, builtin.permission)) throw forbidden(`${tool} needs permission ${builtin.permission}`);
       return set.call(tool, args, { tenant: ctx.principal.tenant, subject: ctx.principal.subject, roles: ctx.principal.roles, traceId: ctx.traceId });
     }
-    return svc.upstreams.callTool(tool, args, { tenant: ctx.principal.tenant, signal: ctx.signal, traceId: ctx.traceId, ...(ctx.round ? { round: ctx.round } : {}) });
+    return svc.upstreams.callTool(tool, args, { tenant: ctx.principal.tenant, signal: ctx.signal, traceId: ctx.traceId, ...(ctx.round ? { round: ctx.round } : {}), relay: ctx.relay });
   }
   return {
     activePolicy: (tenant) => svc.policies.get(tenant, svc.clock.nowMs()),

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Admission } from "@/lib/data-plane/admission";
+import { createMcpRelayServices } from "@/lib/mcp/relay/services";
 import { RefusalAudit } from "@/lib/data-plane/refusal-audit";
 import { AccessEvents } from "@/lib/access/events";
 import { createApprovalService, ApprovalEvents, type ApprovalService } from "@/lib/approvals";
@@ -252,6 +253,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     get admission() {
       return admission();
     },
+    get mcpRelay() {
+      return mcpRelay();
+    },
     async start() {
       if (started) return;
       started = true;
@@ -305,9 +309,12 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   const mcpRequestState = once(() => createRequestStateSealer(secrets().hmacSecret));
   const gateway = once(() => createGateway({ pipeline: createPipelineDeps(svc), redactor: redactor(), builtins: () => builtins(), upstreams: () => upstreams(), metrics: metrics(), syncWaitMs: env.APPROVAL_SYNC_WAIT_MS }));
 
+  const mcpRelay = once(() => createMcpRelayServices({ env, kv: kv(), secrets: secrets(), clock, audit: (input) => audit().append(input), log: log() }));
+
   // Closes only what was built here, dependants first; what a test supplied is the test's to close.
   async function closeBuilt() {
     if (tokenGuard.built()) await tokenGuard().close();
+    if (mcpRelay.built()) await mcpRelay().broker.close();
     if (upstreams.built() && !overrides.upstreams) await upstreams().close();
     if (slack.built()) await (await slack().catch(() => null))?.close();
     if (approvals.built() && !overrides.approvals) await (await approvals().catch(() => null))?.close();

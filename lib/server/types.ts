@@ -1,4 +1,5 @@
 import type { NextAuthOptions } from "next-auth";
+import type { RelayServices } from "@/lib/mcp/relay/request-relay";
 import type { AccessEvents } from "@/lib/access/events";
 import type { ApprovalEvents, ApprovalService } from "@/lib/approvals";
 import type { AuditLog, RedactionConfig, Redactor } from "@/lib/audit";
@@ -71,6 +72,8 @@ export interface Services {
   readonly gateway: Gateway;
   /** Seals the requestState /mcp hands 2026-07-28 callers (HMAC_SECRET-derived key: any replica opens it). */
   readonly mcpRequestState: RequestStateSealer;
+  /** The MCP relay to callers: server→client requests routed across replicas, session ids, approval pages. */
+  readonly mcpRelay: RelayServices;
   /** The in-flight bound for /mcp (DATA_PLANE_MAX_IN_FLIGHT), shared by the Next route and the node:http entry. */
   readonly admission: Admission;
   /** Background work of a server process: approval expiry sweeper, usage flusher. Idempotent. */

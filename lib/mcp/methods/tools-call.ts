@@ -86,7 +86,7 @@ export const toolsCall: MethodEntry = {
     const round = ctx.era === "stateless" ? await roundOf(message.params as Record<string, unknown>, binding, ctx) : undefined;
     let outcome: CallOutcome;
     try {
-      outcome = await ctx.gateway.call(ctx.principal, { tool: name, arguments: args, approvalId: typeof approvalId === "string" ? approvalId : undefined, ...(round ? { round } : {}) }, ctx.signal);
+      outcome = await ctx.gateway.call(ctx.principal, { tool: name, arguments: args, approvalId: typeof approvalId === "string" ? approvalId : undefined, ...(round ? { round } : {}) }, ctx.signal, ctx.relay);
     } catch (err) {
       // Arguments past the bounds are refused (and audited) before anything reads them. Matched by
       // code and name, not class: the build may hold more than one copy of the error class.

@@ -1,8 +1,13 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { randomUUID } from "node:crypto";
 import {
   CallToolResultSchema,
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
   ErrorCode,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
   McpError,
   type CallToolResult,
   ListPromptsResultSchema,
@@ -17,6 +22,8 @@ import {
 import type { z } from "zod";
 import { CLIENT_CAPABILITIES_META_KEY } from "@modelcontextprotocol/server";
 import type { ToolCallRound } from "@/lib/enforce/types";
+import { answerUpstreamRequest, callStreamHandler, InflightRelays } from "../relay/upstream-relay";
+import type { CallRelay } from "../relay/types";
 import type { ServerConfig } from "./config";
 import {
   MISSING_CLIENT_CAPABILITY_RPC,
@@ -137,6 +144,8 @@ export class UpstreamConnection {
   private closed = false;
   private closedReason = "the gateway is shutting down";
   private readonly now: () => number;
+  /** Relayed calls in flight on the SDK client (its logs and requests name no call). */
+  private readonly inflight = new InflightRelays();
 
   constructor(private readonly opts: ConnectionOptions) {
     this.now = opts.now ?? Date.now;
@@ -237,22 +246,38 @@ export class UpstreamConnection {
     }
   }
 
-  async callTool(tool: string, args: Record<string, unknown> | undefined, opts: { timeoutMs: number; signal?: AbortSignal; round?: ToolCallRound }): Promise<CallToolResult> {
-    const params = { name: tool, arguments: args ?? {}, ...roundParams(opts.round) };
+  async callTool(tool: string, args: Record<string, unknown> | undefined, opts: { timeoutMs: number; signal?: AbortSignal; round?: ToolCallRound; relay?: CallRelay }): Promise<CallToolResult> {
+    const { _meta: roundMeta, ...round } = roundParams(opts.round) as { _meta?: Record<string, unknown> };
     opts.signal?.throwIfAborted();
     const client = await this.connect();
     const built = this.built;
+    const relay = opts.relay;
+    let untrack: (() => void) | undefined;
     try {
       const pooled = built?.pooled;
       const transport = built?.transport;
       let result: CallToolResult;
       if (pooled && transport instanceof StreamableHTTPClientTransport) {
-        const raw = await pooled.request("tools/call", params, { timeoutMs: opts.timeoutMs, signal: opts.signal, sessionId: transport.sessionId, protocolVersion: transport.protocolVersion });
+        const session = { sessionId: transport.sessionId, protocolVersion: transport.protocolVersion };
+        // The upstream's messages on this call's stream belong to it: progress under a token of
+        // the gateway's (mapped back to the caller's), logs and requests straight to the caller.
+        const upstreamToken = relay?.progressToken !== undefined ? randomUUID() : undefined;
+        const onMessage = relay
+          ? callStreamHandler(relay, upstreamToken, (answer) => void pooled.respond(answer, session).catch(() => {}), opts.signal)
+          : undefined;
+        const meta = { ...roundMeta, ...(upstreamToken ? { progressToken: upstreamToken } : {}) };
+        const params = { name: tool, arguments: args ?? {}, ...round, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
+        const raw = await pooled.request("tools/call", params, { timeoutMs: opts.timeoutMs, signal: opts.signal, ...session, onMessage });
         const parsed = CallToolResultSchema.safeParse(raw);
         if (!parsed.success) throw new StreamableHTTPError(-1, `the answer to ${tool} is not a tool result`);
         result = parsed.data;
       } else {
-        result = (await client.callTool(params, undefined, { timeout: opts.timeoutMs, signal: opts.signal })) as CallToolResult;
+        untrack = this.inflight.enter(relay);
+        const token = relay?.progressToken;
+        const onprogress =
+          relay && token !== undefined ? (p: { progress: number; total?: number; message?: string }) => relay.notify("notifications/progress", { ...p, progressToken: token }) : undefined;
+        const params = { name: tool, arguments: args ?? {}, ...round, ...(roundMeta ? { _meta: roundMeta } : {}) };
+        result = (await client.callTool(params, undefined, { timeout: opts.timeoutMs, signal: opts.signal, ...(onprogress ? { onprogress } : {}) })) as CallToolResult;
       }
       this.failures = 0;
       return result;
@@ -260,6 +285,8 @@ export class UpstreamConnection {
       // The SDK wraps the abort reason as a timeout error; the caller's own reason is clearer.
       if (opts.signal?.aborted) throw opts.signal.reason ?? e;
       throw this.classify(e, client, tool, opts.timeoutMs);
+    } finally {
+      untrack?.();
     }
   }
 
@@ -310,7 +337,8 @@ export class UpstreamConnection {
     const client: Client = new Client(
       { name: "canopyiq-gateway", version: "0.1.0" },
       {
-        capabilities: {},
+        // What the gateway relays to its callers (a caller that lacks one answers with an error).
+        capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: false } },
         listChanged: {
           tools: {
             onChanged: (err, tools) => {
@@ -333,6 +361,7 @@ export class UpstreamConnection {
         },
       },
     );
+    this.relayFrom(client);
     client.onclose = () => this.onClosed(client, built);
     try {
       await client.connect(built.transport, { timeout: this.opts.connectTimeoutMs });
@@ -360,6 +389,21 @@ export class UpstreamConnection {
     this.connects++;
     this.opts.onEvent?.({ type: "connected", upstream: this.name, ...(this.opts.tenant !== undefined ? { tenant: this.opts.tenant } : {}) });
     return client;
+  }
+
+  /** Server→client traffic of the SDK client (stdio), for the one relayed call in flight. */
+  private relayFrom(client: Client) {
+    const ask = async (method: string, params: unknown) => {
+      const answer = await answerUpstreamRequest(this.inflight.target(method), method, params);
+      if ("error" in answer) throw new McpError(answer.error.code, answer.error.message, answer.error.data);
+      return answer.result as never;
+    };
+    client.setRequestHandler(CreateMessageRequestSchema, (req) => ask(req.method, req.params));
+    client.setRequestHandler(ElicitRequestSchema, (req) => ask(req.method, req.params));
+    client.setRequestHandler(ListRootsRequestSchema, (req) => ask(req.method, req.params));
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      this.inflight.only()?.notify(n.method, n.params as Record<string, unknown>);
+    });
   }
 
   private onClosed(client: Client, built: BuiltTransport) {

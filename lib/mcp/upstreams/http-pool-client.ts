@@ -111,18 +111,27 @@ export class PooledHttpClient {
   }
 
   /** A notification (no answer expected): 202 from the server, or an error. */
-  async notify(method: string, params: Record<string, unknown> | undefined, s: RpcSession & { timeoutMs?: number } = {}): Promise<void> {
+  notify(method: string, params: Record<string, unknown> | undefined, s: RpcSession & { timeoutMs?: number } = {}): Promise<void> {
+    return this.post({ jsonrpc: "2.0", method, ...(params !== undefined ? { params } : {}) }, s);
+  }
+
+  /** Answers a request the server sent on a call's stream (a relayed sampling/elicitation answer). */
+  respond(response: Record<string, unknown>, s: RpcSession & { timeoutMs?: number } = {}): Promise<void> {
+    return this.post(response, s);
+  }
+
+  private async post(message: Record<string, unknown>, s: RpcSession & { timeoutMs?: number }): Promise<void> {
     const res = await this.dispatcher.request({
       origin: this.origin,
       path: this.path,
       method: "POST",
       headers: this.headers(s),
-      body: JSON.stringify({ jsonrpc: "2.0", method, ...(params !== undefined ? { params } : {}) }),
+      body: JSON.stringify(message),
       headersTimeout: s.timeoutMs ?? 5_000,
       bodyTimeout: s.timeoutMs ?? 5_000,
     });
     await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
-    if (res.statusCode < 200 || res.statusCode >= 300) throw new StreamableHTTPError(res.statusCode, `Error POSTing notification (HTTP ${res.statusCode})`);
+    if (res.statusCode < 200 || res.statusCode >= 300) throw new StreamableHTTPError(res.statusCode, `Error POSTing ${typeof message.method === "string" ? message.method : "a response"} (HTTP ${res.statusCode})`);
   }
 
   /** Tells the server a request is abandoned (best effort: its answer no longer matters). */

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import type { ToolCallRound } from "@/lib/enforce/types";
+import type { CallRelay } from "../relay/types";
 import path from "node:path";
 import { Agent } from "undici";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
@@ -50,6 +51,8 @@ export interface CallOptions {
   traceId?: string;
   /** MCP 2026-07-28: this round of a multi round-trip call (lib/enforce/types). */
   round?: ToolCallRound;
+  /** The caller's stream: the upstream's progress, logs and requests for this call go there. */
+  relay?: CallRelay;
 }
 
 /** Where admin-managed upstreams come from (the upstream_servers table in production). */
@@ -665,6 +668,7 @@ export class UpstreamRegistry {
           timeoutMs: opts.timeoutMs ?? tool.timeoutMs,
           signal: opts.signal,
           ...(opts.round ? { round: opts.round } : {}),
+          relay: opts.relay,
         });
         return scrub ? unmapPathsInResult(result, scrub) : result;
       });

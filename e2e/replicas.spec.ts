@@ -6,6 +6,7 @@ import { type APIRequestContext, expect, request as playwrightRequest, test } fr
 import { E2E_DATA_DIR, E2E_PORT, E2E_SLACK_ENV, E2E_UPSTREAMS_PATH } from "./constants";
 import { auditRecords } from "./security/http-kit";
 import { bearer, mcpCall, newTenant, pinPolicy, probeCalls, putMember, signedVote, slackApiCalls, slackClick, token, verdictOf } from "./security/kit";
+import { sseMessages } from "../lib/mcp/relay/testing";
 
 /**
  * Issue 17: two production app processes on one Postgres and one Redis. Replica A is the suite's
@@ -31,28 +32,6 @@ rules:
     match: ["probe.echo", "probe.slow"]
     action: allow
 `;
-
-/** The JSON-RPC messages of an SSE answer, one at a time. */
-function sseMessages(res: Response) {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  return {
-    async next(): Promise<Record<string, unknown>> {
-      for (;;) {
-        const end = buf.indexOf("\n\n");
-        if (end >= 0) {
-          const data = buf.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
-          buf = buf.slice(end + 2);
-          if (data) return JSON.parse(data.slice(6)) as Record<string, unknown>;
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) throw new Error("the stream ended");
-        buf += value;
-      }
-    },
-  };
-}
 
 interface Proc {
   child: ChildProcess;

@@ -7,6 +7,7 @@ import { createRequestStateSealer } from "../request-state";
 import { createRelayBroker } from "./relay-broker";
 import type { RelayServices } from "./request-relay";
 import type { CallRelay } from "./types";
+import { sseMessages as events } from "./testing";
 
 /**
  * /mcp with the relay, end to end through handleMcpRequest (the Next route's core; the data plane
@@ -37,30 +38,6 @@ function post(svc: RelayServices, body: unknown, headers: Record<string, string>
   return handleMcpRequest(new Request("http://test/api/mcp", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), ...(signal ? { signal } : {}) }), who, { gateway, requestState, relay: svc });
 }
 const call = (meta?: Record<string, unknown>) => ({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "probe.echo", arguments: {}, ...(meta ? { _meta: meta } : {}) } });
-
-/** Reads SSE events (JSON-RPC messages) as they come. */
-function events(res: Response) {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  return {
-    async next(): Promise<Record<string, unknown>> {
-      for (;;) {
-        const end = buf.indexOf("\n\n");
-        if (end >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const data = block.split("\n").find((l) => l.startsWith("data: "));
-          if (data) return JSON.parse(data.slice(6)) as Record<string, unknown>;
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) throw new Error("stream ended");
-        buf += value;
-      }
-    },
-    cancel: () => reader.cancel(),
-  };
-}
 
 async function session(caps: Record<string, unknown>) {
   const res = await post(a, { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: caps, clientInfo: { name: "t", version: "1" } } });

@@ -199,6 +199,49 @@ test.describe("two replicas on one Postgres and one Redis (issue 17)", () => {
     expect(v.count).toBeGreaterThanOrEqual(24);
   });
 
+  test("the data plane alone (canopy gateway) beside the replicas: one quota, one audit chain, and a revocation on A refused there at once", async ({ request }) => {
+    const port = E2E_PORT + 5;
+    let out = "";
+    const child = spawn(process.execPath, ["cli/canopy.mjs", "gateway", "--port", String(port), "--host", "127.0.0.1"], {
+      env: { ...process.env, ...E2E_SLACK_ENV, CANOPY_DATA_DIR: E2E_DATA_DIR, LOG_LEVEL: "warn", UPSTREAMS_PATH: E2E_UPSTREAMS_PATH },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (d) => (out += String(d)));
+    child.stderr!.on("data", (d) => (out += String(d)));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const plane = await playwrightRequest.newContext({ baseURL: `http://127.0.0.1:${port}` });
+    try {
+      await healthy({ child, output: () => out, exited }, `http://127.0.0.1:${port}`, 120_000);
+      const T = await newTenant(request, "rep");
+      await pinPolicy(request, T, POLICY);
+      const admin = token(T, "root", "admin");
+      const put = await request.put(`/api/admin/tenants/${T}/quotas`, { headers: bearer(admin), data: { requests_per_minute: 6 } });
+      expect(put.status(), await put.text()).toBe(200);
+      const minted = await request.post("/api/admin/tokens", { headers: bearer(admin), data: { subject: "bot", roles: ["agent"], ttl_seconds: 600 } });
+      expect(minted.status(), await minted.text()).toBe(201);
+      const { id, token: agent } = (await minted.json()) as { id: string; token: string };
+
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => mcpCall(i % 2 ? plane : request, agent, "probe.echo", { message: `p${i}` })));
+      expect(answers.filter((a) => verdictOf(a)?.decision === "allow")).toHaveLength(6);
+      expect(answers.filter((a) => /^limit:/.test(verdictOf(a)?.rule ?? ""))).toHaveLength(4);
+      expect(await auditRecords(request, T, { kind: "tool_decision" })).toHaveLength(10);
+      const verify = await request.get(`/api/v1/audit/verify?tenant=${T}`, { headers: bearer(token(T, "auditor", "viewer")) });
+      expect((await verify.json()) as { ok: boolean }).toMatchObject({ ok: true });
+
+      const revoked = await request.delete(`/api/admin/tokens/${id}`, { headers: bearer(admin) });
+      expect(revoked.status(), await revoked.text()).toBe(200);
+      const probeBefore = (await probeCalls(request)).total;
+      expect((await mcpCall(plane, agent, "probe.echo", { message: "after" })).status).toBe(401);
+      expect((await probeCalls(request)).total).toBe(probeBefore);
+    } finally {
+      await plane.dispose();
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
+    }
+  });
+
   test("a policy applied on A is in force on B within the one-second cache", async ({ request }) => {
     const T = await newTenant(request, "rep");
     await pinPolicy(request, T, POLICY);

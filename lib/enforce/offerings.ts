@@ -19,7 +19,7 @@ import type { Metrics } from "@/lib/metrics";
 import type { CompiledPolicy, RuleKind } from "@/lib/policy";
 import type { EnforceDeps } from "./deps";
 import { mayBeAllowed, templateMayBeAllowed } from "./list-tools";
-import { auditKindOf, enforceCall } from "./pipeline";
+import { enforceCall, recordOutcome } from "./pipeline";
 import { shownVerdict } from "./shown-verdict";
 import type { GatewayCall, Principal, Verdict } from "./types";
 
@@ -100,20 +100,7 @@ export function createOfferings(deps: OfferingsDeps): OfferingsGateway {
       outcome = String((err as { code?: unknown }).code ?? (err as Error).name ?? "error");
       throw err;
     } finally {
-      void d
-        .audit({
-          tenant: principal.tenant,
-          kind: auditKindOf(call, "result"),
-          traceId: verdict.trace_id,
-          subject: principal.subject,
-          tool: call.tool,
-          decision: verdict.decision,
-          policyVersion: verdict.policy_version,
-          latencyMs: Math.round((performance.now() - ran) * 1000) / 1000,
-          upstreamOutcome: outcome,
-          data: { method: call.meta?.method ?? null },
-        })
-        .catch(() => {});
+      recordOutcome(d, principal, call, verdict, { policyVersion: verdict.policy_version, started: ran, outcome, data: { method: call.meta?.method ?? null } });
     }
   }
 

@@ -561,8 +561,23 @@ async function forward(
       content: [{ type: "text", text: `${call.tool} failed upstream: ${(err as Error).message} (trace ${verdict.trace_id})` }],
     };
   }
-  // The outcome is recorded too, without holding the agent's answer: the decision record written
-  // before forwarding is what guarantees fail-closed; a lost outcome record is logged by deps.audit.
+  recordOutcome(deps, principal, call, verdict, { policyVersion, approvalId, started, outcome, data });
+  if (protocolError) throw protocolError;
+  return result;
+}
+
+/**
+ * The outcome record of a forwarded call (tool, resource or prompt), without holding the caller's
+ * answer: the decision record written before forwarding is what guarantees fail-closed; a lost
+ * outcome record is logged by deps.audit.
+ */
+export function recordOutcome(
+  deps: Pick<EnforceDeps, "audit">,
+  principal: Principal,
+  call: GatewayCall,
+  verdict: Verdict,
+  o: { policyVersion: number | null; approvalId?: string; started: number; outcome: string; data?: Record<string, unknown> },
+): void {
   void deps
     .audit({
       tenant: principal.tenant,
@@ -571,15 +586,13 @@ async function forward(
       subject: principal.subject,
       tool: call.tool,
       decision: verdict.decision,
-      policyVersion,
-      approvalId: approvalId ?? null,
-      latencyMs: round(performance.now() - started),
-      upstreamOutcome: outcome,
-      ...(data ? { data } : {}),
+      policyVersion: o.policyVersion,
+      approvalId: o.approvalId ?? null,
+      latencyMs: round(performance.now() - o.started),
+      upstreamOutcome: o.outcome,
+      ...(o.data ? { data: o.data } : {}),
     })
     .catch(() => {});
-  if (protocolError) throw protocolError;
-  return result;
 }
 
 function round(ms: number) {

@@ -153,6 +153,25 @@ TOOLS.test_tool_with_logging = ["Sends three log messages while it runs", async 
   return text("Logging test completed");
 }];
 
+// 2026-07-28 (server-stateless probes): logs the suite checks are withheld from a request that set
+// no _meta log level, and a question the gateway must not put on a stateless request's stream.
+TOOLS.test_logging_tool = ["Sends three log messages while it runs (relayed at 2026-07-28 only at the request's _meta log level)", TOOLS.test_tool_with_logging[1]];
+
+const NAME_QUESTION = ["What is your name?", { name: { type: "string" } }, ["name"]];
+TOOLS.test_streaming_elicitation = [
+  "Asks the user mid-call (a server→client request); when the caller cannot be asked that way (a 2026-07-28 request's stream carries none), asks in-band with input_required",
+  async ({ inputResponses }, extra) => {
+    const given = inputResponses?.user_name?.content?.name;
+    if (given) return text(`Hello, ${given}!`);
+    try {
+      const r = await elicitNow(extra, elicit(...NAME_QUESTION).params);
+      return text(`Hello, ${r.content?.name ?? "someone"}!`);
+    } catch {
+      return inputRequired({ user_name: elicit(...NAME_QUESTION) });
+    }
+  },
+];
+
 TOOLS.test_tool_with_progress = ["Reports progress 0, 50, 100 of 100", async (params, extra) => {
   const token = params._meta?.progressToken;
   for (const [i, progress] of [0, 50, 100].entries()) {

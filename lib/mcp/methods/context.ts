@@ -17,7 +17,7 @@ export interface MethodContext {
   era: Era;
   /** The revision the request is served at (session era: the header's, or 2025-03-26 without one). */
   revision: string;
-  /** Session era: the caller's stream for this call (upstream progress, logs and requests relayed to it). */
+  /** The caller's stream for this call (upstream progress, logs and, in the session era, requests relayed to it). */
   relay?: CallRelay;
   /** Stateless era: what the client declared in this request's `_meta` (the session era has no per-request declaration). */
   client?: { capabilities: Record<string, unknown>; info?: unknown };

@@ -155,7 +155,11 @@ TOOLS.test_tool_with_logging = ["Sends three log messages while it runs", async 
 
 // 2026-07-28 (server-stateless probes): logs the suite checks are withheld from a request that set
 // no _meta log level, and a question the gateway must not put on a stateless request's stream.
-TOOLS.test_logging_tool = ["Sends three log messages while it runs (relayed at 2026-07-28 only at the request's _meta log level)", TOOLS.test_tool_with_logging[1]];
+// No pauses: the suite reads this call's answer for 500 ms only, and a loaded CI machine needs the margin.
+TOOLS.test_logging_tool = ["Sends three log messages while it runs (relayed at 2026-07-28 only at the request's _meta log level)", async (_params, extra) => {
+  for (const data of ["Tool execution started", "Tool processing data", "Tool execution completed"]) await extra.sendNotification({ method: "notifications/message", params: { level: "info", data } });
+  return text("Logging test completed");
+}];
 
 const NAME_QUESTION = ["What is your name?", { name: { type: "string" } }, ["name"]];
 TOOLS.test_streaming_elicitation = [

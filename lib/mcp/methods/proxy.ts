@@ -32,7 +32,10 @@ function roundBinding(method: string, params: Record<string, unknown>, ctx: Meth
 async function relay(method: string, message: Record<string, unknown>, ctx: MethodContext): Promise<Record<string, unknown>> {
   const params = isPlainObject(message.params) ? message.params : {};
   const binding = ctx.era === "stateless" ? roundBinding(method, params, ctx) : null;
-  const round = binding ? await roundOf(params, binding, ctx) : undefined;
+  const opened = binding ? await roundOf(params, binding, ctx) : undefined;
+  // An approval's state belongs to the tools/call that asked for it (fail closed).
+  if (opened?.approval !== undefined) throw new ProxyRpcError({ code: ErrorCode.InvalidParams, message: "invalid params: requestState was issued for a tool call's approval, not for this request" });
+  const round = opened?.round;
   let result: Record<string, unknown>;
   try {
     result = (await dispatchProxy(ctx.gateway, method, message, ctx.principal, ctx.signal, round)) as Record<string, unknown>;

@@ -14,7 +14,13 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
  * gateway's requestState (refused as -32602 when it fails verification: tampered, expired, or bound
  * to another principal, tool, prompt, resource or arguments), with the client's declared capabilities.
  */
-export async function roundOf(params: Record<string, unknown>, binding: RoundBinding, ctx: MethodContext): Promise<ToolCallRound> {
+export interface OpenedRound {
+  round: ToolCallRound;
+  /** The approval this retry's state names (a tools/call that asked its caller to get it approved). */
+  approval?: string;
+}
+
+export async function roundOf(params: Record<string, unknown>, binding: RoundBinding, ctx: MethodContext): Promise<OpenedRound> {
   const round: ToolCallRound = { clientCapabilities: ctx.client?.capabilities ?? {} };
   if (Object.hasOwn(params, "inputResponses")) {
     const given = params.inputResponses;
@@ -35,7 +41,8 @@ export async function roundOf(params: Record<string, unknown>, binding: RoundBin
       });
     }
     if (opened.upstream !== undefined) round.requestState = opened.upstream;
+    if (opened.approval !== undefined) return { round, approval: opened.approval };
   }
-  return round;
+  return { round };
 }
 

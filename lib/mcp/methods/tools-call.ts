@@ -6,6 +6,7 @@ import type { RoundBinding } from "../request-state";
 import { invalidParams, RpcFailure } from "../rpc";
 import { MISSING_CLIENT_CAPABILITY, MISSING_CLIENT_CAPABILITY_RPC, UNKNOWN_TOOL } from "../upstreams/errors";
 import type { MethodEntry } from "./context";
+import { approvalInputRequired } from "./chat-approval";
 import { roundOf } from "./round";
 
 /** What an agent sees for a call that did not run: the decision explained, as a tool error. */
@@ -47,12 +48,23 @@ export const toolsCall: MethodEntry = {
     // JSON reads 1e309 as Infinity: such a call can be neither priced, hashed nor audited.
     const infinite = nonFiniteNumberAt(args, "arguments");
     if (infinite) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${infinite} is not a finite number (JSON numbers past ±1.8e308 read as infinite); send a finite value` });
-    const approvalId = _meta?.approval_id;
     const binding: RoundBinding = { tenant: ctx.principal.tenant, subject: ctx.principal.subject, tool: name, arguments: args };
-    const round = ctx.era === "stateless" ? await roundOf(message.params as Record<string, unknown>, binding, ctx) : undefined;
+    const opened = ctx.era === "stateless" ? await roundOf(message.params as Record<string, unknown>, binding, ctx) : undefined;
+    let approvalId = typeof _meta?.approval_id === "string" ? _meta.approval_id : undefined;
+    let round = opened?.round;
+    if (opened?.approval !== undefined) {
+      // The retry of a call that asked its caller to get it approved: the sealed approval, never
+      // the client's answer to the elicitation (which only says whether the page was opened).
+      if (!ctx.approvals) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: "invalid params: requestState names an approval, and approvals are not asked through clients here; call the tool again without it" });
+      approvalId = opened.approval;
+      round = { clientCapabilities: opened.round.clientCapabilities ?? {} };
+      // Still pending: wait for the approvers a while (the approvals service's wait, woken by its
+      // pub/sub); the pipeline then spends the approval, or says it is pending, denied or expired.
+      await ctx.approvals.waitForDecision(approvalId, ctx.approvals.syncWaitMs).catch(() => "pending");
+    }
     let outcome: CallOutcome;
     try {
-      outcome = await ctx.gateway.call(ctx.principal, { tool: name, arguments: args, approvalId: typeof approvalId === "string" ? approvalId : undefined, ...(round ? { round } : {}) }, ctx.signal, ctx.relay);
+      outcome = await ctx.gateway.call(ctx.principal, { tool: name, arguments: args, approvalId, ...(round ? { round } : {}) }, ctx.signal, ctx.relay);
     } catch (err) {
       // Arguments past the bounds are refused (and audited) before anything reads them. Matched by
       // code and name, not class: the build may hold more than one copy of the error class.
@@ -67,6 +79,8 @@ export const toolsCall: MethodEntry = {
       if (e?.code === ARGUMENTS_TOO_LARGE) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${String(e.message)}`, data: { code: ARGUMENTS_TOO_LARGE, details: e.details } });
       throw err;
     }
+    const asked = await approvalInputRequired(outcome.verdict, name, binding, ctx);
+    if (asked) return asked;
     const result = outcome.result;
     if (inputRequired(result)) {
       if (ctx.era === "session") {

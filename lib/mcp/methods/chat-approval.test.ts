@@ -38,11 +38,12 @@ const V = "2026-07-28";
 const URL_CAPS = { elicitation: { url: {} } };
 type RpcBody = { id?: unknown; result?: Record<string, unknown>; error?: { code: number; message: string } };
 
-function request(method: string, params: Record<string, unknown>, caps: Record<string, unknown> = URL_CAPS, id = 1) {
+type Request = { jsonrpc: string; id: number; method: string; params: Record<string, unknown> };
+function request(method: string, params: Record<string, unknown>, caps: Record<string, unknown> = URL_CAPS, id = 1): Request {
   const meta = { "io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": caps, "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" } };
   return { jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } };
 }
-async function send(body: ReturnType<typeof request>, principal: Principal = alice, deps: { approvals?: ChatApprovals } = { approvals }) {
+async function send(body: Request, principal: Principal = alice, deps: { approvals?: ChatApprovals } = { approvals }) {
   const name = (body.params.name ?? body.params.uri) as string;
   const answer = await answerMcp({ gateway, requestState, ...deps }, { text: JSON.stringify(body), headers: { protocolVersion: V, method: body.method, name } }, principal, new AbortController().signal);
   return answer.body as RpcBody;
@@ -117,7 +118,7 @@ describe("a pending approval asked through a 2026-07-28 client", () => {
   });
 
   const tamper = (s: string) => `${s.slice(0, -4)}${s.slice(-4) === "AAAA" ? "BBBB" : "AAAA"}`;
-  test.each<[string, (state: string) => { principal: Principal; body: ReturnType<typeof request> }]>([
+  test.each<[string, (state: string) => { principal: Principal; body: Request }]>([
     ["a tampered state", (s) => ({ principal: alice, body: deploy({ requestState: tamper(s) }) })],
     ["another subject", (s) => ({ principal: bob, body: deploy({ requestState: s }) })],
     ["another tenant", (s) => ({ principal: otherTenant, body: deploy({ requestState: s }) })],

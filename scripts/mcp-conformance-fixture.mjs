@@ -276,4 +276,17 @@ server.registerPrompt("test_prompt_with_image", { description: "A prompt with an
   messages: [user({ type: "image", data: PNG, mimeType: "image/png" }), user({ type: "text", text: "Please analyze the image above." })],
 }));
 
+// SEP-2322 on a non-tool request: the prompt asks for context in-band first. Registered for its
+// listing; served by hand, as tools are, since the SDK 1.x prompts/get schema drops inputResponses.
+server.registerPrompt("test_input_required_result_prompt", { description: "A prompt that asks for context first (SEP-2322)" }, () => ({ messages: [] }));
+const promptsGet = server.server._requestHandlers.get("prompts/get");
+server.server.removeRequestHandler("prompts/get");
+const GetPromptSchema = z.object({ method: z.literal("prompts/get"), params: z.looseObject({ name: z.string() }) });
+server.server.setRequestHandler(GetPromptSchema, async (request, extra) => {
+  if (request.params.name !== "test_input_required_result_prompt") return promptsGet(request, extra);
+  const context = request.params.inputResponses?.user_context?.content?.context;
+  if (typeof context !== "string") return inputRequired({ user_context: elicit("What context should the prompt use?", { context: { type: "string" } }, ["context"]) });
+  return { messages: [user({ type: "text", text: `Use this context: ${context}` })] };
+});
+
 await server.connect(new StdioServerTransport());

@@ -6,6 +6,7 @@ import { type McpGateway, type MethodContext, methodFor } from "./methods";
 import { ProxyRpcError } from "./proxy";
 import { openRelay, SSE_HEADERS, webStream } from "./relay/http";
 import type { RelayServices, RequestRelay } from "./relay/request-relay";
+import type { ChatApprovals } from "./methods/chat-approval";
 import type { CallRelay } from "./relay/types";
 import type { RequestStateSealer } from "./request-state";
 import { batchRefusal, type McpAnswer, statelessVersionRefusal, SUPPORTED_REVISIONS, versionRefusal } from "./revisions";
@@ -20,6 +21,8 @@ export interface McpDeps {
   gateway: McpGateway;
   requestState: RequestStateSealer;
   relay?: RelayServices;
+  /** 2026-07-28: pending approvals asked through the client (lib/mcp/methods/chat-approval). */
+  approvals?: ChatApprovals;
 }
 
 /** The request as /mcp reads it: the (already bounded) body text and the MCP headers. */
@@ -143,7 +146,7 @@ export async function answerMcp(deps: McpDeps, request: McpRequest, principal: P
     return { status: 400, body: rpcError(null, { code: ErrorCode.ParseError, message: `request body is not valid JSON: ${(err as Error).message}` }) };
   }
   const { headers } = request;
-  const base: Base = { gateway: deps.gateway, requestState: deps.requestState, principal, signal };
+  const base: Base = { gateway: deps.gateway, requestState: deps.requestState, principal, signal, ...(deps.approvals ? { approvals: deps.approvals } : {}) };
   const route = classifyInboundRequest({ httpMethod: "POST", protocolVersionHeader: headers.protocolVersion, mcpMethodHeader: headers.method, mcpNameHeader: headers.name, body });
   if (route.kind === "modern" && !(route.messageKind === "notification" && !claimsEnvelope(route.message.params) && !SUPPORTED_REVISIONS.includes(headers.protocolVersion ?? ""))) {
     return answerStateless(base, route, headers, relay);

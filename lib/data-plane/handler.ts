@@ -10,7 +10,7 @@ import { ROUTES } from "@/lib/http/route-table";
 import { answerMcp, mcpHeadersOf } from "@/lib/mcp/endpoint";
 import { mcpChallenge, mcpOriginRefusal } from "@/lib/mcp/http-guards";
 import { endListenSession, listenHeadersOf, openListenStream } from "@/lib/mcp/listen/http";
-import { openRelay, writeNodeStream } from "@/lib/mcp/relay/http";
+import { openRelay, SSE_HEADERS, writeNodeStream } from "@/lib/mcp/relay/http";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
 import { overloadBodyText } from "./overload";
@@ -79,7 +79,7 @@ function sendError(res: ServerResponse, err: unknown, requestId: string) {
 }
 
 /**
- * GET (the standalone SSE stream) and DELETE (the session's end): long-lived or trivial, so
+ * GET (the standalone SSE stream), HEAD and DELETE (the session's end): long-lived or trivial, so
  * outside the in-flight admission that bounds the calls; the stream's own bounds are the hub's.
  */
 async function listen(req: IncomingMessage, res: ServerResponse, authorization: string | undefined, requestId: string): Promise<void> {
@@ -94,6 +94,8 @@ async function listen(req: IncomingMessage, res: ServerResponse, authorization: 
       await endListenSession(svc.mcpListen, principal, h);
       return send(res, 204, null, { "x-request-id": requestId });
     }
+    // HEAD: what GET would answer, without holding a stream open.
+    if (req.method === "HEAD") return send(res, 200, null, { ...SSE_HEADERS, "x-request-id": requestId });
     const answer = await openListenStream(svc.mcpListen, principal, h);
     if (answer.stream) await writeNodeStream(res, answer.stream, { "x-request-id": requestId });
     else send(res, answer.status, answer.body, { ...answer.headers, "x-request-id": requestId });
@@ -116,9 +118,9 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
   return async (req, res) => {
     if (!DATA_PLANE_PATHS.has(pathOf(req.url))) return fallback(req, res);
     const requestId = requestIdFrom(req.headers["x-request-id"] as string | undefined);
-    if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
+    if (req.method !== "POST" && req.method !== "GET" && req.method !== "HEAD" && req.method !== "DELETE") {
       if (req.method === "OPTIONS") return send(res, 204, null, { allow: ALLOW_HEADER });
-      const message = `${req.method} is not supported on ${CANONICAL_PATH}; use GET, POST or DELETE (see /api/openapi.json)`;
+      const message = `${req.method} is not supported on ${CANONICAL_PATH}; use ${ALLOW.filter((m) => m !== "OPTIONS" && m !== "HEAD").join(" or ")} (see /api/openapi.json)`;
       return send(res, 405, { error: { code: "method_not_allowed", message, details: { allow: ALLOW } } }, { allow: ALLOW_HEADER });
     }
     const badOrigin = mcpOriginRefusal(req.headers.origin);

@@ -20,6 +20,9 @@ export const GET = withMcpGuards(
   }),
 );
 
+/** What GET would answer, without holding a stream open (Next would otherwise run GET for HEAD). */
+export const HEAD = withMcpGuards(withAuth("gateway.mcpStream", async () => new Response(null, { status: 200, headers: SSE_HEADERS })));
+
 /** Ends the caller's session on every replica. */
 export const DELETE = withMcpGuards(
   withAuth("gateway.mcpEnd", async ({ req, principal, services }) => {

@@ -42,7 +42,7 @@ function statelessRefusal(h: ListenHeaders, what: string): AppError | null {
 export async function openListenStream(svc: ListenServices, principal: Principal, h: ListenHeaders): Promise<McpAnswer> {
   const stateless = statelessRefusal(h, "GET /mcp");
   if (stateless) throw stateless;
-  if (!acceptsSse(h.accept)) throw new AppError(406, "not_acceptable", "GET /mcp opens an SSE stream: send Accept: text/event-stream (POST /mcp for requests)", { accept: h.accept });
+  if (!acceptsSse(h.accept)) throw new AppError(406, "not_acceptable", "GET /mcp opens an SSE stream: send Accept: text/event-stream (POST /mcp for requests)", { header: "Accept" });
   let endsAt = svc.relay.now() + svc.maxStreamMs;
   if (h.sessionId) {
     const opened = await RequestRelay.open(svc.relay, { tenant: principal.tenant, subject: principal.subject }, { accept: h.accept, sessionId: h.sessionId });

@@ -186,9 +186,10 @@ export class ListenHub {
   }
 
   private streamOf(s: Open): ListenStream {
-    const hub = this;
+    const close = () => this.close(s);
+    const now = () => this.o.now();
     return {
-      cancel: () => hub.close(s),
+      cancel: close,
       async *[Symbol.asyncIterator]() {
         try {
           // A comment first: the client and any proxy see the stream open at once.
@@ -199,17 +200,17 @@ export class ListenHub {
             if (s.closed) return;
             for (const kind of [...s.pending]) {
               s.pending.delete(kind);
-              s.lastWrite = hub.o.now();
+              s.lastWrite = now();
               yield `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: LISTS[kind] })}\n\n`;
             }
             if (s.keepalive) {
               s.keepalive = false;
-              s.lastWrite = hub.o.now();
+              s.lastWrite = now();
               yield ": keep-alive\n\n";
             }
           }
         } finally {
-          hub.close(s);
+          close();
         }
       },
     };

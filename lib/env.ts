@@ -192,6 +192,13 @@ const schema = z
     // roots/list, relayed on the caller's SSE stream) waits for the caller's answer before the
     // upstream is answered with a timeout error.
     MCP_CLIENT_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(120_000),
+    // Standalone GET /mcp streams (session era: list_changed notifications): at most this many open
+    // per process (each holds a connection; past it GET answers 503) and per caller (429), compared
+    // every MCP_LISTEN_INTERVAL_MS; a stream without a session ends after MCP_LISTEN_MAX_SECONDS.
+    MCP_LISTEN_MAX_STREAMS: int(1, 100_000).default(1000),
+    MCP_LISTEN_MAX_PER_CALLER: int(1, 1000).default(8),
+    MCP_LISTEN_INTERVAL_MS: int(250, 600_000).default(2000),
+    MCP_LISTEN_MAX_SECONDS: int(10, 7 * 24 * 3600).default(3600),
     // Browser origins that may call /mcp (DNS-rebinding protection: a request whose Origin header
     // is present and not listed is refused with 403; a request without Origin is a non-browser
     // client and allowed). A comma list of exact origins (https://agents.example.com) and the words

@@ -80,13 +80,13 @@ test.describe("unsupported HTTP methods", () => {
     expect(checked).toBeGreaterThan(80);
   });
 
-  test("the seed aliases answer the same way (DELETE /health, GET /mcp)", async ({ request }) => {
+  test("the seed aliases answer the same way (DELETE /health, PUT /mcp)", async ({ request }) => {
     const health = await request.delete("/health");
     await expectEnvelope(health, 405, "method_not_allowed");
     expect(health.headers().allow).toBe("GET, HEAD, OPTIONS");
-    const mcp = await request.get("/mcp");
+    const mcp = await request.put("/mcp", { headers: { "content-type": "application/json" }, data: "{}" });
     await expectEnvelope(mcp, 405, "method_not_allowed");
-    expect(mcp.headers().allow).toBe("POST, OPTIONS");
+    expect(mcp.headers().allow).toBe("GET, HEAD, POST, DELETE, OPTIONS");
   });
 });
 

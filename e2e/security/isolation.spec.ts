@@ -42,6 +42,16 @@ const opsTarget = (name: string) => ({ id: A_TARGET, name, backend: "ssh", addre
 
 const json = () => ({ "content-type": "application/json", accept: "application/json" });
 
+/** A fresh MCP session (initialize) for `agentToken`: its Mcp-Session-Id. */
+async function mcpSession(r: APIRequestContext, agentToken: string): Promise<string> {
+  const res = await r.post("/mcp", {
+    headers: { ...bearer(agentToken), ...json() },
+    data: { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "isolation", version: "1" } } },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+  return res.headers()["mcp-session-id"]!;
+}
+
 const CASES: Record<string, Attack> = {
   "GET /api/health": async (r) => r.get("/api/health"),
   "GET /api/openapi.json": async (r) => r.get("/api/openapi.json"),
@@ -91,6 +101,22 @@ const CASES: Record<string, Attack> = {
     const answer = await mcpCall(r, w.bAgent, "probe.write", { path: "/x", content: "y" }, { approval_id: w.approvalId });
     expect(verdictOf(answer)?.decision).not.toBe("allow");
     return r.post("/mcp", { headers: { ...bearer(w.bAgent), ...json() }, data: { jsonrpc: "2.0", id: 1, method: "tools/list" } });
+  },
+  // A's MCP session (the signed id binds tenant and subject): B can neither listen on it nor end it.
+  "GET /api/mcp": async (r, w) => {
+    const aSession = await mcpSession(r, token(w.a, "agent-a", "agent"));
+    const res = refused(await r.get("/mcp", { headers: { ...bearer(w.bAgent), accept: "text/event-stream", "mcp-session-id": aSession } }), 404);
+    expect((await res.json()).error.code).toBe("session_not_found");
+    return res;
+  },
+  "DELETE /api/mcp": async (r, w) => {
+    const aAgent = token(w.a, "agent-a", "agent");
+    const aSession = await mcpSession(r, aAgent);
+    const res = refused(await r.delete("/mcp", { headers: { ...bearer(w.bAgent), "mcp-session-id": aSession } }), 404);
+    // A's session was not ended by B's attempt.
+    const still = await r.post("/mcp", { headers: { ...bearer(aAgent), ...json(), "mcp-session-id": aSession }, data: { jsonrpc: "2.0", id: 2, method: "ping" } });
+    expect(still.status()).toBe(200);
+    return res;
   },
   "POST /api/v1/guard/check": async (r, w) => r.post("/api/v1/guard/check", { headers: bearer(w.bAdmin), data: { tool: "probe.write", arguments: { path: "/x" }, approval_id: w.approvalId } }),
   "POST /api/v1/guard/enforce": async (r, w) => {

@@ -37,6 +37,8 @@ const MATRIX: [operation: string, allowed: readonly string[]][] = [
   ["PUT /api/v1/policy/draft", ["admin", "policy_author"]],
   ["DELETE /api/v1/policy/draft", ["admin", "policy_author"]],
   ["POST /api/mcp", ["admin", "agent"]],
+  ["GET /api/mcp", ["admin", "agent"]],
+  ["DELETE /api/mcp", ["admin", "agent"]],
   ["POST /api/v1/guard/check", ["admin", "agent"]],
   ["POST /api/v1/guard/enforce", ["admin", "agent"]],
   ["POST /api/approvals/create", ["admin", "agent"]],
@@ -107,7 +109,13 @@ for (const [op, role, allowed] of cases) {
     const yaml = /validate|migrate/.test(url) && method === "POST";
     const res = await request.fetch(url, {
       method,
-      headers: { ...bearer(token(tenant, `rbac-${role}`, role)), "content-type": yaml ? "text/yaml" : "application/json", accept: "application/json, text/event-stream" },
+      headers: {
+        ...bearer(token(tenant, `rbac-${role}`, role)),
+        "content-type": yaml ? "text/yaml" : "application/json",
+        accept: "application/json, text/event-stream",
+        // GET /api/mcp would open a stream that never ends: at the stateless revision it answers 405, after the RBAC check.
+        ...(op === "GET /api/mcp" ? { "mcp-protocol-version": "2026-07-28" } : {}),
+      },
       ...(method === "GET" || method === "DELETE" ? {} : { data: yaml ? "version: 1\nrules: []\n" : "{}" }),
     });
     const text = await res.text();

@@ -9,7 +9,8 @@ import { allowedMethods } from "@/lib/http/methods";
 import { ROUTES } from "@/lib/http/route-table";
 import { answerMcp, mcpHeadersOf } from "@/lib/mcp/endpoint";
 import { mcpChallenge, mcpOriginRefusal } from "@/lib/mcp/http-guards";
-import { openRelay, writeNodeStream } from "@/lib/mcp/relay/http";
+import { endListenSession, listenHeadersOf, openListenStream } from "@/lib/mcp/listen/http";
+import { openRelay, SSE_HEADERS, writeNodeStream } from "@/lib/mcp/relay/http";
 import { services } from "@/lib/server";
 import type { Admission } from "./admission";
 import { overloadBodyText } from "./overload";
@@ -19,7 +20,7 @@ const CANONICAL_PATH = MCP.path;
 
 /** The paths the data plane answers itself (the canonical one and the seed's alias). */
 export const DATA_PLANE_PATHS: ReadonlySet<string> = new Set([CANONICAL_PATH, ...MCP.aliases.map((a) => a.path)]);
-const ALLOW = allowedMethods(["POST"]);
+const ALLOW = allowedMethods(["GET", "POST", "DELETE"]);
 const ALLOW_HEADER = ALLOW.join(", ");
 
 /** The caller's x-request-id when it is a sane token, else a fresh one (as the route wrapper does). */
@@ -78,6 +79,32 @@ function sendError(res: ServerResponse, err: unknown, requestId: string) {
 }
 
 /**
+ * GET (the standalone SSE stream), HEAD and DELETE (the session's end): long-lived or trivial, so
+ * outside the in-flight admission that bounds the calls; the stream's own bounds are the hub's.
+ */
+async function listen(req: IncomingMessage, res: ServerResponse, authorization: string | undefined, requestId: string): Promise<void> {
+  req.resume(); // neither reads a body
+  try {
+    if (authorization === undefined) throw unauthorized();
+    const svc = services();
+    const principal = await svc.auth.principalFromBearer(bearerToken(authorization));
+    requireMcpCall(principal);
+    const h = listenHeadersOf((name) => header(req, name));
+    if (req.method === "DELETE") {
+      await endListenSession(svc.mcpListen, principal, h);
+      return send(res, 204, null, { "x-request-id": requestId });
+    }
+    // HEAD: what GET would answer, without holding a stream open.
+    if (req.method === "HEAD") return send(res, 200, null, { ...SSE_HEADERS, "x-request-id": requestId });
+    const answer = await openListenStream(svc.mcpListen, principal, h);
+    if (answer.stream) await writeNodeStream(res, answer.stream, { "x-request-id": requestId });
+    else send(res, answer.status, answer.body, { ...answer.headers, "x-request-id": requestId });
+  } catch (err) {
+    sendError(res, err, requestId);
+  }
+}
+
+/**
  * MCP over node:http, the same answers as app/api/mcp/route.ts (both call lib/mcp/endpoint's
  * answerMcp) without Next's per-request machinery: admission first (fast 503 past the in-flight
  * bound), bearer authentication (verified tokens cached, revocation checked on every use), the
@@ -91,9 +118,9 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
   return async (req, res) => {
     if (!DATA_PLANE_PATHS.has(pathOf(req.url))) return fallback(req, res);
     const requestId = requestIdFrom(req.headers["x-request-id"] as string | undefined);
-    if (req.method !== "POST") {
+    if (req.method !== "POST" && req.method !== "GET" && req.method !== "HEAD" && req.method !== "DELETE") {
       if (req.method === "OPTIONS") return send(res, 204, null, { allow: ALLOW_HEADER });
-      const message = `${req.method} is not supported on ${CANONICAL_PATH}; use POST (see /api/openapi.json)`;
+      const message = `${req.method} is not supported on ${CANONICAL_PATH}; use ${ALLOW.filter((m) => m !== "OPTIONS" && m !== "HEAD").join(" or ")} (see /api/openapi.json)`;
       return send(res, 405, { error: { code: "method_not_allowed", message, details: { allow: ALLOW } } }, { allow: ALLOW_HEADER });
     }
     const badOrigin = mcpOriginRefusal(req.headers.origin);
@@ -103,6 +130,7 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
     }
     const authorization = req.headers.authorization;
     if (authorization === undefined && (o.sessions ?? Boolean(o.fallback)) && hasSessionCookie(req.headers.cookie ?? "")) return fallback(req, res);
+    if (req.method !== "POST") return listen(req, res, authorization, requestId);
 
     const admitted = o.admission.tryEnter();
     if (!admitted.ok) {

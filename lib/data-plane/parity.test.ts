@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { POST as nextPost, GET as nextGet } from "@/app/api/mcp/route";
+import { POST as nextPost, GET as nextGet, HEAD as nextHead, DELETE as nextDelete, PUT as nextPut } from "@/app/api/mcp/route";
 import type { TestDb } from "@/lib/db/testing";
 import { auditSearchQuerySchema } from "@/lib/audit/schemas";
 import { mintToken } from "@/lib/auth/tokens";
@@ -46,7 +46,8 @@ async function viaHttp(base: string, method: string, headers: Record<string, str
 
 async function viaNext(method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   const req = new Request("http://127.0.0.1/api/mcp", { method, headers, body });
-  const res = method === "POST" ? await nextPost(req, { params: Promise.resolve({}) }) : await nextGet(req);
+  const ctx = { params: Promise.resolve({}) };
+  const res = method === "POST" ? await nextPost(req, ctx) : method === "GET" ? await nextGet(req, ctx) : method === "HEAD" ? await nextHead(req, ctx) : method === "DELETE" ? await nextDelete(req, ctx) : await nextPut(req);
   const text = await res.text();
   return { status: res.status, type: res.headers.get("content-type"), allow: res.headers.get("allow"), retryAfter: res.headers.get("retry-after"), challenge: res.headers.get("www-authenticate"), body: text ? JSON.parse(text) : null };
 }
@@ -209,7 +210,24 @@ const cases: { label: string; method?: string; headers: () => Record<string, str
   },
   { label: "a forged token", headers: () => ({ ...json, authorization: `Bearer ${token.slice(0, -6)}AAAAAA` }), body: rpc(10, "ping"), expected: (a) => expect(a).toMatchObject({ status: 401, challenge: expect.stringMatching(/^Bearer resource_metadata=/), body: { error: { code: "unauthorized" } } }) },
   { label: "not a bearer header", headers: () => ({ ...json, authorization: "Basic abc" }), body: rpc(11, "ping"), expected: (a) => expect(a.status).toBe(401) },
-  { label: "GET (no SSE stream)", method: "GET", headers: bearer, expected: (a) => expect(a).toMatchObject({ status: 405, allow: "POST, OPTIONS", body: { error: { code: "method_not_allowed" } } }) },
+  { label: "GET without Accept: text/event-stream: 406", method: "GET", headers: bearer, expected: (a) => expect(a).toMatchObject({ status: 406, body: { error: { code: "not_acceptable" } } }) },
+  {
+    label: "GET at 2026-07-28 (stateless, no standalone stream): 405",
+    method: "GET",
+    headers: () => ({ ...bearer(), accept: "text/event-stream", "mcp-protocol-version": "2026-07-28" }),
+    expected: (a) => expect(a).toMatchObject({ status: 405, body: { error: { code: "method_not_allowed", details: { allow: ["POST"] } } } }),
+  },
+  {
+    label: "GET with a forged session id: 404, initialize again",
+    method: "GET",
+    headers: () => ({ ...bearer(), accept: "text/event-stream", "mcp-session-id": "eyJ0IjoieCJ9.forged" }),
+    expected: (a) => expect(a).toMatchObject({ status: 404, body: { error: { code: "session_not_found" } } }),
+  },
+  { label: "GET without credentials: 401 with the challenge", method: "GET", headers: () => ({ accept: "text/event-stream" }), expected: (a) => expect(a).toMatchObject({ status: 401, challenge: expect.stringMatching(/^Bearer resource_metadata=/) }) },
+  { label: "HEAD: what GET would answer, no stream held", method: "HEAD", headers: () => ({ ...bearer(), accept: "text/event-stream" }), expected: (a) => expect(a).toMatchObject({ status: 200, type: "text/event-stream", body: null }) },
+  { label: "DELETE without a session id: 400", method: "DELETE", headers: bearer, expected: (a) => expect(a).toMatchObject({ status: 400, body: { error: { code: "bad_request", details: { header: "Mcp-Session-Id" } } } }) },
+  { label: "DELETE with a forged session id: 404", method: "DELETE", headers: () => ({ ...bearer(), "mcp-session-id": "eyJ0IjoieCJ9.forged" }), expected: (a) => expect(a).toMatchObject({ status: 404, body: { error: { code: "session_not_found" } } }) },
+  { label: "PUT: 405 naming GET, POST and DELETE", method: "PUT", headers: bearer, expected: (a) => expect(a).toMatchObject({ status: 405, allow: "GET, HEAD, POST, DELETE, OPTIONS", body: { error: { code: "method_not_allowed" } } }) },
   ...statelessCases(),
 ];
 

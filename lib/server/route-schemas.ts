@@ -117,6 +117,8 @@ const declared = {
   "policy.draft.delete": {},
   "policy.rollback": { read: "fields", body: rollbackRequestSchema, response: rollbackResponseSchema },
   "gateway.mcp": { body: z.looseObject({ jsonrpc: z.literal("2.0"), id: z.union([z.string(), z.number()]).optional(), method: z.string(), params: z.record(z.string(), z.unknown()).optional() }) },
+  "gateway.mcpStream": {},
+  "gateway.mcpEnd": {},
   "gateway.protectedResource": { response: protectedResourceMetadataSchema },
   "gateway.check": { body: guardRequestSchema, response: verdictSchema },
   "gateway.enforce": { body: guardRequestSchema, response: verdictSchema },

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Admission } from "@/lib/data-plane/admission";
+import { createListenServices } from "@/lib/mcp/listen/services";
 import { createMcpRelayServices } from "@/lib/mcp/relay/services";
 import { RefusalAudit } from "@/lib/data-plane/refusal-audit";
 import { AccessEvents } from "@/lib/access/events";
@@ -260,6 +261,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     get mcpChatApprovals() {
       return mcpChatApprovals();
     },
+    get mcpListen() {
+      return mcpListen();
+    },
     async start() {
       if (started) return;
       started = true;
@@ -320,10 +324,28 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
       : undefined,
   );
   const mcpRelay = once(() => createMcpRelayServices({ env, kv: kv(), secrets: secrets(), clock, audit: (input) => audit().append(input), log: log() }));
+  const mcpListen = once(() =>
+    createListenServices({
+      gateway: gateway(),
+      relay: mcpRelay(),
+      kv: kv(),
+      clock,
+      limits: {
+        maxStreams: env.MCP_LISTEN_MAX_STREAMS,
+        maxPerPrincipal: env.MCP_LISTEN_MAX_PER_CALLER,
+        intervalMs: env.MCP_LISTEN_INTERVAL_MS,
+        // Under the common 30–60 s idle timeouts of proxies and load balancers.
+        keepaliveMs: 25_000,
+        maxStreamMs: env.MCP_LISTEN_MAX_SECONDS * 1000,
+      },
+      log: log(),
+    }),
+  );
 
   // Closes only what was built here, dependants first; what a test supplied is the test's to close.
   async function closeBuilt() {
     if (tokenGuard.built()) await tokenGuard().close();
+    if (mcpListen.built()) await mcpListen().close();
     if (mcpRelay.built()) await mcpRelay().broker.close();
     if (upstreams.built() && !overrides.upstreams) await upstreams().close();
     if (slack.built()) await (await slack().catch(() => null))?.close();

@@ -1,4 +1,5 @@
 import type { NextAuthOptions } from "next-auth";
+import type { ListenServices } from "@/lib/mcp/listen/http";
 import type { RelayServices } from "@/lib/mcp/relay/request-relay";
 import type { AccessEvents } from "@/lib/access/events";
 import type { ApprovalEvents, ApprovalService } from "@/lib/approvals";
@@ -77,6 +78,8 @@ export interface Services {
   readonly mcpRelay: RelayServices;
   /** 2026-07-28 clients asked for approvals in their chat (URL elicitation); absent without a console URL (NEXTAUTH_URL). */
   readonly mcpChatApprovals: ChatApprovals | undefined;
+  /** GET /mcp's standalone streams (list_changed) and DELETE /mcp's session ends. */
+  readonly mcpListen: ListenServices;
   /** The in-flight bound for /mcp (DATA_PLANE_MAX_IN_FLIGHT), shared by the Next route and the node:http entry. */
   readonly admission: Admission;
   /** Background work of a server process: approval expiry sweeper, usage flusher. Idempotent. */

@@ -58,9 +58,9 @@ async function records(kind: string) {
 }
 
 describe("listing", () => {
-  test("initialize advertises resources, prompts, completions and logging, as the upstream offers them", async () => {
+  test("initialize advertises resources, prompts, completions and logging, as the upstream offers them, their list changes on GET /mcp", async () => {
     const r = await rpc("initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } });
-    expect(r.result?.capabilities).toEqual({ tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, completions: {}, logging: {} });
+    expect(r.result?.capabilities).toEqual({ tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {}, logging: {} });
   });
 
   test.each([

@@ -345,7 +345,112 @@ export function checkRawRange(rows: (string | null)[][], tenant: string, cpSeqs:
   return s;
 }
 
+/**
+ * The fields of one line of `COPY … TO STDOUT` text output (without its newline): `\N` is
+ * null, the backslash escapes COPY writes (\\ \b \f \n \r \t \v) are decoded, so each
+ * field is the text a query would have returned. Null for a line COPY cannot have written (an
+ * escape it does not use, a trailing backslash).
+ */
+export function copyLineFields(line: string): (string | null)[] | null {
+  const f: (string | null)[] = line.split("\t");
+  for (let i = 0; i < f.length; i++) {
+    const v = f[i] as string;
+    if (v.indexOf("\\") < 0) continue;
+    if (v === "\\N") {
+      f[i] = null;
+      continue;
+    }
+    let out = "";
+    let at = 0;
+    for (;;) {
+      const j = v.indexOf("\\", at);
+      if (j < 0) break;
+      const e = v.charCodeAt(j + 1);
+      const d = e === 92 ? "\\" : e === 110 ? "\n" : e === 116 ? "\t" : e === 114 ? "\r" : e === 98 ? "\b" : e === 102 ? "\f" : e === 118 ? "\v" : null;
+      if (d === null) return null;
+      out += v.slice(at, j) + d;
+      at = j + 2;
+    }
+    f[i] = out + v.slice(at);
+  }
+  return f;
+}
+
+/**
+ * A `pg` submittable (client.query(it)) that runs `text`, a `COPY (SELECT …) TO STDOUT` in text
+ * format, and resolves `done` with its rows as field arrays (copyLineFields) of `width` fields.
+ * COPY hands over each row as one undecoded byte chunk: one UTF-8 decode and one split per row,
+ * where a query result costs a decode and a string per field, and a parse per message.
+ * Rejects on any error, an undecodable line, or a row of another width (fail closed).
+ */
+export function copyRowsQuery(text: string, width: number): { done: Promise<(string | null)[][]> } & Record<string, unknown> {
+  const rows: (string | null)[][] = [];
+  let pending: Uint8Array[] = [];
+  let failure: unknown = null;
+  let resolve!: (r: (string | null)[][]) => void;
+  let reject!: (e: unknown) => void;
+  const done = new Promise<(string | null)[][]>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const line = (s: string) => {
+    const f = copyLineFields(s);
+    if (f === null || f.length !== width) throw new Error(`COPY sent a row of ${f === null ? "undecodable" : f.length} fields`);
+    rows.push(f);
+  };
+  // The parser reuses its buffer: a chunk is read now or copied.
+  const lines = (chunk: Uint8Array & { toString(enc: string, start?: number, end?: number): string }) => {
+    const n = chunk.length;
+    const nl = chunk.indexOf(10);
+    if (pending.length === 0 && nl === n - 1) return line(chunk.toString("utf8", 0, n - 1)); // the usual case: one row per chunk
+    const last = chunk.lastIndexOf(10);
+    if (last < 0) {
+      pending.push(Uint8Array.prototype.slice.call(chunk));
+      return;
+    }
+    const head = chunk.subarray(0, last);
+    const all = pending.length === 0 ? head : Buffer.concat([...pending, head]);
+    pending = last + 1 < n ? [Uint8Array.prototype.slice.call(chunk, last + 1)] : [];
+    for (const s of Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString("utf8").split("\n")) line(s);
+  };
+  return {
+    done,
+    text,
+    submit(connection: { query(text: string): void }) {
+      connection.query(text);
+    },
+    handleCopyData(msg: { chunk: Uint8Array & { toString(enc: string, start?: number, end?: number): string } }) {
+      if (failure) return;
+      try {
+        lines(msg.chunk);
+      } catch (err) {
+        failure = err;
+      }
+    },
+    handleError(err: unknown) {
+      // Settles now: after a lost connection no ReadyForQuery follows.
+      failure ??= err;
+      reject(failure);
+    },
+    handleReadyForQuery() {
+      if (!failure && pending.length > 0) failure = new Error("COPY ended inside a row");
+      if (failure) reject(failure);
+      else resolve(rows);
+    },
+    handleRowDescription() {},
+    handleDataRow() {
+      failure ??= new Error("not a COPY: the statement returned rows");
+    },
+    handleCommandComplete() {},
+    handleEmptyQuery() {},
+    handlePortalSuspended() {},
+    handleCopyInResponse() {
+      failure ??= new Error("not a COPY … TO STDOUT");
+    },
+  };
+}
+
 /** Every function declaration of this file: the source verify-pool.ts gives its workers. */
 export const VERIFY_ROW_FUNCTIONS: readonly ((...a: never[]) => unknown)[] = [
-  canonicalJsonText, cjSkip, cjStringEnd, cjNumberEnd, cjValue, cjObject, cjStr, rawRecordCanonicalJson, checkRawRange,
+  canonicalJsonText, cjSkip, cjStringEnd, cjNumberEnd, cjValue, cjObject, cjStr, rawRecordCanonicalJson, checkRawRange, copyLineFields, copyRowsQuery,
 ];

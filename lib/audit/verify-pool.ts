@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { AppError } from "@/lib/errors";
 import { recordHash } from "./hash";
 import { type AuditRecordView, GENESIS_HASH } from "./schemas";
-import { checkRawRange, copyRowsQuery, type RangeSummary, VERIFY_ROW_FUNCTIONS } from "./verify-rows";
+import { checkRawRange, copyRowsQuery, rangeChecker, type RangeSummary, VERIFY_ROW_FUNCTIONS } from "./verify-rows";
 
 /**
  * Worker threads that run checkRawRange (verify-rows.ts) over ranges of records, so a long chain
@@ -51,24 +51,30 @@ function connection() {
   }
   return client;
 }
-// The range as COPY text (copyRowsQuery): far less work per row than a query's result.
-async function read(tenant, from, to) {
+// Reads and checks a range: as COPY text, each record checked as it arrives (copyRowsQuery, rangeChecker).
+async function readAndCheck(tenant, from, to, cpSeqs) {
   const c = await connection();
-  if (!reader.copySql) return (await c.query({ text: reader.sql, values: [tenant, String(from), String(to)], rowMode: "array", types: RAW })).rows;
+  if (!reader.copySql) {
+    const rows = (await c.query({ text: reader.sql, values: [tenant, String(from), String(to)], rowMode: "array", types: RAW })).rows;
+    return checked(rows, tenant, cpSeqs);
+  }
   if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) throw new Error("range bounds must be integers");
   const text = reader.copySql.replace("$1", () => c.escapeLiteral(tenant)).replace("$2", () => String(from)).replace("$3", () => String(to));
-  const q = ${copyRowsQuery.name}(text, reader.width);
+  const checker = ${rangeChecker.name}(tenant, cpSeqs, sha256Hex);
+  const q = ${copyRowsQuery.name}(text, reader.width, (f) => { checker.push(f); });
   c.query(q);
-  return q.done;
+  await q.done;
+  return { summary: checker.summary(), declinedRows: checker.declinedRows };
+}
+function checked(rows, tenant, cpSeqs) {
+  const summary = check(rows, tenant, cpSeqs, sha256Hex);
+  return { summary, declinedRows: summary.declined.map((i) => rows[i]) };
 }
 parentPort.on("message", async (m) => {
   try {
-    let rows = m.rows;
     // The self-test also proves this worker can read ranges (driver found, database reachable).
-    if (m.probe && reader) await read(m.tenant, 0, 0);
-    if (!rows) rows = await read(m.tenant, m.from, m.to);
-    const summary = check(rows, m.tenant, m.cpSeqs, sha256Hex);
-    const declinedRows = summary.declined.map((i) => rows[i]);
+    if (m.probe && reader) await readAndCheck(m.tenant, 0, 0, []);
+    const { summary, declinedRows } = m.rows ? checked(m.rows, m.tenant, m.cpSeqs) : await readAndCheck(m.tenant, m.from, m.to, m.cpSeqs);
     parentPort.postMessage({ id: m.id, summary, declinedRows });
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: String((err && err.message) || err) });

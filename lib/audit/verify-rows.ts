@@ -302,47 +302,72 @@ export function rawRecordCanonicalJson(a: (string | null)[], tenantJson: string)
  * record hashes the caller wants back.
  */
 export function checkRawRange(rows: (string | null)[][], tenant: string, cpSeqs: number[], sha256Hex: (text: string) => string): RangeSummary {
-  const n = rows.length;
-  if (n === 0) return { n, firstSeq: 0, lastSeq: 0, firstPrev: "", lastHash: "", beforeLastHash: "", cpHashes: [], declined: [], bad: { index: 0, why: "empty" } };
-  const first = rows[0];
-  const s: RangeSummary = {
-    n,
-    firstSeq: Number(first[0]),
-    lastSeq: Number(rows[n - 1][0]),
-    firstPrev: first[1] as string,
-    lastHash: rows[n - 1][2] as string,
-    beforeLastHash: n > 1 ? (rows[n - 2][2] as string) : (first[1] as string),
-    cpHashes: [],
-    declined: [],
-    bad: null,
-  };
+  const c = rangeChecker(tenant, cpSeqs, sha256Hex);
+  for (let i = 0; i < rows.length; i++) if (!c.push(rows[i])) break;
+  return c.summary();
+}
+
+/**
+ * checkRawRange one record at a time, so a range can be checked as it arrives and nothing of a
+ * record but its hash outlives it (records held until the range ends survive young-generation
+ * collections: most of the work, measured). push() answers false once the range is bad (later
+ * records change nothing); `declinedRows` are the records at summary().declined.
+ */
+export function rangeChecker(
+  tenant: string,
+  cpSeqs: number[],
+  sha256Hex: (text: string) => string,
+): { push(a: (string | null)[]): boolean; summary(): RangeSummary; declinedRows: (string | null)[][] } {
   const tenantJson = JSON.stringify(tenant);
+  const s: RangeSummary = { n: 0, firstSeq: 0, lastSeq: 0, firstPrev: "", lastHash: "", beforeLastHash: "", cpHashes: [], declined: [], bad: null };
+  const declinedRows: (string | null)[][] = [];
   let cp = 0;
-  while (cp < cpSeqs.length && cpSeqs[cp] < s.firstSeq) cp++;
-  let prevSeq = s.firstSeq - 1;
-  let prevHash = s.firstPrev;
-  for (let i = 0; i < n; i++) {
-    const a = rows[i];
-    const seq = Number(a[0]);
-    const hash = a[2];
-    if (seq !== prevSeq + 1 || typeof hash !== "string" || a[1] !== prevHash) {
-      s.bad = { index: i, why: seq !== prevSeq + 1 ? "seq" : "link" };
+  let prevSeq = 0;
+  let prevHash = "";
+  return {
+    declinedRows,
+    push(a) {
+      if (s.bad) return false;
+      const i = s.n;
+      const seq = Number(a[0]);
+      const hash = a[2];
+      if (i === 0) {
+        s.firstSeq = seq;
+        s.firstPrev = a[1] as string;
+        prevSeq = seq - 1;
+        prevHash = s.firstPrev;
+        while (cp < cpSeqs.length && cpSeqs[cp] < seq) cp++;
+      }
+      // Where it stops, the summary still describes every record received (the caller starts over there).
+      s.n = i + 1;
+      s.lastSeq = seq;
+      s.beforeLastHash = i === 0 ? (a[1] as string) : s.lastHash;
+      s.lastHash = hash as string;
+      if (seq !== prevSeq + 1 || typeof hash !== "string" || a[1] !== prevHash) {
+        s.bad = { index: i, why: seq !== prevSeq + 1 ? "seq" : "link" };
+        return false;
+      }
+      const text = rawRecordCanonicalJson(a, tenantJson);
+      if (text === null) {
+        s.declined.push(i);
+        declinedRows.push(a);
+      } else if (sha256Hex(text) !== hash) {
+        s.bad = { index: i, why: "hash" };
+        return false;
+      }
+      while (cp < cpSeqs.length && cpSeqs[cp] <= seq) {
+        if (cpSeqs[cp] === seq) s.cpHashes.push([seq, hash]);
+        cp++;
+      }
+      prevSeq = seq;
+      prevHash = hash;
+      return true;
+    },
+    summary() {
+      if (s.n === 0) return { ...s, bad: { index: 0, why: "empty" } };
       return s;
-    }
-    const text = rawRecordCanonicalJson(a, tenantJson);
-    if (text === null) s.declined.push(i);
-    else if (sha256Hex(text) !== hash) {
-      s.bad = { index: i, why: "hash" };
-      return s;
-    }
-    while (cp < cpSeqs.length && cpSeqs[cp] <= seq) {
-      if (cpSeqs[cp] === seq) s.cpHashes.push([seq, hash]);
-      cp++;
-    }
-    prevSeq = seq;
-    prevHash = hash;
-  }
-  return s;
+    },
+  };
 }
 
 /**
@@ -378,12 +403,13 @@ export function copyLineFields(line: string): (string | null)[] | null {
 
 /**
  * A `pg` submittable (client.query(it)) that runs `text`, a `COPY (SELECT …) TO STDOUT` in text
- * format, and resolves `done` with its rows as field arrays (copyLineFields) of `width` fields.
+ * format, and resolves `done` with its rows as field arrays (copyLineFields) of `width` fields
+ * (or hands each to `onRow` as it arrives, and resolves with none).
  * COPY hands over each row as one undecoded byte chunk: one UTF-8 decode and one split per row,
  * where a query result costs a decode and a string per field, and a parse per message.
  * Rejects on any error, an undecodable line, or a row of another width (fail closed).
  */
-export function copyRowsQuery(text: string, width: number): { done: Promise<(string | null)[][]> } & Record<string, unknown> {
+export function copyRowsQuery(text: string, width: number, onRow?: (fields: (string | null)[]) => void): { done: Promise<(string | null)[][]> } & Record<string, unknown> {
   const rows: (string | null)[][] = [];
   let pending: Uint8Array[] = [];
   let failure: unknown = null;
@@ -396,7 +422,8 @@ export function copyRowsQuery(text: string, width: number): { done: Promise<(str
   const line = (s: string) => {
     const f = copyLineFields(s);
     if (f === null || f.length !== width) throw new Error(`COPY sent a row of ${f === null ? "undecodable" : f.length} fields`);
-    rows.push(f);
+    if (onRow) onRow(f);
+    else rows.push(f);
   };
   // The parser reuses its buffer: a chunk is read now or copied.
   const lines = (chunk: Uint8Array & { toString(enc: string, start?: number, end?: number): string }) => {
@@ -452,5 +479,5 @@ export function copyRowsQuery(text: string, width: number): { done: Promise<(str
 
 /** Every function declaration of this file: the source verify-pool.ts gives its workers. */
 export const VERIFY_ROW_FUNCTIONS: readonly ((...a: never[]) => unknown)[] = [
-  canonicalJsonText, cjSkip, cjStringEnd, cjNumberEnd, cjValue, cjObject, cjStr, rawRecordCanonicalJson, checkRawRange, copyLineFields, copyRowsQuery,
+  canonicalJsonText, cjSkip, cjStringEnd, cjNumberEnd, cjValue, cjObject, cjStr, rawRecordCanonicalJson, checkRawRange, rangeChecker, copyLineFields, copyRowsQuery,
 ];

@@ -408,6 +408,23 @@ describe("verification in ranges and worker threads", () => {
     expect(await expectSameInEveryMode(tenant)).toMatchObject({ ok: false, seq: 13 });
   });
 
+  // Workers read ranges as COPY text, whose format escapes these (and JSON escapes some of them again).
+  test.each([
+    ["tabs, newlines and carriage returns", "a\tb\nc\r\nd"],
+    ["backslashes and quotes", 'C:\\dir\\"x" \\t'],
+    ["control characters", "\u0001\u0008\u000b\u000c\u001f\u007f"],
+    ["unicode", "é😀\u2028\u2029\uffff"],
+    ["what COPY writes for null", "\\N"],
+  ])("records holding %s verify the same in every mode, and an edit among them is found", async (label, text) => {
+    const tenant = `awkward-${label.replace(/\W+/g, "-")}`;
+    for (let i = 0; i < 40; i++) {
+      await log.append({ tenant, kind: "tool_decision", subject: `${text}${i}`, tool: "fs.write", args: { v: text, [text]: i, list: [text, null] }, reason: text, rule: i % 2 ? text : undefined, decision: "allow" });
+    }
+    expect(await expectSameInEveryMode(tenant)).toMatchObject({ ok: true, count: 40 });
+    await asAttacker(() => q(`UPDATE audit_records SET reason = $3 WHERE tenant_id = $1 AND seq = $2`, [tenant, 20, `${text} `]));
+    expect(await expectSameInEveryMode(tenant)).toMatchObject({ ok: false, problem: "edited", seq: 20 });
+  });
+
   test.skipIf(!env().DATABASE_URL)("a worker that crashes fails the verification closed, never valid", async () => {
     const tenant = "worker-crash";
     await buildChain(tenant, 5);

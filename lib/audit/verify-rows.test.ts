@@ -219,7 +219,11 @@ describe("copyRowsQuery (the protocol side, without a server)", () => {
   const rows = ["1\té\t\\N\n", "2\t😀x\ty\\tz\n", "3\t\t\\\\\n"];
   const expected = [["1", "é", null], ["2", "😀x", "y\tz"], ["3", "", "\\"]];
   const bytes = Buffer.from(rows.join(""));
-  const cuts = (at: number[]) => [0, ...at, bytes.length].slice(1).map((end, i, a) => bytes.subarray(i === 0 ? 0 : [0, ...at][i], end));
+  /** The bytes cut at the given offsets (ascending). */
+  const cuts = (at: number[]) => {
+    const ends = [...at, bytes.length];
+    return ends.map((end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
+  };
 
   test.each([
     ["one row a chunk (what Postgres sends)", rows.map((r) => Buffer.from(r))],

@@ -5,8 +5,10 @@ import { type AuditRecordView, GENESIS_HASH } from "./schemas";
 import { checkRawRange, copyRowsQuery, rangeChecker, type RangeSummary, VERIFY_ROW_FUNCTIONS } from "./verify-rows";
 
 /**
- * Worker threads that run checkRawRange (verify-rows.ts) over ranges of records, so a long chain
- * is hashed on every core. The workers run from source text (the functions' own text, see
+ * Worker threads that check ranges of records (verify-rows.ts), so a long chain is hashed on
+ * every core. A worker reads its ranges itself as `COPY … TO STDOUT` text and checks each record
+ * as it arrives (copyRowsQuery, rangeChecker): a query result would cost a string per field and
+ * keep the whole range alive until checked, which measured slower by about a third. The workers run from source text (the functions' own text, see
  * verify-rows.ts): a worker FILE cannot be found the same way under tsx, vitest and Next's
  * bundles. A pool checks each worker with a known range (and, when it reads ranges itself, a
  * read of the database) before use; one that fails that check is not used (the caller then

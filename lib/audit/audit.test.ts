@@ -11,8 +11,8 @@ import { auditSearchQuerySchema, type AuditRecordView, GENESIS_HASH } from "./sc
 import { prng } from "./tamper";
 import { makeAuditLog, testKeys } from "./testing";
 import { ChainVerifier } from "./verify";
-import { VerifyPool, workerSource } from "./verify-pool";
-import { getChainState, listCheckpointRows, streamAuditPages } from "@/lib/db/audit-records";
+import { selfTestRange, VerifyPool, workerSource } from "./verify-pool";
+import { arrayToRead, auditRangeReader, getChainState, listCheckpointRows, streamAuditPages } from "@/lib/db/audit-records";
 
 /**
  * The audit log against a real database: fresh Postgres when DATABASE_URL is set (CI), else an
@@ -406,6 +406,36 @@ describe("verification in ranges and worker threads", () => {
     await buildChain(tenant, 99);
     await asAttacker(() => q(`UPDATE audit_records SET prev_hash = $2 WHERE tenant_id = $1 AND seq = 13`, [tenant, "e".repeat(64)]));
     expect(await expectSameInEveryMode(tenant)).toMatchObject({ ok: false, seq: 13 });
+  });
+
+  // Workers read ranges as COPY text, whose format escapes these (and JSON escapes some of them again).
+  test.each([
+    ["tabs, newlines and carriage returns", "a\tb\nc\r\nd"],
+    ["backslashes and quotes", 'C:\\dir\\"x" \\t'],
+    ["control characters", "\u0001\u0008\u000b\u000c\u001f\u007f"],
+    ["unicode", "é😀\u2028\u2029\uffff"],
+    ["what COPY writes for null", "\\N"],
+  ])("records holding %s verify the same in every mode, and an edit among them is found", async (label, text) => {
+    const tenant = `awkward-${label.replace(/\W+/g, "-")}`;
+    for (let i = 0; i < 40; i++) {
+      await log.append({ tenant, kind: "tool_decision", subject: `${text}${i}`, tool: "fs.write", args: { v: text, [text]: i, list: [text, null] }, reason: text, rule: i % 2 ? text : undefined, decision: "allow" });
+    }
+    expect(await expectSameInEveryMode(tenant)).toMatchObject({ ok: true, count: 40 });
+    // A worker's own reading is exact (not rescued by this thread's re-check): clean, and what it
+    // declined hashes right by the definition.
+    const reader = auditRangeReader(db);
+    if (reader) {
+      const pool = (await VerifyPool.start({ size: 1, reader }, selfTestRange()))!;
+      try {
+        const { summary, declinedRows } = await pool.runRange(tenant, 0, 40, []);
+        expect(summary).toMatchObject({ n: 40, firstSeq: 1, lastSeq: 40, bad: null });
+        for (const row of declinedRows) expect(recordHash(arrayToRead(tenant, row))).toBe(row[2]);
+      } finally {
+        await pool.close();
+      }
+    }
+    await asAttacker(() => q(`UPDATE audit_records SET reason = $3 WHERE tenant_id = $1 AND seq = $2`, [tenant, 20, `${text} `]));
+    expect(await expectSameInEveryMode(tenant)).toMatchObject({ ok: false, problem: "edited", seq: 20 });
   });
 
   test.skipIf(!env().DATABASE_URL)("a worker that crashes fails the verification closed, never valid", async () => {

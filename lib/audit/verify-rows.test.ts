@@ -5,7 +5,7 @@ import { arrayToRead } from "@/lib/db/audit-records";
 import { recordCanonicalJson, recordHash, sha256HexOf } from "./hash";
 import { type AuditRecordView, GENESIS_HASH } from "./schemas";
 import { selfTestRange } from "./verify-pool";
-import { canonicalJsonText, checkRawRange, rawRecordCanonicalJson } from "./verify-rows";
+import { canonicalJsonText, checkRawRange, copyLineFields, copyRowsQuery, rangeChecker, rawRecordCanonicalJson } from "./verify-rows";
 
 /** JSON text as Postgres writes jsonb: keys by length then bytes, ", " and ": ", escapes as JSON.stringify's. */
 function jsonbText(v: unknown): string {
@@ -151,5 +151,95 @@ describe("checkRawRange", () => {
   test("the workers' self-test range is clean", () => {
     const t = selfTestRange();
     expect(checkRawRange(t.rows, t.tenant, t.cpSeqs, sha256HexOf)).toMatchObject({ n: 3, bad: null, declined: [] });
+  });
+});
+
+describe("rangeChecker (a range record by record, as it arrives)", () => {
+  test.each([
+    ["a clean run", () => {}],
+    ["an edited field", (rows: (string | null)[][]) => (rows[4][12] = "nothing to see")],
+    ["a broken link", (rows: (string | null)[][]) => (rows[6][1] = "f".repeat(64))],
+    ["a missing record", (rows: (string | null)[][]) => rows.splice(3, 1)],
+    ["a declined record", (rows: (string | null)[][]) => (rows[2][9] = '{"a": "\\u00e9"}')],
+  ])("%s: says what checkRawRange says, and hands back the declined records", (_label, mutate) => {
+    const rows = chainRows(10);
+    mutate(rows);
+    const c = rangeChecker("acme", [2, 5, 9], sha256HexOf);
+    for (const r of rows) if (!c.push(r)) break;
+    const whole = checkRawRange(rows, "acme", [2, 5, 9], sha256HexOf);
+    expect(c.summary().bad).toEqual(whole.bad);
+    if (!whole.bad) expect(c.summary()).toEqual(whole);
+    expect(c.declinedRows).toEqual(c.summary().declined.map((i) => rows[i]));
+  });
+
+  test("nothing pushed is bad (never an empty success)", () => {
+    expect(rangeChecker("acme", [], sha256HexOf).summary().bad).toEqual({ index: 0, why: "empty" });
+  });
+});
+
+describe("copyLineFields (COPY … TO STDOUT text format)", () => {
+  test.each([
+    ["plain fields", "1\tabc\t{\"a\": 1}", ["1", "abc", '{"a": 1}']],
+    ["\\N is null, an escaped \\N is text", "\\N\tx\t\\\\N", [null, "x", "\\N"]],
+    ["COPY's escapes", "a\\tb\\nc\\rd\\\\e\\bf\\fg\\vh", ["a\tb\nc\rd\\e\bf\fg\vh"]],
+    ["a JSON escape inside a jsonb text", '{"s": "q\\\\"x\\\\n"}', ['{"s": "q\\"x\\n"}']],
+    ["empty fields", "\t\t", ["", "", ""]],
+    ["unicode as it is", "é😀\u2028\tx", ["é😀\u2028", "x"]],
+  ])("%s", (_label, line, fields) => {
+    expect(copyLineFields(line)).toEqual(fields);
+  });
+
+  test.each([
+    ["an escape COPY does not write", "a\\x41"],
+    ["an octal escape", "a\\101"],
+    ["a trailing backslash", "abc\\"],
+  ])("%s is refused", (_label, line) => {
+    expect(copyLineFields(line)).toBeNull();
+  });
+});
+
+describe("copyRowsQuery (the protocol side, without a server)", () => {
+  type Chunk = Buffer;
+  /** Feeds the submittable as pg's client would: CopyData chunks, then ReadyForQuery. */
+  async function feed(chunks: Chunk[], width: number, opts: { error?: Error } = {}) {
+    const q = copyRowsQuery("COPY (SELECT 1) TO STDOUT", width) as unknown as Record<string, (...a: unknown[]) => void> & { done: Promise<unknown> };
+    const sent: string[] = [];
+    q.submit({ query: (t: unknown) => sent.push(String(t)) });
+    for (const c of chunks) {
+      // The parser reuses its buffer after each message: the query must not keep a view of it.
+      const reused = Buffer.from(c);
+      q.handleCopyData({ chunk: reused });
+      reused.fill(0x7a);
+    }
+    if (opts.error) q.handleError(opts.error);
+    q.handleReadyForQuery();
+    expect(sent).toEqual(["COPY (SELECT 1) TO STDOUT"]);
+    return q.done;
+  }
+  const rows = ["1\té\t\\N\n", "2\t😀x\ty\\tz\n", "3\t\t\\\\\n"];
+  const expected = [["1", "é", null], ["2", "😀x", "y\tz"], ["3", "", "\\"]];
+  const bytes = Buffer.from(rows.join(""));
+  /** The bytes cut at the given offsets (ascending). */
+  const cuts = (at: number[]) => {
+    const ends = [...at, bytes.length];
+    return ends.map((end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
+  };
+
+  test.each([
+    ["one row a chunk (what Postgres sends)", rows.map((r) => Buffer.from(r))],
+    ["all rows in one chunk", [bytes]],
+    ["rows cut inside a multi-byte character", cuts([5, 16, 17])],
+    ["rows cut at every byte", cuts(Array.from({ length: bytes.length - 1 }, (_, i) => i + 1))],
+  ])("%s", async (_label, chunks) => {
+    await expect(feed(chunks, 3)).resolves.toEqual(expected);
+  });
+
+  test.each([
+    ["a row of another width", [Buffer.from("1\t2\n")], {}, /row of 2 fields/],
+    ["an undecodable row", [Buffer.from("1\\q\t2\t3\n")], {}, /undecodable/],
+    ["data ending inside a row", [Buffer.from("1\t2\t3")], {}, /inside a row/],
+    ["a server error", [Buffer.from("1\t2\t3\n")], { error: new Error("canceled") }, /canceled/],
+  ])("%s rejects (fail closed)", async (_label, chunks, opts, message) => {
+    await expect(feed(chunks, 3, opts)).rejects.toThrow(message);
   });
 });

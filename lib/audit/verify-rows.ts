@@ -245,11 +245,9 @@ function cjObject(t: string, pos: number[]): string | null {
 /** JSON.stringify of a nullable text column, escaping only when a character needs it. */
 function cjStr(v: string | null | undefined): string {
   if (v === null || v === undefined) return "null";
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(v);
-  }
-  return '"' + v + '"';
+  // One native scan (half the time of a charCodeAt loop, measured): a quote, a backslash, a
+  // control character or any surrogate (paired or not) sends it to JSON.stringify itself.
+  return /["\\\u0000-\u001f\ud800-\udfff]/.test(v) ? JSON.stringify(v) : '"' + v + '"';
 }
 
 /**
@@ -302,50 +300,182 @@ export function rawRecordCanonicalJson(a: (string | null)[], tenantJson: string)
  * record hashes the caller wants back.
  */
 export function checkRawRange(rows: (string | null)[][], tenant: string, cpSeqs: number[], sha256Hex: (text: string) => string): RangeSummary {
-  const n = rows.length;
-  if (n === 0) return { n, firstSeq: 0, lastSeq: 0, firstPrev: "", lastHash: "", beforeLastHash: "", cpHashes: [], declined: [], bad: { index: 0, why: "empty" } };
-  const first = rows[0];
-  const s: RangeSummary = {
-    n,
-    firstSeq: Number(first[0]),
-    lastSeq: Number(rows[n - 1][0]),
-    firstPrev: first[1] as string,
-    lastHash: rows[n - 1][2] as string,
-    beforeLastHash: n > 1 ? (rows[n - 2][2] as string) : (first[1] as string),
-    cpHashes: [],
-    declined: [],
-    bad: null,
-  };
+  const c = rangeChecker(tenant, cpSeqs, sha256Hex);
+  for (let i = 0; i < rows.length; i++) if (!c.push(rows[i])) break;
+  return c.summary();
+}
+
+/**
+ * checkRawRange one record at a time, so a range can be checked as it arrives and nothing of a
+ * record but its hash outlives it (records held until the range ends survive young-generation
+ * collections: most of the work, measured). push() answers false once the range is bad (later
+ * records change nothing); `declinedRows` are the records at summary().declined.
+ */
+export function rangeChecker(
+  tenant: string,
+  cpSeqs: number[],
+  sha256Hex: (text: string) => string,
+): { push(a: (string | null)[]): boolean; summary(): RangeSummary; declinedRows: (string | null)[][] } {
   const tenantJson = JSON.stringify(tenant);
+  const s: RangeSummary = { n: 0, firstSeq: 0, lastSeq: 0, firstPrev: "", lastHash: "", beforeLastHash: "", cpHashes: [], declined: [], bad: null };
+  const declinedRows: (string | null)[][] = [];
   let cp = 0;
-  while (cp < cpSeqs.length && cpSeqs[cp] < s.firstSeq) cp++;
-  let prevSeq = s.firstSeq - 1;
-  let prevHash = s.firstPrev;
-  for (let i = 0; i < n; i++) {
-    const a = rows[i];
-    const seq = Number(a[0]);
-    const hash = a[2];
-    if (seq !== prevSeq + 1 || typeof hash !== "string" || a[1] !== prevHash) {
-      s.bad = { index: i, why: seq !== prevSeq + 1 ? "seq" : "link" };
+  let prevSeq = 0;
+  let prevHash = "";
+  return {
+    declinedRows,
+    push(a) {
+      if (s.bad) return false;
+      const i = s.n;
+      const seq = Number(a[0]);
+      const hash = a[2];
+      if (i === 0) {
+        s.firstSeq = seq;
+        s.firstPrev = a[1] as string;
+        prevSeq = seq - 1;
+        prevHash = s.firstPrev;
+        while (cp < cpSeqs.length && cpSeqs[cp] < seq) cp++;
+      }
+      // Where it stops, the summary still describes every record received (the caller starts over there).
+      s.n = i + 1;
+      s.lastSeq = seq;
+      s.beforeLastHash = i === 0 ? (a[1] as string) : s.lastHash;
+      s.lastHash = hash as string;
+      if (seq !== prevSeq + 1 || typeof hash !== "string" || a[1] !== prevHash) {
+        s.bad = { index: i, why: seq !== prevSeq + 1 ? "seq" : "link" };
+        return false;
+      }
+      const text = rawRecordCanonicalJson(a, tenantJson);
+      if (text === null) {
+        s.declined.push(i);
+        declinedRows.push(a);
+      } else if (sha256Hex(text) !== hash) {
+        s.bad = { index: i, why: "hash" };
+        return false;
+      }
+      while (cp < cpSeqs.length && cpSeqs[cp] <= seq) {
+        if (cpSeqs[cp] === seq) s.cpHashes.push([seq, hash]);
+        cp++;
+      }
+      prevSeq = seq;
+      prevHash = hash;
+      return true;
+    },
+    summary() {
+      if (s.n === 0) return { ...s, bad: { index: 0, why: "empty" } };
       return s;
+    },
+  };
+}
+
+/**
+ * The fields of one line of `COPY … TO STDOUT` text output (without its newline): `\N` is
+ * null, the backslash escapes COPY writes (\\ \b \f \n \r \t \v) are decoded, so each
+ * field is the text a query would have returned. Null for a line COPY cannot have written (an
+ * escape it does not use, a trailing backslash).
+ */
+export function copyLineFields(line: string): (string | null)[] | null {
+  const f: (string | null)[] = line.split("\t");
+  for (let i = 0; i < f.length; i++) {
+    const v = f[i] as string;
+    if (v.indexOf("\\") < 0) continue;
+    if (v === "\\N") {
+      f[i] = null;
+      continue;
     }
-    const text = rawRecordCanonicalJson(a, tenantJson);
-    if (text === null) s.declined.push(i);
-    else if (sha256Hex(text) !== hash) {
-      s.bad = { index: i, why: "hash" };
-      return s;
+    let out = "";
+    let at = 0;
+    for (;;) {
+      const j = v.indexOf("\\", at);
+      if (j < 0) break;
+      const e = v.charCodeAt(j + 1);
+      const d = e === 92 ? "\\" : e === 110 ? "\n" : e === 116 ? "\t" : e === 114 ? "\r" : e === 98 ? "\b" : e === 102 ? "\f" : e === 118 ? "\v" : null;
+      if (d === null) return null;
+      out += v.slice(at, j) + d;
+      at = j + 2;
     }
-    while (cp < cpSeqs.length && cpSeqs[cp] <= seq) {
-      if (cpSeqs[cp] === seq) s.cpHashes.push([seq, hash]);
-      cp++;
-    }
-    prevSeq = seq;
-    prevHash = hash;
+    f[i] = out + v.slice(at);
   }
-  return s;
+  return f;
+}
+
+/**
+ * A `pg` submittable (client.query(it)) that runs `text`, a `COPY (SELECT …) TO STDOUT` in text
+ * format, and resolves `done` with its rows as field arrays (copyLineFields) of `width` fields
+ * (or hands each to `onRow` as it arrives, and resolves with none).
+ * COPY hands over each row as one undecoded byte chunk: one UTF-8 decode and one split per row,
+ * where a query result costs a decode and a string per field, and a parse per message.
+ * Rejects on any error, an undecodable line, or a row of another width (fail closed).
+ */
+export function copyRowsQuery(text: string, width: number, onRow?: (fields: (string | null)[]) => void): { done: Promise<(string | null)[][]> } & Record<string, unknown> {
+  const rows: (string | null)[][] = [];
+  let pending: Uint8Array[] = [];
+  let failure: unknown = null;
+  let resolve!: (r: (string | null)[][]) => void;
+  let reject!: (e: unknown) => void;
+  const done = new Promise<(string | null)[][]>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const line = (s: string) => {
+    const f = copyLineFields(s);
+    if (f === null || f.length !== width) throw new Error(`COPY sent a row of ${f === null ? "undecodable" : f.length} fields`);
+    if (onRow) onRow(f);
+    else rows.push(f);
+  };
+  // The parser reuses its buffer: a chunk is read now or copied.
+  const lines = (chunk: Uint8Array & { toString(enc: string, start?: number, end?: number): string }) => {
+    const n = chunk.length;
+    const nl = chunk.indexOf(10);
+    if (pending.length === 0 && nl === n - 1) return line(chunk.toString("utf8", 0, n - 1)); // the usual case: one row per chunk
+    const last = chunk.lastIndexOf(10);
+    if (last < 0) {
+      pending.push(Uint8Array.prototype.slice.call(chunk));
+      return;
+    }
+    const head = chunk.subarray(0, last);
+    const all = pending.length === 0 ? head : Buffer.concat([...pending, head]);
+    pending = last + 1 < n ? [Uint8Array.prototype.slice.call(chunk, last + 1)] : [];
+    for (const s of Buffer.from(all.buffer, all.byteOffset, all.byteLength).toString("utf8").split("\n")) line(s);
+  };
+  return {
+    done,
+    text,
+    submit(connection: { query(text: string): void }) {
+      connection.query(text);
+    },
+    handleCopyData(msg: { chunk: Uint8Array & { toString(enc: string, start?: number, end?: number): string } }) {
+      if (failure) return;
+      try {
+        lines(msg.chunk);
+      } catch (err) {
+        failure = err;
+      }
+    },
+    handleError(err: unknown) {
+      // Settles now: after a lost connection no ReadyForQuery follows.
+      failure ??= err;
+      reject(failure);
+    },
+    handleReadyForQuery() {
+      if (!failure && pending.length > 0) failure = new Error("COPY ended inside a row");
+      if (failure) reject(failure);
+      else resolve(rows);
+    },
+    handleRowDescription() {},
+    handleDataRow() {
+      failure ??= new Error("not a COPY: the statement returned rows");
+    },
+    handleCommandComplete() {},
+    handleEmptyQuery() {},
+    handlePortalSuspended() {},
+    handleCopyInResponse() {
+      failure ??= new Error("not a COPY … TO STDOUT");
+    },
+  };
 }
 
 /** Every function declaration of this file: the source verify-pool.ts gives its workers. */
 export const VERIFY_ROW_FUNCTIONS: readonly ((...a: never[]) => unknown)[] = [
-  canonicalJsonText, cjSkip, cjStringEnd, cjNumberEnd, cjValue, cjObject, cjStr, rawRecordCanonicalJson, checkRawRange,
+  canonicalJsonText, cjSkip, cjStringEnd, cjNumberEnd, cjValue, cjObject, cjStr, rawRecordCanonicalJson, checkRawRange, rangeChecker, copyLineFields, copyRowsQuery,
 ];

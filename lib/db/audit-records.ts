@@ -58,6 +58,8 @@ const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const RECORD_COLUMNS = `seq::text AS seq, prev_hash, hash, kind, to_char(ts, ${ISO}) AS ts, trace_id, subject, tool, args_digest,
   args::text AS args, decision, rule, reason, policy_version, approval_id, latency_ms, upstream_outcome, data::text AS data`;
 
+const RECORD_COLUMN_COUNT = 18;
+
 function toRead(tenant: string, row: Record<string, unknown>): AuditRowRead {
   return {
     tenant,
@@ -433,7 +435,7 @@ export async function* streamAuditRawPages(
  * source text) and the statement (parameters: tenant, after seq, up to seq; raw texts in
  * RECORD_COLUMNS order). Null on PGlite, or where the driver cannot be located.
  */
-export function auditRangeReader(db: Db): { url: string; pgPath: string; sql: string } | null {
+export function auditRangeReader(db: Db): { url: string; pgPath: string; sql: string; copySql: string; width: number } | null {
   if (db.sql.kind !== "postgres" || !db.sql.connectionUrl) return null;
   const pgPath = driverPath();
   if (pgPath === null) return null;
@@ -441,6 +443,9 @@ export function auditRangeReader(db: Db): { url: string; pgPath: string; sql: st
     url: db.sql.connectionUrl,
     pgPath,
     sql: `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant_id = $1 AND seq > $2::bigint AND seq <= $3::bigint ORDER BY audit_records.seq`,
+    // COPY takes no parameters: the worker writes the tenant as an escaped literal, seqs as integers.
+    copySql: `COPY (SELECT ${RECORD_COLUMNS} FROM audit_records WHERE tenant_id = $1 AND seq > $2::bigint AND seq <= $3::bigint ORDER BY audit_records.seq) TO STDOUT`,
+    width: RECORD_COLUMN_COUNT,
   };
 }
 

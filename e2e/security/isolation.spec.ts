@@ -26,6 +26,9 @@ interface World {
   aToken: string;
   /** A's policy test case (its name holds the marker). */
   aTestCaseId: number;
+  /** A's agent (a token already seen, so using it changes nothing) and its MCP session. */
+  aAgent: string;
+  aSession: string;
 }
 
 type Attack = (request: APIRequestContext, w: World) => Promise<APIResponse | APIResponse[]>;
@@ -104,17 +107,14 @@ const CASES: Record<string, Attack> = {
   },
   // A's MCP session (the signed id binds tenant and subject): B can neither listen on it nor end it.
   "GET /api/mcp": async (r, w) => {
-    const aSession = await mcpSession(r, token(w.a, "agent-a", "agent"));
-    const res = refused(await r.get("/mcp", { headers: { ...bearer(w.bAgent), accept: "text/event-stream", "mcp-session-id": aSession } }), 404);
+    const res = refused(await r.get("/mcp", { headers: { ...bearer(w.bAgent), accept: "text/event-stream", "mcp-session-id": w.aSession } }), 404);
     expect((await res.json()).error.code).toBe("session_not_found");
     return res;
   },
   "DELETE /api/mcp": async (r, w) => {
-    const aAgent = token(w.a, "agent-a", "agent");
-    const aSession = await mcpSession(r, aAgent);
-    const res = refused(await r.delete("/mcp", { headers: { ...bearer(w.bAgent), "mcp-session-id": aSession } }), 404);
+    const res = refused(await r.delete("/mcp", { headers: { ...bearer(w.bAgent), "mcp-session-id": w.aSession } }), 404);
     // A's session was not ended by B's attempt.
-    const still = await r.post("/mcp", { headers: { ...bearer(aAgent), ...json(), "mcp-session-id": aSession }, data: { jsonrpc: "2.0", id: 2, method: "ping" } });
+    const still = await r.post("/mcp", { headers: { ...bearer(w.aAgent), ...json(), "mcp-session-id": w.aSession }, data: { jsonrpc: "2.0", id: 2, method: "ping" } });
     expect(still.status()).toBe(200);
     return res;
   },
@@ -330,7 +330,8 @@ rules:
       expect(created.status(), await created.text()).toBe(201);
     }
     expect((await request.put("/api/v1/policy/draft", { headers: bearer(aAdmin), data: { text: `# ${marker} draft\nversion: 1\n` } })).status()).toBe(200);
-    w = { aTestCaseId, aTokenId, aToken, a, b, marker, secrets: [marker, slackA], aAdmin, bAdmin: token(b, "root", ["admin", "policy_author", "approver", "agent"]), bAgent: token(b, "agent-b", "agent"), approvalId, versionId };
+    const aSession = await mcpSession(request, agent);
+    w = { aAgent: agent, aSession, aTestCaseId, aTokenId, aToken, a, b, marker, secrets: [marker, slackA], aAdmin, bAdmin: token(b, "root", ["admin", "policy_author", "approver", "agent"]), bAgent: token(b, "agent-b", "agent"), approvalId, versionId };
   });
 
   test("every operation of the OpenAPI document has an isolation case", async ({ request }) => {

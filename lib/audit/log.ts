@@ -41,9 +41,6 @@ import { checkRawRange, type RangeSummary } from "./verify-rows";
 /** How long a deferred append waits for an urgent one to commit with (AuditLogOptions.deferMs). */
 export const DEFAULT_DEFER_MS = 50;
 
-/** Queue length from which a batch started with none in flight is split in two (see pump). */
-const SPLIT_AT = 16;
-
 /** Bound on verification worker threads (AUDIT_VERIFY_WORKERS). */
 export const MAX_VERIFY_WORKERS = 32;
 
@@ -388,12 +385,8 @@ export class AuditLog {
       // failure, or after another process appended), one batch at a time until one re-reads it:
       // else every batch would start from a head nobody knows and take the slow path forever.
       if (chain.head === null && chain.inflight > 0) break;
-      // Many writers at once with nothing in flight (they were all answered by one commit): half
-      // now and half pipelined behind it, so that their callers' next records are prepared while
-      // the database writes the second half, instead of the database waiting for all of them.
-      const take = chain.inflight === 0 && depth > 1 && chain.head !== null && chain.queue.length >= SPLIT_AT ? Math.ceil(chain.queue.length / 2) : max;
       const batch: Pending[] = [];
-      while (batch.length < Math.min(max, take) && chain.queue.length > 0) {
+      while (batch.length < max && chain.queue.length > 0) {
         const p = chain.queue.shift()!;
         if (!p.deferred) chain.urgent--;
         if (p.state !== "queued") continue; // timed out while waiting: never written

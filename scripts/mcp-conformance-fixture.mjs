@@ -153,6 +153,29 @@ TOOLS.test_tool_with_logging = ["Sends three log messages while it runs", async 
   return text("Logging test completed");
 }];
 
+// 2026-07-28 (server-stateless probes): logs the suite checks are withheld from a request that set
+// no _meta log level, and a question the gateway must not put on a stateless request's stream.
+// No pauses: the suite reads this call's answer for 500 ms only, and a loaded CI machine needs the margin.
+TOOLS.test_logging_tool = ["Sends three log messages while it runs (relayed at 2026-07-28 only at the request's _meta log level)", async (_params, extra) => {
+  for (const data of ["Tool execution started", "Tool processing data", "Tool execution completed"]) await extra.sendNotification({ method: "notifications/message", params: { level: "info", data } });
+  return text("Logging test completed");
+}];
+
+const NAME_QUESTION = ["What is your name?", { name: { type: "string" } }, ["name"]];
+TOOLS.test_streaming_elicitation = [
+  "Asks the user mid-call (a server→client request); when the caller cannot be asked that way (a 2026-07-28 request's stream carries none), asks in-band with input_required",
+  async ({ inputResponses }, extra) => {
+    const given = inputResponses?.user_name?.content?.name;
+    if (given) return text(`Hello, ${given}!`);
+    try {
+      const r = await elicitNow(extra, elicit(...NAME_QUESTION).params);
+      return text(`Hello, ${r.content?.name ?? "someone"}!`);
+    } catch {
+      return inputRequired({ user_name: elicit(...NAME_QUESTION) });
+    }
+  },
+];
+
 TOOLS.test_tool_with_progress = ["Reports progress 0, 50, 100 of 100", async (params, extra) => {
   const token = params._meta?.progressToken;
   for (const [i, progress] of [0, 50, 100].entries()) {
@@ -252,5 +275,18 @@ server.registerPrompt("test_prompt_with_embedded_resource", { description: "A pr
 server.registerPrompt("test_prompt_with_image", { description: "A prompt with an image" }, () => ({
   messages: [user({ type: "image", data: PNG, mimeType: "image/png" }), user({ type: "text", text: "Please analyze the image above." })],
 }));
+
+// SEP-2322 on a non-tool request: the prompt asks for context in-band first. Registered for its
+// listing; served by hand, as tools are, since the SDK 1.x prompts/get schema drops inputResponses.
+server.registerPrompt("test_input_required_result_prompt", { description: "A prompt that asks for context first (SEP-2322)" }, () => ({ messages: [] }));
+const promptsGet = server.server._requestHandlers.get("prompts/get");
+server.server.removeRequestHandler("prompts/get");
+const GetPromptSchema = z.object({ method: z.literal("prompts/get"), params: z.looseObject({ name: z.string() }) });
+server.server.setRequestHandler(GetPromptSchema, async (request, extra) => {
+  if (request.params.name !== "test_input_required_result_prompt") return promptsGet(request, extra);
+  const context = request.params.inputResponses?.user_context?.content?.context;
+  if (typeof context !== "string") return inputRequired({ user_context: elicit("What context should the prompt use?", { context: { type: "string" } }, ["context"]) });
+  return { messages: [user({ type: "text", text: `Use this context: ${context}` })] };
+});
 
 await server.connect(new StdioServerTransport());

@@ -130,7 +130,7 @@ export function createDataPlaneHandler(o: DataPlaneOptions): NodeHandler {
       const answer =
         "refused" in opened
           ? opened.refused
-          : await answerMcp({ gateway: svc.gateway, requestState: svc.mcpRequestState }, { text: await readNodeBodyText(req, "mcp"), headers }, principal, controller.signal, opened.relay);
+          : await answerMcp({ gateway: svc.gateway, requestState: svc.mcpRequestState, approvals: svc.mcpChatApprovals }, { text: await readNodeBodyText(req, "mcp"), headers }, principal, controller.signal, opened.relay);
       if ("refused" in opened) req.resume();
       if (answer.stream) await writeNodeStream(res, answer.stream, { ...answer.headers, "x-request-id": requestId });
       else send(res, answer.status, answer.body, { ...answer.headers, "x-request-id": requestId });

@@ -12,6 +12,8 @@ import {
   type ResourceTemplate,
   type ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
+import { CLIENT_CAPABILITIES_META_KEY } from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { Redactor } from "@/lib/audit";
 import type { Route, UpstreamCatalog } from "@/lib/mcp/upstreams/catalog";
 import type { OfferingKind } from "@/lib/mcp/upstreams/connection";
@@ -21,12 +23,40 @@ import type { EnforceDeps } from "./deps";
 import { mayBeAllowed, templateMayBeAllowed } from "./list-tools";
 import { enforceCall, recordOutcome } from "./pipeline";
 import { shownVerdict } from "./shown-verdict";
-import type { GatewayCall, Principal, Verdict } from "./types";
+import type { GatewayCall, Principal, ToolCallRound, Verdict } from "./types";
 
 /** An answer that ran (result) or the verdict that stopped it. */
 export interface Governed<T> {
   verdict: Verdict;
   result?: T;
+}
+
+/**
+ * An upstream's MCP 2026-07-28 multi round-trip answer (SEP-2322) to prompts/get or resources/read:
+ * it needs the caller's input first. The gateway relays it (lib/mcp seals its requestState).
+ */
+export interface InputRequiredResult {
+  resultType: "input_required";
+  inputRequests?: Record<string, unknown>;
+  requestState?: string;
+  _meta?: Record<string, unknown>;
+}
+const InputRequiredResultSchema = z.looseObject({ resultType: z.literal("input_required"), inputRequests: z.record(z.string(), z.unknown()).optional(), requestState: z.string().optional() });
+/** A complete result, or the upstream asking for input (tried first: it is the narrower shape). */
+const orInputRequired = <T>(complete: z.ZodType<T>) => z.union([InputRequiredResultSchema, complete]) as unknown as z.ZodType<T | InputRequiredResult>;
+export const isInputRequired = (r: unknown): r is InputRequiredResult => (r as { resultType?: unknown } | null)?.resultType === "input_required";
+
+/**
+ * A round's fields on the upstream's request (as a tools/call round carries them): the caller's
+ * answers, the upstream's own requestState, the caller's capabilities in `_meta`.
+ */
+function roundFields(round: ToolCallRound | undefined): Record<string, unknown> {
+  if (!round) return {};
+  return {
+    ...(round.inputResponses ? { inputResponses: round.inputResponses } : {}),
+    ...(round.requestState !== undefined ? { requestState: round.requestState } : {}),
+    ...(round.clientCapabilities ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: round.clientCapabilities } } : {}),
+  };
 }
 
 /** No upstream of the caller's tenant serves that resource URI or prompt name (MCP: not found). */
@@ -48,9 +78,10 @@ export interface OfferingsGateway {
   listResources(principal: Principal): Promise<Resource[]>;
   listResourceTemplates(principal: Principal): Promise<ResourceTemplate[]>;
   listPrompts(principal: Principal): Promise<Prompt[]>;
-  readResource(principal: Principal, uri: string, signal?: AbortSignal): Promise<Governed<ReadResourceResult>>;
+  /** `round`: a 2026-07-28 caller's round (its answers and the upstream's unsealed state). */
+  readResource(principal: Principal, uri: string, signal?: AbortSignal, round?: ToolCallRound): Promise<Governed<ReadResourceResult | InputRequiredResult>>;
   subscribe(principal: Principal, uri: string, subscribe: boolean, signal?: AbortSignal): Promise<Governed<Record<string, never>>>;
-  getPrompt(principal: Principal, name: string, args: Record<string, string>, signal?: AbortSignal): Promise<Governed<GetPromptResult>>;
+  getPrompt(principal: Principal, name: string, args: Record<string, string>, signal?: AbortSignal, round?: ToolCallRound): Promise<Governed<GetPromptResult | InputRequiredResult>>;
   complete(principal: Principal, params: CompleteRequest["params"], signal?: AbortSignal): Promise<Governed<CompleteResult>>;
 }
 
@@ -132,12 +163,13 @@ export function createOfferings(deps: OfferingsDeps): OfferingsGateway {
       const { compiled, items } = await listed(principal, "prompts");
       return compiled ? items.filter((p) => mayBeAllowed(compiled, p.name, "prompt")) : [];
     },
-    async readResource(principal, uri, signal) {
+    async readResource(principal, uri, signal, round) {
       const route = await resourceRoute(principal, uri);
       const call = { kind: "resource" as const, tool: uri, arguments: { uri }, meta: { method: "resources/read" } };
-      return governed(principal, call, async () =>
-        exposeContents(route, await route.handle.request("resources/read", { uri: route.original }, ReadResourceResultSchema, { tenant: principal.tenant, signal, what: uri })),
-      );
+      return governed(principal, call, async () => {
+        const read = await route.handle.request("resources/read", { uri: route.original, ...roundFields(round) }, orInputRequired(ReadResourceResultSchema), { tenant: principal.tenant, signal, what: uri });
+        return isInputRequired(read) ? read : exposeContents(route, read);
+      });
     },
     async subscribe(principal, uri, on, signal) {
       const route = await resourceRoute(principal, uri);
@@ -148,11 +180,11 @@ export function createOfferings(deps: OfferingsDeps): OfferingsGateway {
         return {};
       });
     },
-    async getPrompt(principal, name, args, signal) {
+    async getPrompt(principal, name, args, signal, round) {
       const route = await deps.catalog().route("prompts", name, principal.tenant);
       if (!route) throw new OfferingNotFoundError("prompt", name);
       const call = { kind: "prompt" as const, tool: name, arguments: args, meta: { method: "prompts/get" } };
-      return governed(principal, call, () => route.handle.request("prompts/get", { name: route.original, arguments: args }, GetPromptResultSchema, { tenant: principal.tenant, signal, what: name }));
+      return governed(principal, call, () => route.handle.request("prompts/get", { name: route.original, arguments: args, ...roundFields(round) }, orInputRequired(GetPromptResultSchema), { tenant: principal.tenant, signal, what: name }));
     },
     async complete(principal, params, signal) {
       const ref = params.ref;

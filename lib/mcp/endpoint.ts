@@ -6,6 +6,7 @@ import { type McpGateway, type MethodContext, methodFor } from "./methods";
 import { ProxyRpcError } from "./proxy";
 import { openRelay, SSE_HEADERS, webStream } from "./relay/http";
 import type { RelayServices, RequestRelay } from "./relay/request-relay";
+import type { ChatApprovals } from "./methods/chat-approval";
 import type { CallRelay } from "./relay/types";
 import type { RequestStateSealer } from "./request-state";
 import { batchRefusal, type McpAnswer, statelessVersionRefusal, SUPPORTED_REVISIONS, versionRefusal } from "./revisions";
@@ -20,6 +21,8 @@ export interface McpDeps {
   gateway: McpGateway;
   requestState: RequestStateSealer;
   relay?: RelayServices;
+  /** 2026-07-28: pending approvals asked through the client (lib/mcp/methods/chat-approval). */
+  approvals?: ChatApprovals;
 }
 
 /** The request as /mcp reads it: the (already bounded) body text and the MCP headers. */
@@ -69,8 +72,13 @@ async function handleSessionMessage(base: Base, raw: unknown, revision: string, 
   }
 }
 
-/** Stateless era (2026-07-28): one request, already classified, its envelope validated by the SDK. */
-async function answerStateless(base: Base, route: InboundModernRoute, headers: StandardHeaders): Promise<McpAnswer> {
+/**
+ * Stateless era (2026-07-28): one request, already classified, its envelope validated by the SDK.
+ * A tools/call from a client that accepts text/event-stream runs with a relay, so the upstream's
+ * progress and the logs the request asked for reach it on that request's own SSE answer (JSON
+ * when nothing was relayed; the revision's stream rules are the relay's: CallerContext.stateless).
+ */
+async function answerStateless(base: Base, route: InboundModernRoute, headers: StandardHeaders, relay?: RequestRelay): Promise<McpAnswer> {
   if (route.messageKind === "notification") return { status: 202, body: null };
   const message = route.message as unknown as Record<string, unknown> & { id: Id; method: string; params?: unknown };
   const refused = statelessVersionRefusal(route.classification.revision, message.id);
@@ -82,14 +90,30 @@ async function answerStateless(base: Base, route: InboundModernRoute, headers: S
     const { error } = methodNotFound(message.method, "stateless");
     return { status: statelessErrorStatus(error, false), body: rpcError(message.id, error) };
   }
-  try {
-    const ctx: MethodContext = { ...base, era: "stateless", revision: route.classification.revision!, client: clientDeclaration(message.params) };
-    const result = stampResult(await entry.handle(message, ctx), { privateList: entry.privateList });
-    return { status: 200, body: { jsonrpc: "2.0", id: message.id, result } };
-  } catch (err) {
-    if (err instanceof RpcFailure || err instanceof ProxyRpcError) return { status: statelessErrorStatus(err.error, true), body: rpcError(message.id, err.error) };
-    throw err;
-  }
+  const run = async (b: Base, callRelay?: CallRelay): Promise<McpAnswer> => {
+    try {
+      const ctx: MethodContext = { ...b, era: "stateless", revision: route.classification.revision!, client: clientDeclaration(message.params), ...(callRelay ? { relay: callRelay } : {}) };
+      const result = stampResult(await entry.handle(message, ctx), { privateList: entry.privateList });
+      return { status: 200, body: { jsonrpc: "2.0", id: message.id, result } };
+    } catch (err) {
+      if (err instanceof RpcFailure || err instanceof ProxyRpcError) return { status: statelessErrorStatus(err.error, true), body: rpcError(message.id, err.error) };
+      throw err;
+    }
+  };
+  if (!(relay?.streams && message.method === "tools/call")) return run(base);
+  // Answered as JSON (nothing relayed first), the answer keeps its own status (-32021 is a 400).
+  let status = 200;
+  const a = await relay.call(
+    message,
+    async (callRelay, s) => {
+      const answer = await run({ ...base, signal: s }, callRelay);
+      status = answer.status;
+      return answer.body;
+    },
+    base.signal,
+    "stateless",
+  );
+  return "stream" in a ? { status: 200, body: null, stream: a.stream } : { status, body: a.body };
 }
 
 /** Whether a message's params carry the 2026-07-28 envelope's version claim. */
@@ -122,10 +146,10 @@ export async function answerMcp(deps: McpDeps, request: McpRequest, principal: P
     return { status: 400, body: rpcError(null, { code: ErrorCode.ParseError, message: `request body is not valid JSON: ${(err as Error).message}` }) };
   }
   const { headers } = request;
-  const base: Base = { gateway: deps.gateway, requestState: deps.requestState, principal, signal };
+  const base: Base = { gateway: deps.gateway, requestState: deps.requestState, principal, signal, ...(deps.approvals ? { approvals: deps.approvals } : {}) };
   const route = classifyInboundRequest({ httpMethod: "POST", protocolVersionHeader: headers.protocolVersion, mcpMethodHeader: headers.method, mcpNameHeader: headers.name, body });
   if (route.kind === "modern" && !(route.messageKind === "notification" && !claimsEnvelope(route.message.params) && !SUPPORTED_REVISIONS.includes(headers.protocolVersion ?? ""))) {
-    return answerStateless(base, route, headers);
+    return answerStateless(base, route, headers, relay);
   }
   if (route.kind === "reject" && !sessionAnswers(route, headers)) {
     return { status: route.httpStatus, body: rpcError(replyIdOf(body), { code: route.code, message: route.message, ...(route.data === undefined ? {} : { data: route.data }) }) };

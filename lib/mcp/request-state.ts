@@ -17,9 +17,13 @@ export interface RoundBinding {
   arguments: Record<string, unknown>;
 }
 
-/** What the gateway keeps in the state it mints: the upstream's state, when it gave one. */
+/**
+ * What the gateway keeps in the state it mints: the upstream's state, when it gave one, or the
+ * approval a tools/call waits for (the gateway's own input request: a URL to the approval's page).
+ */
 export interface SealedRound {
   upstream?: string;
+  approval?: string;
 }
 
 export interface RequestStateSealer {

@@ -90,3 +90,15 @@ export function statelessVersionRefusal(version: string | undefined, id: Id | nu
     }),
   };
 }
+
+/** The first revision answering an unknown resource with -32602 (SEP-2164) instead of -32002. */
+export const RESOURCE_NOT_FOUND_INVALID_PARAMS_SINCE = "2026-07-28";
+
+/**
+ * The JSON-RPC code of "Resource not found" at a revision: -32002 through 2025-11-25 (the code
+ * those clients know), -32602 (Invalid Params) from 2026-07-28, which SEP-2164 standardizes on.
+ * Revisions are ISO dates, so they compare as strings.
+ */
+export function resourceNotFoundCode(revision: string): number {
+  return revision >= RESOURCE_NOT_FOUND_INVALID_PARAMS_SINCE ? -32602 : -32002;
+}

@@ -13,6 +13,7 @@ import { tokenKeysOf } from "@/lib/auth/token-keys";
 import { systemClock } from "@/lib/clock";
 import { type Db, openAppDb } from "@/lib/db";
 import { createGateway } from "@/lib/enforce/gateway";
+import type { ChatApprovals } from "@/lib/mcp/methods/chat-approval";
 import { createRequestStateSealer } from "@/lib/mcp/request-state";
 import { envSecret, publicUrl, type Env } from "@/lib/env";
 import { createLogger } from "@/lib/log";
@@ -256,6 +257,9 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
     get mcpRelay() {
       return mcpRelay();
     },
+    get mcpChatApprovals() {
+      return mcpChatApprovals();
+    },
     async start() {
       if (started) return;
       started = true;
@@ -309,6 +313,12 @@ export function createServices(env: Env, overrides: Partial<ServiceOverrides> = 
   const mcpRequestState = once(() => createRequestStateSealer(secrets().hmacSecret));
   const gateway = once(() => createGateway({ pipeline: createPipelineDeps(svc), redactor: redactor(), builtins: () => builtins(), upstreams: () => upstreams(), metrics: metrics(), syncWaitMs: env.APPROVAL_SYNC_WAIT_MS }));
 
+  // The console's public URL, as the 2025-11-25 URL-elicitation path takes it (lib/mcp/relay/services.ts).
+  const mcpChatApprovals = once((): ChatApprovals | undefined =>
+    env.NEXTAUTH_URL
+      ? { consoleUrl: env.NEXTAUTH_URL, syncWaitMs: env.APPROVAL_SYNC_WAIT_MS, waitForDecision: async (id, ms) => (await (await approvals()).waitForResolution(id, ms)).status }
+      : undefined,
+  );
   const mcpRelay = once(() => createMcpRelayServices({ env, kv: kv(), secrets: secrets(), clock, audit: (input) => audit().append(input), log: log() }));
 
   // Closes only what was built here, dependants first; what a test supplied is the test's to close.

@@ -10,6 +10,7 @@ import type { Clock } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import type { Gateway } from "@/lib/enforce/gateway";
 import type { RequestStateSealer } from "@/lib/mcp/request-state";
+import type { ChatApprovals } from "@/lib/mcp/methods/chat-approval";
 import type { Admission } from "@/lib/data-plane/admission";
 import type { Env } from "@/lib/env";
 import type { Logger } from "@/lib/log";
@@ -74,6 +75,8 @@ export interface Services {
   readonly mcpRequestState: RequestStateSealer;
   /** The MCP relay to callers: server→client requests routed across replicas, session ids, approval pages. */
   readonly mcpRelay: RelayServices;
+  /** 2026-07-28 clients asked for approvals in their chat (URL elicitation); absent without a console URL (NEXTAUTH_URL). */
+  readonly mcpChatApprovals: ChatApprovals | undefined;
   /** The in-flight bound for /mcp (DATA_PLANE_MAX_IN_FLIGHT), shared by the Next route and the node:http entry. */
   readonly admission: Admission;
   /** Background work of a server process: approval expiry sweeper, usage flusher. Idempotent. */

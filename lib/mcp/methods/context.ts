@@ -4,6 +4,7 @@ import type { ProxyHost } from "../proxy";
 import type { RequestStateSealer } from "../request-state";
 import type { CallRelay } from "../relay/types";
 import type { Era } from "../revisions";
+import type { ChatApprovals } from "./chat-approval";
 
 /** What the endpoint needs of the gateway (tests pass a fake); offerings (resources, prompts) are optional. */
 export type McpGateway = Pick<Gateway, "call" | "listTools"> & ProxyHost;
@@ -17,8 +18,10 @@ export interface MethodContext {
   era: Era;
   /** The revision the request is served at (session era: the header's, or 2025-03-26 without one). */
   revision: string;
-  /** Session era: the caller's stream for this call (upstream progress, logs and requests relayed to it). */
+  /** The caller's stream for this call (upstream progress, logs and, in the session era, requests relayed to it). */
   relay?: CallRelay;
+  /** Stateless era: approvals asked through the client (absent: no console URL configured). */
+  approvals?: ChatApprovals;
   /** Stateless era: what the client declared in this request's `_meta` (the session era has no per-request declaration). */
   client?: { capabilities: Record<string, unknown>; info?: unknown };
 }

@@ -1,11 +1,13 @@
 import { CallToolRequestSchema, type CallToolResult, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import { nonFiniteNumberAt } from "@/lib/canonical";
 import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
-import type { CallOutcome, ToolCallRound, Verdict } from "@/lib/enforce/types";
+import type { CallOutcome, Verdict } from "@/lib/enforce/types";
 import type { RoundBinding } from "../request-state";
 import { invalidParams, RpcFailure } from "../rpc";
 import { MISSING_CLIENT_CAPABILITY, MISSING_CLIENT_CAPABILITY_RPC, UNKNOWN_TOOL } from "../upstreams/errors";
-import type { MethodContext, MethodEntry } from "./context";
+import type { MethodEntry } from "./context";
+import { approvalInputRequired } from "./chat-approval";
+import { roundOf } from "./round";
 
 /** What an agent sees for a call that did not run: the decision explained, as a tool error. */
 export function explain(v: Verdict): string {
@@ -32,41 +34,6 @@ export function toToolResult({ verdict, result }: CallOutcome): CallToolResult {
   return { isError: true, content: [{ type: "text", text: explain(verdict) }], _meta: meta };
 }
 
-/** At most this many answers in one retry's inputResponses (an upstream asks for a handful). */
-export const MAX_INPUT_RESPONSES = 64;
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/**
- * A 2026-07-28 retry's round: the caller's answers and the upstream state unsealed from the
- * gateway's requestState (refused as -32602 when it fails verification: tampered, expired, or bound
- * to another principal, tool or arguments), with the client's declared capabilities.
- */
-async function roundOf(params: Record<string, unknown>, binding: RoundBinding, ctx: MethodContext): Promise<ToolCallRound> {
-  const round: ToolCallRound = { clientCapabilities: ctx.client?.capabilities ?? {} };
-  if (Object.hasOwn(params, "inputResponses")) {
-    const given = params.inputResponses;
-    if (!isPlainObject(given)) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: "invalid params: inputResponses must be an object mapping each input request's key to the client's answer" });
-    const keys = Object.keys(given);
-    if (keys.length > MAX_INPUT_RESPONSES) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: inputResponses holds ${keys.length} answers, at most ${MAX_INPUT_RESPONSES} are accepted` });
-    const bad = keys.find((k) => !isPlainObject(given[k]));
-    if (bad !== undefined) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: inputResponses.${bad} must be an object (the result of the input request it answers)` });
-    round.inputResponses = given;
-  }
-  if (Object.hasOwn(params, "requestState")) {
-    const state = params.requestState;
-    const opened = typeof state === "string" ? await ctx.requestState.open(state, binding) : null;
-    if (!opened) {
-      throw new RpcFailure({
-        code: ErrorCode.InvalidParams,
-        message: "invalid params: requestState failed verification (altered, expired, or issued for another caller, tool or arguments); call the tool again without it to start over",
-      });
-    }
-    if (opened.upstream !== undefined) round.requestState = opened.upstream;
-  }
-  return round;
-}
-
 const inputRequired = (r: CallToolResult | undefined): r is CallToolResult & { inputRequests?: unknown; requestState?: unknown } =>
   (r as { resultType?: unknown } | undefined)?.resultType === "input_required";
 
@@ -81,12 +48,23 @@ export const toolsCall: MethodEntry = {
     // JSON reads 1e309 as Infinity: such a call can be neither priced, hashed nor audited.
     const infinite = nonFiniteNumberAt(args, "arguments");
     if (infinite) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${infinite} is not a finite number (JSON numbers past ±1.8e308 read as infinite); send a finite value` });
-    const approvalId = _meta?.approval_id;
     const binding: RoundBinding = { tenant: ctx.principal.tenant, subject: ctx.principal.subject, tool: name, arguments: args };
-    const round = ctx.era === "stateless" ? await roundOf(message.params as Record<string, unknown>, binding, ctx) : undefined;
+    const opened = ctx.era === "stateless" ? await roundOf(message.params as Record<string, unknown>, binding, ctx) : undefined;
+    let approvalId = typeof _meta?.approval_id === "string" ? _meta.approval_id : undefined;
+    let round = opened?.round;
+    if (opened?.approval !== undefined) {
+      // The retry of a call that asked its caller to get it approved: the sealed approval, never
+      // the client's answer to the elicitation (which only says whether the page was opened).
+      if (!ctx.approvals) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: "invalid params: requestState names an approval, and approvals are not asked through clients here; call the tool again without it" });
+      approvalId = opened.approval;
+      round = { clientCapabilities: opened.round.clientCapabilities ?? {} };
+      // Still pending: wait for the approvers a while (the approvals service's wait, woken by its
+      // pub/sub); the pipeline then spends the approval, or says it is pending, denied or expired.
+      await ctx.approvals.waitForDecision(approvalId, ctx.approvals.syncWaitMs).catch(() => "pending");
+    }
     let outcome: CallOutcome;
     try {
-      outcome = await ctx.gateway.call(ctx.principal, { tool: name, arguments: args, approvalId: typeof approvalId === "string" ? approvalId : undefined, ...(round ? { round } : {}) }, ctx.signal, ctx.relay);
+      outcome = await ctx.gateway.call(ctx.principal, { tool: name, arguments: args, approvalId, ...(round ? { round } : {}) }, ctx.signal, ctx.relay);
     } catch (err) {
       // Arguments past the bounds are refused (and audited) before anything reads them. Matched by
       // code and name, not class: the build may hold more than one copy of the error class.
@@ -101,6 +79,8 @@ export const toolsCall: MethodEntry = {
       if (e?.code === ARGUMENTS_TOO_LARGE) throw new RpcFailure({ code: ErrorCode.InvalidParams, message: `invalid params: ${String(e.message)}`, data: { code: ARGUMENTS_TOO_LARGE, details: e.details } });
       throw err;
     }
+    const asked = await approvalInputRequired(outcome.verdict, name, binding, ctx);
+    if (asked) return asked;
     const result = outcome.result;
     if (inputRequired(result)) {
       if (ctx.era === "session") {

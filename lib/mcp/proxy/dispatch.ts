@@ -16,7 +16,7 @@ import type { Principal } from "@/lib/auth";
 import { type Governed, OFFERING_NOT_FOUND, type OfferingsGateway } from "@/lib/enforce/offerings";
 import { RESOURCE_URI_MAX, TOOL_NAME_MAX } from "@/lib/enforce/argument-limits";
 import { ARGUMENTS_TOO_LARGE } from "@/lib/enforce/pipeline";
-import type { Verdict } from "@/lib/enforce/types";
+import type { ToolCallRound, Verdict } from "@/lib/enforce/types";
 import { UpstreamCallError, UpstreamError } from "@/lib/mcp/upstreams/errors";
 
 /** A JSON-RPC error answer for the request (the endpoint turns it into `{"error": …}`). */
@@ -110,7 +110,12 @@ function failure(err: unknown): never {
 }
 
 /** resources/*, prompts/*, completion/complete and logging/setLevel, governed (the endpoint's `case` lines land here). */
-export async function dispatchProxy(host: ProxyHost, method: string, message: Record<string, unknown>, principal: Principal, signal: AbortSignal): Promise<unknown> {
+/**
+ * `round`: a 2026-07-28 caller's multi round-trip round for prompts/get and resources/read (its
+ * answers, the upstream's unsealed state, its capabilities); their answer may then be the
+ * upstream's input_required result, which lib/mcp/methods seals before it reaches the caller.
+ */
+export async function dispatchProxy(host: ProxyHost, method: string, message: Record<string, unknown>, principal: Principal, signal: AbortSignal, round?: ToolCallRound): Promise<unknown> {
   const o = host.offerings;
   if (!o) throw new ProxyRpcError({ code: ErrorCode.MethodNotFound, message: `method not found: ${method}` });
   try {
@@ -127,7 +132,7 @@ export async function dispatchProxy(host: ProxyHost, method: string, message: Re
       case "resources/read": {
         const { uri } = parse(ReadResourceRequestSchema, message).params;
         checkUri(uri);
-        return answer(await o.readResource(principal, uri, signal), `reading ${uri} was refused`);
+        return answer(await o.readResource(principal, uri, signal, round), `reading ${uri} was refused`);
       }
       case "resources/subscribe":
       case "resources/unsubscribe": {
@@ -139,7 +144,7 @@ export async function dispatchProxy(host: ProxyHost, method: string, message: Re
       case "prompts/get": {
         const { name, arguments: args } = parse(GetPromptRequestSchema, message).params;
         checkLength("name", name, TOOL_NAME_MAX);
-        return answer(await o.getPrompt(principal, name, args ?? {}, signal), `prompt ${name} was refused`);
+        return answer(await o.getPrompt(principal, name, args ?? {}, signal, round), `prompt ${name} was refused`);
       }
       case "completion/complete": {
         const { params } = parse(CompleteRequestSchema, message);

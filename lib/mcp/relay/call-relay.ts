@@ -12,6 +12,29 @@ export interface CallerContext {
   broker: RelayBroker;
   /** The console's public base URL (approval pages); absent: approvals are not asked in the client. */
   consoleUrl?: string;
+  /**
+   * 2026-07-28 (stateless): the request's stream carries only notifications related to it, never
+   * a server→client request (the upstream asks with an input_required result instead), and log
+   * messages only at or above the level the request's `_meta` names (none without one). Absent:
+   * the session era, where logging/setLevel, sent to the upstream, governs logs.
+   */
+  stateless?: { logLevel?: LoggingLevel };
+}
+
+/** RFC 5424 severities as MCP orders them, least severe first. */
+export const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
+export type LoggingLevel = (typeof LOG_LEVELS)[number];
+
+/** A request's `_meta` log level (2026-07-28), or undefined when absent or not a level. */
+export function logLevelOf(value: unknown): LoggingLevel | undefined {
+  return (LOG_LEVELS as readonly unknown[]).includes(value) ? (value as LoggingLevel) : undefined;
+}
+
+/** Whether a log message of `level` may reach a caller that asked for `threshold` (nothing without one; an unknown level is not let through). */
+export function logAllowed(level: unknown, threshold: LoggingLevel | undefined): boolean {
+  if (threshold === undefined) return false;
+  const at = (LOG_LEVELS as readonly unknown[]).indexOf(level);
+  return at >= 0 && at >= LOG_LEVELS.indexOf(threshold);
 }
 
 /** Why the client cannot be asked `method` (a capability it did not declare), or null. */
@@ -33,6 +56,9 @@ export function missingCapability(caps: ClientCaps | null, method: string, param
 export function callerRelay(stream: Pick<RelayStream, "notify" | "send">, c: CallerContext, progressToken: string | number | undefined, signal: AbortSignal): CallRelay {
   const asked = new Set<string>();
   const request = (method: string, params: Record<string, unknown>, s?: AbortSignal) => {
+    if (c.stateless) {
+      return Promise.reject(new McpError(ErrorCode.InvalidRequest, `the caller speaks MCP 2026-07-28, where no server→client request rides a request's stream: ask for ${method} with an input_required result`));
+    }
     const missing = missingCapability(c.caps, method, params);
     if (missing) return Promise.reject(new McpError(ErrorCode.InvalidRequest, `the client did not declare the ${missing} capability, so ${method} cannot be relayed to it`));
     return c.broker.ask(c.owner, method, params, (m) => stream.send(m), s ?? signal);
@@ -40,6 +66,7 @@ export function callerRelay(stream: Pick<RelayStream, "notify" | "send">, c: Cal
   return {
     progressToken,
     notify(method, params) {
+      if (c.stateless && method === "notifications/message" && !logAllowed(params.level, c.stateless.logLevel)) return;
       stream.notify({ jsonrpc: "2.0", method, params });
     },
     request,

@@ -178,3 +178,101 @@ describe("approvals in the chat", () => {
     expect(res.headers.get("content-type")).toBe("application/json");
   });
 });
+
+describe("2026-07-28 (stateless) requests", () => {
+  const STATELESS = { ...SSE, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "probe.echo" };
+  const envelope = (more: Record<string, unknown> = {}) => ({
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" },
+    "io.modelcontextprotocol/clientCapabilities": { elicitation: {}, sampling: {} },
+    ...more,
+  });
+  const logs = (...levels: string[]): Behaviour => async (relay) => {
+    for (const level of levels) relay!.notify("notifications/message", { level, data: level });
+    return ok("probe.echo", "logged");
+  };
+  /** Every message of an SSE answer (through the result), or the one JSON answer. */
+  async function frames(res: Response): Promise<Record<string, unknown>[]> {
+    if (res.headers.get("content-type") !== "text/event-stream") return [(await res.json()) as Record<string, unknown>];
+    const s = events(res);
+    const all: Record<string, unknown>[] = [];
+    for (;;) {
+      const m = await s.next();
+      all.push(m);
+      if ("result" in m || "error" in m) return all;
+    }
+  }
+
+  it("stream progress under the caller's token, then the stamped result", async () => {
+    behaviour = async (relay) => {
+      for (const progress of [0, 50, 100]) relay!.notify("notifications/progress", { progressToken: relay!.progressToken!, progress, total: 100 });
+      return ok("probe.echo", "done");
+    };
+    const res = await post(a, call(envelope({ progressToken: "p-26" })), STATELESS);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const all = await frames(res);
+    expect(all.slice(0, 3)).toEqual([0, 50, 100].map((progress) => ({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: "p-26", progress, total: 100 } })));
+    expect(all[3]).toMatchObject({ id: 1, result: { resultType: "complete", content: [{ text: "done" }] } });
+  });
+
+  it.each([
+    { label: "no log level: no log at all (a JSON answer)", level: undefined, sent: ["debug", "info", "emergency"], relayed: [] },
+    { label: "warning: warning and above", level: "warning", sent: ["debug", "info", "warning", "error"], relayed: ["warning", "error"] },
+    { label: "debug: every level", level: "debug", sent: ["debug", "notice", "alert"], relayed: ["debug", "notice", "alert"] },
+    { label: "an unknown message level is withheld", level: "debug", sent: ["loud", "info"], relayed: ["info"] },
+  ])("logs follow the request's _meta log level ($label)", async ({ level, sent, relayed }) => {
+    behaviour = logs(...sent);
+    const meta = envelope(level === undefined ? {} : { "io.modelcontextprotocol/logLevel": level });
+    const res = await post(a, call(meta), STATELESS);
+    const all = await frames(res);
+    expect(all.filter((m) => m.method === "notifications/message").map((m) => (m.params as { level: string }).level)).toEqual(relayed);
+    expect(all.at(-1)).toMatchObject({ id: 1, result: { content: [{ text: "logged" }] } });
+    if (relayed.length === 0) expect(res.headers.get("content-type")).toBe("application/json");
+  });
+
+  it("never put a server→client request on the stream: the upstream hears a refusal", async () => {
+    let refusal = "";
+    behaviour = async (relay) => {
+      relay!.notify("notifications/progress", { progressToken: relay!.progressToken!, progress: 1 });
+      refusal = await relay!.request("elicitation/create", { message: "name?", requestedSchema: { type: "object", properties: {} } }).then(
+        () => "answered",
+        (e: Error) => e.message,
+      );
+      return ok("probe.echo", "asked in-band instead");
+    };
+    const all = await frames(await post(a, call(envelope({ progressToken: "p" })), STATELESS));
+    expect(refusal).toMatch(/2026-07-28.*input_required/);
+    expect(all.filter((m) => typeof m.method === "string" && !(m.method as string).startsWith("notifications/"))).toEqual([]);
+    expect(all.at(-1)).toMatchObject({ id: 1, result: { content: [{ text: "asked in-band instead" }] } });
+  });
+
+  it("a pending approval is not asked through the stream (2026-07-28 asks with input_required)", async () => {
+    let asked = false;
+    behaviour = async (relay) => {
+      await relay!.approvalPending?.({ id: "appr_1" } as never, "probe.echo");
+      relay!.approvalSettled?.("appr_1");
+      asked = true;
+      return ok("probe.echo");
+    };
+    const res = await post(a, call(envelope()), STATELESS);
+    expect(asked).toBe(true);
+    expect(res.headers.get("content-type")).toBe("application/json");
+  });
+
+  it("a client that does not accept SSE gets JSON and no relay", async () => {
+    let seen: CallRelay | undefined = {} as CallRelay;
+    behaviour = async (relay) => ((seen = relay), ok("probe.echo"));
+    const res = await post(a, call(envelope({ progressToken: "p" })), { ...STATELESS, accept: "application/json" });
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(seen).toBeUndefined();
+  });
+
+  it("an error answered before anything was relayed keeps its HTTP status (-32021 is a 400)", async () => {
+    behaviour = async () => {
+      throw Object.assign(new Error("the tool needs sampling"), { code: "missing_client_capability", requiredCapabilities: { sampling: {} } });
+    };
+    const res = await post(a, call(envelope()), STATELESS);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ id: 1, error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } } });
+  });
+});

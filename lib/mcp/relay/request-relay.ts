@@ -1,5 +1,8 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { LOG_LEVEL_META_KEY } from "@modelcontextprotocol/server";
+import type { Era } from "../revisions";
 import { answerWithRelay, type Reply, type StreamedOrJson } from "./answer-stream";
+import { type CallerContext, logLevelOf } from "./call-relay";
 import type { RelayBroker, RelayOwner } from "./relay-broker";
 import { createHash } from "node:crypto";
 import type { KvStore } from "@/lib/redis";
@@ -85,11 +88,21 @@ export class RequestRelay {
     return issueSessionId(this.svc.sessionSecret, { ...this.owner, caps: capsOf(params.capabilities), protocolVersion: version, issuedAt: this.svc.now() });
   }
 
-  /** Runs a tools/call with a relay to the caller: JSON when nothing was relayed, else SSE. */
-  call(message: RpcMessage, run: (relay: CallRelay, signal: AbortSignal) => Promise<Reply>, signal: AbortSignal): Promise<StreamedOrJson> {
-    const meta = ((message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta ?? {}) as { progressToken?: unknown };
+  /**
+   * Runs a tools/call with a relay to the caller: JSON when nothing was relayed, else SSE. A
+   * 2026-07-28 (stateless) request's stream follows that revision's rules (CallerContext.stateless),
+   * with the log level its `_meta` names.
+   */
+  call(message: RpcMessage, run: (relay: CallRelay, signal: AbortSignal) => Promise<Reply>, signal: AbortSignal, era: Era = "session"): Promise<StreamedOrJson> {
+    const meta = ((message.params as { _meta?: Record<string, unknown> } | undefined)?._meta ?? {}) as { progressToken?: unknown } & Record<string, unknown>;
     const token = typeof meta.progressToken === "string" || typeof meta.progressToken === "number" ? meta.progressToken : undefined;
-    const ctx = { owner: this.owner, caps: this.session?.caps ?? null, broker: this.svc.broker, consoleUrl: this.svc.consoleUrl };
+    const ctx: CallerContext = {
+      owner: this.owner,
+      caps: era === "stateless" ? null : (this.session?.caps ?? null),
+      broker: this.svc.broker,
+      consoleUrl: this.svc.consoleUrl,
+      ...(era === "stateless" ? { stateless: { logLevel: logLevelOf(meta[LOG_LEVEL_META_KEY]) } } : {}),
+    };
     return answerWithRelay(message.id as string | number, run, ctx, token, signal);
   }
 }

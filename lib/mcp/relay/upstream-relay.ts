@@ -43,6 +43,39 @@ export function callStreamHandler(relay: CallRelay, upstreamToken: string | unde
 }
 
 /**
+ * Progress of the calls on one SDK client connection (stdio), routed by the gateway's own token.
+ * The SDK's `onprogress` cannot be used: its client runs notification handlers a microtask late
+ * but forgets a request's progress handler synchronously on the response, so the last progress
+ * notification, read in the same chunk as the response, is dropped ("unknown token"). A token the
+ * gateway owns stays routable until the call's await has returned, which is after every
+ * notification read before the response has been handled.
+ */
+export class ProgressRoutes {
+  private readonly routes = new Map<string, CallRelay>();
+
+  /** A token for the upstream when the caller asked for progress, and the end of its route. */
+  open(relay: CallRelay | undefined, newToken: () => string): { token?: string; close: () => void } {
+    if (relay?.progressToken === undefined) return { close: () => {} };
+    const token = newToken();
+    this.routes.set(token, relay);
+    return { token, close: () => void this.routes.delete(token) };
+  }
+
+  /** An upstream's notifications/progress: to the caller under its own token; false when no call owns the token. */
+  route(params: Record<string, unknown>): boolean {
+    const token = params.progressToken;
+    const relay = typeof token === "string" ? this.routes.get(token) : undefined;
+    if (relay?.progressToken === undefined) return false;
+    relay.notify("notifications/progress", { ...params, progressToken: relay.progressToken });
+    return true;
+  }
+
+  get size(): number {
+    return this.routes.size;
+  }
+}
+
+/**
  * The calls in flight on one SDK client connection (stdio): its logs and requests carry no link
  * to the request they belong to, so they reach a caller only while exactly one call (relayed or
  * not, of any tenant) is in flight; with none or several, nobody is told (a log) or the upstream

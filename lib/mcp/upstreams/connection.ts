@@ -9,6 +9,7 @@ import {
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   McpError,
+  ProgressNotificationSchema,
   type CallToolResult,
   ListPromptsResultSchema,
   ListResourcesResultSchema,
@@ -22,7 +23,7 @@ import {
 import type { z } from "zod";
 import { CLIENT_CAPABILITIES_META_KEY } from "@modelcontextprotocol/server";
 import type { ToolCallRound } from "@/lib/enforce/types";
-import { answerUpstreamRequest, callStreamHandler, InflightRelays } from "../relay/upstream-relay";
+import { answerUpstreamRequest, callStreamHandler, InflightRelays, ProgressRoutes } from "../relay/upstream-relay";
 import type { CallRelay } from "../relay/types";
 import type { ServerConfig } from "./config";
 import {
@@ -146,6 +147,7 @@ export class UpstreamConnection {
   private readonly now: () => number;
   /** Relayed calls in flight on the SDK client (its logs and requests name no call). */
   private readonly inflight = new InflightRelays();
+  private readonly progress = new ProgressRoutes();
 
   constructor(private readonly opts: ConnectionOptions) {
     this.now = opts.now ?? Date.now;
@@ -272,12 +274,16 @@ export class UpstreamConnection {
         if (!parsed.success) throw new StreamableHTTPError(-1, `the answer to ${tool} is not a tool result`);
         result = parsed.data;
       } else {
-        untrack = this.inflight.enter(relay);
-        const token = relay?.progressToken;
-        const onprogress =
-          relay && token !== undefined ? (p: { progress: number; total?: number; message?: string }) => relay.notify("notifications/progress", { ...p, progressToken: token }) : undefined;
-        const params = { name: tool, arguments: args ?? {}, ...round, ...(roundMeta ? { _meta: roundMeta } : {}) };
-        result = (await client.callTool(params, undefined, { timeout: opts.timeoutMs, signal: opts.signal, ...(onprogress ? { onprogress } : {}) })) as CallToolResult;
+        const leave = this.inflight.enter(relay);
+        // Progress under a token of the gateway's, routed by relayFrom (not the SDK's onprogress: see ProgressRoutes).
+        const route = this.progress.open(relay, randomUUID);
+        untrack = () => {
+          leave();
+          route.close();
+        };
+        const meta = { ...roundMeta, ...(route.token ? { progressToken: route.token } : {}) };
+        const params = { name: tool, arguments: args ?? {}, ...round, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
+        result = (await client.callTool(params, undefined, { timeout: opts.timeoutMs, signal: opts.signal })) as CallToolResult;
       }
       this.failures = 0;
       return result;
@@ -401,6 +407,10 @@ export class UpstreamConnection {
     client.setRequestHandler(CreateMessageRequestSchema, (req) => ask(req.method, req.params));
     client.setRequestHandler(ElicitRequestSchema, (req) => ask(req.method, req.params));
     client.setRequestHandler(ListRootsRequestSchema, (req) => ask(req.method, req.params));
+    // Replaces the SDK's own progress handler: the gateway never passes onprogress (see ProgressRoutes).
+    client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+      this.progress.route(n.params as Record<string, unknown>);
+    });
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       this.inflight.only()?.notify(n.method, n.params as Record<string, unknown>);
     });

@@ -22,6 +22,7 @@ import path from "node:path";
 import { Pool } from "undici";
 import { createTestDb } from "@/lib/db/testing";
 import { env, resetEnvForTests } from "@/lib/env";
+import { workMeter, type WorkCounts } from "./support/cpu";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const CALLS = Number(arg("calls") ?? 1000);
@@ -136,7 +137,7 @@ async function main() {
       await viaDirect();
     }
 
-    const runs: { steps: Record<string, { p50: number; p90: number; p99: number }>; direct: { p50: number; p99: number }; added: { p50: number; p99: number }; load: number[] }[] = [];
+    const runs: { steps: Record<string, { p50: number; p90: number; p99: number }>; direct: { p50: number; p99: number }; added: { p50: number; p99: number }; load: number[]; work: WorkCounts }[] = [];
     const session = PROFILE ? new Session() : null;
     if (session) {
       session.connect();
@@ -146,6 +147,9 @@ async function main() {
     for (let run = 0; run < RUNS; run++) {
       const seg: Record<string, number[]> = { total: [] };
       const directMs: number[] = [];
+      // Load-independent beside the timings: Postgres commits, CPU of this process (gateway and
+      // client) and of the Postgres backends, per gateway call (the direct calls included in CPU).
+      const meter = await workMeter(db.sql);
       for (let i = 0; i < CALLS; i++) {
         const d0 = performance.now();
         await viaDirect();
@@ -159,12 +163,15 @@ async function main() {
         await new Promise((r) => setTimeout(r, GAP_MS));
       }
       const steps = Object.fromEntries(Object.entries(seg).map(([k, v]) => [k, { p50: r3(pct(v, 50)), p90: r3(pct(v, 90)), p99: r3(pct(v, 99)) }]));
+      const load = loadavg().map(r3);
+      const work = await meter(CALLS);
       const d = { p50: r3(pct(directMs, 50)), p99: r3(pct(directMs, 99)) };
-      runs.push({ steps, direct: d, added: { p50: r3(steps.total.p50 - d.p50), p99: r3(steps.total.p99 - d.p99) }, load: loadavg().map(r3) });
+      runs.push({ steps, direct: d, added: { p50: r3(steps.total.p50 - d.p50), p99: r3(steps.total.p99 - d.p99) }, load, work });
       console.log(`run ${run + 1}: ${CALLS} calls, one at a time, ${GAP_MS} ms apart (load ${runs.at(-1)!.load.join(" ")})`);
       for (const [k, v] of Object.entries(steps)) console.log(`  ${k.padEnd(38)} p50 ${v.p50.toFixed(3)}  p90 ${v.p90.toFixed(3)}  p99 ${v.p99.toFixed(3)} ms`);
       console.log(`  direct to the upstream                 p50 ${d.p50.toFixed(3)}  p99 ${d.p99.toFixed(3)} ms`);
       console.log(`  added by the gateway                   p50 ${runs.at(-1)!.added.p50.toFixed(3)}  p99 ${runs.at(-1)!.added.p99.toFixed(3)} ms`);
+      console.log(`  per call: ${work.pg_commits} Postgres commits, CPU ${work.cpu_us.this_process} µs this process + ${work.cpu_us.postgres} µs Postgres`);
     }
     if (session) {
       const { profile } = await session.post("Profiler.stop");

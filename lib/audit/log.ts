@@ -38,6 +38,9 @@ import { ChainVerifier } from "./verify";
 import { type RangeResult, selfTestRange, VerifyPool } from "./verify-pool";
 import { checkRawRange, type RangeSummary } from "./verify-rows";
 
+/** How long a deferred append waits for an urgent one to commit with (AuditLogOptions.deferMs). */
+export const DEFAULT_DEFER_MS = 50;
+
 /** Bound on verification worker threads (AUDIT_VERIFY_WORKERS). */
 export const MAX_VERIFY_WORKERS = 32;
 
@@ -65,6 +68,12 @@ export interface AuditLogOptions {
    * head row's lock and checks the head, so when the previous one fails it re-reads and re-hashes.
    */
   pipelineDepth?: number;
+  /**
+   * How long a deferred append (a forwarded call's outcome record) may wait for an urgent one to
+   * ride along with (default 50 ms): at a steady rate the outcome of one call commits with the
+   * next call's decision record, one commit where there were two.
+   */
+  deferMs?: number;
   now?: () => Date;
   onBackgroundError?: (err: unknown, what: string) => void;
   /**
@@ -86,6 +95,8 @@ interface Pending {
   reject: (e: unknown) => void;
   timer: ReturnType<typeof setTimeout> | null;
   state: "queued" | "taken" | "settled";
+  /** Written with the next urgent append of the tenant, or after deferMs (see append's `defer`). */
+  deferred: boolean;
 }
 
 interface Chain {
@@ -99,6 +110,11 @@ interface Chain {
   head: { seq: number; hash: string } | null;
   lastCp: { seq: number; atMs: number } | null;
   cpTimer: ReturnType<typeof setTimeout> | null;
+  /** Queued entries that are not deferred: while there are none, deferred ones wait (deferTimer). */
+  urgent: number;
+  deferTimer: ReturnType<typeof setTimeout> | null;
+  /** The deferred entries have waited long enough: write them without an urgent one. */
+  deferDue: boolean;
 }
 
 const NUL = /\u0000/g;
@@ -229,7 +245,7 @@ export class AuditLog {
   private chain(tenant: string): Chain {
     let c = this.chains.get(tenant);
     if (!c) {
-      c = { queue: [], scheduled: false, inflight: 0, started: 0, head: null, lastCp: null, cpTimer: null };
+      c = { queue: [], scheduled: false, inflight: 0, started: 0, head: null, lastCp: null, cpTimer: null, urgent: 0, deferTimer: null, deferDue: false };
       this.chains.set(tenant, c);
     }
     return c;
@@ -268,28 +284,49 @@ export class AuditLog {
     };
   }
 
-  /** Appends one record; resolves with it once durable. Rejects (503 audit_unavailable) otherwise. */
-  append(input: AuditInput): Promise<AuditRecordView> {
+  /**
+   * Appends one record; resolves with it once durable. Rejects (503 audit_unavailable) otherwise.
+   *
+   * `defer`: for a record nothing waits on (a forwarded call's outcome): it is validated and
+   * redacted after the current turn of the event loop (off the answer's path) and written with
+   * the tenant's next urgent append (before it in the chain), or after deferMs when none comes.
+   * An urgent append never waits for a batch window: it goes at once, taking deferred ones along.
+   */
+  append(input: AuditInput, opts: { defer?: boolean } = {}): Promise<AuditRecordView> {
     if (this.closed) return Promise.reject(auditUnavailable("the audit log is closed"));
+    if (!opts.defer) return new Promise<AuditRecordView>((resolve, reject) => this.enqueue(input, false, resolve, reject));
+    // The record's time is the event's, not that of the turn it is prepared in.
+    const dated: AuditInput = input.ts === undefined ? { ...input, ts: this.now() } : input;
     return new Promise<AuditRecordView>((resolve, reject) => {
-      const { tenant, fields, argsText, dataText } = this.prepare(input);
-      const pending: Pending = { fields, argsText, dataText, resolve, reject, timer: null, state: "queued" };
-      pending.timer = setTimeout(() => {
-        if (pending.state === "settled") return;
-        const wasQueued = pending.state === "queued";
-        pending.state = "settled";
-        const err = auditUnavailable(
-          wasQueued
-            ? `the audit log did not accept the record within ${this.o.timeoutMs} ms (it was not written)`
-            : `the audit log did not confirm the record within ${this.o.timeoutMs} ms`,
-        );
-        this.noteWrite(err);
-        reject(err);
-      }, this.o.timeoutMs);
-      const chain = this.chain(tenant);
-      chain.queue.push(pending);
-      this.schedule(tenant, chain);
+      setImmediate(() => {
+        try {
+          this.enqueue(dated, true, resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      });
     });
+  }
+
+  private enqueue(input: AuditInput, deferred: boolean, resolve: (v: AuditRecordView) => void, reject: (e: unknown) => void): void {
+    const { tenant, fields, argsText, dataText } = this.prepare(input);
+    const pending: Pending = { fields, argsText, dataText, resolve, reject, timer: null, state: "queued", deferred };
+    pending.timer = setTimeout(() => {
+      if (pending.state === "settled") return;
+      const wasQueued = pending.state === "queued";
+      pending.state = "settled";
+      const err = auditUnavailable(
+        wasQueued
+          ? `the audit log did not accept the record within ${this.o.timeoutMs} ms (it was not written)`
+          : `the audit log did not confirm the record within ${this.o.timeoutMs} ms`,
+      );
+      this.noteWrite(err);
+      reject(err);
+    }, this.o.timeoutMs);
+    const chain = this.chain(tenant);
+    chain.queue.push(pending);
+    if (!deferred) chain.urgent++;
+    this.schedule(tenant, chain);
   }
 
   /**
@@ -339,6 +376,11 @@ export class AuditLog {
     const max = this.o.maxBatch ?? 1000;
     const depth = Math.max(1, this.o.pipelineDepth ?? 2);
     while (chain.inflight < depth && chain.queue.length > 0) {
+      // Only deferred records queued: they wait for an urgent one, or for their time.
+      if (chain.urgent === 0 && !chain.deferDue && !this.closed && chain.queue.length < max) {
+        this.armDeferred(tenant, chain);
+        break;
+      }
       // Pipelining needs the head the batches in flight will leave. Unknown (at start, after a
       // failure, or after another process appended), one batch at a time until one re-reads it:
       // else every batch would start from a head nobody knows and take the slow path forever.
@@ -346,9 +388,15 @@ export class AuditLog {
       const batch: Pending[] = [];
       while (batch.length < max && chain.queue.length > 0) {
         const p = chain.queue.shift()!;
+        if (!p.deferred) chain.urgent--;
         if (p.state !== "queued") continue; // timed out while waiting: never written
         p.state = "taken";
         batch.push(p);
+      }
+      if (chain.queue.length === 0) {
+        chain.deferDue = false;
+        if (chain.deferTimer) clearTimeout(chain.deferTimer);
+        chain.deferTimer = null;
       }
       if (batch.length === 0) continue;
       chain.inflight++;
@@ -375,6 +423,15 @@ export class AuditLog {
           if (chain.queue.length > 0) this.schedule(tenant, chain);
         });
     }
+  }
+
+  private armDeferred(tenant: string, chain: Chain): void {
+    if (chain.deferTimer) return;
+    chain.deferTimer = setTimeout(() => {
+      chain.deferTimer = null;
+      chain.deferDue = true;
+      this.schedule(tenant, chain);
+    }, Math.max(0, this.o.deferMs ?? DEFAULT_DEFER_MS));
   }
 
   private noteWrite(err: Error | null) {
@@ -645,9 +702,14 @@ export class AuditLog {
     yield headLine(signCheckpoint({ tenant, seq: head.seq, hash: head.hash, at: now }, this.o.privateKeyPem));
   }
 
-  /** Stops checkpoint timers; pending appends still complete. */
+  /** Stops checkpoint timers; pending appends still complete (deferred ones are written now). */
   close(): void {
     this.closed = true;
-    for (const c of this.chains.values()) if (c.cpTimer) clearTimeout(c.cpTimer);
+    for (const [tenant, c] of this.chains) {
+      if (c.cpTimer) clearTimeout(c.cpTimer);
+      if (c.deferTimer) clearTimeout(c.deferTimer);
+      c.deferTimer = null;
+      if (c.queue.length > 0) this.schedule(tenant, c);
+    }
   }
 }

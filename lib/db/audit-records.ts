@@ -267,7 +267,9 @@ export async function insertAuditBatchOnce(
 ): Promise<{ inserted: boolean; head: { seq: number; hash: string } } | null> {
   const statement = db.sql.timedStatement;
   // The tenant's lane: the next batch, hashed from this one's end, is sent behind it, never ahead.
-  if (statement) return insertAuditBatchAt((text, params) => statement(text, params ?? [], { timeoutMs, lane: tenant }), tenant, expected, rows, checkpoint);
+  // Prepared by name: the text depends only on whether a checkpoint rides along.
+  const name = checkpoint ? "canopy_audit_append_cp" : "canopy_audit_append";
+  if (statement) return insertAuditBatchAt((text, params) => statement(text, params ?? [], { timeoutMs, lane: tenant, name }), tenant, expected, rows, checkpoint);
   return auditTransaction(db, timeoutMs, (q) => insertAuditBatchAt(q, tenant, expected, rows, checkpoint));
 }
 

@@ -29,9 +29,11 @@ export interface Database {
    * reach the server in the order they were issued (one connection per lane), so a statement
    * built on the outcome of the one before it never overtakes it. Null on PGlite, whose one
    * connection is shared by the whole process (a statement could land inside another's
-   * transaction): use a session there.
+   * transaction): use a session there. `name`: the statement is prepared once per connection
+   * under that name (one name, one text) and then only bound and executed: no parse and
+   * planning per call, and its text is not sent again.
    */
-  timedStatement: (<T = Record<string, unknown>>(text: string, params: unknown[], o: { timeoutMs: number; lane: string }) => Promise<T[]>) | null;
+  timedStatement: (<T = Record<string, unknown>>(text: string, params: unknown[], o: { timeoutMs: number; lane: string; name?: string }) => Promise<T[]>) | null;
   adapter(): PrismaPg | PrismaPGlite;
   close(): Promise<void>;
 }
@@ -79,7 +81,10 @@ export function postgresDatabase(url: string, poolSize = 10): Database {
         client.release();
       }
     },
-    timedStatement: async (text, params, o) => (await lanePool(Math.max(1, Math.floor(o.timeoutMs)), o.lane).query(text, params)).rows,
+    timedStatement: async (text, params, o) => {
+      const p = lanePool(Math.max(1, Math.floor(o.timeoutMs)), o.lane);
+      return (o.name ? await p.query({ name: o.name, text, values: params }) : await p.query(text, params)).rows;
+    },
     adapter: () => new PrismaPg(pool),
     close: async () => {
       await Promise.all([pool.end(), ...[...timed.values()].flat().map((p) => p.end())]);

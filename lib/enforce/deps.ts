@@ -21,8 +21,11 @@ export interface EnforceDeps {
    */
   factMaps?(tenant: string): Readonly<Record<string, FactMap>> | undefined;
   admit(input: AdmitInput): Promise<AdmitResult>;
-  /** Resolves once the record is durable; rejects when it is not (the call is then refused). */
-  audit(input: AuditInput): Promise<{ seq: number; hash: string }>;
+  /**
+   * Resolves once the record is durable; rejects when it is not (the call is then refused).
+   * `defer`: a record nothing waits on (an outcome), written with the tenant's next one (AuditLog.append).
+   */
+  audit(input: AuditInput, opts?: { defer?: boolean }): Promise<{ seq: number; hash: string }>;
   /**
    * Appends a record inside an open transaction (an approval's spending and the decision record
    * of the call it allows commit together); `committed` is called once that transaction has.

@@ -126,6 +126,18 @@ describe("enforceCall", () => {
     expect(h.audits[0]).toMatchObject({ tenant: "t1", subject: "agent-42", tool: "fs.read", traceId: verdict.trace_id, policyVersion: 7 });
   });
 
+  test("the decision record is awaited as durable; the outcome record is deferred to ride with the next one", async () => {
+    const asked: string[] = [];
+    const h = harness();
+    const audit = h.deps.audit;
+    h.deps.audit = (input, opts) => {
+      asked.push(`${input.kind}:${opts?.defer ? "deferred" : "urgent"}`);
+      return audit(input, opts);
+    };
+    await enforceCall(h.deps, agent, { tool: "fs.read", arguments: { path: "/x" } }, forward);
+    expect(asked).toEqual(["tool_decision:urgent", "tool_result:deferred"]);
+  });
+
   test.each([
     ["a deny rule", { tool: "users.export", arguments: {} }, "no exports", /user export forbidden/],
     ["the default", { tool: "shell.exec", arguments: {} }, null, /deny by default/],

@@ -569,7 +569,8 @@ async function forward(
 /**
  * The outcome record of a forwarded call (tool, resource or prompt), without holding the caller's
  * answer: the decision record written before forwarding is what guarantees fail-closed; a lost
- * outcome record is logged by deps.audit.
+ * outcome record is logged by deps.audit. Deferred: prepared after the answer is on its way and
+ * committed with the tenant's next decision record (one commit per call at a steady rate).
  */
 export function recordOutcome(
   deps: Pick<EnforceDeps, "audit">,
@@ -591,7 +592,7 @@ export function recordOutcome(
       latencyMs: round(performance.now() - o.started),
       upstreamOutcome: o.outcome,
       ...(o.data ? { data: o.data } : {}),
-    })
+    }, { defer: true })
     .catch(() => {});
 }
 

@@ -114,9 +114,9 @@ export function createPipelineDeps(svc: Services): EnforceDeps {
       return { usd: c.estimated_cost_usd, known: c.known, ...(c.note ? { note: c.note } : {}) };
     },
     admit: (input) => svc.quotas.admit(input),
-    audit: async (input) => {
+    audit: async (input, opts) => {
       try {
-        const r = await svc.audit.append(input);
+        const r = await svc.audit.append(input, opts);
         return { seq: r.seq, hash: r.hash };
       } catch (err) {
         svc.log.error({ err, tenant: input.tenant, kind: input.kind }, "audit append failed");

@@ -154,7 +154,8 @@ export async function dispatchProxy(host: ProxyHost, method: string, message: Re
       }
       case "logging/setLevel":
         // Upstream sessions are shared by every caller of the gateway: a caller's level is not
-        // theirs to set there. Log notifications are filtered per caller where they are relayed.
+        // theirs to set there. Accepted (the spec's empty result) and not applied: a session-era
+        // caller gets the log messages of its own calls as the upstream sends them.
         parse(SetLevelRequestSchema, message);
         return {};
       default:

@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { E2E_PORT } from "./constants";
 import { cliToken, signIn } from "./helpers";
-import { bearer, token } from "./security/kit";
+import { approveInConsole, inviteSecopsApprover } from "./support/chat-approvers";
 
 /**
  * Issue 15 item 4 at MCP 2026-07-28: the agent's client declares URL-mode elicitation in the
@@ -29,22 +28,9 @@ async function rpc(agentToken: string, method: string, params: Record<string, un
   return body.result!;
 }
 
-async function approveInConsole(page: Page, url: string, approvalId: string, before: string) {
-  await page.goto(url);
-  const card = page.getByRole("article", { name: `Approval ${approvalId}` }).first();
-  await expect(card).toBeVisible();
-  await expect(card.getByText(before)).toBeVisible();
-  await card.getByRole("button", { name: "Approve" }).click();
-  return card;
-}
-
 test("2026-07-28: input_required with the approval's page, two approvers in the console, the retry completes once", async ({ page, browser, request }) => {
   test.setTimeout(180_000);
-  const email = `chat26-approver-${randomBytes(3).toString("hex")}@example.com`;
-  const invited = await request.post("/api/admin/rbac/demo-tenant/invitations", { headers: bearer(token("demo-tenant", "admin", "admin")), data: { email, roles: ["viewer", "approver"], groups: ["secops"] } });
-  expect(invited.status(), await invited.text()).toBe(201);
-  const secret = new URL((await invited.json()).invitation.link).hash.slice("#token=".length);
-  expect((await request.post("/api/invitations/accept", { data: { token: secret, password: "chat26-approver-pass-1" } })).status()).toBe(200);
+  const approver = await inviteSecopsApprover(request, "chat26-approver");
 
   const agentToken = cliToken({ subject: "agent-2026", roles: "agent" });
   const file = `/sandbox/chat26-approved-${Date.now()}.txt`;
@@ -69,7 +55,7 @@ test("2026-07-28: input_required with the approval's page, two approvers in the 
   await expect(firstCard.getByText("1 of 2 approvals")).toBeVisible();
   const other = await browser.newContext();
   const second = await other.newPage();
-  await signIn(second, email, "chat26-approver-pass-1");
+  await signIn(second, approver.email, approver.password);
   await approveInConsole(second, url, approvalId, "1 of 2 approvals");
   await expect(second.getByRole("article", { name: `Approval ${approvalId}` })).toHaveCount(0);
   await other.close();

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type CallToolResult, ElicitationCompleteNotificationSchema, ElicitRequestSchema, type ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { E2E_PORT } from "./constants";
 import { cliToken, signIn } from "./helpers";
-import { bearer, token } from "./security/kit";
+import { approveInConsole, inviteSecopsApprover } from "./support/chat-approvers";
 
 /**
  * Issue 15 item 4: an approval asked inside the agent's chat. The agent's client declares URL-mode
@@ -16,24 +15,10 @@ import { bearer, token } from "./security/kit";
  */
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 
-async function approveInConsole(page: Page, url: string, approvalId: string, before: string) {
-  await page.goto(url);
-  const card = page.getByRole("article", { name: `Approval ${approvalId}` }).first();
-  await expect(card).toBeVisible();
-  await expect(card.getByText(before)).toBeVisible();
-  await card.getByRole("button", { name: "Approve" }).click();
-  return card;
-}
-
 test("a call needing 2 approvals: URL elicitation in the client, two approvers in the console, the call completes", async ({ page, browser, request }) => {
   // Two people sign in and decide in their own browsers: more than the default minute on a shared CI machine.
   test.setTimeout(180_000);
-  // The second approver: invited into secops with a password of their own.
-  const email = `chat-approver-${randomBytes(3).toString("hex")}@example.com`;
-  const invited = await request.post("/api/admin/rbac/demo-tenant/invitations", { headers: bearer(token("demo-tenant", "admin", "admin")), data: { email, roles: ["viewer", "approver"], groups: ["secops"] } });
-  expect(invited.status(), await invited.text()).toBe(201);
-  const secret = new URL((await invited.json()).invitation.link).hash.slice("#token=".length);
-  expect((await request.post("/api/invitations/accept", { data: { token: secret, password: "chat-approver-pass-1" } })).status()).toBe(200);
+  const approver = await inviteSecopsApprover(request, "chat-approver");
 
   const asked: ElicitRequest["params"][] = [];
   const completed: string[] = [];
@@ -68,7 +53,7 @@ test("a call needing 2 approvals: URL elicitation in the client, two approvers i
   await expect(firstCard.getByText("1 of 2 approvals")).toBeVisible();
   const other = await browser.newContext();
   const second = await other.newPage();
-  await signIn(second, email, "chat-approver-pass-1");
+  await signIn(second, approver.email, approver.password);
   await approveInConsole(second, url, approvalId, "1 of 2 approvals");
   // Quorum reached: it leaves the pending list (other specs' approvals may still wait there).
   await expect(second.getByRole("article", { name: `Approval ${approvalId}` })).toHaveCount(0);

@@ -7,6 +7,7 @@ import { ProxyRpcError } from "./proxy";
 import { openRelay, SSE_HEADERS, webStream } from "./relay/http";
 import type { RelayServices, RequestRelay } from "./relay/request-relay";
 import type { ChatApprovals } from "./methods/chat-approval";
+import { logLevelOf } from "./relay/call-relay";
 import type { CallRelay } from "./relay/types";
 import type { RequestStateSealer } from "./request-state";
 import { batchRefusal, type McpAnswer, statelessVersionRefusal, SUPPORTED_REVISIONS, versionRefusal } from "./revisions";
@@ -173,7 +174,7 @@ export async function answerMcp(deps: McpDeps, request: McpRequest, principal: P
   return { status: 200, body: batch ? replies : replies[0]! };
 }
 
-/** The single session-era messages the relay answers itself: a client's answer, tools/call over SSE, initialize with a session. */
+/** The single session-era messages the relay answers itself: a client's answer, tools/call over SSE, logging/setLevel in a session, initialize with a session. */
 async function answerRelayed(base: Base, body: unknown, revision: string, relay: RequestRelay): Promise<McpAnswer | null> {
   if (typeof body !== "object" || body === null || (body as { jsonrpc?: unknown }).jsonrpc !== "2.0") return null;
   const m = body as Record<string, unknown>;
@@ -184,6 +185,13 @@ async function answerRelayed(base: Base, body: unknown, revision: string, relay:
   if (m.method === "tools/call" && validId && relay.streams) {
     const a = await relay.call(m, (callRelay, s) => handleSessionMessage({ ...base, signal: s }, m, revision, callRelay), base.signal);
     return "stream" in a ? { status: 200, body: null, stream: a.stream } : { status: a.body ? 200 : 202, body: a.body };
+  }
+  if (m.method === "logging/setLevel" && validId && relay.session) {
+    // Checked as any setLevel (a known level, an upstream that logs), then remembered for the session.
+    const reply = await handleSessionMessage(base, m, revision);
+    const level = logLevelOf((m.params as { level?: unknown } | undefined)?.level);
+    if (reply && "result" in reply && level) await relay.setLogLevel(level);
+    return { status: 200, body: reply };
   }
   if (m.method === "initialize" && validId) {
     const reply = await handleSessionMessage(base, m, revision);

@@ -154,8 +154,8 @@ export async function dispatchProxy(host: ProxyHost, method: string, message: Re
       }
       case "logging/setLevel":
         // Upstream sessions are shared by every caller of the gateway: a caller's level is not
-        // theirs to set there. Accepted (the spec's empty result) and not applied: a session-era
-        // caller gets the log messages of its own calls as the upstream sends them.
+        // theirs to set there. In a session the relay remembers it and holds that session's relayed
+        // log messages to it (lib/mcp/endpoint answerRelayed); without one there is nothing to keep it by.
         parse(SetLevelRequestSchema, message);
         return {};
       default:

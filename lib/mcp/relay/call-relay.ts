@@ -16,9 +16,11 @@ export interface CallerContext {
    * 2026-07-28 (stateless): the request's stream carries only notifications related to it, never
    * a server→client request (the upstream asks with an input_required result instead), and log
    * messages only at or above the level the request's `_meta` names (none without one). Absent:
-   * the session era, where logging/setLevel, sent to the upstream, governs logs.
+   * the session era.
    */
   stateless?: { logLevel?: LoggingLevel };
+  /** Session era: the level the session set with logging/setLevel; absent, every log message the upstream sends. */
+  sessionLogLevel?: LoggingLevel;
 }
 
 /** RFC 5424 severities as MCP orders them, least severe first. */
@@ -66,7 +68,10 @@ export function callerRelay(stream: Pick<RelayStream, "notify" | "send">, c: Cal
   return {
     progressToken,
     notify(method, params) {
-      if (c.stateless && method === "notifications/message" && !logAllowed(params.level, c.stateless.logLevel)) return;
+      if (method === "notifications/message") {
+        const threshold = c.stateless ? c.stateless.logLevel : c.sessionLogLevel;
+        if ((c.stateless || threshold) && !logAllowed(params.level, threshold)) return;
+      }
       stream.notify({ jsonrpc: "2.0", method, params });
     },
     request,

@@ -276,3 +276,54 @@ describe("2026-07-28 (stateless) requests", () => {
     expect(await res.json()).toMatchObject({ id: 1, error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } } });
   });
 });
+
+describe("logging/setLevel in a session", () => {
+  // setLevel is checked as a proxied method: the caller needs an upstream that offers logging.
+  const logging: McpGateway = { ...gateway, offerings: {} as NonNullable<McpGateway["offerings"]> };
+  const setLevel = (svc: RelayServices, sessionId: string, level: unknown) =>
+    handleMcpRequest(
+      new Request("http://test/api/mcp", { method: "POST", headers: { "content-type": "application/json", "mcp-session-id": sessionId }, body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "logging/setLevel", params: { level } }) }),
+      agent,
+      { gateway: logging, requestState, relay: svc },
+    );
+  async function relayedLevels(svc: RelayServices, sessionId: string, sent: string[]): Promise<string[]> {
+    behaviour = async (relay) => {
+      for (const level of sent) relay!.notify("notifications/message", { level, data: level });
+      return ok("probe.echo", "logged");
+    };
+    const res = await post(svc, call(), { ...SSE, "mcp-session-id": sessionId });
+    if (res.headers.get("content-type") !== "text/event-stream") return [];
+    const s = events(res);
+    const levels: string[] = [];
+    for (;;) {
+      const m = await s.next();
+      if ("result" in m || "error" in m) return levels;
+      if (m.method === "notifications/message") levels.push((m.params as { level: string }).level);
+    }
+  }
+
+  it.each([
+    { label: "no level set: every message", set: undefined, relayed: ["debug", "info", "warning", "error"] },
+    { label: "warning: warning and above, on the other replica too", set: "warning", relayed: ["warning", "error"] },
+    { label: "emergency: none of these", set: "emergency", relayed: [] },
+  ])("$label", async ({ set, relayed }) => {
+    const id = await session({});
+    if (set) expect(await (await setLevel(a, id, set)).json()).toEqual({ jsonrpc: "2.0", id: 9, result: {} });
+    expect(await relayedLevels(b, id, ["debug", "info", "warning", "error"])).toEqual(relayed);
+  });
+
+  it("a level is the session's own: another session still gets every message", async () => {
+    const quiet = await session({});
+    const chatty = await session({});
+    await setLevel(a, quiet, "error");
+    expect(await relayedLevels(a, chatty, ["debug", "error"])).toEqual(["debug", "error"]);
+    expect(await relayedLevels(a, quiet, ["debug", "error"])).toEqual(["error"]);
+  });
+
+  it("a level that is not one is refused (-32602) and changes nothing", async () => {
+    const id = await session({});
+    await setLevel(a, id, "warning");
+    expect(await (await setLevel(a, id, "silent")).json()).toMatchObject({ id: 9, error: { code: -32602 } });
+    expect(await relayedLevels(a, id, ["info", "warning"])).toEqual(["warning"]);
+  });
+});

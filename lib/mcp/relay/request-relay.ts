@@ -2,7 +2,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
 import { LOG_LEVEL_META_KEY } from "@modelcontextprotocol/server";
 import type { Era } from "../revisions";
 import { answerWithRelay, type Reply, type StreamedOrJson } from "./answer-stream";
-import { type CallerContext, logLevelOf } from "./call-relay";
+import { type CallerContext, type LoggingLevel, logLevelOf } from "./call-relay";
 import type { RelayBroker, RelayOwner } from "./relay-broker";
 import { createHash } from "node:crypto";
 import type { KvStore } from "@/lib/redis";
@@ -21,6 +21,7 @@ export interface RelayServices {
   kv: Pick<KvStore, "get" | "set">;
 }
 
+const levelKey = (sessionId: string) => `mcp:session:log-level:${createHash("sha256").update(sessionId).digest("base64url")}`;
 const endedKey = (sessionId: string) => `mcp:session:ended:${createHash("sha256").update(sessionId).digest("base64url")}`;
 
 /** The transport facts of one POST the relay acts on. */
@@ -69,6 +70,19 @@ export class RequestRelay {
     return true;
   }
 
+  /**
+   * logging/setLevel in a session: the level this session's relayed log messages are held to, for
+   * every replica (upstream sessions are shared by all callers, so it is applied here, not sent
+   * upstream). False without a session: there is nothing to remember it by.
+   */
+  async setLogLevel(level: LoggingLevel): Promise<boolean> {
+    const id = this.headers.sessionId;
+    if (!id || !this.session) return false;
+    const left = this.session.issuedAt + SESSION_MAX_AGE_MS - this.svc.now();
+    if (left > 0) await this.svc.kv.set(levelKey(id), level, { ttlMs: left });
+    return true;
+  }
+
   /** Routes a JSON-RPC response (a client's answer to a relayed request); false when it answers nothing of ours. */
   deliver(message: RpcMessage): Promise<boolean> {
     return this.svc.broker.deliver(this.owner, message);
@@ -93,7 +107,8 @@ export class RequestRelay {
    * 2026-07-28 (stateless) request's stream follows that revision's rules (CallerContext.stateless),
    * with the log level its `_meta` names.
    */
-  call(message: RpcMessage, run: (relay: CallRelay, signal: AbortSignal) => Promise<Reply>, signal: AbortSignal, era: Era = "session"): Promise<StreamedOrJson> {
+  async call(message: RpcMessage, run: (relay: CallRelay, signal: AbortSignal) => Promise<Reply>, signal: AbortSignal, era: Era = "session"): Promise<StreamedOrJson> {
+    const sessionLevel = era === "session" && this.session && this.headers.sessionId ? logLevelOf(await this.svc.kv.get(levelKey(this.headers.sessionId))) : undefined;
     const meta = ((message.params as { _meta?: Record<string, unknown> } | undefined)?._meta ?? {}) as { progressToken?: unknown } & Record<string, unknown>;
     const token = typeof meta.progressToken === "string" || typeof meta.progressToken === "number" ? meta.progressToken : undefined;
     const ctx: CallerContext = {
@@ -102,6 +117,7 @@ export class RequestRelay {
       broker: this.svc.broker,
       consoleUrl: this.svc.consoleUrl,
       ...(era === "stateless" ? { stateless: { logLevel: logLevelOf(meta[LOG_LEVEL_META_KEY]) } } : {}),
+      ...(sessionLevel ? { sessionLogLevel: sessionLevel } : {}),
     };
     return answerWithRelay(message.id as string | number, run, ctx, token, signal);
   }

@@ -35,6 +35,15 @@ function counted(d: Db): Db {
   };
 }
 
+/**
+ * Writes are counted at the Postgres seams (lanes and sessions); the embedded database commits
+ * through Prisma's own transaction, which these seams do not see: there only order and content are checked.
+ */
+const writesSeen = () => Boolean(db.url);
+const expectWrites = (n: number) => {
+  if (writesSeen()) expect(counts.writes).toBe(n);
+};
+
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
 beforeAll(async () => {
@@ -61,13 +70,13 @@ test.each([
   const deferred = Array.from({ length: n }, (_, i) => log!.append({ tenant, kind: "tool_result", tool: "x.y", upstreamOutcome: `ok-${i}` }, { defer: true }));
   await nextTurn();
   await nextTurn();
-  expect(counts.writes).toBe(0);
+  expectWrites(0);
   const urgent = await log.append({ tenant, kind: "tool_decision", tool: "x.y" });
   const written = await Promise.all(deferred);
   expect(written.map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => 2 + i));
   expect(written.map((r) => r.upstream_outcome)).toEqual(Array.from({ length: n }, (_, i) => `ok-${i}`));
   expect(urgent.seq).toBe(2 + n);
-  expect(counts.writes).toBe(1);
+  expectWrites(1);
   expect(await log.verify(tenant)).toMatchObject({ ok: true, count: 2 + n });
 });
 
@@ -78,10 +87,10 @@ test("a deferred record alone waits; closing the log writes it", async () => {
   await nextTurn();
   // A read meanwhile (a round trip to the database) finds nothing written.
   expect((await log.search("alone", auditSearchQuerySchema.parse({ limit: 10 }))).records).toEqual([]);
-  expect(counts.writes).toBe(0);
+  expectWrites(0);
   log.close();
   expect(await deferred).toMatchObject({ seq: 1, kind: "tool_result", upstream_outcome: "ok" });
-  expect(counts.writes).toBe(1);
+  expectWrites(1);
 });
 
 test("with a zero defer window a deferred record is written by itself", async () => {
@@ -104,5 +113,5 @@ test("a deferred record keeps the time of the event, not of the turn it is writt
 test("an invalid deferred record rejects, and writes nothing", async () => {
   log = makeAuditLog(counted(db), undefined, { deferMs: 0 });
   await expect(log.append({ tenant: "", kind: "tool_result" }, { defer: true })).rejects.toThrow();
-  expect(counts.writes).toBe(0);
+  expectWrites(0);
 });

@@ -12,6 +12,12 @@ describe("session ids", () => {
     expect(verifySessionId(SECRET, id, owner, now + 1000)).toEqual({ ok: true, session: { ...owner, caps, protocolVersion: "2025-11-25", issuedAt: now } });
   });
 
+  it("are unique: one principal initializing twice in the same millisecond gets two sessions", () => {
+    const again = issueSessionId(SECRET, { ...owner, caps, protocolVersion: "2025-11-25", issuedAt: now });
+    expect(again).not.toBe(id);
+    expect(verifySessionId(SECRET, again, owner, now)).toMatchObject({ ok: true });
+  });
+
   const [payload, sig] = id.split(".") as [string, string];
   const forged = Buffer.from(JSON.stringify({ t: "t1", s: "agent-1", c: "1111", p: "2025-11-25", i: now })).toString("base64url");
   it.each([

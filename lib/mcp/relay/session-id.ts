@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { RelayOwner } from "./relay-broker";
 
 /** What a client declared at initialize that the relay acts on (a summary: the id must stay short). */
@@ -40,11 +40,13 @@ const mac = (secret: string, payload: string) => createHmac("sha256", secret).up
 /**
  * Sessions without server state: the id is the session itself (owner, the client's declared
  * capabilities, the revision), HMAC-signed, so any replica verifies it and nobody forges or edits
- * one. It binds tenant and subject: another principal presenting it gets nothing.
+ * one. It binds tenant and subject: another principal presenting it gets nothing. A random nonce
+ * makes every id unique (the spec's "globally unique"): two initializes by one principal in the same
+ * millisecond are two sessions, whose log levels and ends are their own.
  */
 export function issueSessionId(secret: string, s: McpSession): string {
   const payload = Buffer.from(
-    JSON.stringify({ t: s.tenant, s: s.subject, c: [s.caps.sampling, s.caps.elicitationForm, s.caps.elicitationUrl, s.caps.roots].map(Number).join(""), p: s.protocolVersion, i: s.issuedAt }),
+    JSON.stringify({ t: s.tenant, s: s.subject, c: [s.caps.sampling, s.caps.elicitationForm, s.caps.elicitationUrl, s.caps.roots].map(Number).join(""), p: s.protocolVersion, i: s.issuedAt, n: randomBytes(12).toString("base64url") }),
   ).toString("base64url");
   return `${payload}.${mac(secret, payload)}`;
 }

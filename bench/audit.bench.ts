@@ -13,6 +13,7 @@ import { makeAuditLog, testKeys } from "@/lib/audit/testing";
 import { env } from "@/lib/env";
 import { createTestDb } from "@/lib/db/testing";
 import { workMeter, type WorkCounts } from "./support/cpu";
+import { commitFloor, rowFloor } from "./support/postgres-floor";
 
 const WRITERS = [1, 16, 64];
 const SECONDS_PER_RUN = Number(process.argv.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 4);
@@ -45,40 +46,6 @@ function sampleCall(i: number) {
   };
 }
 
-/**
- * What one durable commit costs here, whatever the log does: a trivial one-row INSERT committed
- * at 1 writer (fsync of the WAL) against a bare round trip. An audited call waits for one commit,
- * so this bounds the latency the gateway can add.
- */
-async function commitFloor(db: Awaited<ReturnType<typeof createTestDb>>) {
-  const n = 500;
-  return db.sql.session(async (s) => {
-    // A real table (a temp table's rows are not WAL-logged), dropped at the end.
-    await s.exec("CREATE TABLE IF NOT EXISTS bench_commit_floor (id bigserial PRIMARY KEY, v text)");
-    const time = async (fn: (i: number) => Promise<unknown>) => {
-      const lat: number[] = [];
-      for (let i = 0; i < 50; i++) await fn(i);
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await fn(i);
-        lat.push(performance.now() - t);
-      }
-      lat.sort((a, b) => a - b);
-      return { p50: r2(pct(lat, 50)), p99: r2(pct(lat, 99)) };
-    };
-    const select = await time(() => s.query("SELECT 1"));
-    const auto = await time((i) => s.query("INSERT INTO bench_commit_floor (v) VALUES ($1)", [`v${i}`]));
-    const txn = await time(async (i) => {
-      await s.exec("BEGIN");
-      await s.query("INSERT INTO bench_commit_floor (v) VALUES ($1)", [`v${i}`]);
-      await s.exec("COMMIT");
-    });
-    const sync = (await s.query<{ synchronous_commit: string }>("SHOW synchronous_commit"))[0].synchronous_commit;
-    await s.exec("DROP TABLE bench_commit_floor");
-    return { select_p50_ms: select.p50, insert_autocommit_p50_ms: auto.p50, insert_autocommit_p99_ms: auto.p99, insert_txn_p50_ms: txn.p50, insert_txn_p99_ms: txn.p99, synchronous_commit: sync };
-  });
-}
-
 async function main() {
   if (!env().DATABASE_URL) {
     console.error("bench:audit needs DATABASE_URL (a Postgres server); embedded PGlite is single-process and not what production runs.");
@@ -89,10 +56,18 @@ async function main() {
   const log = makeAuditLog(db, keys, { checkpointEvery: 1000, checkpointSeconds: 60 });
   const runs: { writers: number; appends: number; seconds: number; appends_per_s: number; p50_ms: number; p99_ms: number; work_per_append: WorkCounts }[] = [];
   try {
-    const floor = await commitFloor(db);
+    const floor = await commitFloor((fn) => db.sql.session(fn));
     console.log(
       `floor, 1 writer: SELECT 1 p50 ${floor.select_p50_ms} ms; durable INSERT (autocommit) p50 ${floor.insert_autocommit_p50_ms} ms p99 ${floor.insert_autocommit_p99_ms} ms; ` +
         `BEGIN/INSERT/COMMIT p50 ${floor.insert_txn_p50_ms} ms (synchronous_commit=${floor.synchronous_commit}, load ${loadavg().map(r2).join(" ")})`,
+    );
+    console.log(
+      `  paced, one every ${floor.paced_gap_ms} ms: SELECT 1 p50 ${floor.paced_select_p50_ms} ms; durable INSERT p50 ${floor.paced_insert_autocommit_p50_ms} ms p99 ${floor.paced_insert_autocommit_p99_ms} ms (waking the idle processes)`,
+    );
+    const rows = await rowFloor((fn) => db.sql.session(fn));
+    console.log(
+      `floor, Postgres CPU per row (${rows.batch_rows}-row INSERTs made by the server): bare copy ${rows.bare_us} µs, with audit_records' indexes ${rows.indexed_us} µs, ` +
+        `audit_records (indexes + activity rollup) ${rows.audit_records_us} µs → one tenant's chain (one backend at a time) ≤ ${rows.one_chain_rows_per_s} rows/s per core`,
     );
     // Warm-up: connections, plans, JIT.
     await Promise.all(Array.from({ length: 200 }, (_, i) => log.append({ tenant: "warmup", ...sampleCall(i) })));
@@ -167,6 +142,7 @@ async function main() {
         database: db.sql.label,
         load_average: loadavg().map(r2),
         floor,
+        row_floor: rows,
         runs,
         verify: verifyRuns,
         targets: { appends_per_s_at_64: 10_000, verify_records_per_s: 200_000 },

@@ -23,6 +23,8 @@ import { Pool } from "undici";
 import { createTestDb } from "@/lib/db/testing";
 import { env, resetEnvForTests } from "@/lib/env";
 import { workMeter, type WorkCounts } from "./support/cpu";
+import { pacedLegs } from "./support/paced-legs";
+import { commitFloor } from "./support/postgres-floor";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const CALLS = Number(arg("calls") ?? 1000);
@@ -182,7 +184,16 @@ async function main() {
     const summary = Object.fromEntries(["total", ...STEPS.map((s) => s[0])].map((k) => [k, { p50: medianOf((r) => r.steps[k].p50), p99: medianOf((r) => r.steps[k].p99) }]));
     const added = { p50: medianOf((r) => r.added.p50), p99: medianOf((r) => r.added.p99) };
     console.log(`median of ${RUNS} runs: added p50 ${added.p50} ms, p99 ${added.p99} ms (targets: p50 ≤ 1 ms, p99 ≤ 5 ms)`);
-    console.log(JSON.stringify({ bench: "data-plane-steps", calls_per_run: CALLS, gap_ms: GAP_MS, runs, median: { steps: summary, added } }));
+    // What no gateway code can go under at this pace: the round trips an audited call adds to a
+    // direct one (one more HTTP leg, one Redis round trip, one durable commit), each timed bare.
+    const commit = await commitFloor((fn) => db.sql.session(fn), GAP_MS);
+    const legs = await pacedLegs(env().REDIS_URL!, GAP_MS);
+    const floor = { ...legs, durable_insert_p50_ms: commit.paced_insert_autocommit_p50_ms, sum_p50_ms: r3(legs.http_leg_p50_ms + legs.redis_ping_p50_ms + commit.paced_insert_autocommit_p50_ms) };
+    console.log(
+      `floor at this pace (one every ${GAP_MS} ms, bare): HTTP leg p50 ${floor.http_leg_p50_ms} ms + Redis PING p50 ${floor.redis_ping_p50_ms} ms + durable one-row INSERT p50 ${floor.durable_insert_p50_ms} ms = ${floor.sum_p50_ms} ms ` +
+        `(back to back: INSERT p50 ${commit.insert_autocommit_p50_ms} ms, SELECT 1 p50 ${commit.select_p50_ms} ms; paced SELECT 1 p50 ${commit.paced_select_p50_ms} ms)`,
+    );
+    console.log(JSON.stringify({ bench: "data-plane-steps", calls_per_run: CALLS, gap_ms: GAP_MS, runs, median: { steps: summary, added }, floor, commit_floor: commit }));
   } finally {
     await gw.close();
     await direct.close();

@@ -27,8 +27,8 @@ export interface WorkCounts {
 /**
  * Work per unit (call, append) of each party, load-independent: the cores are shared, so rates
  * move with other people's work, CPU and round trips per unit much less. Start it, do the work,
- * call the returned function with how many units were done. Postgres backends that connected or
- * left meanwhile are not counted.
+ * call the returned function with how many units were done. Postgres backends that left meanwhile
+ * are not counted.
  */
 export async function workMeter(sql: Sql, pids: Record<string, number | undefined> = {}): Promise<(units: number) => Promise<WorkCounts>> {
   const snap = async () => {
@@ -53,7 +53,8 @@ export async function workMeter(sql: Sql, pids: Record<string, number | undefine
     const n = Math.max(1, units);
     const per = (ms: number) => Math.round((ms * 1000 * 100) / n) / 100;
     let pg = 0;
-    for (const [pid, ms] of b.backends) if (a.backends.has(pid)) pg += ms - a.backends.get(pid)!;
+    // A backend that connected meanwhile (a lane's connection opens on its first batch) counts whole.
+    for (const [pid, ms] of b.backends) pg += ms - (a.backends.get(pid) ?? 0);
     const cpu: Record<string, number> = {};
     for (const k of Object.keys(pids)) cpu[k] = per(b.procs[k] - a.procs[k]);
     cpu.this_process = per((b.self.user - a.self.user + b.self.system - a.self.system) / 1000);

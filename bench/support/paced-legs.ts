@@ -1,0 +1,65 @@
+import { createServer, request, Agent } from "node:http";
+import { connect } from "node:net";
+
+/**
+ * Round trips the gateway adds to a call, timed bare and paced like the added-latency bench (one
+ * every `gapMs`): an HTTP POST to a trivial node:http echo in this process over a keep-alive
+ * socket (the agent→gateway leg a direct call does not have) and a Redis PING (the limits step's
+ * floor). On a virtual machine an idle gap makes every round trip pay for waking its peers.
+ */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+async function p50(n: number, gapMs: number, fn: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 30; i++) await fn();
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await sleep(gapMs);
+    const t = performance.now();
+    await fn();
+    lat.push(performance.now() - t);
+  }
+  lat.sort((a, b) => a - b);
+  return r3(lat[Math.floor(lat.length / 2)]);
+}
+
+export async function pacedLegs(redisUrl: string, gapMs: number, n = 300): Promise<{ http_leg_p50_ms: number; redis_ping_p50_ms: number }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      res.setHeader("content-type", "application/json");
+      res.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: "hi" } } });
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, method: "POST", path: "/mcp", agent, headers: { "content-type": "application/json" } }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  const u = new URL(redisUrl);
+  const sock = connect(Number(u.port || 6379), u.hostname);
+  await new Promise<void>((r, j) => (sock.once("connect", () => r()), sock.once("error", j)));
+  let waiting: (() => void) | null = null;
+  sock.on("data", () => waiting?.());
+  const ping = () =>
+    new Promise<void>((resolve) => {
+      waiting = resolve;
+      sock.write("PING\r\n");
+    });
+  try {
+    return { http_leg_p50_ms: await p50(n, gapMs, post), redis_ping_p50_ms: await p50(n, gapMs, ping) };
+  } finally {
+    sock.destroy();
+    agent.destroy();
+    server.close();
+  }
+}

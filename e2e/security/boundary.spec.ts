@@ -158,6 +158,9 @@ test.describe("agent notes cannot claim another call's trace id", () => {
     await pinPolicy(request, tenant, PROBE_POLICY);
     const call = await mcpCall(request, tok(tenant, "agent-1", "agent"), "probe.echo", { message: "refund" });
     const traceId = verdictOf(call)!.trace_id;
+    // The call's outcome record commits just after its answer (deferred, ≤ 50 ms): wait for it, so
+    // "nothing written" below counts only what the refused notes could have written.
+    await expect.poll(async () => (await auditRecords(request, tenant, { trace_id: traceId })).map((r) => r.kind).sort()).toEqual(["tool_decision", "tool_result"]);
     const note = (t: string, subject: string, data: Record<string, unknown>) => request.post("/api/v1/audit", { headers: bearer(tok(t, subject, "agent")), data });
 
     for (const [t, subject] of [

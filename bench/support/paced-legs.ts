@@ -48,14 +48,23 @@ export async function pacedLegs(redisUrl: string, gapMs: number, n = 300): Promi
   const u = new URL(redisUrl);
   const sock = connect(Number(u.port || 6379), u.hostname);
   await new Promise<void>((r, j) => (sock.once("connect", () => r()), sock.once("error", j)));
-  let waiting: (() => void) | null = null;
-  sock.on("data", () => waiting?.());
-  const ping = () =>
-    new Promise<void>((resolve) => {
-      waiting = resolve;
-      sock.write("PING\r\n");
+  let waiting: ((reply: string) => void) | null = null;
+  sock.on("data", (d: Buffer) => waiting?.(d.toString("latin1")));
+  // One command, its whole (short) reply; anything but the expected status line stops the bench.
+  const command = (text: string, expect: string) =>
+    new Promise<void>((resolve, reject) => {
+      waiting = (reply) => (reply.startsWith(expect) ? resolve() : reject(new Error(`Redis answered ${reply.trim()} to ${text.split("\r\n")[0]}`)));
+      sock.write(text);
     });
+  const ping = () => command("PING\r\n", "+PONG");
   try {
+    // A Redis with a password answers PING only after AUTH.
+    if (u.password) {
+      const user = decodeURIComponent(u.username);
+      const pass = decodeURIComponent(u.password);
+      const args = user ? ["AUTH", user, pass] : ["AUTH", pass];
+      await command(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`, "+OK");
+    }
     return { http_leg_p50_ms: await p50(n, gapMs, post), redis_ping_p50_ms: await p50(n, gapMs, ping) };
   } finally {
     sock.destroy();

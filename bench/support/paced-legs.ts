@@ -1,5 +1,6 @@
 import { createServer, request, Agent } from "node:http";
 import { connect } from "node:net";
+import { timed } from "./timing";
 
 /**
  * Round trips the gateway adds to a call, timed bare and paced like the added-latency bench (one
@@ -7,22 +8,6 @@ import { connect } from "node:net";
  * socket (the agent→gateway leg a direct call does not have) and a Redis PING (the limits step's
  * floor). On a virtual machine an idle gap makes every round trip pay for waking its peers.
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
-async function p50(n: number, gapMs: number, fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 30; i++) await fn();
-  const lat: number[] = [];
-  for (let i = 0; i < n; i++) {
-    await sleep(gapMs);
-    const t = performance.now();
-    await fn();
-    lat.push(performance.now() - t);
-  }
-  lat.sort((a, b) => a - b);
-  return r3(lat[Math.floor(lat.length / 2)]);
-}
-
 export async function pacedLegs(redisUrl: string, gapMs: number, n = 300): Promise<{ http_leg_p50_ms: number; redis_ping_p50_ms: number }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -65,7 +50,7 @@ export async function pacedLegs(redisUrl: string, gapMs: number, n = 300): Promi
       const args = user ? ["AUTH", user, pass] : ["AUTH", pass];
       await command(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`, "+OK");
     }
-    return { http_leg_p50_ms: await p50(n, gapMs, post), redis_ping_p50_ms: await p50(n, gapMs, ping) };
+    return { http_leg_p50_ms: (await timed(n, gapMs, post)).p50, redis_ping_p50_ms: (await timed(n, gapMs, ping)).p50 };
   } finally {
     sock.destroy();
     agent.destroy();

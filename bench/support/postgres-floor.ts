@@ -1,4 +1,5 @@
 import { cpuMsOf } from "./cpu";
+import { timed } from "./timing";
 
 /**
  * The floors under the audit log's figures, measured with Postgres alone (no appender, no hashing
@@ -10,24 +11,6 @@ interface Session {
 }
 
 const r2 = (n: number) => Math.round(n * 100) / 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function pct(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
-}
-
-async function timed(n: number, gapMs: number, fn: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 30; i++) await fn(i);
-  const lat: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (gapMs > 0) await sleep(gapMs);
-    const t = performance.now();
-    await fn(i);
-    lat.push(performance.now() - t);
-  }
-  lat.sort((a, b) => a - b);
-  return { p50: r2(pct(lat, 50)), p99: r2(pct(lat, 99)) };
-}
 
 export interface CommitFloor {
   select_p50_ms: number;
